@@ -1,0 +1,59 @@
+"""textls: informative label smoothing for text mining.
+
+Soft labels that come from the text itself (LS-TFIDF, KWLS) or from a teacher (LS-Distill), next to
+classic uniform smoothing (LS-Classic), with the losses that consume them.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from textls.keywords import (
+    EmbeddingKeywordExtractor,
+    KeywordExtractor,
+    TfidfKeywordExtractor,
+    ctfidf_scores,
+    log_odds_scores,
+)
+from textls.losses import (
+    SoftTargetCrossEntropyLoss,
+    auxiliary_soft_target_loss,
+    distill_kl_div,
+    soft_target_cross_entropy,
+)
+from textls.smoothers import (
+    SMOOTHERS,
+    BaseSmoother,
+    ClassicSmoother,
+    DistillSmoother,
+    Explanation,
+    KeywordSmoother,
+    TfidfSmoother,
+    get_smoother,
+)
+
+try:
+    __version__ = version("textls")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "SMOOTHERS",
+    "BaseSmoother",
+    "ClassicSmoother",
+    "DistillSmoother",
+    "EmbeddingKeywordExtractor",
+    "Explanation",
+    "KeywordExtractor",
+    "KeywordSmoother",
+    "SoftTargetCrossEntropyLoss",
+    "TfidfKeywordExtractor",
+    "TfidfSmoother",
+    "__version__",
+    "auxiliary_soft_target_loss",
+    "ctfidf_scores",
+    "distill_kl_div",
+    "get_smoother",
+    "log_odds_scores",
+    "soft_target_cross_entropy",
+]

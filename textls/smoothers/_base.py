@@ -1,0 +1,134 @@
+"""The estimator contract every soft-label generator follows.
+
+A generator learns, at ``fit``, how relevant an instance is to each class.  ``relevance(texts)`` is
+that label-free distribution ``r_i`` (rows sum to one).  ``transform(texts, labels)`` mixes it with the
+gold label into the training target
+
+    y_i = (1 - eps_i) * onehot(gold_i) + eps_i * r_i
+
+so uniform ``r_i = 1/C`` is classic label smoothing and every method differs only in *where* the
+smoothing mass ``eps`` goes.  Empty or whitespace-only texts carry no evidence and get uniform
+relevance in every method.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+from tqdm.auto import tqdm
+
+from textls._utils import (
+    check_labels,
+    check_texts,
+    chunks,
+    encode_labels,
+    is_blank,
+    mix_with_gold,
+    unique_classes,
+)
+
+
+class BaseSmoother(BaseEstimator):
+    """Base class: input checks, label encoding, chunked transform, mixing with the gold label.
+
+    Subclasses implement ``_fit(texts, y)`` and ``_relevance(texts) -> (n, C) float64``.  They may
+    override ``fit_transform`` to give training instances out-of-sample relevance (cross-fitting).
+    """
+
+    def fit(self, texts, labels) -> BaseSmoother:
+        texts, y = self._check_fit_input(texts, labels)
+        self._fit(texts, y)
+        return self
+
+    def fit_transform(self, texts, labels) -> np.ndarray:
+        return self.fit(texts, labels).transform(texts, labels)
+
+    def relevance(self, texts) -> np.ndarray:
+        """Label-free relevance of each text to each class, shape ``(n, C)``, rows sum to one."""
+        check_is_fitted(self, "classes_")
+        texts = check_texts(texts)
+        out = np.empty((len(texts), len(self.classes_)), dtype=np.float64)
+        parts = list(chunks(len(texts), self.chunk_size))
+        for part in tqdm(parts, desc=f"{type(self).__name__}", disable=len(parts) < 2, leave=False):
+            out[part] = self._relevance(texts[part])
+        return self._finish_relevance(out, texts)
+
+    def transform(self, texts, labels) -> np.ndarray:
+        """Soft training targets, shape ``(n, C)``, float32, rows sum to one."""
+        texts = check_texts(texts)
+        y = encode_labels(check_labels(labels, len(texts)), self.classes_)
+        return self._mix(self.relevance(texts), y)
+
+    # -- shared pieces -------------------------------------------------------------------------
+
+    def _check_fit_input(self, texts, labels) -> tuple[list[str], np.ndarray]:
+        texts = check_texts(texts)
+        if not texts:
+            raise ValueError("cannot fit on an empty list of texts")
+        labels = check_labels(labels, len(texts))
+        classes = unique_classes(labels)
+        if len(classes) < 2:
+            raise ValueError(
+                f"need at least 2 classes to smooth labels, got only {list(classes)}"
+            )
+        self._check_params()
+        self.classes_ = classes
+        return texts, encode_labels(labels, classes)
+
+    def _check_params(self) -> None:
+        eps = self.epsilon
+        if not isinstance(eps, numbers.Real) or not 0.0 <= eps <= 1.0:
+            raise ValueError(f"epsilon must be a number in [0, 1], got {eps!r}")
+        if not isinstance(self.chunk_size, numbers.Integral) or self.chunk_size < 1:
+            raise ValueError(f"chunk_size must be a positive int, got {self.chunk_size!r}")
+
+    def _finish_relevance(self, relevance: np.ndarray, texts: list[str]) -> np.ndarray:
+        relevance[is_blank(texts)] = 1.0 / relevance.shape[1]
+        if not np.isfinite(relevance).all():  # a bug, never a user's error: fail loudly
+            row = int(np.flatnonzero(~np.isfinite(relevance).all(axis=1))[0])
+            raise FloatingPointError(f"{type(self).__name__} produced a non-finite relevance in row {row}")
+        return relevance
+
+    def _epsilon(self, relevance: np.ndarray, y: np.ndarray):
+        return self.epsilon
+
+    def _mix(self, relevance: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return mix_with_gold(relevance, y, self._epsilon(relevance, y))
+
+
+def check_temperature(temperature) -> None:
+    if temperature == "auto":
+        return
+    if not isinstance(temperature, numbers.Real) or not temperature > 0:
+        raise ValueError(f"temperature must be a positive number or 'auto', got {temperature!r}")
+
+
+def fit_temperature(scores: np.ndarray, y: np.ndarray, max_rows: int = 20_000, seed: int = 0) -> float:
+    """Temperature ``T`` that maximises the likelihood of the gold labels under ``softmax(s / T)``.
+
+    This is temperature scaling (Guo et al., 2017) applied to the lexical scores: the relevance then
+    puts on the gold class the probability it deserves on the training data, and the rest is spread
+    over the other classes in proportion to the evidence.  The NLL is convex in ``1 / T``; we search
+    ``log T`` in ``[log 1e-3, log 1e3]`` on at most ``max_rows`` rows.
+    """
+    if len(y) > max_rows:
+        keep = np.random.default_rng(seed).choice(len(y), max_rows, replace=False)
+        scores, y = scores[keep], y[keep]
+    scores = np.asarray(scores, dtype=np.float64)
+    informative = scores.max(axis=1) > scores.min(axis=1)
+    if not informative.any():
+        return 1.0
+    scores, y = scores[informative], y[informative]
+    gold = scores[np.arange(len(y)), y]
+
+    def nll(log_t: float) -> float:
+        z = scores / np.exp(log_t)
+        m = z.max(axis=1)
+        return float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - gold / np.exp(log_t)))
+
+    result = minimize_scalar(nll, bounds=(np.log(1e-3), np.log(1e3)), method="bounded")
+    return float(np.exp(result.x))

@@ -1,0 +1,142 @@
+"""LS-TFIDF: soft labels from the TF-IDF similarity between an instance and each class."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from textls._utils import softmax
+from textls.smoothers._base import BaseSmoother, check_temperature, fit_temperature
+
+
+class TfidfSmoother(BaseSmoother):
+    r"""Relevance from the cosine between an instance's TF-IDF vector and each class profile.
+
+    Let :math:`x_i` be the L2-normalised TF-IDF vector of instance ``i`` (scikit-learn's
+    ``TfidfVectorizer``: smoothed idf, optional sublinear tf) and :math:`S_k = \sum_{j: g_j = k} x_j`.
+    The class profile is the normalised centroid :math:`c_k = S_k / \lVert S_k \rVert`, and
+
+    .. math::
+        s_{ik} = x_i \cdot c_k, \qquad r_{ik} = \mathrm{softmax}_k(s_{ik} / T), \qquad
+        y_{ik} = (1 - e)\,[k = g_i] + e\, r_{ik}.
+
+    ``fit_transform`` scores each training instance against leave-one-out profiles
+    (:math:`S_{g_i} - x_i` for its own class), so its soft label does not reward the gold class merely
+    for containing the instance itself; ``transform`` on new texts uses the full profiles.
+
+    Parameters
+    ----------
+    epsilon : float, default 0.1
+        Smoothing mass ``e`` given to the relevance distribution.
+    temperature : float or "auto", default "auto"
+        ``T``.  ``"auto"`` fits ``T`` by maximising the likelihood of the gold labels under
+        ``softmax(s / T)`` on the (leave-one-out) training scores, i.e. temperature scaling, so the
+        relevance is calibrated on the corpus at hand instead of tuned to one.
+    ngram_range, min_df, max_df, max_features, stop_words, sublinear_tf
+        Passed to ``TfidfVectorizer``.  Defaults: ``(1, 1)``, ``1``, ``1.0``, ``None``, ``None``, ``True``.
+    chunk_size : int, default 8192
+        Rows processed at a time by ``transform``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (C,)
+    vectorizer_ : TfidfVectorizer
+    profiles_ : ndarray of shape (C, V)
+        The normalised class centroids :math:`c_k`, stored dense-as-sparse (CSR).
+    temperature_ : float
+        The temperature used (fitted when ``temperature="auto"``).
+
+    Examples
+    --------
+    >>> from textls import TfidfSmoother
+    >>> texts = ["cheap flights to rome", "hotel deals in rome", "football scores", "tennis scores"]
+    >>> smoother = TfidfSmoother(temperature=0.1).fit(texts, ["travel", "travel", "sport", "sport"])
+    >>> smoother.relevance(["rome football"]).round(2)
+    array([[0.5, 0.5]])
+    """
+
+    def __init__(
+        self,
+        *,
+        epsilon: float = 0.1,
+        temperature: float | str = "auto",
+        ngram_range: tuple[int, int] = (1, 1),
+        min_df: int | float = 1,
+        max_df: int | float = 1.0,
+        max_features: int | None = None,
+        stop_words: str | list[str] | None = None,
+        sublinear_tf: bool = True,
+        chunk_size: int = 8192,
+    ):
+        self.epsilon = epsilon
+        self.temperature = temperature
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_features = max_features
+        self.stop_words = stop_words
+        self.sublinear_tf = sublinear_tf
+        self.chunk_size = chunk_size
+
+    def fit(self, texts, labels) -> TfidfSmoother:
+        self._fit_and_score(texts, labels)
+        return self
+
+    def fit_transform(self, texts, labels) -> np.ndarray:
+        texts, y, loo_scores = self._fit_and_score(texts, labels)
+        relevance = self._finish_relevance(self._softmax(loo_scores), texts)
+        return self._mix(relevance, y)
+
+    def _fit_and_score(self, texts, labels):
+        texts, y = self._check_fit_input(texts, labels)
+        check_temperature(self.temperature)
+        self.vectorizer_ = TfidfVectorizer(
+            ngram_range=self.ngram_range,
+            min_df=self.min_df,
+            max_df=self.max_df,
+            max_features=self.max_features,
+            stop_words=self.stop_words,
+            sublinear_tf=self.sublinear_tf,
+        )
+        try:
+            x = self.vectorizer_.fit_transform(texts)
+        except ValueError as exc:  # "empty vocabulary; perhaps the documents only contain stop words"
+            raise ValueError(f"LS-TFIDF found no usable terms in the training texts: {exc}") from exc
+        onehot = sp.csr_matrix((np.ones(len(y)), (y, np.arange(len(y)))), shape=(len(self.classes_), len(y)))
+        sums = (onehot @ x).toarray()  # (C, V): S_k
+        self.profiles_ = sp.csr_matrix(normalize(sums))
+        loo_scores = _leave_one_out_scores(x, y, sums)
+        if self.temperature == "auto":
+            self.temperature_ = fit_temperature(loo_scores, y)
+        else:
+            self.temperature_ = float(self.temperature)
+        return texts, y, loo_scores
+
+    def _relevance(self, texts) -> np.ndarray:
+        scores = (self.vectorizer_.transform(texts) @ self.profiles_.T).toarray()
+        return self._softmax(scores)
+
+    def _softmax(self, scores):
+        return softmax(scores, self.temperature_)
+
+
+def _leave_one_out_scores(x: sp.csr_matrix, y: np.ndarray, sums: np.ndarray) -> np.ndarray:
+    """``s_ik = x_i . c_k`` with instance ``i`` removed from its own class sum ``S_{g_i}``.
+
+    ``x_i . (S - x_i) / ||S - x_i||`` with ``||S - x_i||^2 = ||S||^2 - 2 x_i.S + ||x_i||^2``: no loop.
+    """
+    dots = np.asarray((x @ sums.T))  # (n, C): x_i . S_k
+    norms_sq = (sums**2).sum(axis=1)  # ||S_k||^2
+    self_sq = np.asarray(x.multiply(x).sum(axis=1)).ravel()  # ||x_i||^2 (1, or 0 if empty)
+    rows = np.arange(len(y))
+    own_dot = dots[rows, y] - self_sq
+    own_norm_sq = norms_sq[y] - 2 * dots[rows, y] + self_sq
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = dots / np.sqrt(norms_sq)[None, :]
+        own = own_dot / np.sqrt(np.clip(own_norm_sq, 0, None))
+    # A class whose only member is i has an empty leave-one-out profile: no evidence, score 0.
+    scores[rows, y] = np.where(own_norm_sq > 1e-12, own, 0.0)
+    return np.nan_to_num(scores, nan=0.0, posinf=0.0, neginf=0.0)
+
