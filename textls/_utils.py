@@ -44,8 +44,8 @@ def check_labels(labels, n: int) -> np.ndarray:
 def unique_classes(labels: np.ndarray) -> np.ndarray:
     """Sorted unique labels, as strings or as ints (mixing the two is an error)."""
     kinds = {type(label) for label in labels}
-    if kinds <= {str}:
-        return np.array(sorted(set(labels)), dtype=object)
+    if all(isinstance(label, str) for label in labels):  # np.str_ is a str too
+        return np.array(sorted({str(label) for label in labels}), dtype=object)
     if all(isinstance(label, (int, np.integer)) and not isinstance(label, bool) for label in labels):
         return np.array(sorted({int(label) for label in labels}), dtype=object)
     names = sorted(k.__name__ for k in kinds)
@@ -60,7 +60,8 @@ def encode_labels(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
     for i, label in enumerate(labels):
         j = index.get(_key(label))
         if j is None:
-            unseen.setdefault(label, i)
+            # np.int64(5) -> 5 so the message names the label as the user wrote it.
+            unseen.setdefault(label.item() if isinstance(label, np.generic) else label, i)
         else:
             out[i] = j
     if unseen:

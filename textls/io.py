@@ -77,7 +77,7 @@ def texts_and_labels(
     if pd.api.types.is_float_dtype(labels):
         if not (labels == labels.round()).all():
             row = int(np.flatnonzero((labels != labels.round()).to_numpy())[0])
-            raise ValueError(f"{source}: label {labels.iloc[row]!r} in row {row} is not a class name or integer")
+            raise ValueError(f"{source}: label {float(labels.iloc[row])!r} in row {row} is not a class name or integer")
         labels = labels.astype(np.int64)
     return texts.tolist(), [v.item() if isinstance(v, np.generic) else v for v in labels.tolist()]
 
@@ -95,7 +95,8 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     if suffix not in writers:
         raise ValueError(f"{path}: unsupported output format {suffix or '(none)'}; use one of {sorted(writers)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # The temporary name ends in the real suffix, so pandas infers the same compression (.csv.gz).
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent)
     os.close(fd)
     try:
         writers[suffix](frame, tmp)

@@ -39,11 +39,13 @@ def log_odds_scores(class_counts: sp.spmatrix) -> sp.csr_matrix:
     alpha = y_t[cols]
     y_rt = y_t[cols] - y_kt
     n_r = total - n_k[rows]
-    delta = np.log((y_kt + alpha) / (n_k[rows] + total - y_kt - alpha)) - np.log(
-        (y_rt + alpha) / (n_r + total - y_rt - alpha)
-    )
-    z = delta / np.sqrt(1.0 / (y_kt + alpha) + 1.0 / (y_rt + alpha))
-    return _positive(counts, z)
+    # A corpus of a single term makes both odds 1/0: nothing is discriminative, the score is 0.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta = np.log((y_kt + alpha) / (n_k[rows] + total - y_kt - alpha)) - np.log(
+            (y_rt + alpha) / (n_r + total - y_rt - alpha)
+        )
+        z = delta / np.sqrt(1.0 / (y_kt + alpha) + 1.0 / (y_rt + alpha))
+    return _positive(counts, np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0))
 
 
 def ctfidf_scores(class_counts: sp.spmatrix) -> sp.csr_matrix:

@@ -53,7 +53,7 @@ class BaseSmoother(BaseEstimator):
         texts = check_texts(texts)
         out = np.empty((len(texts), len(self.classes_)), dtype=np.float64)
         parts = list(chunks(len(texts), self.chunk_size))
-        for part in tqdm(parts, desc=f"{type(self).__name__}", disable=len(parts) < 2, leave=False):
+        for part in tqdm(parts, desc=f"{type(self).__name__}", disable=True if len(parts) < 2 else None, leave=False):
             out[part] = self._relevance(texts[part])
         return self._finish_relevance(out, texts)
 

@@ -54,7 +54,7 @@ class TfidfSmoother(BaseSmoother):
     >>> texts = ["cheap flights to rome", "hotel deals in rome", "football scores", "tennis scores"]
     >>> smoother = TfidfSmoother(temperature=0.1).fit(texts, ["travel", "travel", "sport", "sport"])
     >>> smoother.relevance(["rome football"]).round(2)
-    array([[0.5, 0.5]])
+    array([[0.59, 0.41]])
     """
 
     def __init__(

@@ -1,0 +1,60 @@
+"""Train one SGD step of SoftLabelTrainer and save the parameters; run alone or under torchrun.
+
+    python ddp_worker.py OUT.pt BATCH_PER_DEVICE TMPDIR
+    torchrun --nproc_per_node 2 ddp_worker.py OUT.pt BATCH_PER_DEVICE TMPDIR
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from tiny_models import CORPUS, make_model, make_tokenizer
+from transformers import TrainingArguments, set_seed
+
+from textls import get_smoother
+from textls.classification import SoftLabelCollator, SoftLabelTrainer
+from textls.classification.data import build_dataset
+
+
+def main(out: str, batch: int, tmp: str) -> None:
+    texts, labels = [t for t, _ in CORPUS][:8], [label for _, label in CORPUS][:8]
+    Path(tmp).mkdir(parents=True, exist_ok=True)  # each rank writes the same vocabulary file
+    tokenizer = make_tokenizer(Path(tmp))
+    soft = get_smoother("kwls", epsilon=0.3, min_df=1).fit_transform(texts, labels)
+    classes = sorted(set(labels))
+    dataset = build_dataset(tokenizer, texts, np.array([classes.index(x) for x in labels]), soft, max_length=16)
+    set_seed(0)
+    model = make_model(num_labels=len(classes))
+    args = TrainingArguments(
+        output_dir=str(Path(tmp) / "out"),
+        per_device_train_batch_size=batch,
+        num_train_epochs=1,
+        learning_rate=0.5,
+        optim="sgd",
+        lr_scheduler_type="constant",
+        weight_decay=0.0,
+        max_grad_norm=0.0,
+        report_to=[],
+        save_strategy="no",
+        logging_strategy="no",
+        disable_tqdm=True,
+        use_cpu=True,
+        ddp_backend="gloo" if int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
+        seed=0,
+    )
+    trainer = SoftLabelTrainer(
+        model=model, args=args, train_dataset=dataset, data_collator=SoftLabelCollator(tokenizer), loss_mode="soft"
+    )
+    trainer.train()
+    if trainer.is_world_process_zero():
+        world = trainer.accelerator.num_processes
+        params = torch.cat([p.detach().flatten() for p in trainer.model.parameters()])
+        torch.save({"params": params, "world_size": world, "steps": trainer.state.global_step}, out)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3])

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from tiny_models import CORPUS, make_model
+
+from textls.classification.compare import CompareArguments, long_tail, run_compare
+from textls.cli import main
+
+
+def _write(tmp_path, rows, name):
+    path = tmp_path / name
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.fixture
+def files(tmp_path):
+    train = _write(tmp_path, CORPUS * 2, "train.csv")
+    test = _write(tmp_path, CORPUS, "test.csv")
+    return train, test
+
+
+def _args(tmp_path, train, test, **kw):
+    base = dict(
+        train=train,
+        test=test,
+        output_dir=str(tmp_path / "out"),
+        seeds=2,
+        epochs=2,
+        batch_size=8,
+        learning_rate=1e-2,
+        max_length=16,
+        validation_fraction=0.25,
+        smoother_params=json.dumps({"kwls": {"min_df": 1}, "ls-distill": {"n_splits": 2}}),
+    )
+    base.update(kw)
+    return CompareArguments(**base)
+
+
+def test_tiny_end_to_end_compare_writes_results_predictions_and_report(tmp_path, files, tokenizer):
+    args = _args(tmp_path, *files)
+    results = run_compare(args, model_factory=lambda: make_model(num_labels=3), tokenizer=tokenizer)
+    out = tmp_path / "out"
+    saved = json.loads((out / "results.json").read_text())
+    methods = ["none", "ls-classic", "ls-distill", "ls-tfidf", "kwls"]
+    assert list(saved["methods"]) == methods == list(results["methods"])
+    for method in methods:
+        entry = saved["methods"][method]
+        assert entry["n_seeds"] == 2 and set(entry["per_seed"]) == {"0", "1"}
+        for metric in ("accuracy", "macro_f1", "nll", "brier", "ece", "nll_ts", "ece_ts"):
+            assert np.isfinite(entry["mean"][metric])
+        for seed in (0, 1):
+            npz = np.load(out / "predictions" / f"{method}-seed{seed}.npz")
+            assert npz["probs"].shape == (12, 3)
+            np.testing.assert_allclose(npz["probs"].sum(1), 1, atol=1e-5)
+            assert list(npz["classes"]) == ["politics", "sport", "weather"]
+            # the stored probabilities reproduce the stored accuracy
+            acc = float((npz["probs"].argmax(1) == npz["labels"]).mean())
+            assert acc == pytest.approx(entry["per_seed"][str(seed)]["accuracy"])
+    assert set(saved["paired"]) == set(methods[1:])
+    report = (out / "report.md").read_text()
+    assert "**" in report and "Paired comparison" in report and "figures/reliability.png" in report
+    assert (out / "figures" / "reliability.png").stat().st_size > 1000
+
+
+def test_same_seed_same_method_is_reproducible(tmp_path, files, tokenizer):
+    a = run_compare(_args(tmp_path / "a", *files, methods="kwls", seeds=1), lambda: make_model(num_labels=3), tokenizer)
+    b = run_compare(_args(tmp_path / "b", *files, methods="kwls", seeds=1), lambda: make_model(num_labels=3), tokenizer)
+    assert a["methods"]["kwls"]["per_seed"] == b["methods"]["kwls"]["per_seed"]
+
+
+def test_unseen_test_label_is_refused_naming_the_file(tmp_path, files, tokenizer):
+    train, _ = files
+    test = _write(tmp_path, [("a new topic", "finance")], "bad_test.csv")
+    with pytest.raises(ValueError, match=r"bad_test\.csv.*'finance'"):
+        run_compare(_args(tmp_path, train, test), lambda: make_model(num_labels=3), tokenizer)
+
+
+def test_cli_reports_missing_column(tmp_path, files, capsys):
+    train, test = files
+    code = main(["compare", "--train", train, "--test", test, "--output_dir", str(tmp_path / "o"), "--text_column", "body"])
+    assert code == 1
+    assert "no column 'body'" in capsys.readouterr().err
+
+
+def test_soft_label_file_from_smooth_is_used_and_checked(tmp_path, tokenizer):
+    train = _write(tmp_path, CORPUS * 2, "train.csv")
+    val = _write(tmp_path, CORPUS, "val.csv")
+    soft = tmp_path / "soft.csv"
+    assert main(["smooth", "--input", train, "--output", str(soft), "--method", "ls-tfidf"]) == 0
+    args = _args(tmp_path, train, val, validation=val, methods="none,ls-tfidf", seeds=1, soft_label_files=json.dumps({"ls-tfidf": str(soft)}))
+    results = run_compare(args, lambda: make_model(num_labels=3), tokenizer)
+    assert "ls-tfidf" in results["methods"]
+
+    frame = pd.read_csv(soft)
+    frame.loc[3, "soft:sport"] = np.nan
+    frame.to_csv(soft, index=False)
+    with pytest.raises(ValueError, match=r"soft\.csv: row 3, column soft:sport"):
+        run_compare(args, lambda: make_model(num_labels=3), tokenizer)
+
+    frame = pd.read_csv(tmp_path / "soft.csv").iloc[:-1]
+    frame.to_csv(soft, index=False)
+    with pytest.raises(ValueError, match="rows but the data has"):
+        run_compare(args, lambda: make_model(num_labels=3), tokenizer)
+
+
+def test_long_tail_subsample_has_the_requested_ratio():
+    labels = ["a"] * 100 + ["b"] * 100 + ["c"] * 100
+    keep = long_tail(labels, ratio=10, seed=0)
+    counts = pd.Series([labels[i] for i in keep]).value_counts()
+    assert counts.max() == 100 and counts.min() == 10

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from transformers import TrainingArguments, set_seed
+
+from textls import ClassicSmoother, get_smoother
+from textls.classification import SoftLabelCollator, SoftLabelTrainer
+from textls.classification.data import build_dataset
+
+from tiny_models import make_model
+
+
+def _args(tmp_path, **overrides) -> TrainingArguments:
+    base = dict(
+        output_dir=str(tmp_path / "out"),
+        per_device_train_batch_size=8,
+        per_device_eval_batch_size=8,
+        num_train_epochs=1,
+        learning_rate=0.5,
+        optim="sgd",
+        lr_scheduler_type="constant",
+        weight_decay=0.0,
+        max_grad_norm=0.0,
+        report_to=[],
+        save_strategy="no",
+        logging_strategy="no",
+        disable_tqdm=True,
+        seed=0,
+        data_seed=0,
+        use_cpu=True,
+    )
+    base.update(overrides)
+    return TrainingArguments(**base)
+
+
+def _dataset(tokenizer, corpus, method="ls-classic", n=None, epsilon=0.2):
+    texts, labels = corpus
+    texts, labels = texts[:n], labels[:n]
+    smoother = get_smoother(method, epsilon=epsilon) if method else None
+    soft = smoother.fit_transform(texts, labels) if smoother else None
+    classes = sorted(set(labels))
+    y = np.array([classes.index(label) for label in labels])
+    return build_dataset(tokenizer, texts, y, soft, max_length=16), y, soft
+
+
+def _batch(tokenizer, dataset):
+    return SoftLabelCollator(tokenizer)([dataset[i] for i in range(len(dataset))])
+
+
+def _trainer(tmp_path, tokenizer, dataset, model=None, **kwargs):
+    args = kwargs.pop("args", None) or _args(tmp_path)
+    return SoftLabelTrainer(
+        model=model or make_model(),
+        args=args,
+        train_dataset=dataset,
+        data_collator=SoftLabelCollator(tokenizer),
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.1, 0.3])
+def test_soft_mode_with_ls_classic_equals_torch_label_smoothing(tmp_path, tokenizer, corpus, epsilon):
+    dataset, y, _ = _dataset(tokenizer, corpus, "ls-classic", epsilon=epsilon)
+    set_seed(0)
+    model = make_model()
+    trainer = _trainer(tmp_path, tokenizer, dataset, model=model, loss_mode="soft")
+    model.train()
+    batch = _batch(tokenizer, dataset)
+    loss = trainer.compute_loss(model, dict(batch))
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    expected = torch.nn.CrossEntropyLoss(label_smoothing=epsilon)(logits, batch["labels"])
+    torch.testing.assert_close(loss, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_one_hot_soft_labels_reproduce_plain_cross_entropy(tmp_path, tokenizer, corpus):
+    dataset, y, _ = _dataset(tokenizer, corpus, "ls-classic", epsilon=0.0)
+    model = make_model()
+    model.train()
+    for mode in ("soft", "auxiliary"):
+        trainer = _trainer(tmp_path, tokenizer, dataset, model=model, loss_mode=mode)
+        batch = _batch(tokenizer, dataset)
+        loss = trainer.compute_loss(model, dict(batch))
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+        torch.testing.assert_close(loss, torch.nn.functional.cross_entropy(logits, batch["labels"]))
+
+
+def test_auxiliary_mode_is_the_paper_mixture(tmp_path, tokenizer, corpus):
+    dataset, y, soft = _dataset(tokenizer, corpus, "kwls", epsilon=0.3)
+    model = make_model()
+    model.train()
+    trainer = _trainer(tmp_path, tokenizer, dataset, model=model, loss_mode="auxiliary", lam=0.25)
+    batch = _batch(tokenizer, dataset)
+    loss = trainer.compute_loss(model, dict(batch))
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    log_p = torch.log_softmax(logits, -1)
+    hard = torch.nn.functional.cross_entropy(logits, batch["labels"])
+    soft_ce = -(torch.from_numpy(soft) * log_p).sum(-1).mean()
+    torch.testing.assert_close(loss, 0.75 * hard + 0.25 * soft_ce)
+
+
+def test_eval_loss_is_hard_label_nll_and_soft_labels_survive_column_removal(tmp_path, tokenizer, corpus):
+    dataset, y, _ = _dataset(tokenizer, corpus, "ls-classic", epsilon=0.3)
+    model = make_model()
+    trainer = _trainer(tmp_path, tokenizer, dataset, model=model, loss_mode="soft", eval_dataset=dataset)
+    # remove_unused_columns is on by default: soft_labels must still reach compute_loss.
+    batch = next(iter(trainer.get_train_dataloader()))
+    assert "soft_labels" in batch and batch["soft_labels"].shape == (8, 3)
+    metrics = trainer.evaluate()
+    model.eval()
+    full = _batch(tokenizer, dataset)
+    with torch.no_grad():
+        logits = model(input_ids=full["input_ids"], attention_mask=full["attention_mask"]).logits
+    nll = torch.nn.functional.cross_entropy(logits, full["labels"]).item()
+    assert metrics["eval_loss"] == pytest.approx(nll, rel=1e-5)
+
+
+def _train_once(tmp_path, tokenizer, dataset, **arg_overrides):
+    set_seed(0)
+    model = make_model()
+    trainer = _trainer(tmp_path, tokenizer, dataset, model=model, args=_args(tmp_path, **arg_overrides), loss_mode="soft")
+    trainer.train()
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+def test_gradient_accumulation_matches_one_big_batch_with_unequal_micro_batches(tmp_path, tokenizer, corpus):
+    # 7 examples: one step of 7, or micro-batches of 4 + 3. Mean-of-means would weigh them unequally.
+    dataset, _, _ = _dataset(tokenizer, corpus, "kwls", n=None, epsilon=0.3)
+    dataset = dataset.select(range(7))
+    big = _train_once(tmp_path, tokenizer, dataset, per_device_train_batch_size=7)
+    accumulated = _train_once(tmp_path, tokenizer, dataset, per_device_train_batch_size=4, gradient_accumulation_steps=2)
+    start = make_model_params()
+    assert not torch.allclose(big, start)  # the step did something
+    torch.testing.assert_close(accumulated, big, rtol=1e-4, atol=1e-6)
+
+
+def make_model_params():
+    set_seed(0)
+    return torch.cat([p.detach().flatten() for p in make_model().parameters()])
+
+
+def test_on_the_fly_soft_labels_from_a_fitted_generator(tokenizer, corpus):
+    texts, labels = corpus
+    smoother = ClassicSmoother(epsilon=0.3).fit(texts, labels)
+    y = [list(smoother.classes_).index(label) for label in labels]
+    collator = SoftLabelCollator(tokenizer, smoother=smoother)
+    batch = collator([{"text": t, "labels": label} for t, label in zip(texts, y, strict=True)])
+    expected = smoother.transform(texts, labels)
+    np.testing.assert_allclose(batch["soft_labels"].numpy(), expected)
+    assert batch["input_ids"].shape[0] == len(texts)
+
+
+def test_bad_loss_mode_and_lam_are_refused(tmp_path, tokenizer, corpus):
+    dataset, _, _ = _dataset(tokenizer, corpus)
+    with pytest.raises(ValueError, match="loss_mode"):
+        _trainer(tmp_path, tokenizer, dataset, loss_mode="hard")
+    with pytest.raises(ValueError, match="lam"):
+        _trainer(tmp_path, tokenizer, dataset, lam=1.5)

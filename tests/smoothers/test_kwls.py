@@ -1,0 +1,331 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import softmax as scipy_softmax
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+from textls import KeywordExtractor, KeywordSmoother, ctfidf_scores
+from textls._utils import default_model_path
+
+TEXTS = [
+    "the striker scored a late goal in the football match",
+    "the football league match ended with a penalty goal",
+    "the coach praised the striker after the league win",
+    "fans cheered the goal as the team won the match",
+    "the party won the election after a close vote",
+    "voters backed the party in the parliament election",
+    "the minister called a vote in parliament on the budget",
+    "the election campaign focused on the minister and the budget",
+]
+LABELS = ["sport"] * 4 + ["politics"] * 4
+NEW = [
+    "a late goal in the league match",
+    "the minister lost the vote on the budget",
+    "the striker joined the party",
+    "nothing relevant here",
+    "",
+]
+
+
+def top_k_dense(row: np.ndarray, k: int) -> np.ndarray:
+    """Keep the k largest positive entries of a dense row (ties: lower column)."""
+    out = np.zeros_like(row)
+    nonzero = np.flatnonzero(row > 0)
+    keep = sorted(nonzero, key=lambda j: (-row[j], j))[:k]
+    out[keep] = row[keep]
+    return out
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(v)
+    return v / norm if norm > 0 else v
+
+
+def class_keyword_matrix(smoother: KeywordSmoother, terms: list[str]) -> np.ndarray:
+    """The (C, V) class keyword weights rebuilt from ``class_keywords_``."""
+    index = {t: j for j, t in enumerate(terms)}
+    b = np.zeros((len(smoother.classes_), len(terms)))
+    for k, cls in enumerate(smoother.classes_):
+        for term, weight in smoother.class_keywords_[cls]:
+            b[k, index[term]] = weight
+    return b
+
+
+def test_class_keywords_are_the_discriminative_terms():
+    smoother = KeywordSmoother().fit(TEXTS, LABELS)
+    sport = {t for t, _ in smoother.class_keywords_["sport"]}
+    politics = {t for t, _ in smoother.class_keywords_["politics"]}
+    assert {"goal", "match", "football", "league", "striker"} <= sport
+    assert {"election", "vote", "party", "parliament", "minister", "budget"} <= politics
+    assert not sport & {"election", "vote", "party", "parliament", "minister", "budget"}
+    assert not politics & {"goal", "match", "football", "league", "striker"}
+    # Stop words and terms seen in a single text (min_df=2) are never keywords.
+    assert not (sport | politics) & {"the", "a", "after", "coach", "penalty"}
+    # Best first, unit L2 norm, matching the class_weights_ matrix.
+    for k, cls in enumerate(smoother.classes_):
+        weights = [w for _, w in smoother.class_keywords_[cls]]
+        assert weights == sorted(weights, reverse=True)
+        assert np.linalg.norm(weights) == pytest.approx(1.0)
+        row = smoother.class_weights_.getrow(k)
+        assert sorted(row.data.tolist()) == pytest.approx(sorted(weights))
+
+
+def test_relevance_points_to_the_right_class():
+    smoother = KeywordSmoother(temperature=0.2).fit(TEXTS, LABELS)
+    relevance = smoother.relevance(NEW)
+    politics, sport = 0, 1
+    assert smoother.classes_.tolist() == ["politics", "sport"]
+    assert relevance[0, sport] > 0.9
+    assert relevance[1, politics] > 0.9
+    # One keyword of each class, or none at all: no strong preference.
+    assert abs(relevance[2, 0] - relevance[2, 1]) < 0.5
+    np.testing.assert_allclose(relevance[3:], 0.5)
+
+
+@pytest.mark.parametrize("top_k, class_top_k", [(10, 50), (2, 3), (1, 1)])
+@pytest.mark.parametrize("temperature", [0.1, 1.0])
+def test_relevance_equals_softmax_of_keyword_cosine(top_k, class_top_k, temperature):
+    smoother = KeywordSmoother(temperature=temperature, top_k=top_k, class_top_k=class_top_k)
+    smoother.fit(TEXTS, LABELS)
+    peer = TfidfVectorizer(min_df=2, stop_words="english", sublinear_tf=True, norm=None).fit(TEXTS)
+    terms = peer.get_feature_names_out().tolist()
+    assert terms == smoother.vocabulary_extractor_.terms_.tolist()
+    b = class_keyword_matrix(smoother, terms)
+    assert all(len(smoother.class_keywords_[c]) <= class_top_k for c in smoother.classes_)
+    np.testing.assert_allclose(np.linalg.norm(b, axis=1), 1.0)
+    a = np.stack([unit(top_k_dense(row, top_k)) for row in peer.transform(NEW).toarray()])
+    expected = scipy_softmax(a @ b.T / temperature, axis=1)
+    expected[-1] = 0.5  # the blank text
+    np.testing.assert_allclose(smoother.relevance(NEW), expected, atol=1e-10)
+
+
+@pytest.mark.parametrize("params", [{}, {"temperature": 0.3}, {"class_scoring": "c-tfidf", "top_k": 2}])
+def test_fit_transform_equals_fit_then_transform(params):
+    one = KeywordSmoother(**params).fit_transform(TEXTS, LABELS)
+    two = KeywordSmoother(**params).fit(TEXTS, LABELS).transform(TEXTS, LABELS)
+    np.testing.assert_allclose(one, two, atol=1e-7)
+
+
+def test_auto_temperature_does_not_increase_gold_nll():
+    auto = KeywordSmoother(epsilon=1.0).fit(TEXTS, LABELS)
+    fixed = KeywordSmoother(epsilon=1.0, temperature=1.0).fit(TEXTS, LABELS)
+    assert np.isfinite(auto.temperature_) and auto.temperature_ > 0
+    y = np.searchsorted(auto.classes_, LABELS)
+    rows = np.arange(len(y))
+    nll_auto = -np.log(auto.transform(TEXTS, LABELS)[rows, y]).mean()
+    nll_fixed = -np.log(fixed.transform(TEXTS, LABELS)[rows, y]).mean()
+    assert nll_auto <= nll_fixed + 1e-6
+
+
+# -- adaptive epsilon --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("epsilon", [0.1, 0.3, 0.8])
+def test_adaptive_epsilon_follows_its_formula(epsilon):
+    smoother = KeywordSmoother(epsilon=epsilon, temperature=0.5, adaptive_epsilon=True)
+    smoother.fit(TEXTS, LABELS)
+    texts = NEW[:4]
+    labels = ["sport", "sport", "politics", "politics"]
+    relevance = smoother.relevance(texts).astype(np.float64)
+    y = np.searchsorted(smoother.classes_, labels)
+    c = 2
+    eps = np.minimum(1.0, epsilon * c / (c - 1) * (1 - relevance[np.arange(4), y]))
+    expected = eps[:, None] * relevance
+    expected[np.arange(4), y] += 1 - eps
+    np.testing.assert_allclose(smoother.transform(texts, labels), expected, atol=1e-6)
+
+
+def test_adaptive_epsilon_smooths_more_where_keywords_point_elsewhere():
+    epsilon = 0.2
+    fixed = KeywordSmoother(epsilon=epsilon, temperature=0.5).fit(TEXTS, LABELS)
+    adaptive = KeywordSmoother(epsilon=epsilon, temperature=0.5, adaptive_epsilon=True).fit(TEXTS, LABELS)
+    texts = ["the election vote and the party", "a goal in the football match", "nothing here"]
+    labels = ["sport", "sport", "sport"]  # the first text's keywords point to politics
+    sport = 1
+    gold_fixed = fixed.transform(texts, labels)[:, sport]
+    gold_adaptive = adaptive.transform(texts, labels)[:, sport]
+    assert gold_adaptive[0] < gold_fixed[0]  # more smoothing for the misfit
+    assert gold_adaptive[1] > gold_fixed[1]  # less for a clear member of its class
+    assert gold_adaptive[2] == pytest.approx(gold_fixed[2], abs=1e-6)  # uniform r gives back epsilon
+
+
+def test_adaptive_epsilon_is_capped_at_one():
+    smoother = KeywordSmoother(epsilon=0.9, temperature=0.05, adaptive_epsilon=True).fit(TEXTS, LABELS)
+    soft = smoother.transform(["the election vote and the party"], ["sport"])
+    relevance = smoother.relevance(["the election vote and the party"])
+    np.testing.assert_allclose(soft, relevance, atol=1e-6)  # eps = min(1, 0.9 * 2 * ~1) = 1
+
+
+# -- edge cases --------------------------------------------------------------------------------
+
+
+def test_class_without_usable_terms_warns_and_stays_finite():
+    texts = [*TEXTS, "hello there", "xyzzy plugh"]  # single-text words only: below min_df
+    labels = [*LABELS, "misc", "misc"]
+    with pytest.warns(UserWarning, match=r"\['misc'\] have no keywords"):
+        smoother = KeywordSmoother()
+        soft = smoother.fit_transform(texts, labels)
+    assert smoother.class_keywords_["misc"] == []
+    assert np.isfinite(soft).all()
+    np.testing.assert_allclose(soft.sum(axis=1), 1.0, atol=1e-5)
+    assert np.isfinite(smoother.relevance(["a goal", "hello"])).all()
+
+
+def test_single_term_vocabulary_gives_uniform_relevance():
+    # With min_df=2 only "goal" survives: no term can tell the classes apart.
+    texts = ["goal one", "goal two", "goal three", "vote four"]
+    with pytest.warns(UserWarning, match="no keywords"):
+        soft = KeywordSmoother(temperature=1.0).fit_transform(texts, ["a", "a", "b", "b"])
+    np.testing.assert_allclose(soft, [[0.95, 0.05], [0.95, 0.05], [0.05, 0.95], [0.05, 0.95]], atol=1e-6)
+
+
+def test_no_terms_at_all_raises_naming_min_df():
+    with pytest.raises(ValueError, match="min_df=2"):
+        KeywordSmoother().fit(["alpha beta", "gamma delta"], ["x", "y"])
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"top_k": 0}, ValueError, "top_k"),
+        ({"class_top_k": 2.5}, ValueError, "class_top_k"),
+        ({"class_scoring": "chi2"}, ValueError, "class_scoring"),
+        ({"match": "fuzzy"}, ValueError, "match"),
+        ({"temperature": -1.0}, ValueError, "temperature"),
+        ({"extractor": "tfidf"}, TypeError, "KeywordExtractor"),
+    ],
+)
+def test_bad_params_raise(params, error, match):
+    with pytest.raises(error, match=match):
+        KeywordSmoother(**params).fit(TEXTS, LABELS)
+
+
+# -- explanations ------------------------------------------------------------------------------
+
+
+def test_explain_names_the_contributing_keywords():
+    smoother = KeywordSmoother(temperature=0.5).fit(TEXTS, LABELS)
+    explanation = smoother.explain("a late goal in the league match", label="sport")
+    keywords = {t for t, _ in explanation.keywords}
+    assert keywords == {"goal", "league", "match"}  # "late" occurs once in training: below min_df
+    contributed = {term for term, _, _ in explanation.contributions["sport"]}
+    assert contributed == {"goal", "league", "match"}
+    assert explanation.contributions["politics"] == []
+    # Each contribution is a_it * b_kt, and together they are the score s_ik.
+    weights = dict(explanation.keywords)
+    class_weights = dict(smoother.class_keywords_["sport"])
+    total = 0.0
+    for term, matched, value in explanation.contributions["sport"]:
+        assert matched == term
+        assert value == pytest.approx(weights[term] * class_weights[term])
+        total += value
+    s = np.array([0.0, total])
+    expected = scipy_softmax(s / smoother.temperature_)
+    assert explanation.relevance["sport"] == pytest.approx(expected[1])
+    assert explanation.soft_label["sport"] == pytest.approx(0.9 + 0.1 * expected[1], abs=1e-6)
+    text = str(explanation)
+    assert "goal" in text and "(gold)" in text and "sport" in text
+
+
+def test_explain_without_label_and_top_n():
+    smoother = KeywordSmoother().fit(TEXTS, LABELS)
+    explanation = smoother.explain("goal match league", top_n=1)
+    assert explanation.soft_label is None
+    assert len(explanation.contributions["sport"]) == 1
+    assert "(none in vocabulary)" in str(smoother.explain("zzz"))
+
+
+# -- class scoring and extractors --------------------------------------------------------------
+
+
+def test_c_tfidf_class_keywords_follow_the_scorer():
+    smoother = KeywordSmoother(class_scoring="c-tfidf", temperature=0.2).fit(TEXTS, LABELS)
+    counts = CountVectorizer(min_df=2, stop_words="english").fit(TEXTS)
+    terms = counts.get_feature_names_out()
+    y = np.searchsorted(["politics", "sport"], LABELS)
+    x = counts.transform(TEXTS).toarray()
+    class_counts = np.stack([x[y == k].sum(axis=0) for k in range(2)])
+    scores = ctfidf_scores(sp.csr_matrix(class_counts)).toarray()
+    b = np.stack([unit(row) for row in scores])
+    np.testing.assert_allclose(class_keyword_matrix(smoother, terms.tolist()), b, atol=1e-12)
+    relevance = smoother.relevance(NEW[:2])
+    assert relevance[0, 1] > 0.5 and relevance[1, 0] > 0.5
+
+
+class FirstWords(KeywordExtractor):
+    """A toy extractor: the first ``top_k`` words, weights 1, 1/2, 1/3, ..."""
+
+    def __init__(self, *, decay: float = 1.0):
+        self.decay = decay
+
+    def fit(self, texts):
+        self.n_fit_ = len(texts)
+        return self
+
+    def extract(self, texts, top_k=10):
+        return [
+            [(w, 1.0 / (1 + self.decay * j)) for j, w in enumerate(t.lower().split()[:top_k])]
+            for t in texts
+        ]
+
+
+def test_custom_extractor_is_cloned_fitted_and_used():
+    extractor = FirstWords(decay=1.0)
+    smoother = KeywordSmoother(extractor=extractor, top_k=3, temperature=0.5).fit(TEXTS, LABELS)
+    assert not hasattr(extractor, "n_fit_")  # the user's object is left alone
+    assert smoother.extractor_.n_fit_ == len(TEXTS)
+    terms = smoother.vocabulary_extractor_.terms_.tolist()
+    b = class_keyword_matrix(smoother, terms)
+    texts = ["vote party goal striker", "goal striker vote party", "unknown words only"]
+    a = np.zeros((3, len(terms)))
+    for i, keywords in enumerate(FirstWords().extract(texts, top_k=3)):
+        for term, weight in keywords:
+            if term in terms:
+                a[i, terms.index(term)] = weight
+        a[i] = unit(a[i])
+    expected = scipy_softmax(a @ b.T / 0.5, axis=1)
+    np.testing.assert_allclose(smoother.relevance(texts), expected, atol=1e-10)
+    # Same words, different order: the extractor's weights (not a bag of words) decide.
+    assert expected[0, 0] > 0.5 > expected[1, 0]
+    soft = smoother.fit_transform(TEXTS, LABELS)
+    np.testing.assert_allclose(soft, smoother.transform(TEXTS, LABELS), atol=1e-7)
+
+
+# -- semantic match ----------------------------------------------------------------------------
+
+SEMANTIC_TEXTS = [
+    "the striker scored a late goal in the football match",
+    "the football league match ended with a penalty",
+    "the coach praised the striker after the football win",
+    "fans cheered as the football team won the league",
+    "the party won the election after a close vote",
+    "voters backed the party in the parliament election",
+    "the minister called a vote in parliament on soccer funding",
+    "the election campaign focused on the minister and soccer",
+]
+
+
+@pytest.mark.slow
+def test_semantic_match_counts_a_near_synonym():
+    model = str(default_model_path())
+    params = {"temperature": 1.0, "class_top_k": 3, "semantic_model": model}
+    lexical = KeywordSmoother(**params).fit(SEMANTIC_TEXTS, LABELS)
+    semantic = KeywordSmoother(match="semantic", **params).fit(SEMANTIC_TEXTS, LABELS)
+    assert "football" in dict(semantic.class_keywords_["sport"])
+    # "soccer" occurs only in politics texts and is no keyword of either class.
+    assert all("soccer" not in dict(kws) for kws in semantic.class_keywords_.values())
+    np.testing.assert_allclose(lexical.relevance(["soccer"]), [[0.5, 0.5]])
+    relevance = semantic.relevance(["soccer"])
+    assert relevance[0, 1] > relevance[0, 0] + 0.1  # sport, by its likeness to "football"
+    t = semantic.vocabulary_extractor_.vocabulary_["soccer"]
+    assert semantic.match_matrix_[t, 1] > semantic.semantic_threshold * 0.5
+    assert semantic.match_matrix_[t, 0] == 0.0
+    explanation = semantic.explain("soccer")
+    assert [(term, kw) for term, kw, _ in explanation.contributions["sport"]] == [("soccer", "football")]
+    # A class keyword matches itself with similarity 1: its column holds at least its own weight.
+    for k, cls in enumerate(semantic.classes_):
+        for term, weight in semantic.class_keywords_[cls]:
+            j = semantic.vocabulary_extractor_.vocabulary_[term]
+            assert semantic.match_matrix_[j, k] >= weight - 1e-5

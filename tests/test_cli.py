@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from textls import __version__
+from textls.cli import main
+
+TEXTS = [
+    "the striker scored a late goal in the football match",
+    "the football league match ended with a penalty goal",
+    "the coach praised the striker after the league win",
+    "fans cheered the goal as the team won the match",
+    "the party won the election after a close vote",
+    "voters backed the party in the parliament election",
+    "the minister called a vote in parliament on the budget",
+    "the election campaign focused on the minister and the budget",
+]
+LABELS = ["sport"] * 4 + ["politics"] * 4
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "train.csv"
+    pd.DataFrame({"doc": [f"d{i}" for i in range(8)], "text": TEXTS, "label": LABELS}).to_csv(path, index=False)
+    return path
+
+
+def read_soft(path):
+    frame = pd.read_csv(path)
+    soft = frame[[c for c in frame.columns if c.startswith("soft:")]]
+    return frame, soft
+
+
+@pytest.mark.parametrize("method", ["ls-classic", "ls-distill", "ls-tfidf", "kwls"])
+def test_smooth_writes_one_row_per_input_row(corpus, tmp_path, capsys, method):
+    out = tmp_path / "soft.csv"
+    code = main(["smooth", "--input", str(corpus), "--output", str(out), "--method", method, "--epsilon", "0.2"])
+    assert code == 0
+    frame, soft = read_soft(out)
+    assert len(frame) == len(TEXTS)
+    assert list(soft.columns) == ["soft:politics", "soft:sport"]
+    np.testing.assert_allclose(soft.sum(axis=1), 1.0, atol=1e-5)
+    assert frame["label"].tolist() == LABELS
+    assert frame["id"].tolist() == list(range(8))
+    gold = np.where(frame["label"] == "sport", soft["soft:sport"], soft["soft:politics"])
+    assert (gold >= 0.8 - 1e-6).all()
+    printed = capsys.readouterr().out
+    assert f"{method}: 8 rows, 2 classes" in printed
+    assert "mean soft-label mass on the gold class" in printed
+    assert f"wrote 8 soft labels x 2 classes to {out}" in printed
+
+
+def test_ls_classic_values_and_id_column(corpus, tmp_path):
+    out = tmp_path / "soft.jsonl"
+    args = ["smooth", "--input", str(corpus), "--output", str(out), "--method", "ls-classic"]
+    assert main([*args, "--id_column", "doc", "--epsilon", "0.3"]) == 0
+    frame = pd.read_json(out, lines=True)
+    assert frame["id"].tolist() == [f"d{i}" for i in range(8)]
+    np.testing.assert_allclose(frame.loc[0, ["soft:politics", "soft:sport"]].astype(float), [0.15, 0.85], atol=1e-6)
+
+
+def test_missing_column_exits_1_naming_it(corpus, tmp_path, capsys):
+    out = tmp_path / "soft.csv"
+    code = main(["smooth", "--input", str(corpus), "--output", str(out), "--text_column", "body"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "error" in err and "'body'" in err and str(corpus) in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--method", "ls-magic"], "unknown smoothing method"),
+        (["--id_column", "nope"], "'nope'"),
+        (["--params", "[1, 2]"], "JSON object"),
+        (["--params", '{"bogus": 1}'], "bogus"),
+        (["--epsilon", "2"], "epsilon"),
+    ],
+)
+def test_errors_exit_1_with_a_message(corpus, tmp_path, capsys, extra, message):
+    code = main(["smooth", "--input", str(corpus), "--output", str(tmp_path / "o.csv"), *extra])
+    assert code == 1
+    assert message in capsys.readouterr().err
+
+
+def test_missing_input_file_exits_1(tmp_path, capsys):
+    code = main(["smooth", "--input", str(tmp_path / "nope.csv"), "--output", str(tmp_path / "o.csv")])
+    assert code == 1
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_json_config_file(corpus, tmp_path, capsys):
+    out = tmp_path / "soft.parquet"
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps({"input": str(corpus), "output": str(out), "method": "ls-tfidf", "epsilon": 1.0, "temperature": "0.05"})
+    )
+    assert main(["smooth", str(config)]) == 0
+    soft = pd.read_parquet(out).filter(like="soft:")
+    np.testing.assert_allclose(soft.sum(axis=1), 1.0, atol=1e-5)
+    assert "ls-tfidf: 8 rows" in capsys.readouterr().out
+    # epsilon=1 with a sharp temperature: the soft label is the (leave-one-out) relevance itself.
+    assert (soft.max(axis=1) > 0.9).all()
+
+
+def test_params_reach_the_generator(corpus, tmp_path, capsys):
+    out = tmp_path / "soft.csv"
+    args = ["smooth", "--input", str(corpus), "--output", str(out), "--method", "kwls"]
+    assert main([*args, "--params", '{"class_top_k": 1, "temperature": 1.0}']) == 0
+    lines = capsys.readouterr().out.splitlines()
+    per_class = [line for line in lines if line.strip().startswith(("sport", "politics"))]
+    assert len(per_class) == 2
+    # One keyword per class in the summary: no comma after the keyword list starts.
+    assert all("," not in line.split("%", 1)[1] for line in per_class)
+    assert main([*args, "--params", '{"class_top_k": 3}']) == 0
+    lines = capsys.readouterr().out.splitlines()
+    per_class = [line for line in lines if line.strip().startswith(("sport", "politics"))]
+    assert all(line.split("%", 1)[1].count(",") == 2 for line in per_class)
+
+
+def test_temperature_flag_reaches_the_generator(corpus, tmp_path):
+    soft = {}
+    for temperature in ["0.05", "5"]:
+        out = tmp_path / f"soft{temperature}.csv"
+        args = ["smooth", "--input", str(corpus), "--output", str(out), "--method", "ls-tfidf"]
+        assert main([*args, "--epsilon", "1", "--temperature", temperature]) == 0
+        soft[temperature] = read_soft(out)[1].to_numpy()
+    assert soft["0.05"].max(axis=1).mean() > soft["5"].max(axis=1).mean() + 0.2
+
+
+def test_help_version_and_unknown_command(capsys):
+    assert main([]) == 2
+    assert "usage: textls COMMAND" in capsys.readouterr().out
+    assert main(["--help"]) == 0
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip().endswith(__version__)
+    assert main(["frobnicate"]) == 2
+    assert "unknown command 'frobnicate'" in capsys.readouterr().err

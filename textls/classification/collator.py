@@ -1,0 +1,57 @@
+"""Batching: pad the text features, stack the soft labels (given, or computed on the fly)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from transformers import DataCollatorWithPadding, PreTrainedTokenizerBase
+
+
+@dataclass
+class SoftLabelCollator:
+    """Collate examples with ``input_ids`` (or raw ``text``), ``labels`` and optional ``soft_labels``.
+
+    * ``input_ids``/``attention_mask`` are padded by ``DataCollatorWithPadding``; examples that carry
+      only ``text`` are tokenised here (``max_length``, truncation).
+    * ``soft_labels`` present in the examples are stacked into a float32 ``(B, C)`` tensor.
+    * Otherwise, with a fitted ``smoother``, they are computed on the fly from ``text`` and ``labels``
+      (``labels`` are class indices into ``smoother.classes_``); keep ``text`` in the dataset.
+
+    Args:
+        tokenizer: a Hugging Face tokenizer.
+        smoother: optional fitted textls generator for on-the-fly soft labels.
+        max_length: truncation length when tokenising raw text.
+        text_column: name of the raw text field.
+    """
+
+    tokenizer: PreTrainedTokenizerBase
+    smoother: Any = None
+    max_length: int = 128
+    text_column: str = "text"
+
+    def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
+        texts = [f[self.text_column] for f in features] if self.text_column in features[0] else None
+        labels = torch.tensor([int(f["labels"]) for f in features], dtype=torch.long)
+        soft = None
+        if "soft_labels" in features[0]:
+            soft = torch.tensor(np.asarray([f["soft_labels"] for f in features], dtype=np.float32))
+        elif self.smoother is not None:
+            if texts is None:
+                raise ValueError(f"on-the-fly soft labels need the {self.text_column!r} field in each example")
+            classes = self.smoother.classes_
+            soft = torch.from_numpy(self.smoother.transform(texts, classes[labels.numpy()]))
+        if "input_ids" in features[0]:
+            text_features = [{k: f[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in f} for f in features]
+            batch = DataCollatorWithPadding(self.tokenizer)(text_features)
+        elif texts is not None:
+            batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
+        else:
+            raise ValueError(f"examples need 'input_ids' or {self.text_column!r}")
+        batch = dict(batch)
+        batch["labels"] = labels
+        if soft is not None:
+            batch["soft_labels"] = soft
+        return batch

@@ -1,0 +1,292 @@
+"""``textls compare``: every smoothing method on identical data and seeds, side by side."""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+from transformers import TrainingArguments, set_seed
+
+from textls.calibration import TemperatureScaler
+from textls.classification.collator import SoftLabelCollator
+from textls.classification.data import (
+    build_dataset,
+    classes_of,
+    encode_split,
+    load_labelled,
+    read_soft_label_file,
+)
+from textls.classification.modeling import default_learning_rate, load_tokenizer, make_model_factory
+from textls.classification.report import aggregate, format_table, write_report
+from textls.classification.trainer import SoftLabelTrainer
+from textls.metrics import compute_metrics, plot_reliability_diagram
+from textls.smoothers import SMOOTHERS, get_smoother
+
+
+@dataclass
+class CompareArguments:
+    train: str = field(metadata={"help": "Training data: .csv, .tsv, .jsonl or .parquet."})
+    test: str = field(metadata={"help": "Test data with the same columns."})
+    output_dir: str = field(metadata={"help": "Folder for results.json, report.md, predictions/ and figures/."})
+    text_column: str = field(default="text", metadata={"help": "Column holding the text."})
+    label_column: str = field(default="label", metadata={"help": "Column holding the gold label."})
+    validation: str | None = field(
+        default=None, metadata={"help": "Validation data; default: --validation-fraction of the training data."}
+    )
+    validation_fraction: float = field(
+        default=0.1, metadata={"help": "Stratified share of training data held out for temperature scaling."}
+    )
+    methods: str = field(
+        default="none,ls-classic,ls-distill,ls-tfidf,kwls",
+        metadata={"help": "Comma-separated methods: none (hard labels) and any of " + ", ".join(SMOOTHERS)},
+    )
+    seeds: int = field(default=3, metadata={"help": "Number of seeds (0 .. seeds-1) per method."})
+    model: str = field(
+        default="minilm",
+        metadata={"help": "minilm (packaged all-MiniLM-L6-v2), fasttext, textcnn, or a local HF model folder."},
+    )
+    epochs: float = field(default=3.0, metadata={"help": "Training epochs."})
+    batch_size: int = field(default=32, metadata={"help": "Examples per optimiser step per device."})
+    gradient_accumulation_steps: int = field(default=1, metadata={"help": "Micro-batches per optimiser step."})
+    learning_rate: float | None = field(
+        default=None, metadata={"help": "AdamW learning rate; default 5e-5 (transformer), 5e-3 (fasttext), 1e-3 (textcnn)."}
+    )
+    max_length: int = field(default=64, metadata={"help": "Tokens per text after truncation."})
+    epsilon: float = field(default=0.1, metadata={"help": "Smoothing mass of every method."})
+    loss_mode: str = field(
+        default="soft", metadata={"help": "soft: CE to the soft label; auxiliary: (1-lam) CE(hard) + lam CE(soft)."}
+    )
+    lam: float = field(default=0.5, metadata={"help": "Soft-target weight for loss_mode=auxiliary."})
+    smoother_params: str | None = field(
+        default=None, metadata={"help": 'JSON {method: {param: value}}, e.g. \'{"kwls": {"class_top_k": 100}}\'.'}
+    )
+    soft_label_files: str | None = field(
+        default=None, metadata={"help": 'JSON {method: file} of soft labels written by `textls smooth` for --train.'}
+    )
+    max_train_samples: int | None = field(default=None, metadata={"help": "Stratified subsample of the training data."})
+    max_test_samples: int | None = field(default=None, metadata={"help": "Stratified subsample of the test data."})
+    imbalance_ratio: float | None = field(
+        default=None,
+        metadata={"help": "Long-tailed training subsample: class sizes decay geometrically to largest/ratio."},
+    )
+    bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU)."})
+    data_seed: int = field(default=0, metadata={"help": "Seed of the data subsampling and validation split."})
+
+
+def _stratified_subsample(texts, labels, n, seed):
+    if n is None or n >= len(texts):
+        return texts, labels
+    keep, _ = train_test_split(np.arange(len(texts)), train_size=n, stratify=labels, random_state=seed)
+    keep = np.sort(keep)
+    return [texts[i] for i in keep], [labels[i] for i in keep]
+
+
+def long_tail(labels: list, ratio: float, seed: int) -> np.ndarray:
+    """Indices of a long-tailed subsample: the k-th largest class keeps ``n_max * ratio^(-k/(C-1))``."""
+    if ratio < 1:
+        raise ValueError(f"imbalance_ratio must be >= 1, got {ratio}")
+    rng = np.random.default_rng(seed)
+    labels = np.asarray([str(v) for v in labels])
+    classes, counts = np.unique(labels, return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    n_max = counts.min()  # start from a balanced base so the ratio is exact
+    keep = []
+    for rank, k in enumerate(order):
+        size = max(1, int(round(n_max * ratio ** (-rank / max(1, len(classes) - 1)))))
+        members = np.flatnonzero(labels == classes[k])
+        keep.append(rng.choice(members, size=min(size, len(members)), replace=False))
+    return np.sort(np.concatenate(keep))
+
+
+def prepare_data(args: CompareArguments):
+    texts, labels = load_labelled(args.train, args.text_column, args.label_column)
+    test_texts, test_labels = load_labelled(args.test, args.text_column, args.label_column)
+    classes = classes_of(labels, args.train)
+    if args.imbalance_ratio:
+        keep = long_tail(labels, args.imbalance_ratio, args.data_seed)
+        texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
+    texts, labels = _stratified_subsample(texts, labels, args.max_train_samples, args.data_seed)
+    test_texts, test_labels = _stratified_subsample(test_texts, test_labels, args.max_test_samples, args.data_seed)
+    if args.validation:
+        val_texts, val_labels = load_labelled(args.validation, args.text_column, args.label_column)
+        train_idx = np.arange(len(texts))
+    else:
+        train_idx, val_idx = train_test_split(
+            np.arange(len(texts)), test_size=args.validation_fraction, stratify=labels, random_state=args.data_seed
+        )
+        train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
+        val_texts, val_labels = [texts[i] for i in val_idx], [labels[i] for i in val_idx]
+    return {
+        "classes": classes,
+        "train": ([texts[i] for i in train_idx], [labels[i] for i in train_idx]),
+        "train_idx": train_idx,
+        "validation": (val_texts, val_labels),
+        "test": (test_texts, test_labels),
+    }
+
+
+def soft_labels_for(method: str, args: CompareArguments, texts, labels, classes, params: dict, files: dict, train_idx):
+    """Soft labels of the training part: from a `textls smooth` file, or fitted here."""
+    if method == "none":
+        return None
+    if method in files:
+        if args.max_train_samples or args.imbalance_ratio or not args.validation:
+            full_texts, full_labels = load_labelled(args.train, args.text_column, args.label_column)
+            soft = read_soft_label_file(files[method], classes, full_labels)
+            if len(full_texts) != len(texts):  # the file covers --train; keep the rows we train on
+                raise ValueError(
+                    f"{files[method]}: soft-label files need --validation and no subsampling, so that they cover "
+                    "exactly the training rows"
+                )
+            return soft[train_idx]
+        return read_soft_label_file(files[method], classes, labels)
+    smoother = get_smoother(method, **{"epsilon": args.epsilon, **params.get(method, {})})
+    soft = smoother.fit_transform(texts, labels)
+    if list(map(str, smoother.classes_)) != list(map(str, classes)):
+        raise ValueError(f"{method}: a class has no training example after subsampling")
+    return soft
+
+
+def predict_logits(trainer: SoftLabelTrainer, dataset) -> np.ndarray:
+    return np.asarray(trainer.predict(dataset).predictions, dtype=np.float64)
+
+
+def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> dict:
+    """Train every method for every seed; write results.json, report.md, predictions and figures."""
+    out = Path(args.output_dir)
+    (out / "predictions").mkdir(parents=True, exist_ok=True)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    unknown = [m for m in methods if m != "none" and m not in SMOOTHERS]
+    if unknown:
+        raise ValueError(f"unknown method(s) {unknown}; choose from none, {', '.join(SMOOTHERS)}")
+    if args.loss_mode not in ("soft", "auxiliary"):
+        raise ValueError(f"loss_mode must be soft or auxiliary, got {args.loss_mode!r}")
+    params = json.loads(args.smoother_params) if args.smoother_params else {}
+    files = json.loads(args.soft_label_files) if args.soft_label_files else {}
+
+    data = prepare_data(args)
+    classes = data["classes"]
+    train_texts, train_labels = data["train"]
+    y_train = encode_split(train_labels, classes, args.train)
+    y_val = encode_split(data["validation"][1], classes, args.validation or args.train)
+    y_test = encode_split(data["test"][1], classes, args.test)
+
+    tokenizer = tokenizer or load_tokenizer(args.model)
+    model_factory = model_factory or make_model_factory(args.model, classes, tokenizer)
+    lr = args.learning_rate or default_learning_rate(args.model)
+    val_set = build_dataset(tokenizer, data["validation"][0], y_val, max_length=args.max_length)
+    test_set = build_dataset(tokenizer, data["test"][0], y_test, max_length=args.max_length)
+    print(
+        f"compare: {len(train_texts)} train / {len(y_val)} validation / {len(y_test)} test, "
+        f"{len(classes)} classes, model {args.model}, methods {methods}, seeds {args.seeds}"
+    )
+
+    runs, timings, pooled = [], {}, {}
+    for method in methods:
+        start = time.perf_counter()
+        soft = soft_labels_for(method, args, train_texts, train_labels, classes, params, files, data["train_idx"])
+        soft_seconds = time.perf_counter() - start
+        train_set = build_dataset(tokenizer, train_texts, y_train, soft, max_length=args.max_length)
+        for seed in range(args.seeds):
+            start = time.perf_counter()
+            metrics, test_probs = train_and_evaluate(args, model_factory, tokenizer, train_set, val_set, test_set, y_val, y_test, seed, lr)
+            runs.append({"method": method, "seed": seed, "metrics": metrics})
+            np.savez_compressed(
+                out / "predictions" / f"{method}-seed{seed}.npz",
+                probs=test_probs.astype(np.float32),
+                labels=y_test,
+                classes=np.asarray([str(c) for c in classes]),
+            )
+            pooled.setdefault(method, []).append(test_probs)
+            timings.setdefault(method, []).append(time.perf_counter() - start)
+            print(f"  {method} seed {seed}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if not k.endswith("_ts")))
+        timings[method] = {"soft_label_seconds": soft_seconds, "train_eval_seconds": timings[method]}
+
+    results = aggregate(runs, baseline="none" if "none" in methods else methods[0])
+    results["config"] = asdict(args)
+    results["classes"] = [str(c) for c in classes]
+    results["timings"] = timings
+    results["environment"] = {
+        "torch": torch.__version__,
+        "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "threads": torch.get_num_threads(),
+    }
+    figure = plot_reliability_diagram(
+        {m: np.concatenate(p) for m, p in pooled.items()},
+        np.tile(y_test, args.seeds),
+        out / "figures" / "reliability.png",
+        title="Reliability on the test set (all seeds pooled)",
+    )
+    (out / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False) + "\n")
+    write_report(results, out / "report.md", title=f"textls compare: {Path(args.train).name}", config=_config_rows(args, len(train_texts), lr), figures={"reliability": str(figure)})
+    table = format_table(results)
+    print(table)
+    print(f"wrote {out / 'results.json'}, {out / 'report.md'}")
+    return results
+
+
+def train_and_evaluate(args, model_factory, tokenizer, train_set, val_set, test_set, y_val, y_test, seed, lr):
+    set_seed(seed)
+    model = model_factory()
+    with tempfile.TemporaryDirectory() as tmp:
+        training_args = TrainingArguments(
+            output_dir=tmp,
+            per_device_train_batch_size=args.batch_size,
+            per_device_eval_batch_size=max(64, args.batch_size),
+            gradient_accumulation_steps=args.gradient_accumulation_steps,
+            num_train_epochs=args.epochs,
+            learning_rate=lr,
+            weight_decay=0.01,
+            warmup_steps=0.1,
+            lr_scheduler_type="linear",
+            seed=seed,
+            data_seed=seed,
+            bf16=args.bf16,
+            save_strategy="no",
+            eval_strategy="no",
+            report_to=[],
+            logging_strategy="no",
+            disable_tqdm=False,
+            dataloader_num_workers=0,
+            dataloader_pin_memory=torch.cuda.is_available(),
+        )
+        trainer = SoftLabelTrainer(
+            model=model,
+            args=training_args,
+            train_dataset=train_set,
+            data_collator=SoftLabelCollator(tokenizer, max_length=args.max_length),
+            loss_mode=args.loss_mode,
+            lam=args.lam,
+        )
+        trainer.train()
+        val_logits = predict_logits(trainer, val_set)
+        test_logits = predict_logits(trainer, test_set)
+    probs = _softmax(test_logits)
+    metrics = compute_metrics(probs, y_test)
+    scaler = TemperatureScaler().fit(val_logits, y_val)
+    calibrated = compute_metrics(scaler.transform(test_logits), y_test)
+    for name in ("nll", "brier", "ece"):
+        metrics[f"{name}_ts"] = calibrated[name]
+    metrics["temperature"] = scaler.temperature_
+    return {k: float(v) for k, v in metrics.items() if math.isfinite(v)}, probs
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _config_rows(args: CompareArguments, n_train: int, lr: float) -> dict:
+    rows = {k: v for k, v in asdict(args).items() if v not in (None, "")}
+    rows["train examples used"] = n_train
+    rows["learning rate used"] = lr
+    return rows

@@ -1,0 +1,76 @@
+"""TextCNN: convolutions of several widths over token embeddings, max-pooled (Kim, 2014)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import PretrainedConfig, PreTrainedModel
+from transformers.modeling_outputs import SequenceClassifierOutput
+
+
+class TextCNNConfig(PretrainedConfig):
+    model_type = "textls-textcnn"
+
+    def __init__(
+        self,
+        vocab_size: int = 30522,
+        embedding_dim: int = 128,
+        kernel_sizes: tuple[int, ...] = (3, 4, 5),
+        num_filters: int = 100,
+        dropout: float = 0.5,
+        pad_token_id: int = 0,
+        **kwargs,
+    ):
+        super().__init__(pad_token_id=pad_token_id, **kwargs)
+        self.vocab_size = vocab_size
+        self.embedding_dim = embedding_dim
+        self.kernel_sizes = list(kernel_sizes)
+        self.num_filters = num_filters
+        self.dropout = dropout
+
+
+class TextCNNForSequenceClassification(PreTrainedModel):
+    r"""For each width ``w``: ``h_w = max_t ReLU(conv_w(E[x])_t)`` over unpadded positions;
+    ``logits = W · dropout([h_3; h_4; h_5]) + b``.
+
+    Reference: Kim, "Convolutional Neural Networks for Sentence Classification", EMNLP 2014.
+    """
+
+    config_class = TextCNNConfig
+    base_model_prefix = "textcnn"
+
+    def __init__(self, config: TextCNNConfig):
+        super().__init__(config)
+        self.embeddings = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=config.pad_token_id)
+        self.convs = nn.ModuleList(
+            nn.Conv1d(config.embedding_dim, config.num_filters, k, padding=k - 1) for k in config.kernel_sizes
+        )
+        self.dropout = nn.Dropout(config.dropout)
+        self.classifier = nn.Linear(config.num_filters * len(config.kernel_sizes), config.num_labels)
+        self.post_init()
+
+    def _init_weights(self, module: nn.Module) -> None:
+        if isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, std=0.1)
+            if module.padding_idx is not None:
+                with torch.no_grad():
+                    module.weight[module.padding_idx].zero_()
+        elif isinstance(module, (nn.Linear, nn.Conv1d)):
+            nn.init.xavier_uniform_(module.weight)
+            nn.init.zeros_(module.bias)
+
+    def forward(self, input_ids, attention_mask=None, labels=None, **kwargs) -> SequenceClassifierOutput:
+        if attention_mask is None:
+            attention_mask = input_ids.ne(self.config.pad_token_id)
+        x = self.embeddings(input_ids).transpose(1, 2)  # (B, D, L)
+        pooled = []
+        for conv, k in zip(self.convs, self.config.kernel_sizes, strict=True):
+            h = F.relu(conv(x))  # (B, F, L + k - 1): position j covers tokens j-k+1 .. j
+            # A window counts if it covers at least one real token; padding k-1 on both sides.
+            valid = F.max_pool1d(F.pad(attention_mask.float(), (k - 1, k - 1)).unsqueeze(1), k, stride=1)
+            h = h.masked_fill(valid.eq(0), float("-inf")).amax(dim=2)
+            pooled.append(torch.nan_to_num(h, neginf=0.0))
+        logits = self.classifier(self.dropout(torch.cat(pooled, dim=1)))
+        loss = F.cross_entropy(logits, labels) if labels is not None else None
+        return SequenceClassifierOutput(loss=loss, logits=logits)
