@@ -37,13 +37,17 @@ def median_seconds(fn, repeats: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--docs", type=int, default=50_000)
     parser.add_argument("--classes", type=int, default=50)
     parser.add_argument("--words", type=int, default=60, help="mean words per document")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--methods", default="kwls,ls-tfidf,ls-classic")
-    parser.add_argument("--output", default=str(Path(__file__).parent / "results" / "smoothing_speed.json"))
+    parser.add_argument(
+        "--output", default=str(Path(__file__).parent / "results" / "smoothing_speed.json")
+    )
     args = parser.parse_args()
 
     texts, labels = make_corpus(args.docs, args.classes, args.words)
@@ -62,17 +66,24 @@ def main() -> None:
         "date": date.today().isoformat(),
     }
     for name in args.methods.split(","):
-        seconds = median_seconds(lambda n=name: get_smoother(n).fit_transform(texts, labels), args.repeats)
+        seconds = median_seconds(
+            lambda n=name: get_smoother(n).fit_transform(texts, labels), args.repeats
+        )
         ratio = seconds / baseline
         results["methods"][name] = {"seconds": seconds, "ratio_vs_tfidf_vectorizer": ratio}
         print(f"{name:>12} fit_transform: {seconds:.2f} s  ratio {ratio:.2f}x")
         if name == "kwls":  # fit, then transform the same texts: a second tokenisation pass
-            two_pass = median_seconds(lambda: get_smoother("kwls").fit(texts, labels).transform(texts, labels), args.repeats)
+            two_pass = median_seconds(
+                lambda: get_smoother("kwls").fit(texts, labels).transform(texts, labels),
+                args.repeats,
+            )
             results["methods"]["kwls (fit, then transform)"] = {
                 "seconds": two_pass,
                 "ratio_vs_tfidf_vectorizer": two_pass / baseline,
             }
-            print(f"{'kwls':>12} fit, then transform: {two_pass:.2f} s  ratio {two_pass / baseline:.2f}x")
+            print(
+                f"{'kwls':>12} fit, then transform: {two_pass:.2f} s  ratio {two_pass / baseline:.2f}x"
+            )
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {args.output}")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from textls import __version__
+from textls import TfidfSmoother, __version__
 from textls.cli import main
 
 TEXTS = [
@@ -25,7 +25,9 @@ LABELS = ["sport"] * 4 + ["politics"] * 4
 @pytest.fixture
 def corpus(tmp_path):
     path = tmp_path / "train.csv"
-    pd.DataFrame({"doc": [f"d{i}" for i in range(8)], "text": TEXTS, "label": LABELS}).to_csv(path, index=False)
+    pd.DataFrame({"doc": [f"d{i}" for i in range(8)], "text": TEXTS, "label": LABELS}).to_csv(
+        path, index=False
+    )
     return path
 
 
@@ -38,7 +40,19 @@ def read_soft(path):
 @pytest.mark.parametrize("method", ["ls-classic", "ls-distill", "ls-tfidf", "kwls"])
 def test_smooth_writes_one_row_per_input_row(corpus, tmp_path, capsys, method):
     out = tmp_path / "soft.csv"
-    code = main(["smooth", "--input", str(corpus), "--output", str(out), "--method", method, "--epsilon", "0.2"])
+    code = main(
+        [
+            "smooth",
+            "--input",
+            str(corpus),
+            "--output",
+            str(out),
+            "--method",
+            method,
+            "--epsilon",
+            "0.2",
+        ]
+    )
     assert code == 0
     frame, soft = read_soft(out)
     assert len(frame) == len(TEXTS)
@@ -60,7 +74,9 @@ def test_ls_classic_values_and_id_column(corpus, tmp_path):
     assert main([*args, "--id_column", "doc", "--epsilon", "0.3"]) == 0
     frame = pd.read_json(out, lines=True)
     assert frame["id"].tolist() == [f"d{i}" for i in range(8)]
-    np.testing.assert_allclose(frame.loc[0, ["soft:politics", "soft:sport"]].astype(float), [0.15, 0.85], atol=1e-6)
+    np.testing.assert_allclose(
+        frame.loc[0, ["soft:politics", "soft:sport"]].astype(float), [0.15, 0.85], atol=1e-6
+    )
 
 
 def test_missing_column_exits_1_naming_it(corpus, tmp_path, capsys):
@@ -89,7 +105,9 @@ def test_errors_exit_1_with_a_message(corpus, tmp_path, capsys, extra, message):
 
 
 def test_missing_input_file_exits_1(tmp_path, capsys):
-    code = main(["smooth", "--input", str(tmp_path / "nope.csv"), "--output", str(tmp_path / "o.csv")])
+    code = main(
+        ["smooth", "--input", str(tmp_path / "nope.csv"), "--output", str(tmp_path / "o.csv")]
+    )
     assert code == 1
     assert "no such file" in capsys.readouterr().err
 
@@ -98,14 +116,23 @@ def test_json_config_file(corpus, tmp_path, capsys):
     out = tmp_path / "soft.parquet"
     config = tmp_path / "config.json"
     config.write_text(
-        json.dumps({"input": str(corpus), "output": str(out), "method": "ls-tfidf", "epsilon": 1.0, "temperature": "0.05"})
+        json.dumps(
+            {
+                "input": str(corpus),
+                "output": str(out),
+                "method": "ls-tfidf",
+                "epsilon": 1.0,
+                "temperature": "0.05",
+            }
+        )
     )
     assert main(["smooth", str(config)]) == 0
     soft = pd.read_parquet(out).filter(like="soft:")
     np.testing.assert_allclose(soft.sum(axis=1), 1.0, atol=1e-5)
     assert "ls-tfidf: 8 rows" in capsys.readouterr().out
-    # epsilon=1 with a sharp temperature: the soft label is the (leave-one-out) relevance itself.
-    assert (soft.max(axis=1) > 0.9).all()
+    # Every field of the config reached the generator.
+    expected = TfidfSmoother(epsilon=1.0, temperature=0.05).fit_transform(TEXTS, LABELS)
+    np.testing.assert_allclose(soft.to_numpy(), expected, atol=1e-7)
 
 
 def test_params_reach_the_generator(corpus, tmp_path, capsys):

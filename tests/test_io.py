@@ -7,7 +7,7 @@ from textls.io import read_table, texts_and_labels, write_table
 
 FRAME = pd.DataFrame(
     {
-        "text": ["NA", "a goal, in the \"match\"", "tabs\tand\nnewlines", "null", "é ü 中文"],
+        "text": ["NA", 'a goal, in the "match"', "tabs\tand\nnewlines", "null", "é ü 中文"],
         "label": ["sport", "politics", "NA", "sport", "politics"],
         "score": [0.25, 1.0, 0.5, 0.0, 0.75],
     }
@@ -45,7 +45,9 @@ def test_missing_column_names_file_and_column(tmp_path):
         texts_and_labels(read_table(path), "sentence", "gold", source=str(path))
 
 
-@pytest.mark.parametrize("content, match", [("", "is empty"), ("text,label\n", "header but no rows")])
+@pytest.mark.parametrize(
+    "content, match", [("", "is empty"), ("text,label\n", "header but no rows")]
+)
 def test_empty_file_raises_naming_it(tmp_path, content, match):
     path = tmp_path / "empty.csv"
     path.write_text(content)

@@ -28,7 +28,9 @@ def test_check_texts_accepts_any_sequence_of_str():
     assert check_texts(t for t in ["x", ""]) == ["x", ""]
 
 
-@pytest.mark.parametrize("bad, row", [(["ok", None], 1), ([3, "ok"], 0), (["a", "b", float("nan")], 2)])
+@pytest.mark.parametrize(
+    "bad, row", [(["ok", None], 1), ([3, "ok"], 0), (["a", "b", float("nan")], 2)]
+)
 def test_check_texts_names_the_first_non_string_row(bad, row):
     with pytest.raises(TypeError, match=rf"texts\[{row}\]"):
         check_texts(bad)
@@ -149,7 +151,9 @@ def brute_top_k(matrix: sp.csr_matrix, k: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("shape, density", [((1, 5), 0.8), ((20, 30), 0.3), ((50, 7), 0.9), ((5, 200), 0.05)])
+@pytest.mark.parametrize(
+    "shape, density", [((1, 5), 0.8), ((20, 30), 0.3), ((50, 7), 0.9), ((5, 200), 0.05)]
+)
 @pytest.mark.parametrize("k", [1, 3, 10])
 def test_top_k_per_row_matches_brute_force(seed, shape, density, k):
     matrix = sp.random(shape[0], shape[1], density=density, format="csr", random_state=seed)

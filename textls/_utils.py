@@ -18,7 +18,9 @@ def check_texts(texts, name: str = "texts") -> list[str]:
     try:
         texts = list(texts)
     except TypeError as exc:
-        raise TypeError(f"{name} must be a sequence of strings, got {type(texts).__name__}") from exc
+        raise TypeError(
+            f"{name} must be a sequence of strings, got {type(texts).__name__}"
+        ) from exc
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise TypeError(
@@ -30,7 +32,9 @@ def check_texts(texts, name: str = "texts") -> list[str]:
 
 def check_labels(labels, n: int) -> np.ndarray:
     """Return labels as a 1-d array of length ``n``; raise on a length mismatch or missing label."""
-    labels = np.asarray(list(labels) if not isinstance(labels, np.ndarray) else labels, dtype=object)
+    labels = np.asarray(
+        list(labels) if not isinstance(labels, np.ndarray) else labels, dtype=object
+    )
     if labels.ndim != 1:
         raise ValueError(f"labels must be 1-dimensional, got shape {labels.shape}")
     if len(labels) != n:
@@ -46,7 +50,9 @@ def unique_classes(labels: np.ndarray) -> np.ndarray:
     kinds = {type(label) for label in labels}
     if all(isinstance(label, str) for label in labels):  # np.str_ is a str too
         return np.array(sorted({str(label) for label in labels}), dtype=object)
-    if all(isinstance(label, (int, np.integer)) and not isinstance(label, bool) for label in labels):
+    if all(
+        isinstance(label, (int, np.integer)) and not isinstance(label, bool) for label in labels
+    ):
         return np.array(sorted({int(label) for label in labels}), dtype=object)
     names = sorted(k.__name__ for k in kinds)
     raise TypeError(f"labels must be all strings or all integers, found types {names}")
@@ -165,7 +171,9 @@ def load_sentence_transformer(model):
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:  # pragma: no cover - it is a core dependency
-        raise ImportError("install sentence-transformers: `pip install sentence-transformers`") from exc
+        raise ImportError(
+            "install sentence-transformers: `pip install sentence-transformers`"
+        ) from exc
     path = default_model_path() if model is None else model
     return SentenceTransformer(str(path), device="cpu" if not _cuda() else None)
 

@@ -15,23 +15,35 @@ from textls import __version__
 @dataclass
 class SmoothArguments:
     input: str = field(metadata={"help": "Labelled data: a .csv, .tsv, .jsonl or .parquet file."})
-    output: str = field(metadata={"help": "Where to write the soft labels (.csv, .tsv, .jsonl or .parquet)."})
+    output: str = field(
+        metadata={"help": "Where to write the soft labels (.csv, .tsv, .jsonl or .parquet)."}
+    )
     text_column: str = field(default="text", metadata={"help": "Column holding the text."})
     label_column: str = field(default="label", metadata={"help": "Column holding the gold label."})
     id_column: str | None = field(
-        default=None, metadata={"help": "Column with an example id to copy to the output (default: the row number)."}
+        default=None,
+        metadata={
+            "help": "Column with an example id to copy to the output (default: the row number)."
+        },
     )
     method: str = field(
-        default="kwls", metadata={"help": "Soft-label method: ls-classic, ls-distill, ls-tfidf or kwls."}
+        default="kwls",
+        metadata={"help": "Soft-label method: ls-classic, ls-distill, ls-tfidf or kwls."},
     )
-    epsilon: float = field(default=0.1, metadata={"help": "Smoothing mass moved off the gold label."})
+    epsilon: float = field(
+        default=0.1, metadata={"help": "Smoothing mass moved off the gold label."}
+    )
     temperature: str | None = field(
         default=None,
-        metadata={"help": "Relevance temperature: a number, or 'auto' (fit on the data). Default: the method's."},
+        metadata={
+            "help": "Relevance temperature: a number, or 'auto' (fit on the data). Default: the method's."
+        },
     )
     params: str | None = field(
         default=None,
-        metadata={"help": 'Other generator parameters as JSON, e.g. \'{"class_top_k": 100, "match": "semantic"}\'.'},
+        metadata={
+            "help": 'Other generator parameters as JSON, e.g. \'{"class_top_k": 100, "match": "semantic"}\'.'
+        },
     )
 
 
@@ -43,15 +55,22 @@ def smooth(args: SmoothArguments) -> None:
     params = json.loads(args.params) if args.params else {}
     if not isinstance(params, dict):
         raise ValueError(f"--params must be a JSON object, got {args.params!r}")
+    for name in ("epsilon", "temperature"):
+        if name in params:
+            raise ValueError(f"set {name} with --{name}, not inside --params")
     params["epsilon"] = args.epsilon
     if args.temperature is not None:
-        params["temperature"] = args.temperature if args.temperature == "auto" else float(args.temperature)
+        params["temperature"] = (
+            args.temperature if args.temperature == "auto" else float(args.temperature)
+        )
     smoother = get_smoother(args.method, **params)
 
     frame = read_table(args.input)
     texts, labels = texts_and_labels(frame, args.text_column, args.label_column, source=args.input)
     if args.id_column is not None and args.id_column not in frame.columns:
-        raise KeyError(f"{args.input}: no column {args.id_column!r}; columns are {list(frame.columns)}")
+        raise KeyError(
+            f"{args.input}: no column {args.id_column!r}; columns are {list(frame.columns)}"
+        )
     ids = frame[args.id_column].tolist() if args.id_column else list(range(len(frame)))
 
     soft, _, summary = smooth_texts(smoother, texts, labels, method=args.method)
@@ -68,11 +87,16 @@ def compare(args) -> None:
 
 @dataclass
 class DemoArguments:
-    output_dir: str = field(default="outputs/demo", metadata={"help": "Where the compare outputs go."})
-    data_dir: str | None = field(
-        default=None, metadata={"help": "The repository's data/ folder (default: found next to the package)."}
+    output_dir: str = field(
+        default="outputs/demo", metadata={"help": "Where the compare outputs go."}
     )
-    model: str = field(default="minilm", metadata={"help": "Model to fine-tune (default: the packaged MiniLM)."})
+    data_dir: str | None = field(
+        default=None,
+        metadata={"help": "The repository's data/ folder (default: found next to the package)."},
+    )
+    model: str = field(
+        default="minilm", metadata={"help": "Model to fine-tune (default: the packaged MiniLM)."}
+    )
     seeds: int = field(default=3, metadata={"help": "Seeds per method."})
 
 
@@ -91,8 +115,16 @@ def _compare_schema():
 
 COMMANDS = {
     "smooth": (lambda: SmoothArguments, smooth, "Compute soft labels for a labelled table."),
-    "compare": (_compare_schema, compare, "Fine-tune a classifier with each smoothing method; compare."),
-    "demo": (lambda: DemoArguments, demo, "Run compare on the bundled health-tweets corpus (about 10 min on 2 cores)."),
+    "compare": (
+        _compare_schema,
+        compare,
+        "Fine-tune a classifier with each smoothing method; compare.",
+    ),
+    "demo": (
+        lambda: DemoArguments,
+        demo,
+        "Run compare on the bundled tweet-sentiment corpus with MiniLM (under 10 min on 2 cores).",
+    ),
 }
 
 

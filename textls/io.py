@@ -37,7 +37,9 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise IsADirectoryError(f"{path} is a folder; expected a CSV, JSONL or Parquet file")
     reader = _READERS.get(_suffix(path))
     if reader is None:
-        raise ValueError(f"{path}: unsupported format {_suffix(path) or '(none)'}; use one of {sorted(_READERS)}")
+        raise ValueError(
+            f"{path}: unsupported format {_suffix(path) or '(none)'}; use one of {sorted(_READERS)}"
+        )
     if path.stat().st_size == 0:
         raise ValueError(f"{path} is empty")
     try:
@@ -62,22 +64,30 @@ def texts_and_labels(
     missing = texts.isna().to_numpy()
     if missing.any():
         rows = np.flatnonzero(missing)[:5].tolist()
-        raise ValueError(f"{source}: column {text_column!r} is empty in {int(missing.sum())} row(s), first {rows}")
+        raise ValueError(
+            f"{source}: column {text_column!r} is empty in {int(missing.sum())} row(s), first {rows}"
+        )
     not_str = ~texts.map(lambda t: isinstance(t, str)).to_numpy()
     if not_str.any():
         row = int(np.flatnonzero(not_str)[0])
-        raise ValueError(f"{source}: column {text_column!r} row {row} is {texts.iloc[row]!r}, not text")
+        raise ValueError(
+            f"{source}: column {text_column!r} row {row} is {texts.iloc[row]!r}, not text"
+        )
     if label_column is None:
         return texts.tolist(), None
     labels = frame[label_column]
     missing = labels.isna().to_numpy()
     if missing.any():
         rows = np.flatnonzero(missing)[:5].tolist()
-        raise ValueError(f"{source}: column {label_column!r} is empty in {int(missing.sum())} row(s), first {rows}")
+        raise ValueError(
+            f"{source}: column {label_column!r} is empty in {int(missing.sum())} row(s), first {rows}"
+        )
     if pd.api.types.is_float_dtype(labels):
         if not (labels == labels.round()).all():
             row = int(np.flatnonzero((labels != labels.round()).to_numpy())[0])
-            raise ValueError(f"{source}: label {float(labels.iloc[row])!r} in row {row} is not a class name or integer")
+            raise ValueError(
+                f"{source}: label {float(labels.iloc[row])!r} in row {row} is not a class name or integer"
+            )
         labels = labels.astype(np.int64)
     return texts.tolist(), [v.item() if isinstance(v, np.generic) else v for v in labels.tolist()]
 
@@ -93,10 +103,14 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
         ".parquet": lambda f, p: f.to_parquet(p, index=False),
     }
     if suffix not in writers:
-        raise ValueError(f"{path}: unsupported output format {suffix or '(none)'}; use one of {sorted(writers)}")
+        raise ValueError(
+            f"{path}: unsupported output format {suffix or '(none)'}; use one of {sorted(writers)}"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     # The temporary name ends in the real suffix, so pandas infers the same compression (.csv.gz).
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent
+    )
     os.close(fd)
     try:
         writers[suffix](frame, tmp)

@@ -23,7 +23,9 @@ class SmoothSummary:
     mean_gold_mass: float
     relevance_agreement: float  # share of rows whose most relevant class is the gold one
     mean_relevance_entropy: float  # in nats; log(C) is uniform
-    confusions: dict = field(default_factory=dict)  # class -> (top non-gold class, share of its rows)
+    confusions: dict = field(
+        default_factory=dict
+    )  # class -> (top non-gold class, share of its rows)
     keywords: dict = field(default_factory=dict)  # class -> top keywords (KWLS only)
 
     def __str__(self) -> str:
@@ -60,7 +62,9 @@ def smooth_texts(
     return soft, y, summary
 
 
-def summarize(soft: np.ndarray, y: np.ndarray, smoother: BaseSmoother, method: str) -> SmoothSummary:
+def summarize(
+    soft: np.ndarray, y: np.ndarray, smoother: BaseSmoother, method: str
+) -> SmoothSummary:
     classes = smoother.classes_.tolist()
     rows = np.arange(len(y))
     off_gold = soft.astype(np.float64).copy()
@@ -99,7 +103,9 @@ def summarize(soft: np.ndarray, y: np.ndarray, smoother: BaseSmoother, method: s
     )
 
 
-def _recover_relevance(soft: np.ndarray, y: np.ndarray, smoother: BaseSmoother) -> np.ndarray | None:
+def _recover_relevance(
+    soft: np.ndarray, y: np.ndarray, smoother: BaseSmoother
+) -> np.ndarray | None:
     """``r = (y_soft - (1 - e) onehot) / e``; None when ``e`` is 0 or differs per row."""
     epsilon = smoother.epsilon
     if not epsilon or getattr(smoother, "adaptive_epsilon", False):

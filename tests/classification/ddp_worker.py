@@ -1,7 +1,7 @@
 """Train one SGD step of SoftLabelTrainer and save the parameters; run alone or under torchrun.
 
-    python ddp_worker.py OUT.pt BATCH_PER_DEVICE TMPDIR
-    torchrun --nproc_per_node 2 ddp_worker.py OUT.pt BATCH_PER_DEVICE TMPDIR
+python ddp_worker.py OUT.pt BATCH_PER_DEVICE TMPDIR
+torchrun --nproc_per_node 2 ddp_worker.py OUT.pt BATCH_PER_DEVICE TMPDIR
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ def main(out: str, batch: int, tmp: str) -> None:
     tokenizer = make_tokenizer(Path(tmp))
     soft = get_smoother("kwls", epsilon=0.3, min_df=1).fit_transform(texts, labels)
     classes = sorted(set(labels))
-    dataset = build_dataset(tokenizer, texts, np.array([classes.index(x) for x in labels]), soft, max_length=16)
+    dataset = build_dataset(
+        tokenizer, texts, np.array([classes.index(x) for x in labels]), soft, max_length=16
+    )
     set_seed(0)
     model = make_model(num_labels=len(classes))
     args = TrainingArguments(
@@ -47,7 +49,11 @@ def main(out: str, batch: int, tmp: str) -> None:
         seed=0,
     )
     trainer = SoftLabelTrainer(
-        model=model, args=args, train_dataset=dataset, data_collator=SoftLabelCollator(tokenizer), loss_mode="soft"
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        data_collator=SoftLabelCollator(tokenizer),
+        loss_mode="soft",
     )
     trainer.train()
     if trainer.is_world_process_zero():

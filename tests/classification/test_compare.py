@@ -68,8 +68,16 @@ def test_tiny_end_to_end_compare_writes_results_predictions_and_report(tmp_path,
 
 
 def test_same_seed_same_method_is_reproducible(tmp_path, files, tokenizer):
-    a = run_compare(_args(tmp_path / "a", *files, methods="kwls", seeds=1), lambda: make_model(num_labels=3), tokenizer)
-    b = run_compare(_args(tmp_path / "b", *files, methods="kwls", seeds=1), lambda: make_model(num_labels=3), tokenizer)
+    a = run_compare(
+        _args(tmp_path / "a", *files, methods="kwls", seeds=1),
+        lambda: make_model(num_labels=3),
+        tokenizer,
+    )
+    b = run_compare(
+        _args(tmp_path / "b", *files, methods="kwls", seeds=1),
+        lambda: make_model(num_labels=3),
+        tokenizer,
+    )
     assert a["methods"]["kwls"]["per_seed"] == b["methods"]["kwls"]["per_seed"]
 
 
@@ -82,7 +90,19 @@ def test_unseen_test_label_is_refused_naming_the_file(tmp_path, files, tokenizer
 
 def test_cli_reports_missing_column(tmp_path, files, capsys):
     train, test = files
-    code = main(["compare", "--train", train, "--test", test, "--output_dir", str(tmp_path / "o"), "--text_column", "body"])
+    code = main(
+        [
+            "compare",
+            "--train",
+            train,
+            "--test",
+            test,
+            "--output_dir",
+            str(tmp_path / "o"),
+            "--text_column",
+            "body",
+        ]
+    )
     assert code == 1
     assert "no column 'body'" in capsys.readouterr().err
 
@@ -92,7 +112,15 @@ def test_soft_label_file_from_smooth_is_used_and_checked(tmp_path, tokenizer):
     val = _write(tmp_path, CORPUS, "val.csv")
     soft = tmp_path / "soft.csv"
     assert main(["smooth", "--input", train, "--output", str(soft), "--method", "ls-tfidf"]) == 0
-    args = _args(tmp_path, train, val, validation=val, methods="none,ls-tfidf", seeds=1, soft_label_files=json.dumps({"ls-tfidf": str(soft)}))
+    args = _args(
+        tmp_path,
+        train,
+        val,
+        validation=val,
+        methods="none,ls-tfidf",
+        seeds=1,
+        soft_label_files=json.dumps({"ls-tfidf": str(soft)}),
+    )
     results = run_compare(args, lambda: make_model(num_labels=3), tokenizer)
     assert "ls-tfidf" in results["methods"]
 

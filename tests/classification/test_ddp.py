@@ -33,9 +33,19 @@ def test_two_process_gloo_step_equals_one_process_big_batch(tmp_path):
     _run([sys.executable, worker, str(single), "8", str(tmp_path / "a")], tmp_path)
     _run(
         [
-            sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-            "--master_addr", "127.0.0.1", "--master_port", str(_free_port()),
-            worker, str(ddp), "4", str(tmp_path / "b"),
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node",
+            "2",
+            "--master_addr",
+            "127.0.0.1",
+            "--master_port",
+            str(_free_port()),
+            worker,
+            str(ddp),
+            "4",
+            str(tmp_path / "b"),
         ],
         tmp_path,
     )

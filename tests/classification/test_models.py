@@ -23,7 +23,9 @@ def test_padding_does_not_change_logits(config_cls, model_cls):
     ids = torch.tensor([[5, 6, 7, 8]])
     padded = torch.tensor([[5, 6, 7, 8, 0, 0, 0]])
     mask = torch.tensor([[1, 1, 1, 1, 0, 0, 0]])
-    torch.testing.assert_close(model(input_ids=ids).logits, model(input_ids=padded, attention_mask=mask).logits)
+    torch.testing.assert_close(
+        model(input_ids=ids).logits, model(input_ids=padded, attention_mask=mask).logits
+    )
 
 
 @pytest.mark.parametrize(("config_cls", "model_cls"), MODELS)

@@ -3,13 +3,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from tiny_models import make_model
 from transformers import TrainingArguments, set_seed
 
 from textls import ClassicSmoother, get_smoother
 from textls.classification import SoftLabelCollator, SoftLabelTrainer
 from textls.classification.data import build_dataset
-
-from tiny_models import make_model
 
 
 def _args(tmp_path, **overrides) -> TrainingArguments:
@@ -61,7 +60,9 @@ def _trainer(tmp_path, tokenizer, dataset, model=None, **kwargs):
 
 
 @pytest.mark.parametrize("epsilon", [0.0, 0.1, 0.3])
-def test_soft_mode_with_ls_classic_equals_torch_label_smoothing(tmp_path, tokenizer, corpus, epsilon):
+def test_soft_mode_with_ls_classic_equals_torch_label_smoothing(
+    tmp_path, tokenizer, corpus, epsilon
+):
     dataset, y, _ = _dataset(tokenizer, corpus, "ls-classic", epsilon=epsilon)
     set_seed(0)
     model = make_model()
@@ -100,10 +101,14 @@ def test_auxiliary_mode_is_the_paper_mixture(tmp_path, tokenizer, corpus):
     torch.testing.assert_close(loss, 0.75 * hard + 0.25 * soft_ce)
 
 
-def test_eval_loss_is_hard_label_nll_and_soft_labels_survive_column_removal(tmp_path, tokenizer, corpus):
+def test_eval_loss_is_hard_label_nll_and_soft_labels_survive_column_removal(
+    tmp_path, tokenizer, corpus
+):
     dataset, y, _ = _dataset(tokenizer, corpus, "ls-classic", epsilon=0.3)
     model = make_model()
-    trainer = _trainer(tmp_path, tokenizer, dataset, model=model, loss_mode="soft", eval_dataset=dataset)
+    trainer = _trainer(
+        tmp_path, tokenizer, dataset, model=model, loss_mode="soft", eval_dataset=dataset
+    )
     # remove_unused_columns is on by default: soft_labels must still reach compute_loss.
     batch = next(iter(trainer.get_train_dataloader()))
     assert "soft_labels" in batch and batch["soft_labels"].shape == (8, 3)
@@ -119,17 +124,28 @@ def test_eval_loss_is_hard_label_nll_and_soft_labels_survive_column_removal(tmp_
 def _train_once(tmp_path, tokenizer, dataset, **arg_overrides):
     set_seed(0)
     model = make_model()
-    trainer = _trainer(tmp_path, tokenizer, dataset, model=model, args=_args(tmp_path, **arg_overrides), loss_mode="soft")
+    trainer = _trainer(
+        tmp_path,
+        tokenizer,
+        dataset,
+        model=model,
+        args=_args(tmp_path, **arg_overrides),
+        loss_mode="soft",
+    )
     trainer.train()
     return torch.cat([p.detach().flatten() for p in model.parameters()])
 
 
-def test_gradient_accumulation_matches_one_big_batch_with_unequal_micro_batches(tmp_path, tokenizer, corpus):
+def test_gradient_accumulation_matches_one_big_batch_with_unequal_micro_batches(
+    tmp_path, tokenizer, corpus
+):
     # 7 examples: one step of 7, or micro-batches of 4 + 3. Mean-of-means would weigh them unequally.
     dataset, _, _ = _dataset(tokenizer, corpus, "kwls", n=None, epsilon=0.3)
     dataset = dataset.select(range(7))
     big = _train_once(tmp_path, tokenizer, dataset, per_device_train_batch_size=7)
-    accumulated = _train_once(tmp_path, tokenizer, dataset, per_device_train_batch_size=4, gradient_accumulation_steps=2)
+    accumulated = _train_once(
+        tmp_path, tokenizer, dataset, per_device_train_batch_size=4, gradient_accumulation_steps=2
+    )
     start = make_model_params()
     assert not torch.allclose(big, start)  # the step did something
     torch.testing.assert_close(accumulated, big, rtol=1e-4, atol=1e-6)

@@ -31,7 +31,9 @@ def make_tokenizer(tmp_path) -> BertTokenizerFast:
     return BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True)
 
 
-def make_model(num_labels: int = 3, vocab_size: int = 5 + len(WORDS)) -> BertForSequenceClassification:
+def make_model(
+    num_labels: int = 3, vocab_size: int = 5 + len(WORDS)
+) -> BertForSequenceClassification:
     config = BertConfig(
         vocab_size=vocab_size,
         hidden_size=16,
@@ -44,5 +46,3 @@ def make_model(num_labels: int = 3, vocab_size: int = 5 + len(WORDS)) -> BertFor
         attention_probs_dropout_prob=0.0,
     )
     return BertForSequenceClassification(config)
-
-

@@ -36,14 +36,18 @@ def dense_ctfidf(y: np.ndarray) -> np.ndarray:
 
 def random_counts(seed: int, n_classes: int, n_terms: int, density: float) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    counts = rng.poisson(3.0, size=(n_classes, n_terms)) * (rng.random((n_classes, n_terms)) < density)
+    counts = rng.poisson(3.0, size=(n_classes, n_terms)) * (
+        rng.random((n_classes, n_terms)) < density
+    )
     counts[:, 0] += 1  # every class uses at least one term
     return counts
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("n_classes, n_terms, density", [(2, 10, 0.5), (3, 40, 0.3), (8, 100, 0.1)])
-@pytest.mark.parametrize("scorer, peer", [(log_odds_scores, dense_log_odds), (ctfidf_scores, dense_ctfidf)])
+@pytest.mark.parametrize(
+    "scorer, peer", [(log_odds_scores, dense_log_odds), (ctfidf_scores, dense_ctfidf)]
+)
 def test_scores_match_a_dense_implementation(seed, n_classes, n_terms, density, scorer, peer):
     counts = random_counts(seed, n_classes, n_terms, density)
     got = scorer(sp.csr_matrix(counts))
@@ -89,7 +93,9 @@ def test_log_odds_favours_the_discriminative_term_over_the_frequent_one():
 
 @pytest.mark.parametrize("scorer", [log_odds_scores, ctfidf_scores])
 def test_explicit_zeros_and_all_zero_columns(scorer):
-    counts = sp.csr_matrix((np.array([2.0, 0.0, 1.0]), np.array([0, 1, 0]), np.array([0, 2, 3])), shape=(2, 3))
+    counts = sp.csr_matrix(
+        (np.array([2.0, 0.0, 1.0]), np.array([0, 1, 0]), np.array([0, 2, 3])), shape=(2, 3)
+    )
     got = scorer(counts)
     assert np.isfinite(got.toarray()).all()
     assert got[:, 2].nnz == 0 and got[:, 1].nnz == 0

@@ -54,9 +54,17 @@ def expected_weights(texts, top_k, vocabulary):
     rows = []
     for text in texts:
         doc = FakeEncoder().encode([text], normalize_embeddings=True)[0]
-        present = set(CountVectorizer(stop_words="english", vocabulary=vocabulary).build_analyzer()(text))
-        scores = {t: max(0.0, float(doc @ unit(FakeEncoder.word_vector(t)))) for t in terms if t in present}
-        kept = sorted((t for t in scores if scores[t] > 0), key=lambda t: (-scores[t], vocabulary[t]))[:top_k]
+        present = set(
+            CountVectorizer(stop_words="english", vocabulary=vocabulary).build_analyzer()(text)
+        )
+        scores = {
+            t: max(0.0, float(doc @ unit(FakeEncoder.word_vector(t))))
+            for t in terms
+            if t in present
+        }
+        kept = sorted(
+            (t for t in scores if scores[t] > 0), key=lambda t: (-scores[t], vocabulary[t])
+        )[:top_k]
         rows.append({t: scores[t] for t in kept})
     return rows
 

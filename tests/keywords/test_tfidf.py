@@ -36,7 +36,10 @@ def test_weights_follow_the_docstring_formula():
     extractor = TfidfKeywordExtractor(stop_words=None).fit(TEXTS)
     vocab = extractor.vocabulary_
     df = {"cat": 3, "sat": 1, "on": 1, "the": 4}
-    raw = {t: (1 + np.log(c)) * (np.log(6 / (1 + df[t])) + 1) for t, c in [("cat", 2), ("sat", 1), ("on", 1), ("the", 2)]}
+    raw = {
+        t: (1 + np.log(c)) * (np.log(6 / (1 + df[t])) + 1)
+        for t, c in [("cat", 2), ("sat", 1), ("on", 1), ("the", 2)]
+    }
     norm = np.sqrt(sum(v**2 for v in raw.values()))
     row = extractor.transform(["the cat sat on the cat"], top_k=10).toarray()[0]
     for term, value in raw.items():

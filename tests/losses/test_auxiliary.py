@@ -31,7 +31,9 @@ def test_lam_zero_is_cross_entropy_and_lam_one_is_soft_cross_entropy(reduction):
 @pytest.mark.parametrize("lam", [0.25, 0.5, 0.9])
 def test_interpolates_linearly(lam):
     logits, labels, soft = random_case(1)
-    expected = (1 - lam) * F.cross_entropy(logits, labels) + lam * soft_target_cross_entropy(logits, soft)
+    expected = (1 - lam) * F.cross_entropy(logits, labels) + lam * soft_target_cross_entropy(
+        logits, soft
+    )
     torch.testing.assert_close(auxiliary_soft_target_loss(logits, labels, soft, lam=lam), expected)
 
 

@@ -24,7 +24,9 @@ def tempered(p: torch.Tensor, temperature: float) -> torch.Tensor:
 def test_equals_t_squared_torch_kl_div(seed, temperature):
     student, teacher = random_case(seed)
     expected = temperature**2 * F.kl_div(
-        F.log_softmax(student / temperature, dim=1), tempered(teacher, temperature), reduction="batchmean"
+        F.log_softmax(student / temperature, dim=1),
+        tempered(teacher, temperature),
+        reduction="batchmean",
     )
     got = distill_kl_div(student, teacher, temperature=temperature)
     torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-12)
@@ -36,10 +38,14 @@ def test_reductions(temperature):
     per_row = distill_kl_div(student, teacher, temperature, reduction="none")
     assert per_row.shape == (5,)
     expected = temperature**2 * F.kl_div(
-        F.log_softmax(student / temperature, dim=1), tempered(teacher, temperature), reduction="none"
+        F.log_softmax(student / temperature, dim=1),
+        tempered(teacher, temperature),
+        reduction="none",
     ).sum(dim=1)
     torch.testing.assert_close(per_row, expected)
-    torch.testing.assert_close(distill_kl_div(student, teacher, temperature, reduction="sum"), per_row.sum())
+    torch.testing.assert_close(
+        distill_kl_div(student, teacher, temperature, reduction="sum"), per_row.sum()
+    )
     torch.testing.assert_close(distill_kl_div(student, teacher, temperature), per_row.mean())
 
 
@@ -60,11 +66,17 @@ def test_zero_teacher_probabilities_give_finite_loss_and_gradients(temperature):
     assert torch.isfinite(loss)
     assert torch.isfinite(student.grad).all()
     expected = temperature**2 * F.kl_div(
-        F.log_softmax(student.detach() / temperature, dim=1), tempered(teacher, temperature), reduction="batchmean"
+        F.log_softmax(student.detach() / temperature, dim=1),
+        tempered(teacher, temperature),
+        reduction="batchmean",
     )
     torch.testing.assert_close(loss.detach(), expected)
     # d/dz of T^2 KL(p || softmax(z/T)) / N is T (softmax(z/T) - p) / N.
-    grad = temperature * (torch.softmax(student.detach() / temperature, dim=1) - tempered(teacher, temperature)) / 3
+    grad = (
+        temperature
+        * (torch.softmax(student.detach() / temperature, dim=1) - tempered(teacher, temperature))
+        / 3
+    )
     torch.testing.assert_close(student.grad, grad)
 
 

@@ -31,7 +31,9 @@ def test_uniform_smoothing_equals_torch_label_smoothing(n_classes, epsilon):
     logits, _, labels = random_case(n_classes, n=8, c=n_classes)
     targets = (1 - epsilon) * F.one_hot(labels, n_classes).double() + epsilon / n_classes
     expected = torch.nn.CrossEntropyLoss(label_smoothing=epsilon)(logits, labels)
-    torch.testing.assert_close(soft_target_cross_entropy(logits, targets), expected, rtol=0, atol=1e-10)
+    torch.testing.assert_close(
+        soft_target_cross_entropy(logits, targets), expected, rtol=0, atol=1e-10
+    )
 
 
 def test_soft_targets_match_torch_probability_targets_and_reductions():
@@ -39,7 +41,9 @@ def test_soft_targets_match_torch_probability_targets_and_reductions():
     per_row = soft_target_cross_entropy(logits, targets, reduction="none")
     assert per_row.shape == (6,)
     torch.testing.assert_close(per_row, F.cross_entropy(logits, targets, reduction="none"))
-    torch.testing.assert_close(soft_target_cross_entropy(logits, targets, reduction="sum"), per_row.sum())
+    torch.testing.assert_close(
+        soft_target_cross_entropy(logits, targets, reduction="sum"), per_row.sum()
+    )
     torch.testing.assert_close(soft_target_cross_entropy(logits, targets), per_row.mean())
     manual = -(targets * torch.log_softmax(logits, dim=1)).sum(dim=1)
     torch.testing.assert_close(per_row, manual)
@@ -64,7 +68,9 @@ def test_float32_targets_with_float64_logits_and_the_module_form():
     module = SoftTargetCrossEntropyLoss(reduction="sum")
     got = module(logits.float(), targets.float())
     assert got.dtype == torch.float32
-    torch.testing.assert_close(got.double(), soft_target_cross_entropy(logits, targets, "sum"), atol=1e-4, rtol=1e-5)
+    torch.testing.assert_close(
+        got.double(), soft_target_cross_entropy(logits, targets, "sum"), atol=1e-4, rtol=1e-5
+    )
 
 
 def test_docstring_example():
@@ -77,7 +83,11 @@ def test_docstring_example():
     [
         (torch.zeros(2, 3), torch.full((2, 4), 0.25), "shape"),
         (torch.zeros(3), torch.full((3,), 1 / 3), r"\(N, C\)"),
-        (torch.zeros(2, 2), torch.tensor([[0.5, 0.5], [float("nan"), 1.0]]), r"NaN or inf \(row 1\)"),
+        (
+            torch.zeros(2, 2),
+            torch.tensor([[0.5, 0.5], [float("nan"), 1.0]]),
+            r"NaN or inf \(row 1\)",
+        ),
         (torch.zeros(2, 2), torch.tensor([[1.5, -0.5], [0.5, 0.5]]), r"negative value \(row 0\)"),
         (torch.zeros(2, 2), torch.tensor([[0.5, 0.5], [0.5, 0.4]]), "row 1 sums to 0.9"),
     ],

@@ -101,7 +101,9 @@ def test_relevance_equals_softmax_of_keyword_cosine(top_k, class_top_k, temperat
     np.testing.assert_allclose(smoother.relevance(NEW), expected, atol=1e-10)
 
 
-@pytest.mark.parametrize("params", [{}, {"temperature": 0.3}, {"class_scoring": "c-tfidf", "top_k": 2}])
+@pytest.mark.parametrize(
+    "params", [{}, {"temperature": 0.3}, {"class_scoring": "c-tfidf", "top_k": 2}]
+)
 def test_fit_transform_equals_fit_then_transform(params):
     one = KeywordSmoother(**params).fit_transform(TEXTS, LABELS)
     two = KeywordSmoother(**params).fit(TEXTS, LABELS).transform(TEXTS, LABELS)
@@ -140,7 +142,9 @@ def test_adaptive_epsilon_follows_its_formula(epsilon):
 def test_adaptive_epsilon_smooths_more_where_keywords_point_elsewhere():
     epsilon = 0.2
     fixed = KeywordSmoother(epsilon=epsilon, temperature=0.5).fit(TEXTS, LABELS)
-    adaptive = KeywordSmoother(epsilon=epsilon, temperature=0.5, adaptive_epsilon=True).fit(TEXTS, LABELS)
+    adaptive = KeywordSmoother(epsilon=epsilon, temperature=0.5, adaptive_epsilon=True).fit(
+        TEXTS, LABELS
+    )
     texts = ["the election vote and the party", "a goal in the football match", "nothing here"]
     labels = ["sport", "sport", "sport"]  # the first text's keywords point to politics
     sport = 1
@@ -148,11 +152,15 @@ def test_adaptive_epsilon_smooths_more_where_keywords_point_elsewhere():
     gold_adaptive = adaptive.transform(texts, labels)[:, sport]
     assert gold_adaptive[0] < gold_fixed[0]  # more smoothing for the misfit
     assert gold_adaptive[1] > gold_fixed[1]  # less for a clear member of its class
-    assert gold_adaptive[2] == pytest.approx(gold_fixed[2], abs=1e-6)  # uniform r gives back epsilon
+    assert gold_adaptive[2] == pytest.approx(
+        gold_fixed[2], abs=1e-6
+    )  # uniform r gives back epsilon
 
 
 def test_adaptive_epsilon_is_capped_at_one():
-    smoother = KeywordSmoother(epsilon=0.9, temperature=0.05, adaptive_epsilon=True).fit(TEXTS, LABELS)
+    smoother = KeywordSmoother(epsilon=0.9, temperature=0.05, adaptive_epsilon=True).fit(
+        TEXTS, LABELS
+    )
     soft = smoother.transform(["the election vote and the party"], ["sport"])
     relevance = smoother.relevance(["the election vote and the party"])
     np.testing.assert_allclose(soft, relevance, atol=1e-6)  # eps = min(1, 0.9 * 2 * ~1) = 1
@@ -178,7 +186,9 @@ def test_single_term_vocabulary_gives_uniform_relevance():
     texts = ["goal one", "goal two", "goal three", "vote four"]
     with pytest.warns(UserWarning, match="no keywords"):
         soft = KeywordSmoother(temperature=1.0).fit_transform(texts, ["a", "a", "b", "b"])
-    np.testing.assert_allclose(soft, [[0.95, 0.05], [0.95, 0.05], [0.05, 0.95], [0.05, 0.95]], atol=1e-6)
+    np.testing.assert_allclose(
+        soft, [[0.95, 0.05], [0.95, 0.05], [0.05, 0.95], [0.05, 0.95]], atol=1e-6
+    )
 
 
 def test_no_terms_at_all_raises_naming_min_df():
@@ -323,7 +333,9 @@ def test_semantic_match_counts_a_near_synonym():
     assert semantic.match_matrix_[t, 1] > semantic.semantic_threshold * 0.5
     assert semantic.match_matrix_[t, 0] == 0.0
     explanation = semantic.explain("soccer")
-    assert [(term, kw) for term, kw, _ in explanation.contributions["sport"]] == [("soccer", "football")]
+    assert [(term, kw) for term, kw, _ in explanation.contributions["sport"]] == [
+        ("soccer", "football")
+    ]
     # A class keyword matches itself with similarity 1: its column holds at least its own weight.
     for k, cls in enumerate(semantic.classes_):
         for term, weight in semantic.class_keywords_[cls]:

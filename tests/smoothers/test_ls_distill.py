@@ -66,6 +66,28 @@ def test_n_splits_is_capped_by_the_smallest_class():
     np.testing.assert_allclose(soft.sum(axis=1), 1.0, atol=1e-5)
 
 
+@pytest.mark.parametrize(
+    "labels", [["a"] * 5 + ["b"], ["a"] * 4 + ["b", "c"]], ids=["2-classes", "3-classes"]
+)
+@pytest.mark.filterwarnings("ignore:The least populated class:UserWarning")
+def test_one_member_class_gets_no_out_of_fold_mass(labels):
+    texts = [
+        "goal match win",
+        "goal league match",
+        "match win goal",
+        "league goal",
+        "vote party",
+        "vote party win",
+    ]
+    smoother = DistillSmoother(epsilon=0.1)
+    soft = smoother.fit_transform(texts, labels)
+    assert np.isfinite(soft).all()
+    np.testing.assert_allclose(soft.sum(axis=1), 1.0, atol=1e-5)
+    # No teacher that scored the last text ever saw its class: all its mass there is 1 - epsilon.
+    own = smoother.classes_.tolist().index(labels[-1])
+    assert soft[-1, own] == pytest.approx(0.9, abs=1e-6)
+
+
 def test_transform_uses_the_teacher_fitted_on_all_data():
     smoother = DistillSmoother(epsilon=1.0, temperature=1.0).fit(TEXTS, LABELS)
     teacher = default_teacher(0).fit(TEXTS, np.searchsorted(["politics", "sport"], LABELS))
@@ -88,7 +110,9 @@ def test_tempering_formula(temperature):
     smoother.fit(THREE_TEXTS, THREE_LABELS)
     tempered = PROBS ** (1 / temperature)
     tempered /= tempered.sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(smoother.relevance(THREE_TEXTS, teacher_probs=PROBS), tempered, atol=1e-12)
+    np.testing.assert_allclose(
+        smoother.relevance(THREE_TEXTS, teacher_probs=PROBS), tempered, atol=1e-12
+    )
     expected = 0.3 * tempered + 0.7 * np.eye(3)[[0, 1, 2, 0]]
     soft = smoother.transform(THREE_TEXTS, THREE_LABELS, teacher_probs=PROBS)
     np.testing.assert_allclose(soft, expected, atol=1e-6)

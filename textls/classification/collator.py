@@ -40,14 +40,25 @@ class SoftLabelCollator:
             soft = torch.tensor(np.asarray([f["soft_labels"] for f in features], dtype=np.float32))
         elif self.smoother is not None:
             if texts is None:
-                raise ValueError(f"on-the-fly soft labels need the {self.text_column!r} field in each example")
+                raise ValueError(
+                    f"on-the-fly soft labels need the {self.text_column!r} field in each example"
+                )
             classes = self.smoother.classes_
             soft = torch.from_numpy(self.smoother.transform(texts, classes[labels.numpy()]))
         if "input_ids" in features[0]:
-            text_features = [{k: f[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in f} for f in features]
+            text_features = [
+                {k: f[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in f}
+                for f in features
+            ]
             batch = DataCollatorWithPadding(self.tokenizer)(text_features)
         elif texts is not None:
-            batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
+            batch = self.tokenizer(
+                texts,
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors="pt",
+            )
         else:
             raise ValueError(f"examples need 'input_ids' or {self.text_column!r}")
         batch = dict(batch)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -34,56 +33,92 @@ from textls.smoothers import SMOOTHERS, get_smoother
 class CompareArguments:
     train: str = field(metadata={"help": "Training data: .csv, .tsv, .jsonl or .parquet."})
     test: str = field(metadata={"help": "Test data with the same columns."})
-    output_dir: str = field(metadata={"help": "Folder for results.json, report.md, predictions/ and figures/."})
+    output_dir: str = field(
+        metadata={"help": "Folder for results.json, report.md, predictions/ and figures/."}
+    )
     text_column: str = field(default="text", metadata={"help": "Column holding the text."})
     label_column: str = field(default="label", metadata={"help": "Column holding the gold label."})
     validation: str | None = field(
-        default=None, metadata={"help": "Validation data; default: --validation-fraction of the training data."}
+        default=None,
+        metadata={"help": "Validation data; default: --validation-fraction of the training data."},
     )
     validation_fraction: float = field(
-        default=0.1, metadata={"help": "Stratified share of training data held out for temperature scaling."}
+        default=0.1,
+        metadata={"help": "Stratified share of training data held out for temperature scaling."},
     )
     methods: str = field(
         default="none,ls-classic,ls-distill,ls-tfidf,kwls",
-        metadata={"help": "Comma-separated methods: none (hard labels) and any of " + ", ".join(SMOOTHERS)},
+        metadata={
+            "help": "Comma-separated methods: none (hard labels) and any of " + ", ".join(SMOOTHERS)
+        },
     )
     seeds: int = field(default=3, metadata={"help": "Number of seeds (0 .. seeds-1) per method."})
     model: str = field(
         default="minilm",
-        metadata={"help": "minilm (packaged all-MiniLM-L6-v2), fasttext, textcnn, or a local HF model folder."},
+        metadata={
+            "help": "minilm (packaged all-MiniLM-L6-v2), fasttext, textcnn, or a local HF model folder."
+        },
     )
     epochs: float = field(default=3.0, metadata={"help": "Training epochs."})
-    batch_size: int = field(default=32, metadata={"help": "Examples per optimiser step per device."})
-    gradient_accumulation_steps: int = field(default=1, metadata={"help": "Micro-batches per optimiser step."})
+    batch_size: int = field(
+        default=32, metadata={"help": "Examples per optimiser step per device."}
+    )
+    gradient_accumulation_steps: int = field(
+        default=1, metadata={"help": "Micro-batches per optimiser step."}
+    )
     learning_rate: float | None = field(
-        default=None, metadata={"help": "AdamW learning rate; default 5e-5 (transformer), 5e-3 (fasttext), 1e-3 (textcnn)."}
+        default=None,
+        metadata={
+            "help": "AdamW learning rate; default 5e-5 (transformer), 5e-3 (fasttext), 1e-3 (textcnn)."
+        },
     )
     max_length: int = field(default=64, metadata={"help": "Tokens per text after truncation."})
     epsilon: float = field(default=0.1, metadata={"help": "Smoothing mass of every method."})
     loss_mode: str = field(
-        default="soft", metadata={"help": "soft: CE to the soft label; auxiliary: (1-lam) CE(hard) + lam CE(soft)."}
+        default="soft",
+        metadata={
+            "help": "soft: CE to the soft label; auxiliary: (1-lam) CE(hard) + lam CE(soft)."
+        },
     )
-    lam: float = field(default=0.5, metadata={"help": "Soft-target weight for loss_mode=auxiliary."})
+    lam: float = field(
+        default=0.5, metadata={"help": "Soft-target weight for loss_mode=auxiliary."}
+    )
     smoother_params: str | None = field(
-        default=None, metadata={"help": 'JSON {method: {param: value}}, e.g. \'{"kwls": {"class_top_k": 100}}\'.'}
+        default=None,
+        metadata={
+            "help": 'JSON {method: {param: value}}, e.g. \'{"kwls": {"class_top_k": 100}}\'.'
+        },
     )
     soft_label_files: str | None = field(
-        default=None, metadata={"help": 'JSON {method: file} of soft labels written by `textls smooth` for --train.'}
+        default=None,
+        metadata={
+            "help": "JSON {method: file} of soft labels written by `textls smooth` for --train."
+        },
     )
-    max_train_samples: int | None = field(default=None, metadata={"help": "Stratified subsample of the training data."})
-    max_test_samples: int | None = field(default=None, metadata={"help": "Stratified subsample of the test data."})
+    max_train_samples: int | None = field(
+        default=None, metadata={"help": "Stratified subsample of the training data."}
+    )
+    max_test_samples: int | None = field(
+        default=None, metadata={"help": "Stratified subsample of the test data."}
+    )
     imbalance_ratio: float | None = field(
         default=None,
-        metadata={"help": "Long-tailed training subsample: class sizes decay geometrically to largest/ratio."},
+        metadata={
+            "help": "Long-tailed training subsample: class sizes decay geometrically to largest/ratio."
+        },
     )
     bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU)."})
-    data_seed: int = field(default=0, metadata={"help": "Seed of the data subsampling and validation split."})
+    data_seed: int = field(
+        default=0, metadata={"help": "Seed of the data subsampling and validation split."}
+    )
 
 
 def _stratified_subsample(texts, labels, n, seed):
     if n is None or n >= len(texts):
         return texts, labels
-    keep, _ = train_test_split(np.arange(len(texts)), train_size=n, stratify=labels, random_state=seed)
+    keep, _ = train_test_split(
+        np.arange(len(texts)), train_size=n, stratify=labels, random_state=seed
+    )
     keep = np.sort(keep)
     return [texts[i] for i in keep], [labels[i] for i in keep]
 
@@ -113,13 +148,18 @@ def prepare_data(args: CompareArguments):
         keep = long_tail(labels, args.imbalance_ratio, args.data_seed)
         texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
     texts, labels = _stratified_subsample(texts, labels, args.max_train_samples, args.data_seed)
-    test_texts, test_labels = _stratified_subsample(test_texts, test_labels, args.max_test_samples, args.data_seed)
+    test_texts, test_labels = _stratified_subsample(
+        test_texts, test_labels, args.max_test_samples, args.data_seed
+    )
     if args.validation:
         val_texts, val_labels = load_labelled(args.validation, args.text_column, args.label_column)
         train_idx = np.arange(len(texts))
     else:
         train_idx, val_idx = train_test_split(
-            np.arange(len(texts)), test_size=args.validation_fraction, stratify=labels, random_state=args.data_seed
+            np.arange(len(texts)),
+            test_size=args.validation_fraction,
+            stratify=labels,
+            random_state=args.data_seed,
         )
         train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
         val_texts, val_labels = [texts[i] for i in val_idx], [labels[i] for i in val_idx]
@@ -132,7 +172,16 @@ def prepare_data(args: CompareArguments):
     }
 
 
-def soft_labels_for(method: str, args: CompareArguments, texts, labels, classes, params: dict, files: dict, train_idx):
+def soft_labels_for(
+    method: str,
+    args: CompareArguments,
+    texts,
+    labels,
+    classes,
+    params: dict,
+    files: dict,
+    train_idx,
+):
     """Soft labels of the training part: from a `textls smooth` file, or fitted here."""
     if method == "none":
         return None
@@ -189,16 +238,30 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
         f"{len(classes)} classes, model {args.model}, methods {methods}, seeds {args.seeds}"
     )
 
-    runs, timings, pooled = [], {}, {}
+    runs, timings, pooled, temperatures = [], {}, {}, {}
     for method in methods:
         start = time.perf_counter()
-        soft = soft_labels_for(method, args, train_texts, train_labels, classes, params, files, data["train_idx"])
+        soft = soft_labels_for(
+            method, args, train_texts, train_labels, classes, params, files, data["train_idx"]
+        )
         soft_seconds = time.perf_counter() - start
         train_set = build_dataset(tokenizer, train_texts, y_train, soft, max_length=args.max_length)
         for seed in range(args.seeds):
             start = time.perf_counter()
-            metrics, test_probs = train_and_evaluate(args, model_factory, tokenizer, train_set, val_set, test_set, y_val, y_test, seed, lr)
+            metrics, test_probs, temperature = train_and_evaluate(
+                args,
+                model_factory,
+                tokenizer,
+                train_set,
+                val_set,
+                test_set,
+                y_val,
+                y_test,
+                seed,
+                lr,
+            )
             runs.append({"method": method, "seed": seed, "metrics": metrics})
+            temperatures.setdefault(method, []).append(temperature)
             np.savez_compressed(
                 out / "predictions" / f"{method}-seed{seed}.npz",
                 probs=test_probs.astype(np.float32),
@@ -207,13 +270,20 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
             )
             pooled.setdefault(method, []).append(test_probs)
             timings.setdefault(method, []).append(time.perf_counter() - start)
-            print(f"  {method} seed {seed}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if not k.endswith("_ts")))
-        timings[method] = {"soft_label_seconds": soft_seconds, "train_eval_seconds": timings[method]}
+            print(
+                f"  {method} seed {seed}: "
+                + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if not k.endswith("_ts"))
+            )
+        timings[method] = {
+            "soft_label_seconds": soft_seconds,
+            "train_eval_seconds": timings[method],
+        }
 
     results = aggregate(runs, baseline="none" if "none" in methods else methods[0])
     results["config"] = asdict(args)
     results["classes"] = [str(c) for c in classes]
     results["timings"] = timings
+    results["temperature_scaling"] = {m: {"temperatures": t} for m, t in temperatures.items()}
     results["environment"] = {
         "torch": torch.__version__,
         "device": "cuda" if torch.cuda.is_available() else "cpu",
@@ -226,14 +296,22 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
         title="Reliability on the test set (all seeds pooled)",
     )
     (out / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False) + "\n")
-    write_report(results, out / "report.md", title=f"textls compare: {Path(args.train).name}", config=_config_rows(args, len(train_texts), lr), figures={"reliability": str(figure)})
-    table = format_table(results)
+    write_report(
+        results,
+        out / "report.md",
+        title=f"textls compare: {Path(args.train).name}",
+        config=_config_rows(args, len(train_texts), lr),
+        figures={"reliability": str(figure)},
+    )
+    table = format_table(results, metrics=["accuracy", "macro_f1", "nll", "brier", "ece", "nll_ts", "ece_ts"])
     print(table)
     print(f"wrote {out / 'results.json'}, {out / 'report.md'}")
     return results
 
 
-def train_and_evaluate(args, model_factory, tokenizer, train_set, val_set, test_set, y_val, y_test, seed, lr):
+def train_and_evaluate(
+    args, model_factory, tokenizer, train_set, val_set, test_set, y_val, y_test, seed, lr
+):
     set_seed(seed)
     model = model_factory()
     with tempfile.TemporaryDirectory() as tmp:
@@ -275,8 +353,7 @@ def train_and_evaluate(args, model_factory, tokenizer, train_set, val_set, test_
     calibrated = compute_metrics(scaler.transform(test_logits), y_test)
     for name in ("nll", "brier", "ece"):
         metrics[f"{name}_ts"] = calibrated[name]
-    metrics["temperature"] = scaler.temperature_
-    return {k: float(v) for k, v in metrics.items() if math.isfinite(v)}, probs
+    return {k: float(v) for k, v in metrics.items()}, probs, scaler.temperature_
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

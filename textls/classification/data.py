@@ -60,15 +60,25 @@ def read_soft_label_file(path: str, classes: np.ndarray, labels: list) -> np.nda
     bad = ~np.isfinite(soft)
     if bad.any():
         i, j = map(int, np.argwhere(bad)[0])
-        raise ValueError(f"{path}: row {i}, column {SOFT_PREFIX}{classes[j]} is {soft[i, j]} (NaN or missing)")
+        raise ValueError(
+            f"{path}: row {i}, column {SOFT_PREFIX}{classes[j]} is {soft[i, j]} (NaN or missing)"
+        )
     sums = soft.sum(axis=1)
     off = np.flatnonzero((np.abs(sums - 1) > 1e-3) | (soft < 0).any(axis=1))
     if off.size:
-        raise ValueError(f"{path}: row {int(off[0])} is not a distribution (sums to {sums[off[0]]:.4f})")
+        raise ValueError(
+            f"{path}: row {int(off[0])} is not a distribution (sums to {sums[off[0]]:.4f})"
+        )
     return (soft / sums[:, None]).astype(np.float32)
 
 
-def build_dataset(tokenizer, texts: list[str], y: np.ndarray, soft: np.ndarray | None = None, max_length: int = 128) -> Dataset:
+def build_dataset(
+    tokenizer,
+    texts: list[str],
+    y: np.ndarray,
+    soft: np.ndarray | None = None,
+    max_length: int = 128,
+) -> Dataset:
     """Tokenise once with ``datasets.map``; columns ``input_ids``, ``attention_mask``, ``labels`` [, ``soft_labels``]."""
     columns = {"text": texts, "labels": np.asarray(y, dtype=np.int64)}
     if soft is not None:

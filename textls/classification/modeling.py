@@ -36,14 +36,22 @@ def load_tokenizer(model: str):
 def make_model_factory(model: str, classes, tokenizer):
     """A zero-argument callable building a fresh model (called after the seed is set)."""
     labels = {i: str(c) for i, c in enumerate(classes)}
-    common = {"num_labels": len(classes), "id2label": labels, "label2id": {v: k for k, v in labels.items()}}
+    common = {
+        "num_labels": len(classes),
+        "id2label": labels,
+        "label2id": {v: k for k, v in labels.items()},
+    }
     if model in FROM_SCRATCH:
         config_cls, model_cls = FROM_SCRATCH[model]
-        config = config_cls(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id or 0, **common)
+        config = config_cls(
+            vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id or 0, **common
+        )
         return lambda: model_cls(config)
     source = resolve(model)
     if not Path(source).exists() and "/" not in source:
-        raise ValueError(f"unknown model {model!r}: use minilm, fasttext, textcnn, a local folder or a hub id")
+        raise ValueError(
+            f"unknown model {model!r}: use minilm, fasttext, textcnn, a local folder or a hub id"
+        )
     return lambda: AutoModelForSequenceClassification.from_pretrained(source, **common)
 
 

@@ -64,7 +64,9 @@ class SoftLabelTrainer(Trainer):
         logits = logits.float()  # the loss in fp32 under bf16/fp16 autocast
         if model.training and soft is not None:
             if self.loss_mode == "soft":
-                per_example = soft_target_cross_entropy(logits, soft, reduction="none", validate=False)
+                per_example = soft_target_cross_entropy(
+                    logits, soft, reduction="none", validate=False
+                )
             else:
                 per_example = auxiliary_soft_target_loss(
                     logits, labels, soft, lam=self.lam, reduction="none", validate=False

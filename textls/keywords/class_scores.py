@@ -66,7 +66,10 @@ def ctfidf_scores(class_counts: sp.spmatrix) -> sp.csr_matrix:
 
 
 def _positive(pattern: sp.csr_matrix, values: np.ndarray) -> sp.csr_matrix:
-    out = sp.csr_matrix((np.clip(values, 0, None), pattern.indices.copy(), pattern.indptr.copy()), shape=pattern.shape)
+    out = sp.csr_matrix(
+        (np.clip(values, 0, None), pattern.indices.copy(), pattern.indptr.copy()),
+        shape=pattern.shape,
+    )
     out.eliminate_zeros()
     return out
 

@@ -87,7 +87,9 @@ class TfidfKeywordExtractor(KeywordExtractor):
         )
         try:
             counts = self.vectorizer_.fit_transform(texts)
-        except ValueError as exc:  # sklearn: "empty vocabulary; perhaps the documents only contain stop words"
+        except (
+            ValueError
+        ) as exc:  # sklearn: "empty vocabulary; perhaps the documents only contain stop words"
             raise ValueError(f"no usable terms in the training texts ({exc})") from exc
         self.tfidf_ = TfidfTransformer(sublinear_tf=self.sublinear_tf, norm=None).fit(counts)
         self.terms_ = self.vectorizer_.get_feature_names_out()

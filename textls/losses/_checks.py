@@ -10,7 +10,9 @@ def check_soft_targets(logits: torch.Tensor, targets: torch.Tensor, atol: float 
     if logits.dim() != 2:
         raise ValueError(f"logits must have shape (N, C), got {tuple(logits.shape)}")
     if targets.shape != logits.shape:
-        raise ValueError(f"targets have shape {tuple(targets.shape)} but logits have {tuple(logits.shape)}")
+        raise ValueError(
+            f"targets have shape {tuple(targets.shape)} but logits have {tuple(logits.shape)}"
+        )
     if not torch.isfinite(targets).all():
         row = int((~torch.isfinite(targets)).any(dim=1).nonzero()[0])
         raise ValueError(f"targets contain NaN or inf (row {row})")

@@ -27,7 +27,9 @@ def get_smoother(name: str, **params) -> BaseSmoother:
     try:
         cls = SMOOTHERS[name.lower()]
     except KeyError:
-        raise ValueError(f"unknown smoothing method {name!r}; choose one of {sorted(SMOOTHERS)}") from None
+        raise ValueError(
+            f"unknown smoothing method {name!r}; choose one of {sorted(SMOOTHERS)}"
+        ) from None
     return cls(**params)
 
 

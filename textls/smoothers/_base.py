@@ -53,7 +53,12 @@ class BaseSmoother(BaseEstimator):
         texts = check_texts(texts)
         out = np.empty((len(texts), len(self.classes_)), dtype=np.float64)
         parts = list(chunks(len(texts), self.chunk_size))
-        for part in tqdm(parts, desc=f"{type(self).__name__}", disable=True if len(parts) < 2 else None, leave=False):
+        for part in tqdm(
+            parts,
+            desc=f"{type(self).__name__}",
+            disable=True if len(parts) < 2 else None,
+            leave=False,
+        ):
             out[part] = self._relevance(texts[part])
         return self._finish_relevance(out, texts)
 
@@ -72,9 +77,7 @@ class BaseSmoother(BaseEstimator):
         labels = check_labels(labels, len(texts))
         classes = unique_classes(labels)
         if len(classes) < 2:
-            raise ValueError(
-                f"need at least 2 classes to smooth labels, got only {list(classes)}"
-            )
+            raise ValueError(f"need at least 2 classes to smooth labels, got only {list(classes)}")
         self._check_params()
         self.classes_ = classes
         return texts, encode_labels(labels, classes)
@@ -90,7 +93,9 @@ class BaseSmoother(BaseEstimator):
         relevance[is_blank(texts)] = 1.0 / relevance.shape[1]
         if not np.isfinite(relevance).all():  # a bug, never a user's error: fail loudly
             row = int(np.flatnonzero(~np.isfinite(relevance).all(axis=1))[0])
-            raise FloatingPointError(f"{type(self).__name__} produced a non-finite relevance in row {row}")
+            raise FloatingPointError(
+                f"{type(self).__name__} produced a non-finite relevance in row {row}"
+            )
         return relevance
 
     def _epsilon(self, relevance: np.ndarray, y: np.ndarray):
@@ -107,7 +112,9 @@ def check_temperature(temperature) -> None:
         raise ValueError(f"temperature must be a positive number or 'auto', got {temperature!r}")
 
 
-def fit_temperature(scores: np.ndarray, y: np.ndarray, max_rows: int = 20_000, seed: int = 0) -> float:
+def fit_temperature(
+    scores: np.ndarray, y: np.ndarray, max_rows: int = 20_000, seed: int = 0
+) -> float:
     """Temperature ``T`` that maximises the likelihood of the gold labels under ``softmax(s / T)``.
 
     This is temperature scaling (Guo et al., 2017) applied to the lexical scores: the relevance then

@@ -166,11 +166,15 @@ class KeywordSmoother(BaseSmoother):
             if not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         if self.class_scoring not in CLASS_SCORERS:
-            raise ValueError(f"class_scoring must be one of {sorted(CLASS_SCORERS)}, got {self.class_scoring!r}")
+            raise ValueError(
+                f"class_scoring must be one of {sorted(CLASS_SCORERS)}, got {self.class_scoring!r}"
+            )
         if self.match not in ("lexical", "semantic"):
             raise ValueError(f"match must be 'lexical' or 'semantic', got {self.match!r}")
         if self.extractor is not None and not isinstance(self.extractor, KeywordExtractor):
-            raise TypeError(f"extractor must be a textls KeywordExtractor, got {type(self.extractor).__name__}")
+            raise TypeError(
+                f"extractor must be a textls KeywordExtractor, got {type(self.extractor).__name__}"
+            )
 
     def _fit_and_score(self, texts, labels):
         texts, y = self._check_fit_input(texts, labels)
@@ -207,7 +211,9 @@ class KeywordSmoother(BaseSmoother):
                 stacklevel=3,
             )
         self.match_matrix_ = (
-            self._semantic_match(terms) if self.match == "semantic" else self.class_weights_.T.tocsr()
+            self._semantic_match(terms)
+            if self.match == "semantic"
+            else self.class_weights_.T.tocsr()
         )
 
         if self.extractor is None:
@@ -305,7 +311,10 @@ class KeywordSmoother(BaseSmoother):
             return str(terms[t])
         row = self.class_weights_.getrow(k)
         query = self.encoder_.encode([str(terms[t])], normalize_embeddings=True)[0]
-        sims = [float(query @ self.keyword_embeddings_[u]) * w for u, w in zip(row.indices, row.data, strict=True)]
+        sims = [
+            float(query @ self.keyword_embeddings_[u]) * w
+            for u, w in zip(row.indices, row.data, strict=True)
+        ]
         return str(terms[row.indices[int(np.argmax(sims))]])
 
 
@@ -322,7 +331,10 @@ class Explanation:
 
     def __str__(self) -> str:
         lines = [f"text: {self.text!r}"]
-        lines.append("keywords: " + (", ".join(f"{t} ({w:.2f})" for t, w in self.keywords) or "(none in vocabulary)"))
+        lines.append(
+            "keywords: "
+            + (", ".join(f"{t} ({w:.2f})" for t, w in self.keywords) or "(none in vocabulary)")
+        )
         ranked = sorted(self.relevance.items(), key=lambda kv: -kv[1])
         for cls, p in ranked:
             why = ", ".join(

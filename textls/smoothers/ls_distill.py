@@ -97,7 +97,9 @@ class DistillSmoother(BaseSmoother):
             raise ValueError(f"n_splits must be an int >= 2, got {self.n_splits!r}")
         if isinstance(self.teacher, str):
             if self.teacher not in ("tfidf-lr", "precomputed"):
-                raise ValueError(f"teacher must be 'tfidf-lr', 'precomputed' or an estimator, got {self.teacher!r}")
+                raise ValueError(
+                    f"teacher must be 'tfidf-lr', 'precomputed' or an estimator, got {self.teacher!r}"
+                )
         elif not hasattr(self.teacher, "predict_proba"):
             raise TypeError(f"teacher {type(self.teacher).__name__} has no predict_proba method")
 
@@ -105,7 +107,7 @@ class DistillSmoother(BaseSmoother):
         if self.teacher == "precomputed":
             self.teacher_ = None
         elif self.teacher == "tfidf-lr":
-            self.teacher_ = default_teacher(self.random_state).fit(texts, y)
+            self.teacher_ = _fit_teacher(default_teacher(self.random_state), texts, y)
         else:
             self.teacher_ = self.teacher
 
@@ -121,11 +123,21 @@ class DistillSmoother(BaseSmoother):
 
     def _cross_fit(self, texts: list[str], y: np.ndarray) -> np.ndarray:
         smallest = np.bincount(y, minlength=len(self.classes_)).min()
-        folds = StratifiedKFold(n_splits=max(2, min(self.n_splits, smallest)), shuffle=True, random_state=self.random_state)
+        folds = StratifiedKFold(
+            n_splits=max(2, min(self.n_splits, smallest)),
+            shuffle=True,
+            random_state=self.random_state,
+        )
         probs = np.zeros((len(texts), len(self.classes_)))
         texts_arr = np.asarray(texts, dtype=object)
         for train, held_out in folds.split(texts_arr, y):
-            teacher = clone(self.teacher_).fit(texts_arr[train].tolist(), y[train])
+            seen = np.unique(y[train])
+            if (
+                len(seen) == 1
+            ):  # a one-member class left the fold with one class: a constant teacher
+                probs[held_out, seen[0]] = 1.0
+                continue
+            teacher = _fit_teacher(clone(self.teacher_), texts_arr[train].tolist(), y[train])
             probs[held_out] = self._aligned(teacher, texts_arr[held_out].tolist(), teacher.classes_)
         return probs
 
@@ -181,3 +193,13 @@ class DistillSmoother(BaseSmoother):
         sums = tempered.sum(axis=1, keepdims=True)
         uniform = np.full_like(tempered, 1.0 / tempered.shape[1])
         return np.divide(tempered, sums, out=uniform, where=sums > 0)
+
+
+def _fit_teacher(teacher, texts: list[str], y: np.ndarray):
+    try:
+        return teacher.fit(texts, y)
+    except ValueError as exc:  # e.g. sklearn's "empty vocabulary" on a tiny corpus or fold
+        raise ValueError(
+            f"LS-Distill: the TF-IDF + logistic-regression teacher could not be trained on {len(texts)} "
+            f"texts ({exc}); pass a teacher of your own or teacher='precomputed'"
+        ) from exc

@@ -102,9 +102,15 @@ class TfidfSmoother(BaseSmoother):
         )
         try:
             x = self.vectorizer_.fit_transform(texts)
-        except ValueError as exc:  # "empty vocabulary; perhaps the documents only contain stop words"
-            raise ValueError(f"LS-TFIDF found no usable terms in the training texts: {exc}") from exc
-        onehot = sp.csr_matrix((np.ones(len(y)), (y, np.arange(len(y)))), shape=(len(self.classes_), len(y)))
+        except (
+            ValueError
+        ) as exc:  # "empty vocabulary; perhaps the documents only contain stop words"
+            raise ValueError(
+                f"LS-TFIDF found no usable terms in the training texts: {exc}"
+            ) from exc
+        onehot = sp.csr_matrix(
+            (np.ones(len(y)), (y, np.arange(len(y)))), shape=(len(self.classes_), len(y))
+        )
         sums = (onehot @ x).toarray()  # (C, V): S_k
         self.profiles_ = sp.csr_matrix(normalize(sums))
         loo_scores = _leave_one_out_scores(x, y, sums)
@@ -127,7 +133,7 @@ def _leave_one_out_scores(x: sp.csr_matrix, y: np.ndarray, sums: np.ndarray) -> 
 
     ``x_i . (S - x_i) / ||S - x_i||`` with ``||S - x_i||^2 = ||S||^2 - 2 x_i.S + ||x_i||^2``: no loop.
     """
-    dots = np.asarray((x @ sums.T))  # (n, C): x_i . S_k
+    dots = np.asarray(x @ sums.T)  # (n, C): x_i . S_k
     norms_sq = (sums**2).sum(axis=1)  # ||S_k||^2
     self_sq = np.asarray(x.multiply(x).sum(axis=1)).ravel()  # ||x_i||^2 (1, or 0 if empty)
     rows = np.arange(len(y))
@@ -139,4 +145,3 @@ def _leave_one_out_scores(x: sp.csr_matrix, y: np.ndarray, sums: np.ndarray) -> 
     # A class whose only member is i has an empty leave-one-out profile: no evidence, score 0.
     scores[rows, y] = np.where(own_norm_sq > 1e-12, own, 0.0)
     return np.nan_to_num(scores, nan=0.0, posinf=0.0, neginf=0.0)
-

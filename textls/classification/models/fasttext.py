@@ -12,7 +12,14 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 class FastTextConfig(PretrainedConfig):
     model_type = "textls-fasttext"
 
-    def __init__(self, vocab_size: int = 30522, embedding_dim: int = 128, dropout: float = 0.1, pad_token_id: int = 0, **kwargs):
+    def __init__(
+        self,
+        vocab_size: int = 30522,
+        embedding_dim: int = 128,
+        dropout: float = 0.1,
+        pad_token_id: int = 0,
+        **kwargs,
+    ):
         super().__init__(pad_token_id=pad_token_id, **kwargs)
         self.vocab_size = vocab_size
         self.embedding_dim = embedding_dim
@@ -32,7 +39,9 @@ class FastTextForSequenceClassification(PreTrainedModel):
 
     def __init__(self, config: FastTextConfig):
         super().__init__(config)
-        self.embeddings = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=config.pad_token_id)
+        self.embeddings = nn.Embedding(
+            config.vocab_size, config.embedding_dim, padding_idx=config.pad_token_id
+        )
         self.dropout = nn.Dropout(config.dropout)
         self.classifier = nn.Linear(config.embedding_dim, config.num_labels)
         self.post_init()
@@ -47,7 +56,9 @@ class FastTextForSequenceClassification(PreTrainedModel):
             nn.init.xavier_uniform_(module.weight)
             nn.init.zeros_(module.bias)
 
-    def forward(self, input_ids, attention_mask=None, labels=None, **kwargs) -> SequenceClassifierOutput:
+    def forward(
+        self, input_ids, attention_mask=None, labels=None, **kwargs
+    ) -> SequenceClassifierOutput:
         if attention_mask is None:
             attention_mask = input_ids.ne(self.config.pad_token_id)
         mask = attention_mask.unsqueeze(-1).to(self.embeddings.weight.dtype)

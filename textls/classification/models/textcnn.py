@@ -42,12 +42,17 @@ class TextCNNForSequenceClassification(PreTrainedModel):
 
     def __init__(self, config: TextCNNConfig):
         super().__init__(config)
-        self.embeddings = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=config.pad_token_id)
+        self.embeddings = nn.Embedding(
+            config.vocab_size, config.embedding_dim, padding_idx=config.pad_token_id
+        )
         self.convs = nn.ModuleList(
-            nn.Conv1d(config.embedding_dim, config.num_filters, k, padding=k - 1) for k in config.kernel_sizes
+            nn.Conv1d(config.embedding_dim, config.num_filters, k, padding=k - 1)
+            for k in config.kernel_sizes
         )
         self.dropout = nn.Dropout(config.dropout)
-        self.classifier = nn.Linear(config.num_filters * len(config.kernel_sizes), config.num_labels)
+        self.classifier = nn.Linear(
+            config.num_filters * len(config.kernel_sizes), config.num_labels
+        )
         self.post_init()
 
     def _init_weights(self, module: nn.Module) -> None:
@@ -60,7 +65,9 @@ class TextCNNForSequenceClassification(PreTrainedModel):
             nn.init.xavier_uniform_(module.weight)
             nn.init.zeros_(module.bias)
 
-    def forward(self, input_ids, attention_mask=None, labels=None, **kwargs) -> SequenceClassifierOutput:
+    def forward(
+        self, input_ids, attention_mask=None, labels=None, **kwargs
+    ) -> SequenceClassifierOutput:
         if attention_mask is None:
             attention_mask = input_ids.ne(self.config.pad_token_id)
         x = self.embeddings(input_ids).transpose(1, 2)  # (B, D, L)
@@ -68,7 +75,9 @@ class TextCNNForSequenceClassification(PreTrainedModel):
         for conv, k in zip(self.convs, self.config.kernel_sizes, strict=True):
             h = F.relu(conv(x))  # (B, F, L + k - 1): position j covers tokens j-k+1 .. j
             # A window counts if it covers at least one real token; padding k-1 on both sides.
-            valid = F.max_pool1d(F.pad(attention_mask.float(), (k - 1, k - 1)).unsqueeze(1), k, stride=1)
+            valid = F.max_pool1d(
+                F.pad(attention_mask.float(), (k - 1, k - 1)).unsqueeze(1), k, stride=1
+            )
             h = h.masked_fill(valid.eq(0), float("-inf")).amax(dim=2)
             pooled.append(torch.nan_to_num(h, neginf=0.0))
         logits = self.classifier(self.dropout(torch.cat(pooled, dim=1)))
