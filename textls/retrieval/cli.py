@@ -1,0 +1,161 @@
+"""``textls retrieval train | encode | index | search | evaluate | compare``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textls.retrieval.pipeline import RetrievalCompareArguments, RetrievalTrainArguments
+
+
+@dataclass
+class EncodeArguments:
+    data_dir: str = field(metadata={"help": "BEIR folder whose corpus.jsonl is encoded."})
+    model: str = field(metadata={"help": "A saved textls encoder (from `retrieval train`), minilm, or an HF folder."})
+    output_dir: str = field(metadata={"help": "Folder for embedding shards (shard-*.npy) and their ids."})
+    batch_size: int = field(default=64, metadata={"help": "Passages per forward pass."})
+    shard_size: int = field(default=100_000, metadata={"help": "Passages per shard; finished shards are skipped on re-run."})
+    passage_max_length: int = field(default=128, metadata={"help": "Passage tokens."})
+
+
+@dataclass
+class IndexArguments:
+    output_dir: str = field(metadata={"help": "Folder for the FAISS index and its meta.json."})
+    embeddings_dir: str | None = field(default=None, metadata={"help": "Shards written by `retrieval encode`."})
+    data_dir: str | None = field(default=None, metadata={"help": "Without --embeddings_dir: BEIR folder to encode now."})
+    model: str | None = field(default=None, metadata={"help": "Without --embeddings_dir: the encoder to use."})
+    kind: str = field(default="flat", metadata={"help": "flat (exact inner product), ivf, hnsw or ivfpq."})
+
+
+@dataclass
+class SearchArguments:
+    data_dir: str = field(metadata={"help": "BEIR folder (queries and the split's qrels)."})
+    model: str = field(metadata={"help": "The encoder the index was built with."})
+    index_dir: str = field(metadata={"help": "Folder written by `retrieval index`."})
+    output_dir: str = field(metadata={"help": "Folder for run.<split>.trec."})
+    split: str = field(default="test", metadata={"help": "Queries of this qrels split are searched."})
+    k: int = field(default=100, metadata={"help": "Passages retrieved per query."})
+
+
+@dataclass
+class EvaluateArguments:
+    data_dir: str = field(metadata={"help": "BEIR folder with qrels/<split>.tsv."})
+    run: str = field(metadata={"help": "TREC run file (qid Q0 docid rank score tag)."})
+    output_dir: str = field(metadata={"help": "Folder for metrics.json."})
+    split: str = field(default="test", metadata={"help": "Qrels split."})
+
+
+def _train(args: RetrievalTrainArguments) -> None:
+    from textls.retrieval.pipeline import train_dual_encoder
+
+    print(f"saved encoder to {train_dual_encoder(args)}")
+
+
+def _encode(args: EncodeArguments) -> None:
+    from textls.retrieval.data import load_beir, passage_text
+    from textls.retrieval.encoder import load_encoder_and_tokenizer
+    from textls.retrieval.index import encode_corpus
+    from textls.retrieval.pipeline import _encode_fn, encoder_identity
+
+    encoder, tokenizer = load_encoder_and_tokenizer(args.model)
+    dataset = load_beir(args.data_dir, None)
+    ids = list(dataset.corpus)
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "encoder.json").write_text(
+        json.dumps({"encoder": encoder_identity(args.model), "dim": encoder.dim, "normalize": encoder.settings["normalize"]}) + "\n"
+    )
+    encode_corpus(
+        _encode_fn(encoder, tokenizer, "passage", args.passage_max_length),
+        [passage_text(dataset.corpus[d]) for d in ids],
+        ids,
+        batch_size=args.batch_size,
+        shard_size=args.shard_size,
+        out_dir=out,
+    )
+    print(f"encoded {len(ids)} passages into {out}")
+
+
+def _index(args: IndexArguments) -> None:
+    from textls.retrieval.index import DenseIndex, build_index, load_shards
+    from textls.retrieval.pipeline import build_corpus_index
+
+    if args.embeddings_dir:
+        meta = json.loads((Path(args.embeddings_dir) / "encoder.json").read_text())
+        embeddings, ids = load_shards(args.embeddings_dir)
+        index = DenseIndex(build_index(embeddings, kind=args.kind), ids, encoder=meta["encoder"], kind=args.kind, normalize=meta["normalize"])
+        index.save(args.output_dir)
+    elif args.data_dir and args.model:
+        index = build_corpus_index(args.model, args.data_dir, args.output_dir, kind=args.kind)
+    else:
+        raise ValueError("give --embeddings_dir, or --data_dir and --model")
+    print(f"indexed {len(index.ids)} passages ({args.kind}) into {args.output_dir}")
+
+
+def _search(args: SearchArguments) -> None:
+    from textls.retrieval.data import write_run
+    from textls.retrieval.encoder import load_encoder_and_tokenizer
+    from textls.retrieval.index import DenseIndex
+    from textls.retrieval.pipeline import encoder_identity, search_queries
+
+    encoder, tokenizer = load_encoder_and_tokenizer(args.model)
+    index = DenseIndex.load(args.index_dir, expected_dim=encoder.dim, expected_encoder=encoder_identity(args.model))
+    run = search_queries(args.model, index, args.data_dir, args.split, k=args.k, encoder=encoder, tokenizer=tokenizer)
+    path = Path(args.output_dir) / f"run.{args.split}.trec"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_run(run, path, tag=Path(args.model).name or "textls")
+    print(f"wrote {len(run)} queries x {args.k} to {path}")
+
+
+def _evaluate(args: EvaluateArguments) -> None:
+    import ir_measures
+
+    from textls.retrieval.pipeline import evaluate_split
+
+    run: dict[str, dict[str, float]] = {}
+    for row in ir_measures.read_trec_run(args.run):
+        run.setdefault(row.query_id, {})[row.doc_id] = row.score
+    metrics = evaluate_split(run, args.data_dir, args.split)
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    for name, value in metrics.items():
+        print(f"{name:>8}  {value:.4f}")
+
+
+def _compare(args: RetrievalCompareArguments) -> None:
+    from textls.retrieval.pipeline import run_retrieval_compare
+
+    run_retrieval_compare(args)
+
+
+SUBCOMMANDS = {
+    "train": (RetrievalTrainArguments, _train, "Train a dual encoder with soft targets over batch candidates."),
+    "encode": (EncodeArguments, _encode, "Encode a BEIR corpus into embedding shards."),
+    "index": (IndexArguments, _index, "Build a FAISS index (flat, ivf, hnsw, ivfpq)."),
+    "search": (SearchArguments, _search, "Search a split's queries; write a TREC run."),
+    "evaluate": (EvaluateArguments, _evaluate, "RR@10, R@1/10/100, nDCG@10, AP of a run."),
+    "compare": (RetrievalCompareArguments, _compare, "Train none and each soft-target method; one table."),
+}
+
+
+def retrieval_main(argv: list[str]) -> int:
+    from transformers import HfArgumentParser
+
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in SUBCOMMANDS:
+        print("usage: textls retrieval {" + ",".join(SUBCOMMANDS) + "} [--help] [ARGS | CONFIG.json]")
+        for name, (_, _, about) in SUBCOMMANDS.items():
+            print(f"  {name:<10} {about}")
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    schema, run, about = SUBCOMMANDS[argv[0]]
+    parser = HfArgumentParser(schema, prog=f"textls retrieval {argv[0]}", description=about)
+    rest = argv[1:]
+    (args,) = parser.parse_json_file(rest[0]) if len(rest) == 1 and rest[0].endswith(".json") else parser.parse_args_into_dataclasses(rest)
+    try:
+        run(args)
+    except (ValueError, KeyError, FileNotFoundError) as exc:
+        print(f"textls retrieval {argv[0]}: error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
+        return 1
+    return 0

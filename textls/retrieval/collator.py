@@ -1,0 +1,62 @@
+"""Batches for dual-encoder training: queries, their positives, then every hard negative."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class RetrievalCollator:
+    """Tokenise a batch of ``{"query_row", "positive_row", "negative_rows"}`` examples.
+
+    Candidates are laid out as ``[positive_0 .. positive_{B-1}, negatives of 0, negatives of 1, ...]``
+    so the positive of query ``i`` is column ``i``; ``passage_rows`` carries the corpus row of every
+    candidate (for soft targets and for duplicates across the batch).
+
+    Args:
+        tokenizer: Hugging Face tokenizer.
+        query_texts: query text by row.
+        passage_texts: passage text by row.
+        query_max_length, passage_max_length: truncation lengths.
+        negatives_per_query: hard negatives taken per query, the first ones of its list (mined
+            lists are ranked); a query with fewer is topped up from the start of its list.
+    """
+
+    tokenizer: object
+    query_texts: list[str]
+    passage_texts: list[str]
+    query_max_length: int = 32
+    passage_max_length: int = 128
+    negatives_per_query: int = 0
+
+    def __call__(self, features: list[dict]) -> dict:
+        query_rows = [int(f["query_row"]) for f in features]
+        passage_rows = [int(f["positive_row"]) for f in features]
+        for f in features:
+            negatives = list(f.get("negative_rows") or [])
+            if self.negatives_per_query and not negatives:
+                raise ValueError(f"query row {f['query_row']} has no hard negatives to sample")
+            for k in range(self.negatives_per_query):
+                passage_rows.append(int(negatives[k % len(negatives)]))
+        query = self.tokenizer(
+            [self.query_texts[r] for r in query_rows],
+            padding=True,
+            truncation=True,
+            max_length=self.query_max_length,
+            return_tensors="pt",
+        )
+        passage = self.tokenizer(
+            [self.passage_texts[r] for r in passage_rows],
+            padding=True,
+            truncation=True,
+            max_length=self.passage_max_length,
+            return_tensors="pt",
+        )
+        return {
+            "query": dict(query),
+            "passage": dict(passage),
+            "query_rows": torch.tensor(query_rows, dtype=torch.long),
+            "passage_rows": torch.tensor(passage_rows, dtype=torch.long),
+        }

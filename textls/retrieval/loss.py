@@ -1,0 +1,48 @@
+"""Contrastive loss of a dual encoder against soft targets over each query's candidates."""
+
+from __future__ import annotations
+
+import torch
+
+from textls.losses import soft_target_cross_entropy
+
+
+def candidate_scores(queries: torch.Tensor, passages: torch.Tensor, temperature: float) -> torch.Tensor:
+    """``(Q, P)`` scores ``q_i . p_j / tau`` of every query against every candidate passage."""
+    if queries.dim() != 2 or passages.dim() != 2 or queries.shape[1] != passages.shape[1]:
+        raise ValueError(
+            f"queries {tuple(queries.shape)} and passages {tuple(passages.shape)} must be (Q, d) and (P, d)"
+        )
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    return queries @ passages.T / temperature
+
+
+def contrastive_soft_target_loss(
+    queries: torch.Tensor,
+    passages: torch.Tensor,
+    targets: torch.Tensor,
+    temperature: float = 0.05,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""In-batch contrastive loss with a soft target over the candidates.
+
+    For query ``i`` and candidates ``j`` (its positive, the other queries' positives, every hard
+    negative in the batch), with embeddings :math:`q_i, p_j` and temperature :math:`\tau`:
+
+    .. math::
+        \mathcal{L}_i = -\sum_j y_{ij} \log \frac{\exp(q_i \cdot p_j / \tau)}{\sum_k \exp(q_i \cdot p_k / \tau)}
+
+    One-hot :math:`y_i` on the positive is the usual InfoNCE / MultipleNegativesRankingLoss; a soft
+    :math:`y_i = (1 - e)\,\mathrm{onehot}(pos_i) + e\, r_i` lets candidates that are in fact relevant
+    keep some mass instead of being pushed away as hard as random negatives.
+
+    Args:
+        queries: ``(Q, d)`` query embeddings.
+        passages: ``(P, d)`` candidate embeddings.
+        targets: ``(Q, P)`` rows summing to one.
+        temperature: :math:`\tau` (0.05 as in sentence-transformers' scale 20).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+    """
+    scores = candidate_scores(queries, passages, temperature)
+    return soft_target_cross_entropy(scores.float(), targets, reduction=reduction)

@@ -1,0 +1,154 @@
+"""Soft targets over a batch's candidate passages, from sparse vectors computed once per corpus.
+
+Each method gives a sparse vector per query and per passage such that the query-candidate
+relevance score is their dot product; a batch's scores are then one small sparse product,
+``Q[batch_queries] @ P[batch_candidates].T``, and the target is
+
+    y_ij = (1 - e) [j = pos_i] + e * softmax_j(s_ij / T)        (ls-classic: s_ij = 0, i.e. uniform)
+
+over the candidates ``j`` of the batch.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from textls._utils import softmax
+from textls.keywords.tfidf import TfidfKeywordExtractor
+
+METHODS = ("ls-classic", "ls-tfidf", "kwls", "ls-distill")
+
+
+def bm25_vectors(
+    query_texts: list[str], passage_texts: list[str], k1: float = 0.9, b: float = 0.4
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    r"""Sparse vectors whose dot product is Okapi BM25 (Robertson et al.; Lucene's defaults ``k1=0.9, b=0.4``).
+
+    .. math::
+        \mathrm{BM25}(q, p) = \sum_{t \in q} \mathrm{idf}_t \frac{f_{pt} (k_1 + 1)}{f_{pt} + k_1 (1 - b + b\,|p| / \mathrm{avgdl})},
+        \quad \mathrm{idf}_t = \ln\Bigl(1 + \frac{N - n_t + 0.5}{n_t + 0.5}\Bigr)
+
+    The query side holds the (binary) term indicator, the passage side the saturated, idf-weighted
+    term frequency; terms come from scikit-learn's tokeniser with English stop words removed.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(stop_words="english")
+    counts = vectorizer.fit_transform(passage_texts).tocsr().astype(np.float64)
+    n_docs = counts.shape[0]
+    doc_freq = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.log1p((n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
+    lengths = np.asarray(counts.sum(axis=1)).ravel()
+    norm = k1 * (1 - b + b * lengths / max(lengths.mean(), 1e-9))
+    rows = np.repeat(np.arange(n_docs), np.diff(counts.indptr))
+    tf = counts.data
+    counts.data = idf[counts.indices] * tf * (k1 + 1) / (tf + norm[rows])
+    queries = vectorizer.transform(query_texts).tocsr()
+    queries.data[:] = 1.0
+    return queries, counts
+
+
+class CandidateSoftTargets:
+    """Per-batch soft targets for retrieval training.
+
+    Parameters
+    ----------
+    method : {"ls-classic", "ls-tfidf", "kwls", "ls-distill"}
+        ``ls-tfidf``: TF-IDF cosine of query and passage.  ``kwls``: cosine of the query's top
+        ``top_k`` TF-IDF keywords and the passage's top ``passage_top_k`` keywords (KWLS with
+        passages as labels).  ``ls-distill``: a teacher's scores, BM25 by default.
+    epsilon : float, default 0.1
+    temperature : float, default 0.05
+        Of the softmax over candidates; lexical cosines lie in [0, 1], so 0.05 turns a 0.15 lead
+        into a factor of ``e^3``.  For BM25 scores (unbounded) ``temperature`` is applied to scores
+        divided by the batch's largest score.
+    top_k, passage_top_k : int, default 10 and 50
+        KWLS keyword counts.
+    """
+
+    def __init__(
+        self,
+        *,
+        method: str = "kwls",
+        epsilon: float = 0.1,
+        temperature: float = 0.05,
+        top_k: int = 10,
+        passage_top_k: int = 50,
+    ):
+        self.method = method
+        self.epsilon = epsilon
+        self.temperature = temperature
+        self.top_k = top_k
+        self.passage_top_k = passage_top_k
+
+    def fit(
+        self, query_texts: list[str], passage_texts: list[str], teacher_scores: sp.spmatrix | None = None
+    ) -> CandidateSoftTargets:
+        """Vectorise every query and passage once (rows follow the given orders).
+
+        ``teacher_scores`` (``ls-distill`` only): a sparse ``(n_queries, n_passages)`` matrix of a
+        teacher's scores (see :func:`textls.retrieval.data.load_teacher_scores`); a pair it lacks
+        scores 0.  Without it the teacher is BM25.
+        """
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        if not isinstance(self.epsilon, numbers.Real) or not 0 <= self.epsilon <= 1:
+            raise ValueError(f"epsilon must be in [0, 1], got {self.epsilon!r}")
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature!r}")
+        if self.method == "ls-classic":
+            self.query_vectors_ = sp.csr_matrix((len(query_texts), 1))
+            self.passage_vectors_ = sp.csr_matrix((len(passage_texts), 1))
+        elif self.method == "ls-tfidf":
+            vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit(passage_texts)
+            self.query_vectors_ = vectorizer.transform(query_texts)
+            self.passage_vectors_ = vectorizer.transform(passage_texts)
+        elif self.method == "kwls":
+            extractor = TfidfKeywordExtractor()
+            counts = extractor.fit_counts(passage_texts)
+            self.passage_vectors_ = extractor.weigh(counts, self.passage_top_k)
+            self.query_vectors_ = extractor.transform(query_texts, self.top_k)
+        elif teacher_scores is not None:
+            if teacher_scores.shape != (len(query_texts), len(passage_texts)):
+                raise ValueError(
+                    f"teacher_scores has shape {teacher_scores.shape}, expected {(len(query_texts), len(passage_texts))}"
+                )
+            self.query_vectors_ = sp.csr_matrix(teacher_scores, dtype=np.float64)
+            self.passage_vectors_ = sp.identity(len(passage_texts), format="csr")
+        else:
+            self.query_vectors_, self.passage_vectors_ = bm25_vectors(query_texts, passage_texts)
+        self.query_vectors_ = sp.csr_matrix(self.query_vectors_)
+        self.passage_vectors_ = sp.csr_matrix(normalize(self.passage_vectors_) if self.method == "ls-tfidf" else self.passage_vectors_)
+        self.passage_vectors_t_ = self.passage_vectors_.T.tocsc()
+        return self
+
+    def scores(self, query_rows: np.ndarray, passage_rows: np.ndarray) -> np.ndarray:
+        """``(Q, P)`` lexical relevance of the given query rows to the given passage rows."""
+        block = self.query_vectors_[query_rows] @ self.passage_vectors_t_[:, passage_rows]
+        return np.asarray(block.toarray(), dtype=np.float64)
+
+    def targets(self, query_rows: np.ndarray, passage_rows: np.ndarray, positive_mask: np.ndarray) -> np.ndarray:
+        """``(Q, P)`` float32 targets: ``(1 - e)`` spread over the known positives, ``e`` by relevance.
+
+        ``positive_mask[i, j]`` says candidate ``j`` is a known positive of query ``i`` (its own
+        positive, and any other batch candidate that its qrels mark relevant, e.g. a shared answer).
+        """
+        scores = self.scores(query_rows, passage_rows)
+        if self.method == "ls-distill":
+            top = scores.max(axis=1, keepdims=True)
+            scores = np.divide(scores, top, out=np.zeros_like(scores), where=top > 0)
+        return mix_with_positives(softmax(scores, self.temperature), positive_mask, self.epsilon)
+
+
+def mix_with_positives(relevance: np.ndarray, positive_mask: np.ndarray, epsilon: float) -> np.ndarray:
+    """``(1 - e) * positives / |positives| + e * relevance`` per row, float32."""
+    positive_mask = np.asarray(positive_mask, dtype=np.float64)
+    counts = positive_mask.sum(axis=1, keepdims=True)
+    if (counts == 0).any():
+        raise ValueError(f"query row {int(np.flatnonzero(counts[:, 0] == 0)[0])} has no positive among its candidates")
+    return ((1.0 - epsilon) * positive_mask / counts + epsilon * relevance).astype(np.float32)

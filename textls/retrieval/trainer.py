@@ -1,0 +1,94 @@
+"""``RetrievalTrainer``: a ``Trainer`` for dual encoders with in-batch and hard negatives."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from transformers import Trainer
+
+from textls.retrieval.loss import contrastive_soft_target_loss
+from textls.retrieval.soft_targets import CandidateSoftTargets, mix_with_positives
+
+
+def gather_with_grad(tensor: torch.Tensor) -> torch.Tensor:
+    """Concatenate ``tensor`` from every process in rank order; gradients flow back to each owner."""
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return tensor
+    import torch.distributed.nn.functional as dist_fn
+
+    sizes = [torch.zeros(1, dtype=torch.long, device=tensor.device) for _ in range(dist.get_world_size())]
+    dist.all_gather(sizes, torch.tensor([tensor.shape[0]], device=tensor.device))
+    if len({int(s) for s in sizes}) != 1:
+        raise RuntimeError(f"processes hold different numbers of candidates {[int(s) for s in sizes]}")
+    return torch.cat(dist_fn.all_gather(tensor), dim=0)
+
+
+def gather(tensor: torch.Tensor) -> torch.Tensor:
+    """``gather_with_grad`` for tensors that need no gradient (ids)."""
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return tensor
+    parts = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, tensor.contiguous())
+    return torch.cat(parts, dim=0)
+
+
+class RetrievalTrainer(Trainer):
+    r"""Train a :class:`~textls.retrieval.encoder.DualEncoder` on soft targets over batch candidates.
+
+    Each query is scored against every passage in the (global) batch: its positive, the other
+    queries' positives and all hard negatives; the loss is
+    :func:`~textls.retrieval.loss.contrastive_soft_target_loss` with targets from
+    ``soft_targets`` (or one-hot on the known positives when ``None``).
+
+    Under DDP the passage embeddings of all processes are gathered (with gradients) so every query
+    sees the global batch's candidates, and the candidates' corpus rows are gathered in the same
+    rank order, so each soft target lines up with the embedding it scores; each process's loss is
+    the mean over its own queries, and DDP's gradient averaging then gives the gradient of the
+    global mean (tested against one process with the same global batch).
+
+    Args:
+        soft_targets: fitted :class:`CandidateSoftTargets` or ``None`` (hard targets).
+        positives: ``{query_row: set(passage_rows)}`` known relevant passages (from qrels).
+        temperature: :math:`\tau` of the contrastive softmax.
+    """
+
+    def __init__(self, *args, soft_targets: CandidateSoftTargets | None = None, positives: dict | None = None, temperature: float = 0.05, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.soft_targets = soft_targets
+        self.positives = positives or {}
+        self.temperature = temperature
+
+    def _set_signature_columns_if_needed(self) -> None:
+        if self._signature_columns is None:
+            self._signature_columns = ["query_row", "positive_row", "negative_rows"]
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        outputs = model(query=inputs["query"], passage=inputs["passage"])
+        queries, passages = outputs["query"], outputs["passage"]
+        all_passages = gather_with_grad(passages)
+        passage_rows = gather(inputs["passage_rows"]).cpu().numpy()
+        query_rows = inputs["query_rows"].cpu().numpy()
+        targets = self.batch_targets(query_rows, passage_rows, own_columns=self._own_columns(len(query_rows), passages.shape[0]))
+        targets = torch.from_numpy(targets).to(queries.device)
+        loss = contrastive_soft_target_loss(queries, all_passages, targets, temperature=self.temperature)
+        return (loss, outputs) if return_outputs else loss
+
+    def _own_columns(self, n_queries: int, n_local_passages: int) -> np.ndarray:
+        rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+        return rank * n_local_passages + np.arange(n_queries)
+
+    def batch_targets(self, query_rows: np.ndarray, passage_rows: np.ndarray, own_columns: np.ndarray) -> np.ndarray:
+        """``(Q, P)`` targets: positives are each query's own column plus any candidate its qrels mark."""
+        mask = np.zeros((len(query_rows), len(passage_rows)), dtype=bool)
+        mask[np.arange(len(query_rows)), own_columns] = True
+        for i, q in enumerate(query_rows):
+            known = self.positives.get(int(q))
+            if known:
+                mask[i] |= np.isin(passage_rows, list(known))
+        if self.soft_targets is None:
+            return mix_with_positives(np.zeros(mask.shape), mask, 0.0)
+        return self.soft_targets.targets(query_rows, passage_rows, mask)
+
+    def _save(self, output_dir: str | None = None, state_dict=None) -> None:
+        self.accelerator.unwrap_model(self.model).save(output_dir or self.args.output_dir, tokenizer=self.processing_class)
