@@ -113,6 +113,13 @@ def _compare_schema():
     return CompareArguments
 
 
+def cache(argv: list[str]) -> int:
+    from textls.cache.cli import cache_main
+
+    return cache_main(argv)
+
+
+# A schema factory of None: the command parses its own arguments (``cache`` has subcommands).
 COMMANDS = {
     "smooth": (lambda: SmoothArguments, smooth, "Compute soft labels for a labelled table."),
     "compare": (
@@ -125,6 +132,19 @@ COMMANDS = {
         demo,
         "Run compare on the bundled tweet-sentiment corpus with MiniLM (under 10 min on 2 cores).",
     ),
+    "cache": (None, cache, "Soft-label caches: build (sharded, resumable), verify, export."),
+}
+
+
+def _retrieval(argv: list[str]) -> int:
+    from textls.retrieval.cli import retrieval_main
+
+    return retrieval_main(argv)
+
+
+# Commands with subcommands of their own: name -> (entry point taking the remaining argv, help).
+GROUPS = {
+    "retrieval": (_retrieval, "Dense retrieval: train | encode | index | search | evaluate | compare."),
 }
 
 
@@ -135,7 +155,11 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: textls COMMAND [--help] [ARGS | CONFIG.json]\n\ncommands:")
         for name, (_, _, about) in COMMANDS.items():
             print(f"  {name:<12} {about}")
+        for name, (_, about) in GROUPS.items():
+            print(f"  {name:<12} {about}")
         return 0 if argv else 2
+    if argv[0] in GROUPS:
+        return GROUPS[argv[0]][0](argv[1:])
     if argv[0] == "--version":
         print(__version__)
         return 0
@@ -144,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"textls: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
     schema, run, about = COMMANDS[name]
+    if schema is None:
+        return run(rest)
     from transformers import HfArgumentParser
 
     parser = HfArgumentParser(schema(), prog=f"textls {name}", description=about)

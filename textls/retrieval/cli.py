@@ -91,7 +91,7 @@ def _index(args: IndexArguments) -> None:
         index = build_corpus_index(args.model, args.data_dir, args.output_dir, kind=args.kind)
     else:
         raise ValueError("give --embeddings_dir, or --data_dir and --model")
-    print(f"indexed {len(index.ids)} passages ({args.kind}) into {args.output_dir}")
+    print(f"indexed {len(index)} passages ({args.kind}) into {args.output_dir}")
 
 
 def _search(args: SearchArguments) -> None:
@@ -115,7 +115,7 @@ def _evaluate(args: EvaluateArguments) -> None:
     from textls.retrieval.pipeline import evaluate_split
 
     run: dict[str, dict[str, float]] = {}
-    for row in ir_measures.read_trec_run(args.run):
+    for row in ir_measures.read_trec_run(str(args.run)):
         run.setdefault(row.query_id, {})[row.doc_id] = row.score
     metrics = evaluate_split(run, args.data_dir, args.split)
     out = Path(args.output_dir)

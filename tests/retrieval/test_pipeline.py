@@ -1,0 +1,70 @@
+"""Train -> encode -> index -> search -> evaluate on a tiny BEIR folder, through the library and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tiny_retrieval import PASSAGES, QUERIES, make_encoder, make_tokenizer
+
+from textls.cli import main
+from textls.retrieval.pipeline import RetrievalTrainArguments, train_dual_encoder
+
+
+@pytest.fixture
+def beir(tmp_path):
+    folder = tmp_path / "beir"
+    (folder / "qrels").mkdir(parents=True)
+    with open(folder / "corpus.jsonl", "w") as f:
+        for i, text in enumerate(PASSAGES):
+            f.write(json.dumps({"_id": f"d{i}", "title": "", "text": text}) + "\n")
+    with open(folder / "queries.jsonl", "w") as f:
+        for i, text in enumerate(QUERIES):
+            f.write(json.dumps({"_id": f"q{i}", "text": text}) + "\n")
+    for split, rows in (("train", range(0, 6)), ("test", range(6, 8))):
+        lines = ["query-id\tcorpus-id\tscore"] + [f"q{i}\td{i}\t1" for i in rows]
+        (folder / "qrels" / f"{split}.tsv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize("method", ["none", "kwls"])
+def test_train_then_cli_encode_index_search_evaluate(tmp_path, beir, method):
+    encoder, tokenizer = make_encoder(), make_tokenizer(tmp_path / "tok")
+    out = tmp_path / "encoder"
+    args = RetrievalTrainArguments(
+        data_dir=str(beir), output_dir=str(out), method=method, epochs=2, batch_size=3, learning_rate=1e-3,
+        negatives_per_query=1, hard_negatives="bm25",
+    )
+    before = {k: v.clone() for k, v in encoder.state_dict().items()}
+    train_dual_encoder(args, encoder=encoder, tokenizer=tokenizer)
+    assert any(not (before[k] == v).all() for k, v in encoder.state_dict().items())
+    assert (out / "textls_dual_encoder.json").exists()
+
+    assert main(["retrieval", "encode", "--data_dir", str(beir), "--model", str(out), "--output_dir", str(tmp_path / "emb")]) == 0
+    assert main(["retrieval", "index", "--embeddings_dir", str(tmp_path / "emb"), "--output_dir", str(tmp_path / "idx")]) == 0
+    assert main(["retrieval", "search", "--data_dir", str(beir), "--model", str(out), "--index_dir", str(tmp_path / "idx"),
+                 "--output_dir", str(tmp_path / "run"), "--k", "5"]) == 0
+    run_file = tmp_path / "run" / "run.test.trec"
+    lines = run_file.read_text().splitlines()
+    assert len(lines) == 2 * 5 and {line.split()[0] for line in lines} == {"q6", "q7"}
+    assert main(["retrieval", "evaluate", "--data_dir", str(beir), "--run", str(run_file), "--output_dir", str(tmp_path / "eval")]) == 0
+    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert set(metrics) == {"RR@10", "R@1", "R@10", "R@100", "nDCG@10", "AP"}
+    found = {(line.split()[0], line.split()[2]) for line in lines}
+    assert metrics["R@10"] == pytest.approx((("q6", "d6") in found) / 2 + (("q7", "d7") in found) / 2)
+    assert 0 <= metrics["RR@10"] <= metrics["R@10"]
+
+
+def test_search_refuses_an_index_of_another_encoder(tmp_path, beir, capsys):
+    encoder, tokenizer = make_encoder(), make_tokenizer(tmp_path / "tok")
+    for name in ("a", "b"):
+        args = RetrievalTrainArguments(data_dir=str(beir), output_dir=str(tmp_path / name), epochs=1, batch_size=3, hard_negatives="none")
+        train_dual_encoder(args, encoder=encoder, tokenizer=tokenizer)
+    assert main(["retrieval", "index", "--data_dir", str(beir), "--model", str(tmp_path / "a"), "--output_dir", str(tmp_path / "idx")]) == 0
+    code = main(["retrieval", "search", "--data_dir", str(beir), "--model", str(tmp_path / "b"), "--index_dir", str(tmp_path / "idx"), "--output_dir", str(tmp_path / "run")])
+    assert code == 1 and "re-index" in capsys.readouterr().err
+
+
+def test_unknown_method_is_refused(tmp_path, beir):
+    with pytest.raises(ValueError, match="unknown method"):
+        train_dual_encoder(RetrievalTrainArguments(data_dir=str(beir), output_dir=str(tmp_path / "x"), method="bm42"))
