@@ -68,3 +68,21 @@ def test_search_refuses_an_index_of_another_encoder(tmp_path, beir, capsys):
 def test_unknown_method_is_refused(tmp_path, beir):
     with pytest.raises(ValueError, match="unknown method"):
         train_dual_encoder(RetrievalTrainArguments(data_dir=str(beir), output_dir=str(tmp_path / "x"), method="bm42"))
+
+
+@pytest.mark.parametrize("retriever", ["bm25", "dense"])
+def test_mined_negatives_exclude_positives_and_feed_training(tmp_path, beir, retriever):
+    encoder, tokenizer = make_encoder(), make_tokenizer(tmp_path / "tok")
+    start = tmp_path / "start"
+    train_dual_encoder(RetrievalTrainArguments(data_dir=str(beir), output_dir=str(start), epochs=1, batch_size=3, hard_negatives="none"), encoder=encoder, tokenizer=tokenizer)
+    negatives = tmp_path / "negs.jsonl"
+    argv = ["retrieval", "mine", "--data_dir", str(beir), "--output", str(negatives), "--retriever", retriever, "--k", "3"]
+    assert main(argv + (["--model", str(start)] if retriever == "dense" else [])) == 0
+    rows = [json.loads(line) for line in negatives.read_text().splitlines()]
+    assert len(rows) == 6
+    for row in rows:
+        positive = "d" + row["query_id"][1:]
+        assert positive not in row["neg_ids"] and 1 <= len(row["neg_ids"]) <= 3
+    args = RetrievalTrainArguments(data_dir=str(beir), output_dir=str(tmp_path / "next"), epochs=1, batch_size=3, hard_negatives=str(negatives), method="ls-tfidf")
+    train_dual_encoder(args, encoder=encoder, tokenizer=tokenizer)
+    assert (tmp_path / "next" / "textls_dual_encoder.json").exists()

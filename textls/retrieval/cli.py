@@ -47,6 +47,58 @@ class EvaluateArguments:
     split: str = field(default="test", metadata={"help": "Qrels split."})
 
 
+@dataclass
+class MineArguments:
+    data_dir: str = field(metadata={"help": "BEIR folder."})
+    output: str = field(metadata={"help": "JSONL of hard negatives (query_id, neg_ids) for `retrieval train --hard_negatives`."})
+    split: str = field(default="train", metadata={"help": "Queries of this qrels split get negatives."})
+    retriever: str = field(default="bm25", metadata={"help": "bm25 (lexical) or dense (the --model through a FAISS index)."})
+    model: str | None = field(default=None, metadata={"help": "dense: the encoder (e.g. one trained by `retrieval train`)."})
+    index_dir: str | None = field(default=None, metadata={"help": "dense: an index built with --model (default: build one now)."})
+    k: int = field(default=30, metadata={"help": "Negatives per query, best ranked first."})
+
+
+def _mine(args: MineArguments) -> None:
+    import os
+    import tempfile
+
+    from textls.retrieval.data import load_beir, passage_text
+    from textls.retrieval.mining import mine_bm25, mine_dense
+
+    dataset = load_beir(args.data_dir, args.split)
+    doc_ids, query_ids = list(dataset.corpus), list(dataset.queries)
+    doc_row = {d: i for i, d in enumerate(doc_ids)}
+    positives = [{doc_row[d] for d, rel in dataset.qrels[q].items() if rel > 0} for q in query_ids]
+    if args.retriever == "bm25":
+        mined = mine_bm25([dataset.queries[q] for q in query_ids], [passage_text(dataset.corpus[d]) for d in doc_ids], positives, k=args.k)
+    elif args.retriever == "dense":
+        if not args.model:
+            raise ValueError("--retriever dense needs --model")
+        from textls.retrieval.encoder import load_encoder_and_tokenizer
+        from textls.retrieval.index import DenseIndex
+        from textls.retrieval.pipeline import _encode_fn, build_corpus_index, encoder_identity
+
+        encoder, tokenizer = load_encoder_and_tokenizer(args.model)
+        if args.index_dir:
+            index = DenseIndex.load(args.index_dir, expected_dim=encoder.dim, expected_encoder=encoder_identity(args.model))
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                index = build_corpus_index(args.model, args.data_dir, os.path.join(tmp, "index"), encoder=encoder, tokenizer=tokenizer)
+        encode = _encode_fn(encoder, tokenizer, "query", 32)
+        embeddings = encode([dataset.queries[q] for q in query_ids])
+        mined = mine_dense(embeddings, index, positives, k=args.k)
+    else:
+        raise ValueError(f"--retriever must be bm25 or dense, got {args.retriever!r}")
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for q, rows in zip(query_ids, mined, strict=True):
+            f.write(json.dumps({"query_id": q, "neg_ids": [doc_ids[r] for r in rows]}) + "\n")
+    os.replace(tmp, out)
+    print(f"wrote {args.k} {args.retriever} hard negatives for {len(query_ids)} queries to {out}")
+
+
 def _train(args: RetrievalTrainArguments) -> None:
     from textls.retrieval.pipeline import train_dual_encoder
 
@@ -133,6 +185,7 @@ def _compare(args: RetrievalCompareArguments) -> None:
 
 SUBCOMMANDS = {
     "train": (RetrievalTrainArguments, _train, "Train a dual encoder with soft targets over batch candidates."),
+    "mine": (MineArguments, _mine, "Mine hard negatives with BM25 or with a dense encoder + FAISS."),
     "encode": (EncodeArguments, _encode, "Encode a BEIR corpus into embedding shards."),
     "index": (IndexArguments, _index, "Build a FAISS index (flat, ivf, hnsw, ivfpq)."),
     "search": (SearchArguments, _search, "Search a split's queries; write a TREC run."),

@@ -33,6 +33,6 @@ def mine_bm25(query_texts: list[str], passage_texts: list[str], positives: list[
 
 def mine_dense(query_embeddings: np.ndarray, index, positives: list[set[int]], k: int = 30) -> list[list[int]]:
     """Top-``k`` non-positive passage rows from a :class:`~textls.retrieval.index.DenseIndex` search."""
-    depth = k + max((len(p) for p in positives), default=0)
+    depth = min(len(index), k + max((len(p) for p in positives), default=0))
     _, rows = index.search_rows(query_embeddings, depth)
     return [[int(r) for r in row if r >= 0 and int(r) not in positives[i]][:k] for i, row in enumerate(rows)]

@@ -8,6 +8,8 @@ from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
 
+from textls.classification.models._init import init_weights
+
 
 class TextCNNConfig(PretrainedConfig):
     model_type = "textls-textcnn"
@@ -56,14 +58,7 @@ class TextCNNForSequenceClassification(PreTrainedModel):
         self.post_init()
 
     def _init_weights(self, module: nn.Module) -> None:
-        if isinstance(module, nn.Embedding):
-            nn.init.normal_(module.weight, std=0.1)
-            if module.padding_idx is not None:
-                with torch.no_grad():
-                    module.weight[module.padding_idx].zero_()
-        elif isinstance(module, (nn.Linear, nn.Conv1d)):
-            nn.init.xavier_uniform_(module.weight)
-            nn.init.zeros_(module.bias)
+        init_weights(module)
 
     def forward(
         self, input_ids, attention_mask=None, labels=None, **kwargs
