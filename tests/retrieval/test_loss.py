@@ -55,6 +55,8 @@ def test_candidate_targets_are_distributions_with_positive_mass(method):
     if method in ("ls-tfidf", "kwls", "ls-distill"):
         # "goal of the season" shares "goal" with query 0: more mass than the unrelated passages
         assert y[0, 3] > y[0, 1] and y[0, 3] > y[0, 2]
+        # the smoothing mass goes to the negatives only: the positive keeps exactly 1 - e
+        np.testing.assert_allclose(y[np.arange(3), np.arange(3)], 0.8, atol=1e-6)
 
 
 def test_teacher_scores_drive_ls_distill():
@@ -73,3 +75,9 @@ def test_shared_positive_mass_is_split_and_missing_positive_refused():
     np.testing.assert_allclose(y, [[0.45, 0.05, 0.45, 0.05]], atol=1e-7)
     with pytest.raises(ValueError, match="no positive"):
         mix_with_positives(np.full((1, 2), 0.5), np.array([[False, False]]), 0.1)
+
+
+def test_a_query_whose_candidates_are_all_positive_keeps_a_distribution():
+    soft = CandidateSoftTargets(method="kwls", epsilon=0.3).fit(["goal"], ["a goal", "the goal"])
+    y = soft.targets(np.array([0]), np.array([0, 1]), np.array([[True, True]]))
+    np.testing.assert_allclose(y, [[0.5, 0.5]], atol=1e-6)

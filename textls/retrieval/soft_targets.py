@@ -2,11 +2,9 @@
 
 Each method gives a sparse vector per query and per passage such that the query-candidate
 relevance score is their dot product; a batch's scores are then one small sparse product,
-``Q[batch_queries] @ P[batch_candidates].T``, and the target is
+``Q[batch_queries] @ P[batch_candidates].T``, and the target over the batch's candidates ``j`` is
 
-    y_ij = (1 - e) [j = pos_i] + e * softmax_j(s_ij / T)        (ls-classic: s_ij = 0, i.e. uniform)
-
-over the candidates ``j`` of the batch.
+    y_ij = (1 - e) [j = pos_i] + e * softmax_{j not positive}(s_ij / T)     (ls-classic: 1/P over all j)
 """
 
 from __future__ import annotations
@@ -137,11 +135,24 @@ class CandidateSoftTargets:
 
         ``positive_mask[i, j]`` says candidate ``j`` is a known positive of query ``i`` (its own
         positive, and any other batch candidate that its qrels mark relevant, e.g. a shared answer).
+
+        For the informative methods the relevance softmax runs over the *negatives* only: the
+        positive already holds ``1 - e``, and as the lexically closest candidate it would otherwise
+        take most of ``e`` back, leaving a near one-hot target (measured on data/faq: ls-tfidf and
+        kwls then trained to the same rankings as ``none``).  LS-Classic stays uniform over all
+        candidates, PyTorch's convention.
         """
+        positive_mask = np.asarray(positive_mask, dtype=bool)
+        if self.method == "ls-classic":
+            relevance = np.full(positive_mask.shape, 1.0 / positive_mask.shape[1])
+            return mix_with_positives(relevance, positive_mask, self.epsilon)
         scores = self.scores(query_rows, passage_rows)
-        if self.method == "ls-distill":
-            top = scores.max(axis=1, keepdims=True)
-            scores = np.divide(scores, top, out=np.zeros_like(scores), where=top > 0)
+        negatives = ~positive_mask
+        if self.method == "ls-distill":  # unbounded teacher scores: scale by the best negative
+            top = np.where(negatives, scores, -np.inf).max(axis=1, keepdims=True)
+            scores = np.divide(scores, top, out=np.zeros_like(scores), where=np.isfinite(top) & (top > 0))
+        no_negative = ~negatives.any(axis=1)
+        scores = np.where(negatives | no_negative[:, None], scores, -np.inf)
         return mix_with_positives(softmax(scores, self.temperature), positive_mask, self.epsilon)
 
 
