@@ -33,11 +33,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data-dir", default=str(ROOT / "data" / "news_titles"))
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--output", default=str(ROOT / "scripts" / "results" / "retrieval_overhead.json"))
+    parser.add_argument(
+        "--output", default=str(ROOT / "scripts" / "results" / "retrieval_overhead.json")
+    )
     args = parser.parse_args()
 
     data = load_beir(args.data_dir, "train")
@@ -54,7 +58,18 @@ def main() -> None:
     batches = []
     for _ in range(args.steps):
         rows = rng.choice(len(query_ids), args.batch_size, replace=False)
-        batches.append(collator([{"query_row": int(r), "positive_row": min(positives[r]), "negative_rows": negatives[r]} for r in rows]))
+        batches.append(
+            collator(
+                [
+                    {
+                        "query_row": int(r),
+                        "positive_row": min(positives[r]),
+                        "negative_rows": negatives[r],
+                    }
+                    for r in rows
+                ]
+            )
+        )
 
     step_seconds = []
     encoder.train()
@@ -70,15 +85,26 @@ def main() -> None:
         optimizer.zero_grad()
         step_seconds.append(time.perf_counter() - start)
     step = statistics.median(step_seconds)
-    print(f"training step (batch {args.batch_size} queries, {2 * args.batch_size} passages): {step * 1000:.1f} ms")
+    print(
+        f"training step (batch {args.batch_size} queries, {2 * args.batch_size} passages): {step * 1000:.1f} ms"
+    )
 
-    results = {"data": args.data_dir, "batch_size": args.batch_size, "steps": args.steps, "step_ms": step * 1000, "methods": {},
-               "machine": f"{os.cpu_count()} CPU cores, torch {torch.__version__}", "date": date.today().isoformat()}
+    results = {
+        "data": args.data_dir,
+        "batch_size": args.batch_size,
+        "steps": args.steps,
+        "step_ms": step * 1000,
+        "methods": {},
+        "machine": f"{os.cpu_count()} CPU cores, torch {torch.__version__}",
+        "date": date.today().isoformat(),
+    }
     for method in METHODS:
         start = time.perf_counter()
         soft = CandidateSoftTargets(method=method).fit(queries, passages)
         fit_seconds = time.perf_counter() - start
-        trainer = RetrievalTrainer.__new__(RetrievalTrainer)  # only batch_targets is used: no model, no loop
+        trainer = RetrievalTrainer.__new__(
+            RetrievalTrainer
+        )  # only batch_targets is used: no model, no loop
         trainer.soft_targets, trainer.positives = soft, dict(enumerate(positives))
         times = []
         for batch in batches:
@@ -87,8 +113,14 @@ def main() -> None:
             trainer.batch_targets(q, p, own_columns=np.arange(len(q)))
             times.append(time.perf_counter() - start)
         cost = statistics.median(times)
-        results["methods"][method] = {"targets_ms": cost * 1000, "ratio_to_step": cost / step, "fit_seconds": fit_seconds}
-        print(f"{method:>10}: soft targets {cost * 1000:.2f} ms per batch = {100 * cost / step:.2f}% of a step (vectorised once in {fit_seconds:.1f} s)")
+        results["methods"][method] = {
+            "targets_ms": cost * 1000,
+            "ratio_to_step": cost / step,
+            "fit_seconds": fit_seconds,
+        }
+        print(
+            f"{method:>10}: soft targets {cost * 1000:.2f} ms per batch = {100 * cost / step:.2f}% of a step (vectorised once in {fit_seconds:.1f} s)"
+        )
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {args.output}")

@@ -138,7 +138,7 @@ def test_json_config_file(corpus, tmp_path, capsys):
 def test_params_reach_the_generator(corpus, tmp_path, capsys):
     out = tmp_path / "soft.csv"
     args = ["smooth", "--input", str(corpus), "--output", str(out), "--method", "kwls"]
-    assert main([*args, "--params", '{"class_top_k": 1, "temperature": 1.0}']) == 0
+    assert main([*args, "--temperature", "1", "--params", '{"class_top_k": 1}']) == 0
     lines = capsys.readouterr().out.splitlines()
     per_class = [line for line in lines if line.strip().startswith(("sport", "politics"))]
     assert len(per_class) == 2
@@ -148,6 +148,22 @@ def test_params_reach_the_generator(corpus, tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     per_class = [line for line in lines if line.strip().startswith(("sport", "politics"))]
     assert all(line.split("%", 1)[1].count(",") == 2 for line in per_class)
+
+
+@pytest.mark.parametrize("name", ["epsilon", "temperature"])
+def test_epsilon_and_temperature_inside_params_are_refused(corpus, tmp_path, capsys, name):
+    args = [
+        "smooth",
+        "--input",
+        str(corpus),
+        "--output",
+        str(tmp_path / "s.csv"),
+        "--params",
+        json.dumps({name: 0.3}),
+    ]
+    assert main(args) == 1
+    assert f"set {name} with --{name}" in capsys.readouterr().err
+    assert not (tmp_path / "s.csv").exists()
 
 
 def test_temperature_flag_reaches_the_generator(corpus, tmp_path):

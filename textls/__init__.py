@@ -32,6 +32,14 @@ from textls.smoothers import (
     get_smoother,
 )
 
+
+def load_cache(path, *, check_checksums: bool = True):
+    """Open a soft-label cache (see :func:`textls.cache.load_cache`); imported on first use."""
+    from textls.cache import load_cache as _load_cache
+
+    return _load_cache(path, check_checksums=check_checksums)
+
+
 try:
     __version__ = version("textls")
 except PackageNotFoundError:  # running from a source tree that was never installed
@@ -54,6 +62,7 @@ __all__ = [
     "ctfidf_scores",
     "distill_kl_div",
     "get_smoother",
+    "load_cache",
     "log_odds_scores",
     "soft_target_cross_entropy",
 ]

@@ -119,7 +119,6 @@ def cache(argv: list[str]) -> int:
     return cache_main(argv)
 
 
-# A schema factory of None: the command parses its own arguments (``cache`` has subcommands).
 COMMANDS = {
     "smooth": (lambda: SmoothArguments, smooth, "Compute soft labels for a labelled table."),
     "compare": (
@@ -132,7 +131,6 @@ COMMANDS = {
         demo,
         "Run compare on the bundled tweet-sentiment corpus with MiniLM (under 10 min on 2 cores).",
     ),
-    "cache": (None, cache, "Soft-label caches: build (sharded, resumable), verify, export."),
 }
 
 
@@ -144,7 +142,11 @@ def _retrieval(argv: list[str]) -> int:
 
 # Commands with subcommands of their own: name -> (entry point taking the remaining argv, help).
 GROUPS = {
-    "retrieval": (_retrieval, "Dense retrieval: train | encode | index | search | evaluate | compare."),
+    "retrieval": (
+        _retrieval,
+        "Dense retrieval: mine | train | encode | index | search | evaluate | compare.",
+    ),
+    "cache": (cache, "Soft-label caches: build (sharded, resumable), verify, export."),
 }
 
 
@@ -168,8 +170,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"textls: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
     schema, run, about = COMMANDS[name]
-    if schema is None:
-        return run(rest)
     from transformers import HfArgumentParser
 
     parser = HfArgumentParser(schema(), prog=f"textls {name}", description=about)

@@ -22,7 +22,9 @@ def main(out: str, batch: int, tmp: str) -> None:
     soft = CandidateSoftTargets(method="kwls", epsilon=0.5, temperature=0.1).fit(QUERIES, PASSAGES)
     n = len(QUERIES)
     negatives = [[(i + 3) % n] for i in range(n)]
-    dataset = Dataset.from_dict({"query_row": list(range(n)), "positive_row": list(range(n)), "negative_rows": negatives})
+    dataset = Dataset.from_dict(
+        {"query_row": list(range(n)), "positive_row": list(range(n)), "negative_rows": negatives}
+    )
     set_seed(0)
     encoder = make_encoder()
     args = TrainingArguments(
@@ -54,7 +56,14 @@ def main(out: str, batch: int, tmp: str) -> None:
     trainer.train()
     if trainer.is_world_process_zero():
         params = torch.cat([p.detach().flatten() for p in trainer.model.parameters()])
-        torch.save({"params": params, "world": trainer.accelerator.num_processes, "steps": trainer.state.global_step}, out)
+        torch.save(
+            {
+                "params": params,
+                "world": trainer.accelerator.num_processes,
+                "steps": trainer.state.global_step,
+            },
+            out,
+        )
 
 
 if __name__ == "__main__":

@@ -32,9 +32,19 @@ def test_two_process_step_with_gathered_candidates_equals_one_process(tmp_path):
     _run([sys.executable, worker, str(tmp_path / "one.pt"), "8", str(tmp_path / "a")], tmp_path)
     _run(
         [
-            sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-            "--master_addr", "127.0.0.1", "--master_port", str(_free_port()),
-            worker, str(tmp_path / "two.pt"), "4", str(tmp_path / "b"),
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node",
+            "2",
+            "--master_addr",
+            "127.0.0.1",
+            "--master_port",
+            str(_free_port()),
+            worker,
+            str(tmp_path / "two.pt"),
+            "4",
+            str(tmp_path / "b"),
         ],
         tmp_path,
     )

@@ -37,13 +37,20 @@ def test_shape_errors_are_clear():
     with pytest.raises(ValueError, match="must be"):
         contrastive_soft_target_loss(torch.randn(2, 3), torch.randn(4, 5), torch.full((2, 4), 0.25))
     with pytest.raises(ValueError, match="shape"):
-        contrastive_soft_target_loss(torch.randn(2, 3), torch.randn(4, 3), torch.full((2, 3), 1 / 3))
+        contrastive_soft_target_loss(
+            torch.randn(2, 3), torch.randn(4, 3), torch.full((2, 3), 1 / 3)
+        )
 
 
 @pytest.mark.parametrize("method", ["ls-classic", "ls-tfidf", "kwls", "ls-distill"])
 def test_candidate_targets_are_distributions_with_positive_mass(method):
     queries = ["late goal striker", "rain storm", "party vote"]
-    passages = ["the striker scored a late goal", "storm and rain today", "the party won the vote", "goal of the season"]
+    passages = [
+        "the striker scored a late goal",
+        "storm and rain today",
+        "the party won the vote",
+        "goal of the season",
+    ]
     soft = CandidateSoftTargets(method=method, epsilon=0.2).fit(queries, passages)
     mask = np.eye(3, 4, dtype=bool)
     y = soft.targets(np.arange(3), np.arange(4), mask)
@@ -65,7 +72,9 @@ def test_teacher_scores_drive_ls_distill():
     teacher = sp.csr_matrix(np.array([[5.0, 0.0, 4.0], [0.0, 3.0, 0.0]]))
     soft = CandidateSoftTargets(method="ls-distill", epsilon=0.5, temperature=0.1)
     soft.fit(["q0", "q1"], ["a", "b", "c"], teacher_scores=teacher)
-    np.testing.assert_allclose(soft.scores(np.array([0, 1]), np.array([0, 1, 2])), teacher.toarray())
+    np.testing.assert_allclose(
+        soft.scores(np.array([0, 1]), np.array([0, 1, 2])), teacher.toarray()
+    )
     y = soft.targets(np.array([0]), np.array([0, 1, 2]), np.array([[True, False, False]]))
     assert y[0, 2] > y[0, 1]
 

@@ -32,57 +32,183 @@ def test_train_then_cli_encode_index_search_evaluate(tmp_path, beir, method):
     encoder, tokenizer = make_encoder(), make_tokenizer(tmp_path / "tok")
     out = tmp_path / "encoder"
     args = RetrievalTrainArguments(
-        data_dir=str(beir), output_dir=str(out), method=method, epochs=2, batch_size=3, learning_rate=1e-3,
-        negatives_per_query=1, hard_negatives="bm25",
+        data_dir=str(beir),
+        output_dir=str(out),
+        method=method,
+        epochs=2,
+        batch_size=3,
+        learning_rate=1e-3,
+        negatives_per_query=1,
+        hard_negatives="bm25",
     )
     before = {k: v.clone() for k, v in encoder.state_dict().items()}
     train_dual_encoder(args, encoder=encoder, tokenizer=tokenizer)
     assert any(not (before[k] == v).all() for k, v in encoder.state_dict().items())
     assert (out / "textls_dual_encoder.json").exists()
 
-    assert main(["retrieval", "encode", "--data_dir", str(beir), "--model", str(out), "--output_dir", str(tmp_path / "emb")]) == 0
-    assert main(["retrieval", "index", "--embeddings_dir", str(tmp_path / "emb"), "--output_dir", str(tmp_path / "idx")]) == 0
-    assert main(["retrieval", "search", "--data_dir", str(beir), "--model", str(out), "--index_dir", str(tmp_path / "idx"),
-                 "--output_dir", str(tmp_path / "run"), "--k", "5"]) == 0
+    assert (
+        main(
+            [
+                "retrieval",
+                "encode",
+                "--data_dir",
+                str(beir),
+                "--model",
+                str(out),
+                "--output_dir",
+                str(tmp_path / "emb"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "retrieval",
+                "index",
+                "--embeddings_dir",
+                str(tmp_path / "emb"),
+                "--output_dir",
+                str(tmp_path / "idx"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "retrieval",
+                "search",
+                "--data_dir",
+                str(beir),
+                "--model",
+                str(out),
+                "--index_dir",
+                str(tmp_path / "idx"),
+                "--output_dir",
+                str(tmp_path / "run"),
+                "--k",
+                "5",
+            ]
+        )
+        == 0
+    )
     run_file = tmp_path / "run" / "run.test.trec"
     lines = run_file.read_text().splitlines()
     assert len(lines) == 2 * 5 and {line.split()[0] for line in lines} == {"q6", "q7"}
-    assert main(["retrieval", "evaluate", "--data_dir", str(beir), "--run", str(run_file), "--output_dir", str(tmp_path / "eval")]) == 0
+    assert (
+        main(
+            [
+                "retrieval",
+                "evaluate",
+                "--data_dir",
+                str(beir),
+                "--run",
+                str(run_file),
+                "--output_dir",
+                str(tmp_path / "eval"),
+            ]
+        )
+        == 0
+    )
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert set(metrics) == {"RR@10", "R@1", "R@10", "R@100", "nDCG@10", "AP"}
     found = {(line.split()[0], line.split()[2]) for line in lines}
-    assert metrics["R@10"] == pytest.approx((("q6", "d6") in found) / 2 + (("q7", "d7") in found) / 2)
+    assert metrics["R@10"] == pytest.approx(
+        (("q6", "d6") in found) / 2 + (("q7", "d7") in found) / 2
+    )
     assert 0 <= metrics["RR@10"] <= metrics["R@10"]
 
 
 def test_search_refuses_an_index_of_another_encoder(tmp_path, beir, capsys):
     encoder, tokenizer = make_encoder(), make_tokenizer(tmp_path / "tok")
     for name in ("a", "b"):
-        args = RetrievalTrainArguments(data_dir=str(beir), output_dir=str(tmp_path / name), epochs=1, batch_size=3, hard_negatives="none")
+        args = RetrievalTrainArguments(
+            data_dir=str(beir),
+            output_dir=str(tmp_path / name),
+            epochs=1,
+            batch_size=3,
+            hard_negatives="none",
+        )
         train_dual_encoder(args, encoder=encoder, tokenizer=tokenizer)
-    assert main(["retrieval", "index", "--data_dir", str(beir), "--model", str(tmp_path / "a"), "--output_dir", str(tmp_path / "idx")]) == 0
-    code = main(["retrieval", "search", "--data_dir", str(beir), "--model", str(tmp_path / "b"), "--index_dir", str(tmp_path / "idx"), "--output_dir", str(tmp_path / "run")])
+    assert (
+        main(
+            [
+                "retrieval",
+                "index",
+                "--data_dir",
+                str(beir),
+                "--model",
+                str(tmp_path / "a"),
+                "--output_dir",
+                str(tmp_path / "idx"),
+            ]
+        )
+        == 0
+    )
+    code = main(
+        [
+            "retrieval",
+            "search",
+            "--data_dir",
+            str(beir),
+            "--model",
+            str(tmp_path / "b"),
+            "--index_dir",
+            str(tmp_path / "idx"),
+            "--output_dir",
+            str(tmp_path / "run"),
+        ]
+    )
     assert code == 1 and "re-index" in capsys.readouterr().err
 
 
 def test_unknown_method_is_refused(tmp_path, beir):
     with pytest.raises(ValueError, match="unknown method"):
-        train_dual_encoder(RetrievalTrainArguments(data_dir=str(beir), output_dir=str(tmp_path / "x"), method="bm42"))
+        train_dual_encoder(
+            RetrievalTrainArguments(
+                data_dir=str(beir), output_dir=str(tmp_path / "x"), method="bm42"
+            )
+        )
 
 
 @pytest.mark.parametrize("retriever", ["bm25", "dense"])
 def test_mined_negatives_exclude_positives_and_feed_training(tmp_path, beir, retriever):
     encoder, tokenizer = make_encoder(), make_tokenizer(tmp_path / "tok")
     start = tmp_path / "start"
-    train_dual_encoder(RetrievalTrainArguments(data_dir=str(beir), output_dir=str(start), epochs=1, batch_size=3, hard_negatives="none"), encoder=encoder, tokenizer=tokenizer)
+    train_dual_encoder(
+        RetrievalTrainArguments(
+            data_dir=str(beir), output_dir=str(start), epochs=1, batch_size=3, hard_negatives="none"
+        ),
+        encoder=encoder,
+        tokenizer=tokenizer,
+    )
     negatives = tmp_path / "negs.jsonl"
-    argv = ["retrieval", "mine", "--data_dir", str(beir), "--output", str(negatives), "--retriever", retriever, "--k", "3"]
+    argv = [
+        "retrieval",
+        "mine",
+        "--data_dir",
+        str(beir),
+        "--output",
+        str(negatives),
+        "--retriever",
+        retriever,
+        "--k",
+        "3",
+    ]
     assert main(argv + (["--model", str(start)] if retriever == "dense" else [])) == 0
     rows = [json.loads(line) for line in negatives.read_text().splitlines()]
     assert len(rows) == 6
     for row in rows:
         positive = "d" + row["query_id"][1:]
         assert positive not in row["neg_ids"] and 1 <= len(row["neg_ids"]) <= 3
-    args = RetrievalTrainArguments(data_dir=str(beir), output_dir=str(tmp_path / "next"), epochs=1, batch_size=3, hard_negatives=str(negatives), method="ls-tfidf")
+    args = RetrievalTrainArguments(
+        data_dir=str(beir),
+        output_dir=str(tmp_path / "next"),
+        epochs=1,
+        batch_size=3,
+        hard_negatives=str(negatives),
+        method="ls-tfidf",
+    )
     train_dual_encoder(args, encoder=encoder, tokenizer=tokenizer)
     assert (tmp_path / "next" / "textls_dual_encoder.json").exists()

@@ -92,7 +92,8 @@ class CompareArguments:
     soft_label_files: str | None = field(
         default=None,
         metadata={
-            "help": "JSON {method: file} of soft labels written by `textls smooth` for --train."
+            "help": "JSON {method: path} of soft labels for --train: a file written by `textls smooth` "
+            "or a cache folder from `textls cache build` (checked against the data's fingerprint)."
         },
     )
     max_train_samples: int | None = field(
@@ -188,14 +189,14 @@ def soft_labels_for(
     if method in files:
         if args.max_train_samples or args.imbalance_ratio or not args.validation:
             full_texts, full_labels = load_labelled(args.train, args.text_column, args.label_column)
-            soft = read_soft_label_file(files[method], classes, full_labels)
+            soft = read_soft_label_file(files[method], classes, full_labels, full_texts)
             if len(full_texts) != len(texts):  # the file covers --train; keep the rows we train on
                 raise ValueError(
                     f"{files[method]}: soft-label files need --validation and no subsampling, so that they cover "
                     "exactly the training rows"
                 )
             return soft[train_idx]
-        return read_soft_label_file(files[method], classes, labels)
+        return read_soft_label_file(files[method], classes, labels, texts)
     smoother = get_smoother(method, **{"epsilon": args.epsilon, **params.get(method, {})})
     soft = smoother.fit_transform(texts, labels)
     if list(map(str, smoother.classes_)) != list(map(str, classes)):
@@ -303,7 +304,9 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
         config=_config_rows(args, len(train_texts), lr),
         figures={"reliability": str(figure)},
     )
-    table = format_table(results, metrics=["accuracy", "macro_f1", "nll", "brier", "ece", "nll_ts", "ece_ts"])
+    table = format_table(
+        results, metrics=["accuracy", "macro_f1", "nll", "brier", "ece", "nll_ts", "ece_ts"]
+    )
     print(table)
     print(f"wrote {out / 'results.json'}, {out / 'report.md'}")
     return results

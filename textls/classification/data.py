@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from datasets import Dataset
 
@@ -30,12 +32,19 @@ def encode_split(labels: list, classes: np.ndarray, source: str) -> np.ndarray:
         raise ValueError(f"{source}: {exc}") from None
 
 
-def read_soft_label_file(path: str, classes: np.ndarray, labels: list) -> np.ndarray:
+def read_soft_label_file(
+    path: str, classes: np.ndarray, labels: list, texts: list[str] | None = None
+) -> np.ndarray:
     """Soft labels written by ``textls smooth`` for exactly these rows and classes, else an error.
 
     Checks: one ``soft:<class>`` column per class (any order), the row count, the ``label`` column
-    row by row against the data, no missing values, every row a distribution.
+    row by row against the data, no missing values, every row a distribution.  A folder is read as
+    a soft-label cache (``textls cache build``), checked against the data's fingerprint.
     """
+    if Path(path).is_dir():
+        if texts is None:
+            raise ValueError(f"{path} is a soft-label cache; checking it needs the texts")
+        return read_soft_label_cache(path, classes, texts, labels)
     frame = read_table(path)
     columns = [c for c in frame.columns if str(c).startswith(SOFT_PREFIX)]
     found = {c[len(SOFT_PREFIX) :] for c in columns}
@@ -70,6 +79,24 @@ def read_soft_label_file(path: str, classes: np.ndarray, labels: list) -> np.nda
             f"{path}: row {int(off[0])} is not a distribution (sums to {sums[off[0]]:.4f})"
         )
     return (soft / sums[:, None]).astype(np.float32)
+
+
+def read_soft_label_cache(
+    path: str, classes: np.ndarray, texts: list[str], labels: list
+) -> np.ndarray:
+    """The ``(n, C)`` soft labels of a cache built from exactly these texts and labels, else an error."""
+    from textls.cache import load_cache
+
+    cache = load_cache(path)
+    cache.check_data(texts, labels)  # refuses a cache of other data, saying so
+    position = {str(c): k for k, c in enumerate(cache.classes)}
+    missing = [c for c in classes if str(c) not in position]
+    if missing or len(position) != len(classes):
+        raise ValueError(
+            f"{path}: the cache's classes {cache.classes} do not match the data's {list(classes)}"
+        )
+    soft = cache.dense()[:, [position[str(c)] for c in classes]]
+    return np.ascontiguousarray(soft, dtype=np.float32)
 
 
 def build_dataset(

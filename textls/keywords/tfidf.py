@@ -75,7 +75,19 @@ class TfidfKeywordExtractor(KeywordExtractor):
     def fit_counts(self, texts) -> sp.csr_matrix:
         """Fit and return the ``(n, V)`` count matrix, so callers tokenise the corpus only once."""
         texts = check_texts(texts)
-        self.vectorizer_ = CountVectorizer(
+        self.vectorizer_ = self._count_vectorizer()
+        try:
+            counts = self.vectorizer_.fit_transform(texts)
+        except (
+            ValueError
+        ) as exc:  # sklearn: "empty vocabulary; perhaps the documents only contain stop words"
+            raise ValueError(f"no usable terms in the training texts ({exc})") from exc
+        self.tfidf_ = self._tfidf_transformer().fit(counts)
+        self.terms_ = self.vectorizer_.get_feature_names_out()
+        return counts
+
+    def _count_vectorizer(self) -> CountVectorizer:
+        return CountVectorizer(
             ngram_range=self.ngram_range,
             min_df=self.min_df,
             max_df=self.max_df,
@@ -85,15 +97,9 @@ class TfidfKeywordExtractor(KeywordExtractor):
             lowercase=self.lowercase,
             dtype=np.float64,
         )
-        try:
-            counts = self.vectorizer_.fit_transform(texts)
-        except (
-            ValueError
-        ) as exc:  # sklearn: "empty vocabulary; perhaps the documents only contain stop words"
-            raise ValueError(f"no usable terms in the training texts ({exc})") from exc
-        self.tfidf_ = TfidfTransformer(sublinear_tf=self.sublinear_tf, norm=None).fit(counts)
-        self.terms_ = self.vectorizer_.get_feature_names_out()
-        return counts
+
+    def _tfidf_transformer(self) -> TfidfTransformer:
+        return TfidfTransformer(sublinear_tf=self.sublinear_tf, norm=None)
 
     @property
     def vocabulary_(self) -> dict[str, int]:

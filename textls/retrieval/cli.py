@@ -13,20 +13,37 @@ from textls.retrieval.pipeline import RetrievalCompareArguments, RetrievalTrainA
 @dataclass
 class EncodeArguments:
     data_dir: str = field(metadata={"help": "BEIR folder whose corpus.jsonl is encoded."})
-    model: str = field(metadata={"help": "A saved textls encoder (from `retrieval train`), minilm, or an HF folder."})
-    output_dir: str = field(metadata={"help": "Folder for embedding shards (shard-*.npy) and their ids."})
+    model: str = field(
+        metadata={
+            "help": "A saved textls encoder (from `retrieval train`), minilm, or an HF folder."
+        }
+    )
+    output_dir: str = field(
+        metadata={"help": "Folder for embedding shards (shard-*.npy) and their ids."}
+    )
     batch_size: int = field(default=64, metadata={"help": "Passages per forward pass."})
-    shard_size: int = field(default=100_000, metadata={"help": "Passages per shard; finished shards are skipped on re-run."})
+    shard_size: int = field(
+        default=100_000,
+        metadata={"help": "Passages per shard; finished shards are skipped on re-run."},
+    )
     passage_max_length: int = field(default=128, metadata={"help": "Passage tokens."})
 
 
 @dataclass
 class IndexArguments:
     output_dir: str = field(metadata={"help": "Folder for the FAISS index and its meta.json."})
-    embeddings_dir: str | None = field(default=None, metadata={"help": "Shards written by `retrieval encode`."})
-    data_dir: str | None = field(default=None, metadata={"help": "Without --embeddings_dir: BEIR folder to encode now."})
-    model: str | None = field(default=None, metadata={"help": "Without --embeddings_dir: the encoder to use."})
-    kind: str = field(default="flat", metadata={"help": "flat (exact inner product), ivf, hnsw or ivfpq."})
+    embeddings_dir: str | None = field(
+        default=None, metadata={"help": "Shards written by `retrieval encode`."}
+    )
+    data_dir: str | None = field(
+        default=None, metadata={"help": "Without --embeddings_dir: BEIR folder to encode now."}
+    )
+    model: str | None = field(
+        default=None, metadata={"help": "Without --embeddings_dir: the encoder to use."}
+    )
+    kind: str = field(
+        default="flat", metadata={"help": "flat (exact inner product), ivf, hnsw or ivfpq."}
+    )
 
 
 @dataclass
@@ -35,7 +52,9 @@ class SearchArguments:
     model: str = field(metadata={"help": "The encoder the index was built with."})
     index_dir: str = field(metadata={"help": "Folder written by `retrieval index`."})
     output_dir: str = field(metadata={"help": "Folder for run.<split>.trec."})
-    split: str = field(default="test", metadata={"help": "Queries of this qrels split are searched."})
+    split: str = field(
+        default="test", metadata={"help": "Queries of this qrels split are searched."}
+    )
     k: int = field(default=100, metadata={"help": "Passages retrieved per query."})
 
 
@@ -50,11 +69,26 @@ class EvaluateArguments:
 @dataclass
 class MineArguments:
     data_dir: str = field(metadata={"help": "BEIR folder."})
-    output: str = field(metadata={"help": "JSONL of hard negatives (query_id, neg_ids) for `retrieval train --hard_negatives`."})
-    split: str = field(default="train", metadata={"help": "Queries of this qrels split get negatives."})
-    retriever: str = field(default="bm25", metadata={"help": "bm25 (lexical) or dense (the --model through a FAISS index)."})
-    model: str | None = field(default=None, metadata={"help": "dense: the encoder (e.g. one trained by `retrieval train`)."})
-    index_dir: str | None = field(default=None, metadata={"help": "dense: an index built with --model (default: build one now)."})
+    output: str = field(
+        metadata={
+            "help": "JSONL of hard negatives (query_id, neg_ids) for `retrieval train --hard_negatives`."
+        }
+    )
+    split: str = field(
+        default="train", metadata={"help": "Queries of this qrels split get negatives."}
+    )
+    retriever: str = field(
+        default="bm25",
+        metadata={"help": "bm25 (lexical) or dense (the --model through a FAISS index)."},
+    )
+    model: str | None = field(
+        default=None,
+        metadata={"help": "dense: the encoder (e.g. one trained by `retrieval train`)."},
+    )
+    index_dir: str | None = field(
+        default=None,
+        metadata={"help": "dense: an index built with --model (default: build one now)."},
+    )
     k: int = field(default=30, metadata={"help": "Negatives per query, best ranked first."})
 
 
@@ -70,7 +104,12 @@ def _mine(args: MineArguments) -> None:
     doc_row = {d: i for i, d in enumerate(doc_ids)}
     positives = [{doc_row[d] for d, rel in dataset.qrels[q].items() if rel > 0} for q in query_ids]
     if args.retriever == "bm25":
-        mined = mine_bm25([dataset.queries[q] for q in query_ids], [passage_text(dataset.corpus[d]) for d in doc_ids], positives, k=args.k)
+        mined = mine_bm25(
+            [dataset.queries[q] for q in query_ids],
+            [passage_text(dataset.corpus[d]) for d in doc_ids],
+            positives,
+            k=args.k,
+        )
     elif args.retriever == "dense":
         if not args.model:
             raise ValueError("--retriever dense needs --model")
@@ -80,10 +119,20 @@ def _mine(args: MineArguments) -> None:
 
         encoder, tokenizer = load_encoder_and_tokenizer(args.model)
         if args.index_dir:
-            index = DenseIndex.load(args.index_dir, expected_dim=encoder.dim, expected_encoder=encoder_identity(args.model))
+            index = DenseIndex.load(
+                args.index_dir,
+                expected_dim=encoder.dim,
+                expected_encoder=encoder_identity(args.model),
+            )
         else:
             with tempfile.TemporaryDirectory() as tmp:
-                index = build_corpus_index(args.model, args.data_dir, os.path.join(tmp, "index"), encoder=encoder, tokenizer=tokenizer)
+                index = build_corpus_index(
+                    args.model,
+                    args.data_dir,
+                    os.path.join(tmp, "index"),
+                    encoder=encoder,
+                    tokenizer=tokenizer,
+                )
         encode = _encode_fn(encoder, tokenizer, "query", 32)
         embeddings = encode([dataset.queries[q] for q in query_ids])
         mined = mine_dense(embeddings, index, positives, k=args.k)
@@ -117,7 +166,14 @@ def _encode(args: EncodeArguments) -> None:
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "encoder.json").write_text(
-        json.dumps({"encoder": encoder_identity(args.model), "dim": encoder.dim, "normalize": encoder.settings["normalize"]}) + "\n"
+        json.dumps(
+            {
+                "encoder": encoder_identity(args.model),
+                "dim": encoder.dim,
+                "normalize": encoder.settings["normalize"],
+            }
+        )
+        + "\n"
     )
     encode_corpus(
         _encode_fn(encoder, tokenizer, "passage", args.passage_max_length),
@@ -137,7 +193,13 @@ def _index(args: IndexArguments) -> None:
     if args.embeddings_dir:
         meta = json.loads((Path(args.embeddings_dir) / "encoder.json").read_text())
         embeddings, ids = load_shards(args.embeddings_dir)
-        index = DenseIndex(build_index(embeddings, kind=args.kind), ids, encoder=meta["encoder"], kind=args.kind, normalize=meta["normalize"])
+        index = DenseIndex(
+            build_index(embeddings, kind=args.kind),
+            ids,
+            encoder=meta["encoder"],
+            kind=args.kind,
+            normalize=meta["normalize"],
+        )
         index.save(args.output_dir)
     elif args.data_dir and args.model:
         index = build_corpus_index(args.model, args.data_dir, args.output_dir, kind=args.kind)
@@ -153,8 +215,12 @@ def _search(args: SearchArguments) -> None:
     from textls.retrieval.pipeline import encoder_identity, search_queries
 
     encoder, tokenizer = load_encoder_and_tokenizer(args.model)
-    index = DenseIndex.load(args.index_dir, expected_dim=encoder.dim, expected_encoder=encoder_identity(args.model))
-    run = search_queries(args.model, index, args.data_dir, args.split, k=args.k, encoder=encoder, tokenizer=tokenizer)
+    index = DenseIndex.load(
+        args.index_dir, expected_dim=encoder.dim, expected_encoder=encoder_identity(args.model)
+    )
+    run = search_queries(
+        args.model, index, args.data_dir, args.split, k=args.k, encoder=encoder, tokenizer=tokenizer
+    )
     path = Path(args.output_dir) / f"run.{args.split}.trec"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_run(run, path, tag=Path(args.model).name or "textls")
@@ -184,13 +250,25 @@ def _compare(args: RetrievalCompareArguments) -> None:
 
 
 SUBCOMMANDS = {
-    "train": (RetrievalTrainArguments, _train, "Train a dual encoder with soft targets over batch candidates."),
-    "mine": (MineArguments, _mine, "Mine hard negatives with BM25 or with a dense encoder + FAISS."),
+    "train": (
+        RetrievalTrainArguments,
+        _train,
+        "Train a dual encoder with soft targets over batch candidates.",
+    ),
+    "mine": (
+        MineArguments,
+        _mine,
+        "Mine hard negatives with BM25 or with a dense encoder + FAISS.",
+    ),
     "encode": (EncodeArguments, _encode, "Encode a BEIR corpus into embedding shards."),
     "index": (IndexArguments, _index, "Build a FAISS index (flat, ivf, hnsw, ivfpq)."),
     "search": (SearchArguments, _search, "Search a split's queries; write a TREC run."),
     "evaluate": (EvaluateArguments, _evaluate, "RR@10, R@1/10/100, nDCG@10, AP of a run."),
-    "compare": (RetrievalCompareArguments, _compare, "Train none and each soft-target method; one table."),
+    "compare": (
+        RetrievalCompareArguments,
+        _compare,
+        "Train none and each soft-target method; one table.",
+    ),
 }
 
 
@@ -198,17 +276,26 @@ def retrieval_main(argv: list[str]) -> int:
     from transformers import HfArgumentParser
 
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in SUBCOMMANDS:
-        print("usage: textls retrieval {" + ",".join(SUBCOMMANDS) + "} [--help] [ARGS | CONFIG.json]")
+        print(
+            "usage: textls retrieval {" + ",".join(SUBCOMMANDS) + "} [--help] [ARGS | CONFIG.json]"
+        )
         for name, (_, _, about) in SUBCOMMANDS.items():
             print(f"  {name:<10} {about}")
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     schema, run, about = SUBCOMMANDS[argv[0]]
     parser = HfArgumentParser(schema, prog=f"textls retrieval {argv[0]}", description=about)
     rest = argv[1:]
-    (args,) = parser.parse_json_file(rest[0]) if len(rest) == 1 and rest[0].endswith(".json") else parser.parse_args_into_dataclasses(rest)
+    (args,) = (
+        parser.parse_json_file(rest[0])
+        if len(rest) == 1 and rest[0].endswith(".json")
+        else parser.parse_args_into_dataclasses(rest)
+    )
     try:
         run(args)
     except (ValueError, KeyError, FileNotFoundError) as exc:
-        print(f"textls retrieval {argv[0]}: error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
+        print(
+            f"textls retrieval {argv[0]}: error: {exc.args[0] if isinstance(exc, KeyError) else exc}",
+            file=sys.stderr,
+        )
         return 1
     return 0

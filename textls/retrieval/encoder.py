@@ -42,7 +42,9 @@ class DualEncoder(nn.Module):
             raise ValueError(f"pooling must be 'mean' or 'cls', got {pooling!r}")
         self.settings = {
             "model_name_or_path": str(model_name_or_path),
-            "passage_model_name_or_path": None if passage_model_name_or_path is None else str(passage_model_name_or_path),
+            "passage_model_name_or_path": None
+            if passage_model_name_or_path is None
+            else str(passage_model_name_or_path),
             "shared": bool(shared and passage_model_name_or_path is None),
             "pooling": pooling,
             "normalize": normalize,
@@ -51,14 +53,28 @@ class DualEncoder(nn.Module):
         if self.settings["shared"]:
             self.passage_model = self.query_model
         else:
-            self.passage_model = AutoModel.from_pretrained(passage_model_name_or_path or model_name_or_path)
+            self.passage_model = AutoModel.from_pretrained(
+                passage_model_name_or_path or model_name_or_path
+            )
 
     @classmethod
-    def from_models(cls, query_model: nn.Module, passage_model: nn.Module | None = None, pooling: str = "mean", normalize: bool = True) -> DualEncoder:
+    def from_models(
+        cls,
+        query_model: nn.Module,
+        passage_model: nn.Module | None = None,
+        pooling: str = "mean",
+        normalize: bool = True,
+    ) -> DualEncoder:
         """Wrap already built models (tests, custom towers)."""
         self = cls.__new__(cls)
         nn.Module.__init__(self)
-        self.settings = {"model_name_or_path": None, "passage_model_name_or_path": None, "shared": passage_model is None, "pooling": pooling, "normalize": normalize}
+        self.settings = {
+            "model_name_or_path": None,
+            "passage_model_name_or_path": None,
+            "shared": passage_model is None,
+            "pooling": pooling,
+            "normalize": normalize,
+        }
         self.query_model = query_model
         self.passage_model = query_model if passage_model is None else passage_model
         return self
@@ -67,7 +83,9 @@ class DualEncoder(nn.Module):
     def dim(self) -> int:
         return int(self.query_model.config.hidden_size)
 
-    def _embed(self, model: nn.Module, input_ids, attention_mask, token_type_ids=None) -> torch.Tensor:
+    def _embed(
+        self, model: nn.Module, input_ids, attention_mask, token_type_ids=None
+    ) -> torch.Tensor:
         kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if token_type_ids is not None:
             kwargs["token_type_ids"] = token_type_ids
@@ -105,10 +123,18 @@ class DualEncoder(nn.Module):
         directory = Path(directory)
         path = directory / CONFIG_NAME
         if not path.exists():
-            raise FileNotFoundError(f"{directory} is not a saved textls dual encoder (no {CONFIG_NAME})")
+            raise FileNotFoundError(
+                f"{directory} is not a saved textls dual encoder (no {CONFIG_NAME})"
+            )
         config = json.loads(path.read_text())
         passage = None if config["shared"] else str(directory / "passage")
-        return cls(str(directory / "query"), passage, shared=config["shared"], pooling=config["pooling"], normalize=config["normalize"])
+        return cls(
+            str(directory / "query"),
+            passage,
+            shared=config["shared"],
+            pooling=config["pooling"],
+            normalize=config["normalize"],
+        )
 
 
 def load_encoder_and_tokenizer(name_or_path: str):

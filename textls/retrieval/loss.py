@@ -7,7 +7,9 @@ import torch
 from textls.losses import soft_target_cross_entropy
 
 
-def candidate_scores(queries: torch.Tensor, passages: torch.Tensor, temperature: float) -> torch.Tensor:
+def candidate_scores(
+    queries: torch.Tensor, passages: torch.Tensor, temperature: float
+) -> torch.Tensor:
     """``(Q, P)`` scores ``q_i . p_j / tau`` of every query against every candidate passage."""
     if queries.dim() != 2 or passages.dim() != 2 or queries.shape[1] != passages.shape[1]:
         raise ValueError(

@@ -13,7 +13,13 @@ from datasets import Dataset
 from transformers import TrainingArguments, set_seed
 
 from textls.retrieval.collator import RetrievalCollator
-from textls.retrieval.data import load_beir, load_hard_negatives, load_teacher_scores, passage_text, write_run
+from textls.retrieval.data import (
+    load_beir,
+    load_hard_negatives,
+    load_teacher_scores,
+    passage_text,
+    write_run,
+)
 from textls.retrieval.encoder import DualEncoder, load_encoder_and_tokenizer
 from textls.retrieval.index import DenseIndex, build_index, encode_corpus
 from textls.retrieval.metrics import evaluate_run
@@ -24,25 +30,48 @@ from textls.retrieval.trainer import RetrievalTrainer
 
 @dataclass
 class RetrievalTrainArguments:
-    data_dir: str = field(metadata={"help": "BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv."})
-    output_dir: str = field(metadata={"help": "Where the trained encoder is saved."})
-    model: str = field(default="minilm", metadata={"help": "Start model: minilm (packaged), an HF folder, or a saved textls encoder."})
-    split: str = field(default="train", metadata={"help": "Qrels split to train on."})
-    method: str = field(default="none", metadata={"help": "Soft targets: none, " + ", ".join(METHODS) + "."})
-    epsilon: float = field(default=0.1, metadata={"help": "Smoothing mass over the candidates."})
-    soft_temperature: float = field(default=0.05, metadata={"help": "Temperature of the lexical relevance softmax."})
-    temperature: float = field(default=0.05, metadata={"help": "Temperature tau of the contrastive softmax."})
-    hard_negatives: str | None = field(
-        default="bm25", metadata={"help": "'bm25' to mine lexical hard negatives, a JSONL file (query_id, neg_ids), or 'none'."}
+    data_dir: str = field(
+        metadata={"help": "BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv."}
     )
-    negatives_per_query: int = field(default=1, metadata={"help": "Hard negatives per query in each batch."})
-    teacher_scores: str | None = field(default=None, metadata={"help": "ls-distill: JSONL of teacher scores (default teacher: BM25)."})
+    output_dir: str = field(metadata={"help": "Where the trained encoder is saved."})
+    model: str = field(
+        default="minilm",
+        metadata={
+            "help": "Start model: minilm (packaged), an HF folder, or a saved textls encoder."
+        },
+    )
+    split: str = field(default="train", metadata={"help": "Qrels split to train on."})
+    method: str = field(
+        default="none", metadata={"help": "Soft targets: none, " + ", ".join(METHODS) + "."}
+    )
+    epsilon: float = field(default=0.1, metadata={"help": "Smoothing mass over the candidates."})
+    soft_temperature: float = field(
+        default=0.05, metadata={"help": "Temperature of the lexical relevance softmax."}
+    )
+    temperature: float = field(
+        default=0.05, metadata={"help": "Temperature tau of the contrastive softmax."}
+    )
+    hard_negatives: str | None = field(
+        default="bm25",
+        metadata={
+            "help": "'bm25' to mine lexical hard negatives, a JSONL file (query_id, neg_ids), or 'none'."
+        },
+    )
+    negatives_per_query: int = field(
+        default=1, metadata={"help": "Hard negatives per query in each batch."}
+    )
+    teacher_scores: str | None = field(
+        default=None,
+        metadata={"help": "ls-distill: JSONL of teacher scores (default teacher: BM25)."},
+    )
     epochs: float = field(default=1.0, metadata={"help": "Training epochs."})
     batch_size: int = field(default=32, metadata={"help": "Queries per device per step."})
     learning_rate: float = field(default=2e-5, metadata={"help": "AdamW learning rate."})
     query_max_length: int = field(default=32, metadata={"help": "Query tokens."})
     passage_max_length: int = field(default=128, metadata={"help": "Passage tokens."})
-    max_train_queries: int | None = field(default=None, metadata={"help": "Use only the first N training pairs."})
+    max_train_queries: int | None = field(
+        default=None, metadata={"help": "Use only the first N training pairs."}
+    )
     seed: int = field(default=0, metadata={"help": "Seed of initialisation order and sampling."})
     bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU)."})
 
@@ -50,7 +79,12 @@ class RetrievalTrainArguments:
 def _rows(dataset):
     doc_ids = list(dataset.corpus)
     query_ids = list(dataset.queries)
-    return doc_ids, {d: i for i, d in enumerate(doc_ids)}, query_ids, {q: i for i, q in enumerate(query_ids)}
+    return (
+        doc_ids,
+        {d: i for i, d in enumerate(doc_ids)},
+        query_ids,
+        {q: i for i, q in enumerate(query_ids)},
+    )
 
 
 def train_dual_encoder(args: RetrievalTrainArguments, encoder=None, tokenizer=None) -> Path:
@@ -61,18 +95,30 @@ def train_dual_encoder(args: RetrievalTrainArguments, encoder=None, tokenizer=No
     doc_ids, doc_row, query_ids, query_row = _rows(dataset)
     passage_texts = [passage_text(dataset.corpus[d]) for d in doc_ids]
     query_texts = [dataset.queries[q] for q in query_ids]
-    positives = {query_row[q]: {doc_row[d] for d, rel in docs.items() if rel > 0} for q, docs in dataset.qrels.items()}
-    pairs = [(query_row[q], doc_row[d]) for q, docs in dataset.qrels.items() for d, rel in docs.items() if rel > 0]
+    positives = {
+        query_row[q]: {doc_row[d] for d, rel in docs.items() if rel > 0}
+        for q, docs in dataset.qrels.items()
+    }
+    pairs = [
+        (query_row[q], doc_row[d])
+        for q, docs in dataset.qrels.items()
+        for d, rel in docs.items()
+        if rel > 0
+    ]
     if args.max_train_queries:
         pairs = pairs[: args.max_train_queries]
 
-    negatives = _hard_negatives(args, dataset, query_ids, query_texts, passage_texts, positives, doc_row)
+    negatives = _hard_negatives(
+        args, dataset, query_ids, query_texts, passage_texts, positives, doc_row
+    )
     soft = None
     if args.method != "none":
         teacher = None
         if args.method == "ls-distill" and args.teacher_scores:
             teacher = load_teacher_scores(args.teacher_scores, query_ids, doc_ids)
-        soft = CandidateSoftTargets(method=args.method, epsilon=args.epsilon, temperature=args.soft_temperature)
+        soft = CandidateSoftTargets(
+            method=args.method, epsilon=args.epsilon, temperature=args.soft_temperature
+        )
         soft.fit(query_texts, passage_texts, teacher_scores=teacher)
 
     set_seed(args.seed)
@@ -121,20 +167,35 @@ def train_dual_encoder(args: RetrievalTrainArguments, encoder=None, tokenizer=No
     )
     trainer.train()
     trainer.save_model(args.output_dir)
-    (Path(args.output_dir) / "textls_train_args.json").write_text(json.dumps(asdict(args), indent=2) + "\n")
+    (Path(args.output_dir) / "textls_train_args.json").write_text(
+        json.dumps(asdict(args), indent=2) + "\n"
+    )
     return Path(args.output_dir)
 
 
-def _hard_negatives(args, dataset, query_ids, query_texts, passage_texts, positives, doc_row) -> dict[int, list[int]]:
+def _hard_negatives(
+    args, dataset, query_ids, query_texts, passage_texts, positives, doc_row
+) -> dict[int, list[int]]:
     if args.hard_negatives in (None, "", "none") or args.negatives_per_query == 0:
         return {}
     train_rows = sorted(positives)
     if args.hard_negatives == "bm25":
-        mined = mine_bm25([query_texts[r] for r in train_rows], passage_texts, [positives[r] for r in train_rows], k=max(10, args.negatives_per_query))
+        mined = mine_bm25(
+            [query_texts[r] for r in train_rows],
+            passage_texts,
+            [positives[r] for r in train_rows],
+            k=max(10, args.negatives_per_query),
+        )
         return dict(zip(train_rows, mined, strict=True))
     by_query = load_hard_negatives(args.hard_negatives, dataset)
     query_row = {q: i for i, q in enumerate(query_ids)}
-    return {query_row[q]: [doc_row[d] for d in negs if doc_row[d] not in positives.get(query_row[q], ())] for q, negs in by_query.items() if q in query_row}
+    return {
+        query_row[q]: [
+            doc_row[d] for d in negs if doc_row[d] not in positives.get(query_row[q], ())
+        ]
+        for q, negs in by_query.items()
+        if q in query_row
+    }
 
 
 def _encode_fn(encoder: DualEncoder, tokenizer, side: str, max_length: int):
@@ -144,7 +205,9 @@ def _encode_fn(encoder: DualEncoder, tokenizer, side: str, max_length: int):
 
     @torch.no_grad()
     def encode(texts: list[str]) -> np.ndarray:
-        features = tokenizer(texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt").to(device)
+        features = tokenizer(
+            texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+        ).to(device)
         return embed(**features).float().cpu().numpy()
 
     return encode
@@ -154,26 +217,60 @@ def encoder_identity(model: str) -> str:
     return str(Path(model).resolve()) if Path(model).exists() else model
 
 
-def build_corpus_index(model: str, data_dir: str, output_dir: str, kind: str = "flat", batch_size: int = 64, passage_max_length: int = 128, encoder=None, tokenizer=None) -> DenseIndex:
+def build_corpus_index(
+    model: str,
+    data_dir: str,
+    output_dir: str,
+    kind: str = "flat",
+    batch_size: int = 64,
+    passage_max_length: int = 128,
+    encoder=None,
+    tokenizer=None,
+) -> DenseIndex:
     """Encode the corpus and build, save and return a FAISS index."""
     if encoder is None:
         encoder, tokenizer = load_encoder_and_tokenizer(model)
     dataset = load_beir(data_dir, None)
     doc_ids = list(dataset.corpus)
     texts = [passage_text(dataset.corpus[d]) for d in doc_ids]
-    embeddings = encode_corpus(_encode_fn(encoder, tokenizer, "passage", passage_max_length), texts, doc_ids, batch_size=batch_size)
-    index = DenseIndex(build_index(embeddings, kind=kind), doc_ids, encoder=encoder_identity(model), kind=kind, normalize=encoder.settings["normalize"])
+    embeddings = encode_corpus(
+        _encode_fn(encoder, tokenizer, "passage", passage_max_length),
+        texts,
+        doc_ids,
+        batch_size=batch_size,
+    )
+    index = DenseIndex(
+        build_index(embeddings, kind=kind),
+        doc_ids,
+        encoder=encoder_identity(model),
+        kind=kind,
+        normalize=encoder.settings["normalize"],
+    )
     index.save(output_dir)
     return index
 
 
-def search_queries(model: str, index: DenseIndex, data_dir: str, split: str, k: int = 100, query_max_length: int = 32, encoder=None, tokenizer=None) -> dict:
+def search_queries(
+    model: str,
+    index: DenseIndex,
+    data_dir: str,
+    split: str,
+    k: int = 100,
+    query_max_length: int = 32,
+    encoder=None,
+    tokenizer=None,
+) -> dict:
     if encoder is None:
         encoder, tokenizer = load_encoder_and_tokenizer(model)
     dataset = load_beir(data_dir, split)
     query_ids = list(dataset.queries)
     encode = _encode_fn(encoder, tokenizer, "query", query_max_length)
-    embeddings = np.concatenate([encode([dataset.queries[q] for q in query_ids[i : i + 256]]) for i in range(0, len(query_ids), 256)])
+    embeddings = np.concatenate(
+        [
+            encode([dataset.queries[q] for q in query_ids[i : i + 256]])
+            for i in range(0, len(query_ids), 256)
+        ]
+    )
     return index.search_run(query_ids, embeddings, k)
 
 
@@ -183,19 +280,32 @@ def evaluate_split(run: dict, data_dir: str, split: str) -> dict[str, float]:
 
 @dataclass
 class RetrievalCompareArguments:
-    data_dir: str = field(metadata={"help": "BEIR folder with qrels/train.tsv and the evaluation split."})
-    output_dir: str = field(metadata={"help": "Folder for encoders, indexes, runs, results.json, report.md."})
-    methods: str = field(default="none,ls-classic,ls-tfidf,kwls,ls-distill", metadata={"help": "Comma-separated methods."})
+    data_dir: str = field(
+        metadata={"help": "BEIR folder with qrels/train.tsv and the evaluation split."}
+    )
+    output_dir: str = field(
+        metadata={"help": "Folder for encoders, indexes, runs, results.json, report.md."}
+    )
+    methods: str = field(
+        default="none,ls-classic,ls-tfidf,kwls,ls-distill",
+        metadata={"help": "Comma-separated methods."},
+    )
     eval_split: str = field(default="test", metadata={"help": "Qrels split to evaluate on."})
     seeds: int = field(default=1, metadata={"help": "Seeds per method."})
     model: str = field(default="minilm", metadata={"help": "Start model for every method."})
-    include_pretrained: bool = field(default=True, metadata={"help": "Also evaluate the start model without training."})
+    include_pretrained: bool = field(
+        default=True, metadata={"help": "Also evaluate the start model without training."}
+    )
     epochs: float = field(default=1.0, metadata={"help": "Training epochs."})
     batch_size: int = field(default=32, metadata={"help": "Queries per step."})
     learning_rate: float = field(default=2e-5, metadata={"help": "AdamW learning rate."})
     epsilon: float = field(default=0.1, metadata={"help": "Smoothing mass."})
-    soft_temperature: float = field(default=0.05, metadata={"help": "Lexical relevance temperature."})
-    hard_negatives: str | None = field(default="bm25", metadata={"help": "bm25, a JSONL file, or none."})
+    soft_temperature: float = field(
+        default=0.05, metadata={"help": "Lexical relevance temperature."}
+    )
+    hard_negatives: str | None = field(
+        default="bm25", metadata={"help": "bm25, a JSONL file, or none."}
+    )
     negatives_per_query: int = field(default=1, metadata={"help": "Hard negatives per query."})
     passage_max_length: int = field(default=128, metadata={"help": "Passage tokens."})
     index_kind: str = field(default="flat", metadata={"help": "flat, ivf, hnsw or ivfpq."})
@@ -212,39 +322,74 @@ def run_retrieval_compare(args: RetrievalCompareArguments) -> dict:
     if args.include_pretrained:
         start = time.perf_counter()
         metrics = _index_search_evaluate(args, args.model, out / "pretrained")
-        runs.extend({"method": "pretrained", "seed": s, "metrics": metrics} for s in range(args.seeds))
+        runs.extend(
+            {"method": "pretrained", "seed": s, "metrics": metrics} for s in range(args.seeds)
+        )
         timings["pretrained"] = {"index_eval_seconds": time.perf_counter() - start}
-        print(f"  pretrained: " + ", ".join(f"{m} {metrics[m]:.4f}" for m in measures))
+        print("  pretrained: " + ", ".join(f"{m} {metrics[m]:.4f}" for m in measures))
     for method in methods:
         for seed in range(args.seeds):
             folder = out / f"{method}-seed{seed}"
             start = time.perf_counter()
             train_dual_encoder(
                 RetrievalTrainArguments(
-                    data_dir=args.data_dir, output_dir=str(folder / "encoder"), model=args.model, method=method,
-                    epsilon=args.epsilon, soft_temperature=args.soft_temperature, hard_negatives=args.hard_negatives,
-                    negatives_per_query=args.negatives_per_query, epochs=args.epochs, batch_size=args.batch_size,
-                    learning_rate=args.learning_rate, passage_max_length=args.passage_max_length, seed=seed,
+                    data_dir=args.data_dir,
+                    output_dir=str(folder / "encoder"),
+                    model=args.model,
+                    method=method,
+                    epsilon=args.epsilon,
+                    soft_temperature=args.soft_temperature,
+                    hard_negatives=args.hard_negatives,
+                    negatives_per_query=args.negatives_per_query,
+                    epochs=args.epochs,
+                    batch_size=args.batch_size,
+                    learning_rate=args.learning_rate,
+                    passage_max_length=args.passage_max_length,
+                    seed=seed,
                 )
             )
             trained = time.perf_counter()
             metrics = _index_search_evaluate(args, str(folder / "encoder"), folder)
-            timings.setdefault(method, []).append({"train_seconds": trained - start, "index_eval_seconds": time.perf_counter() - trained})
+            timings.setdefault(method, []).append(
+                {
+                    "train_seconds": trained - start,
+                    "index_eval_seconds": time.perf_counter() - trained,
+                }
+            )
             runs.append({"method": method, "seed": seed, "metrics": metrics})
-            print(f"  {method} seed {seed}: " + ", ".join(f"{m} {metrics[m]:.4f}" for m in measures))
+            print(
+                f"  {method} seed {seed}: " + ", ".join(f"{m} {metrics[m]:.4f}" for m in measures)
+            )
     results = aggregate(runs, baseline="none" if "none" in methods else methods[0])
     results["config"] = asdict(args)
     results["timings"] = timings
     (out / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False) + "\n")
-    write_report(results, out / "report.md", title=f"textls retrieval compare: {Path(args.data_dir).name}", config=asdict(args))
+    write_report(
+        results,
+        out / "report.md",
+        title=f"textls retrieval compare: {Path(args.data_dir).name}",
+        config=asdict(args),
+    )
     print(format_table(results, metrics=measures))
     return results
 
 
-def _index_search_evaluate(args: RetrievalCompareArguments, model: str, folder: Path) -> dict[str, float]:
+def _index_search_evaluate(
+    args: RetrievalCompareArguments, model: str, folder: Path
+) -> dict[str, float]:
     encoder, tokenizer = load_encoder_and_tokenizer(model)
-    index = build_corpus_index(model, args.data_dir, str(folder / "index"), kind=args.index_kind, passage_max_length=args.passage_max_length, encoder=encoder, tokenizer=tokenizer)
-    run = search_queries(model, index, args.data_dir, args.eval_split, encoder=encoder, tokenizer=tokenizer)
+    index = build_corpus_index(
+        model,
+        args.data_dir,
+        str(folder / "index"),
+        kind=args.index_kind,
+        passage_max_length=args.passage_max_length,
+        encoder=encoder,
+        tokenizer=tokenizer,
+    )
+    run = search_queries(
+        model, index, args.data_dir, args.eval_split, encoder=encoder, tokenizer=tokenizer
+    )
     write_run(run, folder / f"{args.eval_split}.trec", tag=folder.name)
     metrics = evaluate_split(run, args.data_dir, args.eval_split)
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

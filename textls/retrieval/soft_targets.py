@@ -85,7 +85,10 @@ class CandidateSoftTargets:
         self.passage_top_k = passage_top_k
 
     def fit(
-        self, query_texts: list[str], passage_texts: list[str], teacher_scores: sp.spmatrix | None = None
+        self,
+        query_texts: list[str],
+        passage_texts: list[str],
+        teacher_scores: sp.spmatrix | None = None,
     ) -> CandidateSoftTargets:
         """Vectorise every query and passage once (rows follow the given orders).
 
@@ -121,7 +124,9 @@ class CandidateSoftTargets:
         else:
             self.query_vectors_, self.passage_vectors_ = bm25_vectors(query_texts, passage_texts)
         self.query_vectors_ = sp.csr_matrix(self.query_vectors_)
-        self.passage_vectors_ = sp.csr_matrix(normalize(self.passage_vectors_) if self.method == "ls-tfidf" else self.passage_vectors_)
+        self.passage_vectors_ = sp.csr_matrix(
+            normalize(self.passage_vectors_) if self.method == "ls-tfidf" else self.passage_vectors_
+        )
         self.passage_vectors_t_ = self.passage_vectors_.T.tocsc()
         return self
 
@@ -130,7 +135,9 @@ class CandidateSoftTargets:
         block = self.query_vectors_[query_rows] @ self.passage_vectors_t_[:, passage_rows]
         return np.asarray(block.toarray(), dtype=np.float64)
 
-    def targets(self, query_rows: np.ndarray, passage_rows: np.ndarray, positive_mask: np.ndarray) -> np.ndarray:
+    def targets(
+        self, query_rows: np.ndarray, passage_rows: np.ndarray, positive_mask: np.ndarray
+    ) -> np.ndarray:
         """``(Q, P)`` float32 targets: ``(1 - e)`` spread over the known positives, ``e`` by relevance.
 
         ``positive_mask[i, j]`` says candidate ``j`` is a known positive of query ``i`` (its own
@@ -150,16 +157,22 @@ class CandidateSoftTargets:
         negatives = ~positive_mask
         if self.method == "ls-distill":  # unbounded teacher scores: scale by the best negative
             top = np.where(negatives, scores, -np.inf).max(axis=1, keepdims=True)
-            scores = np.divide(scores, top, out=np.zeros_like(scores), where=np.isfinite(top) & (top > 0))
+            scores = np.divide(
+                scores, top, out=np.zeros_like(scores), where=np.isfinite(top) & (top > 0)
+            )
         no_negative = ~negatives.any(axis=1)
         scores = np.where(negatives | no_negative[:, None], scores, -np.inf)
         return mix_with_positives(softmax(scores, self.temperature), positive_mask, self.epsilon)
 
 
-def mix_with_positives(relevance: np.ndarray, positive_mask: np.ndarray, epsilon: float) -> np.ndarray:
+def mix_with_positives(
+    relevance: np.ndarray, positive_mask: np.ndarray, epsilon: float
+) -> np.ndarray:
     """``(1 - e) * positives / |positives| + e * relevance`` per row, float32."""
     positive_mask = np.asarray(positive_mask, dtype=np.float64)
     counts = positive_mask.sum(axis=1, keepdims=True)
     if (counts == 0).any():
-        raise ValueError(f"query row {int(np.flatnonzero(counts[:, 0] == 0)[0])} has no positive among its candidates")
+        raise ValueError(
+            f"query row {int(np.flatnonzero(counts[:, 0] == 0)[0])} has no positive among its candidates"
+        )
     return ((1.0 - epsilon) * positive_mask / counts + epsilon * relevance).astype(np.float32)

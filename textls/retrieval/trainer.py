@@ -17,10 +17,14 @@ def gather_with_grad(tensor: torch.Tensor) -> torch.Tensor:
         return tensor
     import torch.distributed.nn.functional as dist_fn
 
-    sizes = [torch.zeros(1, dtype=torch.long, device=tensor.device) for _ in range(dist.get_world_size())]
+    sizes = [
+        torch.zeros(1, dtype=torch.long, device=tensor.device) for _ in range(dist.get_world_size())
+    ]
     dist.all_gather(sizes, torch.tensor([tensor.shape[0]], device=tensor.device))
     if len({int(s) for s in sizes}) != 1:
-        raise RuntimeError(f"processes hold different numbers of candidates {[int(s) for s in sizes]}")
+        raise RuntimeError(
+            f"processes hold different numbers of candidates {[int(s) for s in sizes]}"
+        )
     return torch.cat(dist_fn.all_gather(tensor), dim=0)
 
 
@@ -53,7 +57,14 @@ class RetrievalTrainer(Trainer):
         temperature: :math:`\tau` of the contrastive softmax.
     """
 
-    def __init__(self, *args, soft_targets: CandidateSoftTargets | None = None, positives: dict | None = None, temperature: float = 0.05, **kwargs):
+    def __init__(
+        self,
+        *args,
+        soft_targets: CandidateSoftTargets | None = None,
+        positives: dict | None = None,
+        temperature: float = 0.05,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.soft_targets = soft_targets
         self.positives = positives or {}
@@ -69,16 +80,24 @@ class RetrievalTrainer(Trainer):
         all_passages = gather_with_grad(passages)
         passage_rows = gather(inputs["passage_rows"]).cpu().numpy()
         query_rows = inputs["query_rows"].cpu().numpy()
-        targets = self.batch_targets(query_rows, passage_rows, own_columns=self._own_columns(len(query_rows), passages.shape[0]))
+        targets = self.batch_targets(
+            query_rows,
+            passage_rows,
+            own_columns=self._own_columns(len(query_rows), passages.shape[0]),
+        )
         targets = torch.from_numpy(targets).to(queries.device)
-        loss = contrastive_soft_target_loss(queries, all_passages, targets, temperature=self.temperature)
+        loss = contrastive_soft_target_loss(
+            queries, all_passages, targets, temperature=self.temperature
+        )
         return (loss, outputs) if return_outputs else loss
 
     def _own_columns(self, n_queries: int, n_local_passages: int) -> np.ndarray:
         rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
         return rank * n_local_passages + np.arange(n_queries)
 
-    def batch_targets(self, query_rows: np.ndarray, passage_rows: np.ndarray, own_columns: np.ndarray) -> np.ndarray:
+    def batch_targets(
+        self, query_rows: np.ndarray, passage_rows: np.ndarray, own_columns: np.ndarray
+    ) -> np.ndarray:
         """``(Q, P)`` targets: positives are each query's own column plus any candidate its qrels mark."""
         mask = np.zeros((len(query_rows), len(passage_rows)), dtype=bool)
         mask[np.arange(len(query_rows)), own_columns] = True
@@ -91,4 +110,6 @@ class RetrievalTrainer(Trainer):
         return self.soft_targets.targets(query_rows, passage_rows, mask)
 
     def _save(self, output_dir: str | None = None, state_dict=None) -> None:
-        self.accelerator.unwrap_model(self.model).save(output_dir or self.args.output_dir, tokenizer=self.processing_class)
+        self.accelerator.unwrap_model(self.model).save(
+            output_dir or self.args.output_dir, tokenizer=self.processing_class
+        )

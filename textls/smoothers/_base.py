@@ -122,8 +122,8 @@ def fit_temperature(
     over the other classes in proportion to the evidence.  The NLL is convex in ``1 / T``; we search
     ``log T`` in ``[log 1e-3, log 1e3]`` on at most ``max_rows`` rows.
     """
-    if len(y) > max_rows:
-        keep = np.random.default_rng(seed).choice(len(y), max_rows, replace=False)
+    keep = temperature_sample(len(y), max_rows, seed)
+    if keep is not None:
         scores, y = scores[keep], y[keep]
     scores = np.asarray(scores, dtype=np.float64)
     informative = scores.max(axis=1) > scores.min(axis=1)
@@ -139,3 +139,13 @@ def fit_temperature(
 
     result = minimize_scalar(nll, bounds=(np.log(1e-3), np.log(1e3)), method="bounded")
     return float(np.exp(result.x))
+
+
+def temperature_sample(n: int, max_rows: int = 20_000, seed: int = 0) -> np.ndarray | None:
+    """Rows (in this order) that :func:`fit_temperature` fits on, or ``None`` for all ``n`` rows.
+
+    A function of ``n`` alone, so a sharded fit can gather exactly these rows' scores.
+    """
+    if n <= max_rows:
+        return None
+    return np.random.default_rng(seed).choice(n, max_rows, replace=False)

@@ -178,14 +178,7 @@ class KeywordSmoother(BaseSmoother):
 
     def _fit_and_score(self, texts, labels):
         texts, y = self._check_fit_input(texts, labels)
-        self.vocabulary_extractor_ = TfidfKeywordExtractor(
-            ngram_range=self.ngram_range,
-            min_df=self.min_df,
-            max_df=self.max_df,
-            max_features=self.max_features,
-            stop_words=self.stop_words,
-            sublinear_tf=self.sublinear_tf,
-        )
+        self.vocabulary_extractor_ = self._vocabulary_extractor()
         try:
             counts = self.vocabulary_extractor_.fit_counts(texts)
         except ValueError as exc:
@@ -196,25 +189,7 @@ class KeywordSmoother(BaseSmoother):
 
         n_classes = len(self.classes_)
         onehot = sp.csr_matrix((np.ones(len(y)), (y, np.arange(len(y)))), shape=(n_classes, len(y)))
-        class_scores = CLASS_SCORERS[self.class_scoring](onehot @ counts)
-        self.class_weights_ = l2_normalize_rows(top_k_per_row(class_scores, self.class_top_k))
-        self.class_keywords_ = dict(
-            zip(self.classes_.tolist(), rows_to_keywords(self.class_weights_, terms), strict=True)
-        )
-        empty = [c for c, kws in self.class_keywords_.items() if not kws]
-        if empty:
-            warnings.warn(
-                f"KWLS: class(es) {empty} have no keywords (no term that is more frequent in them than "
-                "elsewhere); every instance scores 0 for them, so they get only the baseline share of "
-                "the smoothing mass",
-                UserWarning,
-                stacklevel=3,
-            )
-        self.match_matrix_ = (
-            self._semantic_match(terms)
-            if self.match == "semantic"
-            else self.class_weights_.T.tocsr()
-        )
+        self._fit_keywords(onehot @ counts, terms)
 
         if self.extractor is None:
             self.extractor_ = None
@@ -228,6 +203,42 @@ class KeywordSmoother(BaseSmoother):
         else:
             self.temperature_ = float(self.temperature)
         return texts, y, scores
+
+    def _vocabulary_extractor(self) -> TfidfKeywordExtractor:
+        return TfidfKeywordExtractor(
+            ngram_range=self.ngram_range,
+            min_df=self.min_df,
+            max_df=self.max_df,
+            max_features=self.max_features,
+            stop_words=self.stop_words,
+            sublinear_tf=self.sublinear_tf,
+        )
+
+    def _fit_keywords(self, class_counts: sp.spmatrix, terms: np.ndarray) -> None:
+        """Steps 1 and 3 of the fit: class keywords and the match matrix from ``(C, V)`` class-by-term counts.
+
+        Split out of ``fit`` so that counts merged across shards (:mod:`textls.cache.statistics`)
+        give exactly the fitted state that ``fit`` on all the texts gives.
+        """
+        class_scores = CLASS_SCORERS[self.class_scoring](class_counts)
+        self.class_weights_ = l2_normalize_rows(top_k_per_row(class_scores, self.class_top_k))
+        self.class_keywords_ = dict(
+            zip(self.classes_.tolist(), rows_to_keywords(self.class_weights_, terms), strict=True)
+        )
+        empty = [c for c, kws in self.class_keywords_.items() if not kws]
+        if empty:
+            warnings.warn(
+                f"KWLS: class(es) {empty} have no keywords (no term that is more frequent in them than "
+                "elsewhere); every instance scores 0 for them, so they get only the baseline share of "
+                "the smoothing mass",
+                UserWarning,
+                stacklevel=4,
+            )
+        self.match_matrix_ = (
+            self._semantic_match(terms)
+            if self.match == "semantic"
+            else self.class_weights_.T.tocsr()
+        )
 
     def _semantic_match(self, terms: np.ndarray) -> np.ndarray:
         """Dense ``(V, C)``: for each vocabulary term its best weighted similarity to each class's keywords."""

@@ -92,14 +92,7 @@ class TfidfSmoother(BaseSmoother):
     def _fit_and_score(self, texts, labels):
         texts, y = self._check_fit_input(texts, labels)
         check_temperature(self.temperature)
-        self.vectorizer_ = TfidfVectorizer(
-            ngram_range=self.ngram_range,
-            min_df=self.min_df,
-            max_df=self.max_df,
-            max_features=self.max_features,
-            stop_words=self.stop_words,
-            sublinear_tf=self.sublinear_tf,
-        )
+        self.vectorizer_ = self._vectorizer()
         try:
             x = self.vectorizer_.fit_transform(texts)
         except (
@@ -119,6 +112,16 @@ class TfidfSmoother(BaseSmoother):
         else:
             self.temperature_ = float(self.temperature)
         return texts, y, loo_scores
+
+    def _vectorizer(self) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            ngram_range=self.ngram_range,
+            min_df=self.min_df,
+            max_df=self.max_df,
+            max_features=self.max_features,
+            stop_words=self.stop_words,
+            sublinear_tf=self.sublinear_tf,
+        )
 
     def _relevance(self, texts) -> np.ndarray:
         scores = (self.vectorizer_.transform(texts) @ self.profiles_.T).toarray()

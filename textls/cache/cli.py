@@ -1,0 +1,278 @@
+"""``textls cache build | verify | export``: thin drivers over :mod:`textls.cache`.
+
+Each subcommand parses a dataclass with ``HfArgumentParser`` (flags, or one JSON config file) and
+calls the library.  A scheduler builds a cache in steps (shown for KWLS; LS-TFIDF runs the
+``fit --shard``/``merge`` pair twice, one per statistics pass)::
+
+    textls cache build --input D --output C --num-shards 64 --stage fit --shard $I   # any machine
+    textls cache build --input D --output C --num-shards 64 --stage merge
+    textls cache build --input D --output C --num-shards 64 --stage transform --shard $I
+    textls cache build --input D --output C --num-shards 64 --stage transform         # manifest
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+
+SUBCOMMANDS = ("build", "verify", "export")
+
+
+@dataclass
+class CacheBuildArguments:
+    input: str = field(
+        metadata={
+            "help": "Labelled data: .csv, .tsv, .jsonl, .json or .parquet, or a datasets folder."
+        }
+    )
+    output: str = field(metadata={"help": "The cache folder (created; shared by all workers)."})
+    text_column: str = field(default="text", metadata={"help": "Column holding the text."})
+    label_column: str = field(default="label", metadata={"help": "Column holding the gold label."})
+    id_column: str | None = field(
+        default=None, metadata={"help": "Column with an example id (default: the row number)."}
+    )
+    split: str | None = field(
+        default=None, metadata={"help": "Split of a datasets folder that holds several."}
+    )
+    method: str = field(
+        default="kwls",
+        metadata={"help": "Soft-label method: ls-classic, ls-distill, ls-tfidf or kwls."},
+    )
+    epsilon: float = field(
+        default=0.1, metadata={"help": "Smoothing mass moved off the gold label."}
+    )
+    temperature: str | None = field(
+        default=None,
+        metadata={"help": "Relevance temperature: a number, or 'auto'. Default: the method's."},
+    )
+    params: str | None = field(
+        default=None,
+        metadata={"help": "Other generator parameters as JSON, e.g. '{\"class_top_k\": 100}'."},
+    )
+    num_shards: int | None = field(
+        default=None,
+        metadata={
+            "help": "Shards of the corpus (default: one per 100,000 rows); fixed by the first run."
+        },
+    )
+    shard: int | None = field(
+        default=None,
+        metadata={
+            "help": "Run only this shard's task (with --stage fit or transform), for a scheduler."
+        },
+    )
+    stage: str = field(
+        default="all",
+        metadata={
+            "help": "all (everything missing), fit (statistics, then merge), merge (merge the "
+            "shard statistics), transform (shards, then the manifest)."
+        },
+    )
+    num_proc: int = field(
+        default=1,
+        metadata={"help": "Processes for the shard tasks (CPUs of a local Ray instance)."},
+    )
+    engine: str = field(
+        default="local",
+        metadata={
+            "help": 'local (processes on this machine) or ray (Ray Data; pip install "ray[data]").'
+        },
+    )
+    ray_address: str | None = field(
+        default=None,
+        metadata={
+            "help": "Ray cluster to join ('auto' inside one); default: start a local instance."
+        },
+    )
+    top_k: int | None = field(
+        default=None,
+        metadata={
+            "help": "Keep only the k largest probabilities per row (top-k layout); default dense."
+        },
+    )
+    overwrite: bool = field(
+        default=False, metadata={"help": "Replace a cache of other data or settings in --output."}
+    )
+
+
+@dataclass
+class CacheVerifyArguments:
+    cache: str = field(
+        metadata={"help": "The cache folder (may also be given first, without --cache)."}
+    )
+    input: str | None = field(
+        default=None, metadata={"help": "The data it was built from, to check the fingerprint."}
+    )
+    text_column: str | None = field(
+        default=None, metadata={"help": "Text column of --input (default: the cache's)."}
+    )
+    label_column: str | None = field(
+        default=None, metadata={"help": "Label column of --input (default: the cache's)."}
+    )
+    split: str | None = field(default=None, metadata={"help": "Split of a datasets folder."})
+
+
+@dataclass
+class CacheExportArguments:
+    cache: str = field(
+        metadata={"help": "The cache folder (may also be given first, without --cache)."}
+    )
+    input: str = field(metadata={"help": "The data the cache was built from (for the texts)."})
+    output: str = field(metadata={"help": "Output file, .jsonl or .parquet."})
+    format: str = field(
+        default="sentence-transformers",
+        metadata={
+            "help": "sentence-transformers (DistillKLDivLoss 'label'), tevatron or flagembedding."
+        },
+    )
+    text_column: str | None = field(
+        default=None, metadata={"help": "Text column of --input (default: the cache's)."}
+    )
+    label_column: str | None = field(
+        default=None, metadata={"help": "Label column of --input (default: the cache's)."}
+    )
+    split: str | None = field(default=None, metadata={"help": "Split of a datasets folder."})
+    class_texts: str | None = field(
+        default=None,
+        metadata={
+            "help": "Text of each class (candidate): a .json {class: text}, or a corpus table with "
+            "id, text [, title] columns (retrieval). Default: the class name."
+        },
+    )
+    scores: str = field(
+        default="log-prob",
+        metadata={
+            "help": "log-prob (a softmax over the candidates gives back the soft label) or prob."
+        },
+    )
+    max_negatives: int | None = field(
+        default=None, metadata={"help": "At most this many negatives per row (the most probable)."}
+    )
+
+
+def build(args: CacheBuildArguments) -> None:
+    from textls.cache import build_cache
+
+    params = json.loads(args.params) if args.params else {}
+    if not isinstance(params, dict):
+        raise ValueError(f"--params must be a JSON object, got {args.params!r}")
+    for name in ("epsilon", "temperature"):
+        if name in params:
+            raise ValueError(f"set {name} with --{name}, not inside --params")
+    params["epsilon"] = args.epsilon
+    if args.temperature is not None:
+        params["temperature"] = (
+            args.temperature if args.temperature == "auto" else float(args.temperature)
+        )
+    result = build_cache(
+        args.input,
+        args.output,
+        method=args.method,
+        params=params,
+        text_column=args.text_column,
+        label_column=args.label_column,
+        id_column=args.id_column,
+        split=args.split,
+        num_shards=args.num_shards,
+        shard=args.shard,
+        stage=args.stage,
+        num_proc=args.num_proc,
+        engine=args.engine,
+        ray_address=args.ray_address,
+        layout="topk" if args.top_k else "dense",
+        top_k=args.top_k,
+        overwrite=args.overwrite,
+    )
+    print(result)
+
+
+def verify(args: CacheVerifyArguments) -> None:
+    from textls.cache import load_cache
+
+    cache = load_cache(args.cache, check_checksums=False)
+    lines = cache.verify(
+        args.input, text_column=args.text_column, label_column=args.label_column, split=args.split
+    )
+    m = cache.manifest
+    print(f"{args.cache}: {m['method']}, {m['num_rows']} rows x {m['num_classes']} classes, ok")
+    for line in lines:
+        print(f"  {line}")
+
+
+def export(args: CacheExportArguments) -> None:
+    from textls.cache import export_cache
+
+    path = export_cache(
+        args.cache,
+        args.input,
+        args.output,
+        format=args.format,
+        text_column=args.text_column,
+        label_column=args.label_column,
+        split=args.split,
+        class_texts=args.class_texts,
+        scores=args.scores,
+        max_negatives=args.max_negatives,
+    )
+    print(f"wrote {args.format} training file {path}")
+
+
+COMMANDS = {
+    "build": (CacheBuildArguments, build, "Build (or resume) a soft-label cache."),
+    "verify": (
+        CacheVerifyArguments,
+        verify,
+        "Check a cache's checksums, rows and (given data) fingerprint.",
+    ),
+    "export": (
+        CacheExportArguments,
+        export,
+        "Write the soft labels for sentence-transformers, Tevatron or FlagEmbedding.",
+    ),
+}
+
+
+def cache_main(argv: list[str]) -> int:
+    """``textls cache SUBCOMMAND ...``; returns the exit status (0 ok, 1 error, 2 usage)."""
+    if not argv or argv[0] in ("-h", "--help"):
+        print("usage: textls cache {build,verify,export} [--help] [ARGS | CONFIG.json]\n")
+        for name, (_, _, about) in COMMANDS.items():
+            print(f"  {name:<8} {about}")
+        return 0 if argv else 2
+    name, rest = argv[0], list(argv[1:])
+    if name not in COMMANDS:
+        print(
+            f"textls cache: unknown subcommand {name!r}; use one of {', '.join(COMMANDS)}",
+            file=sys.stderr,
+        )
+        return 2
+    schema, run, about = COMMANDS[name]
+    if (
+        name in ("verify", "export")
+        and rest
+        and not rest[0].startswith("-")
+        and not rest[0].endswith(".json")
+    ):
+        rest = ["--cache", rest[0], *rest[1:]]  # `textls cache verify CACHE`
+    from transformers import HfArgumentParser
+
+    parser = HfArgumentParser(schema, prog=f"textls cache {name}", description=about)
+    if len(rest) == 1 and rest[0].endswith(".json"):
+        (args,) = parser.parse_json_file(rest[0])
+    else:
+        (args,) = parser.parse_args_into_dataclasses(rest)
+    try:
+        run(args)
+    except (ValueError, KeyError, TypeError, OSError, ImportError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        if (
+            isinstance(exc, OSError)
+            and exc.strerror
+            and exc.filename is None
+            and len(exc.args) == 2
+        ):
+            message = exc.strerror
+        print(f"textls cache {name}: error: {message}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,358 @@
+"""Open a soft-label cache memory-mapped, check it, and hand it to ``datasets`` or a trainer.
+
+>>> cache = load_cache("cache/")  # doctest: +SKIP
+>>> cache.soft_labels[:2]          # rows of an (n, C) float32 array, read from the mapped files
+>>> cache.check_data(texts, labels)  # raises CacheError if the cache was built for other data
+>>> train = cache.add_to_dataset(train)  # a "soft_labels" column, still memory-mapped
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from textls.cache.fingerprint import data_fingerprint
+from textls.cache.manifest import FORMAT, MANIFEST, CacheError, read_json, sha256_file
+
+
+class ShardedArray:
+    """An ``(n, ...)`` array stored as one memory-mapped block per shard.
+
+    Indexing (an int, a slice, an array of ints or a boolean mask, optionally followed by a column
+    index) reads only the rows asked for; ``np.asarray`` joins the shards into one array (a copy,
+    unless there is a single shard).
+    """
+
+    def __init__(self, parts: list[np.ndarray]):
+        self.parts = parts
+        self.offsets = np.concatenate([[0], np.cumsum([len(p) for p in parts])]).astype(np.int64)
+        self.shape = (int(self.offsets[-1]),) + parts[0].shape[1:]
+        self.dtype = parts[0].dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        return f"ShardedArray(shape={self.shape}, dtype={self.dtype}, shards={len(self.parts)})"
+
+    def __array__(self, dtype=None, copy=None):
+        out = self.parts[0] if len(self.parts) == 1 else np.concatenate(self.parts)
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):
+            rows, rest = key[0], key[1:]
+            if not rest:
+                return self[rows]
+            if isinstance(rows, (int, np.integer)):
+                return self[rows][rest]
+            return self[rows][(slice(None),) + rest]
+        n = len(self)
+        if isinstance(key, (int, np.integer)):
+            i = int(key) + n if key < 0 else int(key)
+            if not 0 <= i < n:
+                raise IndexError(f"row {key} is out of range for {n} rows")
+            s = int(np.searchsorted(self.offsets, i, side="right")) - 1
+            return self.parts[s][i - self.offsets[s]]
+        if isinstance(key, slice):
+            start, stop, step = key.indices(n)
+            if step == 1:
+                return self._range(start, max(start, stop))
+            key = np.arange(start, stop, step)
+        index = np.asarray(key)
+        if index.dtype == bool:
+            if index.shape != (n,):
+                raise IndexError(f"boolean index of shape {index.shape} for {n} rows")
+            index = np.flatnonzero(index)
+        index = np.where(index < 0, index + n, index).astype(np.int64)
+        if index.size and (index.min() < 0 or index.max() >= n):
+            raise IndexError(f"row index out of range for {n} rows")
+        shard = np.searchsorted(self.offsets, index, side="right") - 1
+        out = np.empty((len(index),) + self.shape[1:], dtype=self.dtype)
+        for s in np.unique(shard):
+            mask = shard == s
+            out[mask] = self.parts[s][index[mask] - self.offsets[s]]
+        return out
+
+    def _range(self, start: int, stop: int) -> np.ndarray:
+        first = int(np.searchsorted(self.offsets, start, side="right")) - 1
+        pieces = []
+        s = first
+        while s < len(self.parts) and self.offsets[s] < stop:
+            lo = max(start, self.offsets[s]) - self.offsets[s]
+            hi = min(stop, self.offsets[s + 1]) - self.offsets[s]
+            pieces.append(self.parts[s][lo:hi])
+            s += 1
+        if not pieces:
+            return np.empty((0,) + self.shape[1:], dtype=self.dtype)
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+
+class SoftLabelCache:
+    """A complete soft-label cache, opened by :func:`load_cache`.
+
+    Attributes
+    ----------
+    path : Path
+    manifest : dict
+        Method and parameters, classes, data fingerprint, row count, textls version, shard checksums.
+    classes : list
+        Column ``k`` of the soft labels is ``classes[k]``.
+    table : pyarrow.Table
+        All shards, memory-mapped: ``id``, ``label`` (gold class index) and ``soft_labels``
+        (dense layout) or ``topk_indices`` / ``topk_values`` (top-k layout).
+    soft_labels : ShardedArray or ndarray, shape (n, C), float32
+        Dense layout: the mapped rows.  Top-k layout: a dense array built from the stored entries,
+        each row renormalised to sum to one (the mass outside the top k is dropped).
+    labels : ShardedArray, shape (n,), int32
+    topk_indices, topk_values : ShardedArray of shape (n, k) (top-k layout only)
+    """
+
+    def __init__(self, path: Path, manifest: dict, tables: list[pa.Table]):
+        self.path = path
+        self.manifest = manifest
+        self.classes = list(manifest["classes"])
+        self._tables = tables
+        self.table = pa.concat_tables(tables)
+        self.layout = manifest["layout"]
+        self.labels = ShardedArray([_column(t, "label") for t in tables])
+        if self.layout == "dense":
+            self.soft_labels = ShardedArray([_column(t, "soft_labels") for t in tables])
+        else:
+            self.topk_indices = ShardedArray([_column(t, "topk_indices") for t in tables])
+            self.topk_values = ShardedArray([_column(t, "topk_values") for t in tables])
+
+    def __len__(self) -> int:
+        return int(self.manifest["num_rows"])
+
+    def __repr__(self) -> str:
+        m = self.manifest
+        return (
+            f"SoftLabelCache({str(self.path)!r}, method={m['method']!r}, rows={m['num_rows']}, "
+            f"classes={m['num_classes']}, layout={m['layout']!r}, shards={len(m['shards'])})"
+        )
+
+    def __getattr__(self, name):
+        if name == "soft_labels" and self.__dict__.get("layout") == "topk":
+            dense = self.dense()
+            self.__dict__["soft_labels"] = dense
+            return dense
+        raise AttributeError(name)
+
+    @property
+    def ids(self) -> np.ndarray:
+        return self.table.column("id").to_numpy()
+
+    def dense(self) -> np.ndarray:
+        """The soft labels as one ``(n, C)`` array (top-k rows renormalised to sum to one)."""
+        if self.layout == "dense":
+            return np.asarray(self.soft_labels)
+        out = np.zeros((len(self), len(self.classes)), dtype=np.float32)
+        values = np.asarray(self.topk_values)
+        np.put_along_axis(out, np.asarray(self.topk_indices).astype(np.int64), values, axis=1)
+        out /= out.sum(axis=1, keepdims=True)
+        return out
+
+    # -- trust -----------------------------------------------------------------------------------
+
+    def check_data(self, texts, labels) -> None:
+        """Raise :class:`CacheError` unless ``texts`` and ``labels`` are the data the cache was built from."""
+        data = self.manifest["data"]
+        fingerprint = data_fingerprint(texts, labels)
+        if fingerprint != data["fingerprint"]:
+            raise CacheError(
+                f"{self.path} was built for other data: its fingerprint is {data['fingerprint'][:23]}... "
+                f"over {data['num_rows']} rows, the data given has {fingerprint[:23]}... over "
+                f"{len(texts)} rows (texts, labels or their order differ); rebuild the cache with "
+                "`textls cache build` for this data"
+            )
+
+    def verify(
+        self,
+        input: str | os.PathLike | None = None,
+        *,
+        text_column: str | None = None,
+        label_column: str | None = None,
+        split: str | None = None,
+    ) -> list[str]:
+        """Check every checksum and the row count; given ``input``, its fingerprint too.
+
+        Returns the lines of a report; raises :class:`CacheError` naming what does not match.
+        """
+        lines = _check_shards(self.path, self.manifest, checksums=True)
+        fit = self.manifest["fit"]
+        fit_path = self.path / fit["file"]
+        if not fit_path.exists():
+            raise CacheError(f"{self.path}: the fit file {fit['file']} is missing")
+        if sha256_file(fit_path) != fit["sha256"]:
+            raise CacheError(f"{self.path}: the fit file {fit['file']} does not match its checksum")
+        lines.append(f"fit: {fit['file']} matches its checksum")
+        if input is not None:
+            from textls.cache.source import InputSpec, fingerprint_input
+
+            data = self.manifest["data"]
+            spec = InputSpec(
+                str(input),
+                text_column or data["text_column"],
+                label_column or data["label_column"],
+                None,
+                split if split is not None else data.get("split"),
+            )
+            info = fingerprint_input(spec)
+            if info.num_rows != data["num_rows"]:
+                raise CacheError(
+                    f"{self.path} was built for other data: {data['num_rows']} rows, {input} has "
+                    f"{info.num_rows}"
+                )
+            if info.fingerprint != data["fingerprint"]:
+                raise CacheError(
+                    f"{self.path} was built for other data: {input} has the fingerprint "
+                    f"{info.fingerprint[:23]}..., the cache {data['fingerprint'][:23]}... "
+                    "(same row count; texts, labels or their order differ)"
+                )
+            lines.append(f"data: {input} matches the fingerprint ({info.num_rows} rows)")
+        return lines
+
+    def smoother(self):
+        """The fitted generator the cache was built with (``transform`` new texts with it)."""
+        import pickle
+
+        fit = self.manifest["fit"]
+        path = self.path / fit["file"]
+        if sha256_file(path) != fit["sha256"]:
+            raise CacheError(f"{self.path}: the fit file {fit['file']} does not match its checksum")
+        with open(path, "rb") as f:
+            return pickle.load(f).smoother
+
+    # -- datasets --------------------------------------------------------------------------------
+
+    def to_dataset(self):
+        """A ``datasets.Dataset`` over the shard files (memory-mapped, no copy)."""
+        from datasets import Dataset, concatenate_datasets
+
+        parts = [Dataset.from_file(str(self.path / s["file"])) for s in self.manifest["shards"]]
+        return parts[0] if len(parts) == 1 else concatenate_datasets(parts)
+
+    def add_to_dataset(self, dataset, column: str = "soft_labels"):
+        """``dataset`` with the soft labels as column ``column``, row for row.
+
+        The rows must be the cache's rows in the same order (check the data with
+        :meth:`check_data` first); a top-k cache adds ``topk_indices`` and ``topk_values``.
+        """
+        from datasets import concatenate_datasets
+
+        if len(dataset) != len(self):
+            raise CacheError(
+                f"{self.path} holds {len(self)} rows but the dataset has {len(dataset)}; "
+                "a cache belongs to the rows it was built from"
+            )
+        extra = self.to_dataset()
+        if self.layout == "dense":
+            extra = extra.select_columns(["soft_labels"])
+            if column != "soft_labels":
+                extra = extra.rename_column("soft_labels", column)
+        else:
+            extra = extra.select_columns(["topk_indices", "topk_values"])
+        clash = set(extra.column_names) & set(dataset.column_names)
+        if clash:
+            raise ValueError(f"the dataset already has column(s) {sorted(clash)}")
+        return concatenate_datasets([dataset, extra], axis=1)
+
+
+def load_cache(path: str | os.PathLike, *, check_checksums: bool = True) -> SoftLabelCache:
+    """Open the cache in folder ``path``, memory-mapped.
+
+    Refuses (:class:`CacheError`, naming the shard) a cache without a manifest (an unfinished
+    build), a missing or truncated shard, and, with ``check_checksums`` (the default: one SHA-256
+    pass over the files, in threads), a shard whose bytes were altered.
+    """
+    path = Path(path)
+    manifest_path = path / MANIFEST
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path}: no such cache folder")
+    if not manifest_path.exists():
+        hint = (
+            "the build has not finished; re-run the same `textls cache build` to resume it"
+            if (path / "build.json").exists()
+            else "it is not a textls soft-label cache"
+        )
+        raise CacheError(f"{path} has no {MANIFEST}: {hint}")
+    try:
+        manifest = read_json(manifest_path)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CacheError(f"{manifest_path} cannot be read: {exc}") from exc
+    if manifest.get("format") != FORMAT:
+        raise CacheError(f"{manifest_path} is not a textls soft-label cache manifest")
+    _check_shards(path, manifest, checksums=check_checksums)
+    tables = [_open_shard(path, record, manifest) for record in manifest["shards"]]
+    return SoftLabelCache(path, manifest, tables)
+
+
+def _check_shards(path: Path, manifest: dict, checksums: bool) -> list[str]:
+    records = manifest["shards"]
+    for record in records:
+        file = path / record["file"]
+        if not file.exists():
+            raise CacheError(f"{path}: shard {record['file']} is missing")
+        size = file.stat().st_size
+        if size != record["bytes"]:
+            raise CacheError(
+                f"{path}: shard {record['file']} is {size} bytes, the manifest says "
+                f"{record['bytes']} (truncated or overwritten); rebuild it by re-running the build"
+            )
+    total = sum(r["rows"] for r in records)
+    if total != manifest["num_rows"]:
+        raise CacheError(
+            f"{path}: the shards hold {total} rows, the manifest says {manifest['num_rows']}"
+        )
+    lines = [f"shards: {len(records)} present, sizes match, {total} rows"]
+    if checksums:
+        with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+            digests = list(pool.map(lambda r: sha256_file(path / r["file"]), records))
+        for record, digest in zip(records, digests, strict=True):
+            if digest != record["sha256"]:
+                raise CacheError(
+                    f"{path}: shard {record['file']} does not match its checksum (altered or "
+                    "corrupt); delete it and re-run the build to rewrite it"
+                )
+        lines.append("checksums: every shard matches its SHA-256")
+    return lines
+
+
+def _open_shard(path: Path, record: dict, manifest: dict) -> pa.Table:
+    file = path / record["file"]
+    try:
+        table = pa.ipc.open_stream(pa.memory_map(str(file))).read_all()
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise CacheError(f"{path}: shard {record['file']} cannot be read: {exc}") from exc
+    if table.num_rows != record["rows"]:
+        raise CacheError(
+            f"{path}: shard {record['file']} holds {table.num_rows} rows, the manifest says {record['rows']}"
+        )
+    expected = ["id", "label"] + (
+        ["soft_labels"] if manifest["layout"] == "dense" else ["topk_indices", "topk_values"]
+    )
+    if table.column_names != expected:
+        raise CacheError(
+            f"{path}: shard {record['file']} has columns {table.column_names}, expected {expected}"
+        )
+    return table
+
+
+def _column(table: pa.Table, name: str) -> np.ndarray:
+    """A column as a numpy view of the mapped file (one chunk per shard: no copy)."""
+    column = table.column(name)
+    chunk = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    if isinstance(chunk, pa.FixedSizeListArray):
+        width = chunk.type.list_size
+        return chunk.flatten().to_numpy(zero_copy_only=True).reshape(-1, width)
+    return chunk.to_numpy(zero_copy_only=True)

@@ -1,0 +1,474 @@
+r"""Fit statistics that merge across shards, and the fitted generator they give.
+
+A generator's fit reads the corpus through a few sums over rows, so it can run shard by shard and
+be merged by addition:
+
+* **counts** (``kwls``, ``ls-tfidf``, ``ls-classic``): rows per class; and, over the *raw*
+  vocabulary (no ``min_df``/``max_df``/``max_features`` yet), each term's document frequency
+  :math:`df_t`, total count :math:`tf_t` and, for KWLS, the class-by-term counts :math:`y_{kt}`.
+  All are integers, so the merge is exact in any order.  ``min_df``, ``max_df`` and
+  ``max_features`` are applied once to the merged counts, exactly as scikit-learn's
+  ``CountVectorizer`` applies them, and the idf is :math:`\ln\frac{1 + n}{1 + df_t} + 1`.
+* **class sums** (``ls-tfidf`` only, after the counts): :math:`S_k = \sum_{i: g_i = k} x_i` of the
+  L2-normalised TF-IDF rows.  These are floating-point sums, so their last bits depend on how the
+  rows are split into shards (not on which engine or how many processes run them).
+* **temperature** (``temperature="auto"``): :func:`~textls.smoothers._base.fit_temperature` fits on a
+  fixed random sample of at most 20,000 rows (a function of ``n`` alone); the driver gathers exactly
+  those rows' scores, so the fitted :math:`T` is the one a plain ``fit`` finds.
+
+With these, a KWLS fitted from merged shard statistics equals ``KeywordSmoother().fit`` on all the
+texts bit for bit (vocabulary, idf, class keywords, temperature, soft labels), and so does
+LS-Classic; LS-TFIDF agrees to float rounding (about 1e-12).  LS-Distill is cross-fitted on the whole
+corpus and is not mergeable: it is fitted in one process (:data:`MERGEABLE` says which methods are).
+
+Example (the same passes a cache build runs, in memory)::
+
+    >>> state = fit_in_shards("kwls", texts, labels, num_shards=4, min_df=1)  # doctest: +SKIP
+    >>> state.smoother.transform(texts, labels)  # == KeywordSmoother(min_df=1).fit_transform(...)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.preprocessing import normalize
+
+from textls._utils import check_labels, check_texts, encode_labels, softmax, unique_classes
+from textls.smoothers import get_smoother
+from textls.smoothers._base import BaseSmoother, check_temperature, fit_temperature
+from textls.smoothers._base import temperature_sample as _temperature_sample
+from textls.smoothers.ls_tfidf import _leave_one_out_scores
+
+MERGEABLE = ("kwls", "ls-tfidf", "ls-classic")
+PASSES = {"kwls": ("counts",), "ls-tfidf": ("counts", "class-sums"), "ls-classic": ("counts",)}
+
+
+def mergeable(method: str, params: dict) -> bool:
+    """Whether ``method`` with ``params`` can be fitted from merged shard statistics."""
+    if method not in MERGEABLE:
+        return False
+    return not (method == "kwls" and params.get("extractor") is not None)
+
+
+# -- pass 1: counts ------------------------------------------------------------------------------
+
+
+@dataclass
+class CountStatistics:
+    """Counts over some rows; ``merge_counts`` of the parts equals the counts of the whole."""
+
+    num_rows: int
+    label_counts: dict  # label -> number of rows
+    terms: np.ndarray  # (V,) object, sorted: the raw vocabulary of these rows
+    doc_freq: np.ndarray  # (V,) int64
+    term_freq: np.ndarray  # (V,) int64, total count (CountVectorizer's max_features ranks by it)
+    class_labels: list = field(default_factory=list)  # the rows of class_term
+    class_term: sp.csr_matrix | None = None  # (len(class_labels), V) float64, KWLS only
+
+
+def count_statistics(
+    texts: list[str], labels: list, counter: CountVectorizer | None, class_terms: bool
+) -> CountStatistics:
+    """Counts of one shard; ``counter`` is the raw counting vectorizer (``None``: labels only)."""
+    return shard_counts(texts, labels, counter, class_terms)[0]
+
+
+def shard_counts(
+    texts: list[str], labels: list, counter: CountVectorizer | None, class_terms: bool
+) -> tuple[CountStatistics, sp.csr_matrix | None]:
+    """The shard's :class:`CountStatistics` and its raw ``(n, V_shard)`` count matrix.
+
+    The matrix lets later passes skip tokenising again: :func:`remap_counts` turns it into the
+    counts over the fitted vocabulary that the fitted vectorizer's ``transform`` would give.
+    """
+    labels = check_labels(labels, len(texts))
+    classes = unique_classes(labels) if len(labels) else np.array([], dtype=object)
+    y = encode_labels(labels, classes)
+    label_counts = dict(
+        zip(classes.tolist(), np.bincount(y, minlength=len(classes)).tolist(), strict=True)
+    )
+    empty = CountStatistics(
+        len(texts),
+        label_counts,
+        np.array([], dtype=object),
+        np.zeros(0, np.int64),
+        np.zeros(0, np.int64),
+        classes.tolist() if class_terms else [],
+        sp.csr_matrix((len(classes), 0)) if class_terms else None,
+    )
+    if counter is None or not texts:
+        return empty, None
+    try:
+        counts = counter.fit_transform(texts)
+    except ValueError as exc:
+        if "empty vocabulary" not in str(exc):
+            raise
+        # this shard holds only stop words; other shards may not
+        return empty, sp.csr_matrix((len(texts), 0), dtype=np.float64)
+    counts = sp.csr_matrix(counts)
+    class_term = None
+    if class_terms:
+        onehot = sp.csr_matrix(
+            (np.ones(len(y)), (y, np.arange(len(y)))), shape=(len(classes), len(y))
+        )
+        class_term = sp.csr_matrix(onehot @ counts)
+    stats = CountStatistics(
+        num_rows=len(texts),
+        label_counts=label_counts,
+        terms=counter.get_feature_names_out().astype(object),
+        doc_freq=np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.int64),
+        term_freq=np.asarray(counts.sum(axis=0)).ravel().astype(np.int64),
+        class_labels=classes.tolist() if class_terms else [],
+        class_term=class_term,
+    )
+    return stats, counts
+
+
+def remap_counts(counts: sp.csr_matrix, terms: np.ndarray, vocabulary: np.ndarray) -> sp.csr_matrix:
+    """Raw counts over a shard's ``terms`` -> counts over the fitted, sorted ``vocabulary``.
+
+    Equal, entry for entry and in storage order (sorted indices), to the fitted vectorizer's
+    ``transform`` of the same texts: the same integers, without tokenising again.
+    """
+    size = len(vocabulary)
+    position = np.searchsorted(vocabulary, terms) if len(terms) else np.zeros(0, np.int64)
+    inside = position < size
+    found = np.zeros(len(terms), dtype=bool)
+    found[inside] = vocabulary[position[inside]] == terms[inside]
+    column = np.where(found, position, -1)
+    counts = sp.csr_matrix(counts)
+    new = column[counts.indices]
+    keep = new >= 0
+    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[keep]
+    out = sp.csr_matrix(
+        (counts.data[keep], (rows, new[keep])), shape=(counts.shape[0], size), dtype=np.float64
+    )
+    out.sort_indices()
+    return out
+
+
+def merge_counts(parts: list[CountStatistics]) -> CountStatistics:
+    """Add the counts of the parts, over the union of their vocabularies (sorted)."""
+    labels = {}
+    for part in parts:
+        for label, n in part.label_counts.items():
+            labels[label] = labels.get(label, 0) + n
+    classes = (
+        unique_classes(np.array(list(labels), dtype=object)) if labels else np.array([], object)
+    )
+    all_terms = np.concatenate([p.terms for p in parts]) if parts else np.array([], dtype=object)
+    terms, inverse = np.unique(all_terms, return_inverse=True)
+    inverse = inverse.ravel()
+    size = len(terms)
+    doc_freq = np.zeros(size, np.int64)
+    term_freq = np.zeros(size, np.int64)
+    np.add.at(doc_freq, inverse, np.concatenate([p.doc_freq for p in parts]))
+    np.add.at(term_freq, inverse, np.concatenate([p.term_freq for p in parts]))
+    class_term = None
+    if parts and parts[0].class_term is not None:
+        index = {c: k for k, c in enumerate(classes.tolist())}
+        rows, cols, vals, offset = [], [], [], 0
+        for part in parts:
+            coo = part.class_term.tocoo()
+            local = np.array([index[c] for c in part.class_labels], dtype=np.int64)
+            rows.append(local[coo.row] if len(local) else coo.row)
+            cols.append(inverse[offset + coo.col])
+            vals.append(coo.data)
+            offset += len(part.terms)
+        class_term = sp.csr_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(len(classes), size),
+        )
+        class_term.sum_duplicates()
+    return CountStatistics(
+        num_rows=sum(p.num_rows for p in parts),
+        label_counts={c: labels[c] for c in classes.tolist()},
+        terms=terms.astype(object),
+        doc_freq=doc_freq,
+        term_freq=term_freq,
+        class_labels=classes.tolist() if class_term is not None else [],
+        class_term=class_term,
+    )
+
+
+def limit_vocabulary(counts: CountStatistics, vectorizer: CountVectorizer) -> np.ndarray:
+    """Mask of the raw terms that ``vectorizer``'s ``min_df``, ``max_df``, ``max_features`` keep.
+
+    The same arithmetic as ``CountVectorizer.fit`` (``_limit_features``), on the merged counts.
+    """
+    n_doc = counts.num_rows
+    max_df, min_df, limit = vectorizer.max_df, vectorizer.min_df, vectorizer.max_features
+    high = max_df if isinstance(max_df, numbers.Integral) else max_df * n_doc
+    low = min_df if isinstance(min_df, numbers.Integral) else min_df * n_doc
+    if high < low:
+        raise ValueError("max_df corresponds to < documents than min_df")
+    if len(counts.terms) == 0:
+        raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+    dfs = counts.doc_freq
+    mask = (dfs <= high) & (dfs >= low)
+    if limit is not None and mask.sum() > limit:
+        tfs = counts.term_freq.astype(np.float64)
+        mask_inds = (-tfs[mask]).argsort()[:limit]
+        new_mask = np.zeros(len(dfs), dtype=bool)
+        new_mask[np.where(mask)[0][mask_inds]] = True
+        mask = new_mask
+    if not mask.any():
+        raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+    return mask
+
+
+def raw_counter(vectorizer: CountVectorizer) -> CountVectorizer:
+    """The vectorizer with the same tokenisation but no pruning: it counts a shard's raw vocabulary."""
+    names = CountVectorizer().get_params()
+    params = {k: v for k, v in vectorizer.get_params().items() if k in names}
+    params.update(min_df=1, max_df=1.0, max_features=None, vocabulary=None, dtype=np.float64)
+    return CountVectorizer(**params)
+
+
+def _set_vocabulary(vectorizer: CountVectorizer, terms: np.ndarray) -> None:
+    """Give ``vectorizer`` the fitted state ``fit`` gives it for this (sorted) vocabulary."""
+    vectorizer._validate_vocabulary()  # fixed_vocabulary_ = False, as fit sets it
+    vectorizer.vocabulary_ = {str(t): i for i, t in enumerate(terms)}
+
+
+def _set_idf(transformer, doc_freq: np.ndarray, n_doc: int) -> None:
+    """``TfidfTransformer.fit``'s idf from document frequencies, the same operations in the same order."""
+    transformer.n_features_in_ = len(doc_freq)
+    if transformer.use_idf:
+        df = doc_freq.astype(np.float64)
+        df += float(transformer.smooth_idf)
+        n_samples = n_doc + int(transformer.smooth_idf)
+        idf = np.full_like(df, fill_value=n_samples, dtype=np.float64)
+        idf /= df
+        np.log(idf, out=idf)
+        idf += 1.0
+        transformer.idf_ = idf
+
+
+# -- the fitted state ----------------------------------------------------------------------------
+
+
+@dataclass
+class FittedState:
+    """A fitted generator plus what its training targets need beyond ``transform``.
+
+    ``class_sums`` are LS-TFIDF's :math:`S_k`: training rows are scored against leave-one-out
+    profiles, as in ``TfidfSmoother.fit_transform``.
+    """
+
+    method: str
+    smoother: BaseSmoother
+    class_sums: np.ndarray | None = None
+    temperature_pending: bool = False
+    counts: CountStatistics | None = None
+
+    @property
+    def classes(self) -> list:
+        return self.smoother.classes_.tolist()
+
+
+def counter_for(method: str, params: dict) -> tuple[CountVectorizer | None, bool]:
+    """The raw counting vectorizer of a method and whether it needs class-by-term counts."""
+    smoother = get_smoother(method, **params)
+    if method == "kwls":
+        return raw_counter(smoother._vocabulary_extractor()._count_vectorizer()), True
+    if method == "ls-tfidf":
+        return raw_counter(smoother._vectorizer()), False
+    return None, False
+
+
+def fit_from_counts(method: str, params: dict, counts: CountStatistics) -> FittedState:
+    """The generator fitted from merged counts: complete, or waiting for class sums / temperature."""
+    smoother = get_smoother(method, **params)
+    classes = unique_classes(np.array(list(counts.label_counts), dtype=object))
+    if counts.num_rows == 0:
+        raise ValueError("cannot fit on an empty list of texts")
+    if len(classes) < 2:
+        raise ValueError(f"need at least 2 classes to smooth labels, got only {list(classes)}")
+    smoother._check_params()
+    smoother.classes_ = classes
+    state = FittedState(method, smoother)
+    if method == "kwls":
+        _kwls_from_counts(smoother, counts)
+    elif method == "ls-tfidf":
+        _ls_tfidf_from_counts(smoother, counts)
+    elif method != "ls-classic":
+        raise ValueError(f"{method} cannot be fitted from shard statistics; fit it in one process")
+    state.temperature_pending = getattr(smoother, "temperature", None) == "auto"
+    if method in ("kwls", "ls-tfidf") and not state.temperature_pending:
+        smoother.temperature_ = float(smoother.temperature)
+    return state
+
+
+def _kwls_from_counts(smoother, counts: CountStatistics) -> None:
+    extractor = smoother._vocabulary_extractor()
+    vectorizer = extractor._count_vectorizer()
+    try:
+        mask = limit_vocabulary(counts, vectorizer)
+    except ValueError as exc:  # worded as KeywordSmoother.fit words it
+        raise ValueError(
+            f"KWLS: no usable terms in the training texts ({exc}); with min_df={smoother.min_df!r} "
+            "a term must occur in that many texts"
+        ) from exc
+    terms = counts.terms[mask]
+    _set_vocabulary(vectorizer, terms)
+    extractor.vectorizer_ = vectorizer
+    extractor.tfidf_ = extractor._tfidf_transformer()
+    _set_idf(extractor.tfidf_, counts.doc_freq[mask], counts.num_rows)
+    extractor.terms_ = vectorizer.get_feature_names_out()
+    smoother.vocabulary_extractor_ = extractor
+    index = {c: k for k, c in enumerate(counts.class_labels)}
+    order = [index[c] for c in smoother.classes_.tolist()]
+    smoother._fit_keywords(counts.class_term[order][:, np.flatnonzero(mask)], extractor.terms_)
+    smoother.extractor_ = None
+
+
+def _ls_tfidf_from_counts(smoother, counts: CountStatistics) -> None:
+    check_temperature(smoother.temperature)
+    vectorizer = smoother._vectorizer()
+    try:
+        mask = limit_vocabulary(counts, vectorizer)
+    except ValueError as exc:  # worded as TfidfSmoother.fit words it
+        raise ValueError(f"LS-TFIDF found no usable terms in the training texts: {exc}") from exc
+    _set_vocabulary(vectorizer, counts.terms[mask])
+    vectorizer._check_params()
+    vectorizer._tfidf = TfidfTransformer(
+        norm=vectorizer.norm,
+        use_idf=vectorizer.use_idf,
+        smooth_idf=vectorizer.smooth_idf,
+        sublinear_tf=vectorizer.sublinear_tf,
+    )
+    _set_idf(vectorizer._tfidf, counts.doc_freq[mask], counts.num_rows)
+    smoother.vectorizer_ = vectorizer  # profiles_ come from the class sums pass
+
+
+# -- pass 2: LS-TFIDF class sums -----------------------------------------------------------------
+
+
+def class_sums(
+    state: FittedState, texts: list[str], labels: list, counts: sp.csr_matrix | None = None
+) -> sp.csr_matrix:
+    """:math:`\\sum_{i \\in shard, g_i = k} x_i`, shape ``(C, V)``; ``counts`` from :func:`remap_counts`."""
+    smoother = state.smoother
+    y = encode_labels(check_labels(labels, len(texts)), smoother.classes_)
+    x = _tfidf_rows(smoother, texts, counts)
+    onehot = sp.csr_matrix(
+        (np.ones(len(y)), (y, np.arange(len(y)))), shape=(len(smoother.classes_), len(y))
+    )
+    return sp.csr_matrix(onehot @ x)
+
+
+def set_class_sums(state: FittedState, parts: list[sp.csr_matrix]) -> None:
+    """Add the shards' class sums in shard order and set LS-TFIDF's profiles from them."""
+    total = parts[0].copy()
+    for part in parts[1:]:
+        total = total + part
+    state.class_sums = total.toarray()
+    state.smoother.profiles_ = sp.csr_matrix(normalize(state.class_sums))
+
+
+# -- temperature ---------------------------------------------------------------------------------
+
+
+def temperature_rows(num_rows: int) -> np.ndarray:
+    """The rows, in order, whose scores ``temperature="auto"`` is fitted on."""
+    keep = _temperature_sample(num_rows)
+    return np.arange(num_rows) if keep is None else keep
+
+
+def fit_state_temperature(state: FittedState, texts: list[str], labels: list) -> None:
+    """Fit ``T`` on the rows of :func:`temperature_rows` (passed in that order)."""
+    smoother = state.smoother
+    y = encode_labels(check_labels(labels, len(texts)), smoother.classes_)
+    smoother.temperature_ = fit_temperature(_training_scores(state, texts, y), y)
+    state.temperature_pending = False
+
+
+def _training_scores(
+    state: FittedState, texts: list[str], y: np.ndarray, counts=None
+) -> np.ndarray:
+    smoother = state.smoother
+    if state.method == "kwls":
+        if counts is None:
+            return smoother._scores(smoother._instance_weights(texts))
+        return smoother._scores(smoother.vocabulary_extractor_.weigh(counts, smoother.top_k))
+    if state.method == "ls-tfidf":
+        return _leave_one_out_scores(_tfidf_rows(smoother, texts, counts), y, state.class_sums)
+    raise ValueError(f"{state.method} has no fitted temperature")
+
+
+def _tfidf_rows(smoother, texts: list[str], counts: sp.csr_matrix | None) -> sp.csr_matrix:
+    """LS-TFIDF's ``x_i``: ``vectorizer_.transform(texts)``, or the same from remapped counts."""
+    if counts is None:
+        return smoother.vectorizer_.transform(texts)
+    return smoother.vectorizer_._tfidf.transform(counts, copy=True)
+
+
+def vocabulary_terms(state: FittedState) -> np.ndarray | None:
+    """The fitted, sorted vocabulary (object array) that counts are remapped to, if any."""
+    smoother = state.smoother
+    if state.method == "kwls":
+        return smoother.vocabulary_extractor_.terms_
+    if state.method == "ls-tfidf":
+        return smoother.vectorizer_.get_feature_names_out()
+    return None
+
+
+# -- training targets ----------------------------------------------------------------------------
+
+
+def training_targets(
+    state: FittedState, texts: list[str], labels: list, counts: sp.csr_matrix | None = None
+) -> np.ndarray:
+    """Rows of ``fit_transform``'s output for these training rows, ``(n, C)`` float32.
+
+    ``counts`` (from :func:`remap_counts`) spare tokenising the texts again; the result is the same.
+    """
+    smoother = state.smoother
+    texts = check_texts(texts)
+    if state.method not in ("kwls", "ls-tfidf") or (state.method == "kwls" and counts is None):
+        return smoother.transform(texts, labels)
+    y = encode_labels(check_labels(labels, len(texts)), smoother.classes_)
+    out = np.empty((len(texts), len(smoother.classes_)), dtype=np.float32)
+    for start in range(0, len(texts), smoother.chunk_size):
+        part = slice(start, start + smoother.chunk_size)
+        rows = None if counts is None else counts[part]
+        scores = _training_scores(state, texts[part], y[part], rows)
+        relevance = smoother._finish_relevance(softmax(scores, smoother.temperature_), texts[part])
+        out[part] = smoother._mix(relevance, y[part])
+    return out
+
+
+# -- the whole fit, in memory --------------------------------------------------------------------
+
+
+def fit_in_shards(method: str, texts, labels, num_shards: int, **params) -> FittedState:
+    """Fit shard by shard and merge, in memory: the passes a cache build runs, for reference and tests."""
+    texts = check_texts(texts)
+    labels = list(check_labels(labels, len(texts)))
+    bounds = shard_bounds(len(texts), num_shards)
+    counter, class_terms = counter_for(method, params)
+    parts = [
+        count_statistics(texts[a:b], labels[a:b], counter, class_terms)
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+    state = fit_from_counts(method, params, merge_counts(parts))
+    if method == "ls-tfidf":
+        sums = [
+            class_sums(state, texts[a:b], labels[a:b])
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        set_class_sums(state, sums)
+    if state.temperature_pending:
+        rows = temperature_rows(len(texts))
+        fit_state_temperature(state, [texts[i] for i in rows], [labels[i] for i in rows])
+    return state
+
+
+def shard_bounds(num_rows: int, num_shards: int) -> list[int]:
+    """Row boundaries of ``num_shards`` contiguous shards whose sizes differ by at most one."""
+    return [(i * num_rows) // num_shards for i in range(num_shards + 1)]
