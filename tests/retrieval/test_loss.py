@@ -90,3 +90,18 @@ def test_a_query_whose_candidates_are_all_positive_keeps_a_distribution():
     soft = CandidateSoftTargets(method="kwls", epsilon=0.3).fit(["goal"], ["a goal", "the goal"])
     y = soft.targets(np.array([0]), np.array([0, 1]), np.array([[True, True]]))
     np.testing.assert_allclose(y, [[0.5, 0.5]], atol=1e-6)
+
+
+def test_kwls_is_tfidf_on_full_keyword_lists_and_differs_on_few_keywords():
+    queries = ["late goal by the striker", "rain and storm warning"]
+    passages = [
+        "the striker scored a late goal in the league match after the coach changed the team shape",
+        "heavy rain and a storm warning for the coast with wind and snow on the hills tonight",
+        "the team coach praised the striker and the league leaders after the goal",
+    ]
+    mask = np.eye(2, 3, dtype=bool)
+    tfidf = CandidateSoftTargets(method="ls-tfidf").fit(queries, passages).targets(np.arange(2), np.arange(3), mask)
+    full = CandidateSoftTargets(method="kwls", top_k=50, passage_top_k=50).fit(queries, passages)
+    np.testing.assert_allclose(full.targets(np.arange(2), np.arange(3), mask), tfidf, atol=1e-6)
+    few = CandidateSoftTargets(method="kwls", top_k=3, passage_top_k=3).fit(queries, passages)
+    assert np.abs(few.targets(np.arange(2), np.arange(3), mask) - tfidf).max() > 1e-3

@@ -65,8 +65,10 @@ class CandidateSoftTargets:
         Of the softmax over candidates; lexical cosines lie in [0, 1], so 0.05 turns a 0.15 lead
         into a factor of ``e^3``.  For BM25 scores (unbounded) ``temperature`` is applied to scores
         divided by the batch's largest score.
-    top_k, passage_top_k : int, default 10 and 50
-        KWLS keyword counts.
+    top_k, passage_top_k : int, default 10 and 10
+        KWLS keyword counts.  KWLS is the cosine of the two *keyword* vectors; with counts as large
+        as the texts it would be exactly LS-TFIDF's cosine (an identity we measured on data/faq
+        with ``passage_top_k=50``), so a passage is represented by its few key terms.
     """
 
     def __init__(
@@ -76,7 +78,7 @@ class CandidateSoftTargets:
         epsilon: float = 0.1,
         temperature: float = 0.05,
         top_k: int = 10,
-        passage_top_k: int = 50,
+        passage_top_k: int = 10,
     ):
         self.method = method
         self.epsilon = epsilon
