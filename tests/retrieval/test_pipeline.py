@@ -212,3 +212,23 @@ def test_mined_negatives_exclude_positives_and_feed_training(tmp_path, beir, ret
     )
     train_dual_encoder(args, encoder=encoder, tokenizer=tokenizer)
     assert (tmp_path / "next" / "textls_dual_encoder.json").exists()
+
+
+def test_retrieval_compare_writes_one_table_for_every_method(tmp_path, beir):
+    from textls.retrieval.pipeline import RetrievalCompareArguments, run_retrieval_compare
+
+    start = tmp_path / "start"
+    make_encoder().save(start, tokenizer=make_tokenizer(tmp_path / "tok"))
+    args = RetrievalCompareArguments(
+        data_dir=str(beir), output_dir=str(tmp_path / "cmp"), methods="none,kwls", model=str(start),
+        seeds=2, epochs=1, batch_size=3, learning_rate=1e-3,
+    )
+    results = run_retrieval_compare(args)
+    assert list(results["methods"]) == ["pretrained", "none", "kwls"]
+    assert results["methods"]["pretrained"]["n_seeds"] == 1 and results["methods"]["kwls"]["n_seeds"] == 2
+    saved = json.loads((tmp_path / "cmp" / "results.json").read_text())
+    for seed in (0, 1):
+        metrics = json.loads((tmp_path / "cmp" / f"kwls-seed{seed}" / "metrics.json").read_text())
+        assert saved["methods"]["kwls"]["per_seed"][str(seed)] == metrics
+        assert (tmp_path / "cmp" / f"kwls-seed{seed}" / "test.trec").exists()
+    assert "Paired comparison" in (tmp_path / "cmp" / "report.md").read_text()

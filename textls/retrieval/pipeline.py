@@ -322,9 +322,9 @@ def run_retrieval_compare(args: RetrievalCompareArguments) -> dict:
     if args.include_pretrained:
         start = time.perf_counter()
         metrics = _index_search_evaluate(args, args.model, out / "pretrained")
-        runs.extend(
-            {"method": "pretrained", "seed": s, "metrics": metrics} for s in range(args.seeds)
-        )
+        runs.append(
+            {"method": "pretrained", "seed": 0, "metrics": metrics}
+        )  # untrained: no seed to vary
         timings["pretrained"] = {"index_eval_seconds": time.perf_counter() - start}
         print("  pretrained: " + ", ".join(f"{m} {metrics[m]:.4f}" for m in measures))
     for method in methods:
