@@ -62,7 +62,12 @@ def test_tiny_end_to_end_compare_writes_results_predictions_and_report(tmp_path,
             acc = float((npz["probs"].argmax(1) == npz["labels"]).mean())
             assert acc == pytest.approx(entry["per_seed"][str(seed)]["accuracy"])
     assert set(saved["paired"]) == set(methods[1:])
+    for method in methods:  # per-class report: all classes, support from the test set
+        per_class = saved["per_class"][method]
+        assert set(per_class) == {"politics", "sport", "weather"}
+        assert all(row["support"] == 4 and 0 <= row["f1"] <= 1 for row in per_class.values())
     report = (out / "report.md").read_text()
+    assert "Per-class F1" in report and "| weather | 4 |" in report
     assert "**" in report and "Paired comparison" in report and "figures/reliability.png" in report
     assert (out / "figures" / "reliability.png").stat().st_size > 1000
 

@@ -100,7 +100,11 @@ def test_kwls_is_tfidf_on_full_keyword_lists_and_differs_on_few_keywords():
         "the team coach praised the striker and the league leaders after the goal",
     ]
     mask = np.eye(2, 3, dtype=bool)
-    tfidf = CandidateSoftTargets(method="ls-tfidf").fit(queries, passages).targets(np.arange(2), np.arange(3), mask)
+    tfidf = (
+        CandidateSoftTargets(method="ls-tfidf")
+        .fit(queries, passages)
+        .targets(np.arange(2), np.arange(3), mask)
+    )
     full = CandidateSoftTargets(method="kwls", top_k=50, passage_top_k=50).fit(queries, passages)
     np.testing.assert_allclose(full.targets(np.arange(2), np.arange(3), mask), tfidf, atol=1e-6)
     few = CandidateSoftTargets(method="kwls", top_k=3, passage_top_k=3).fit(queries, passages)

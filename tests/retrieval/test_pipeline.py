@@ -220,12 +220,21 @@ def test_retrieval_compare_writes_one_table_for_every_method(tmp_path, beir):
     start = tmp_path / "start"
     make_encoder().save(start, tokenizer=make_tokenizer(tmp_path / "tok"))
     args = RetrievalCompareArguments(
-        data_dir=str(beir), output_dir=str(tmp_path / "cmp"), methods="none,kwls", model=str(start),
-        seeds=2, epochs=1, batch_size=3, learning_rate=1e-3,
+        data_dir=str(beir),
+        output_dir=str(tmp_path / "cmp"),
+        methods="none,kwls",
+        model=str(start),
+        seeds=2,
+        epochs=1,
+        batch_size=3,
+        learning_rate=1e-3,
     )
     results = run_retrieval_compare(args)
     assert list(results["methods"]) == ["pretrained", "none", "kwls"]
-    assert results["methods"]["pretrained"]["n_seeds"] == 1 and results["methods"]["kwls"]["n_seeds"] == 2
+    assert (
+        results["methods"]["pretrained"]["n_seeds"] == 1
+        and results["methods"]["kwls"]["n_seeds"] == 2
+    )
     saved = json.loads((tmp_path / "cmp" / "results.json").read_text())
     for seed in (0, 1):
         metrics = json.loads((tmp_path / "cmp" / f"kwls-seed{seed}" / "metrics.json").read_text())

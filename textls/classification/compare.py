@@ -25,7 +25,7 @@ from textls.classification.data import (
 from textls.classification.modeling import default_learning_rate, load_tokenizer, make_model_factory
 from textls.classification.report import aggregate, format_table, write_report
 from textls.classification.trainer import SoftLabelTrainer
-from textls.metrics import compute_metrics, plot_reliability_diagram
+from textls.metrics import classification_report, compute_metrics, plot_reliability_diagram
 from textls.smoothers import SMOOTHERS, get_smoother
 
 
@@ -239,7 +239,7 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
         f"{len(classes)} classes, model {args.model}, methods {methods}, seeds {args.seeds}"
     )
 
-    runs, timings, pooled, temperatures = [], {}, {}, {}
+    runs, timings, pooled, temperatures, reports = [], {}, {}, {}, {}
     for method in methods:
         start = time.perf_counter()
         soft = soft_labels_for(
@@ -270,6 +270,9 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
                 classes=np.asarray([str(c) for c in classes]),
             )
             pooled.setdefault(method, []).append(test_probs)
+            reports.setdefault(method, []).append(
+                classification_report(test_probs, y_test, [str(c) for c in classes])
+            )
             timings.setdefault(method, []).append(time.perf_counter() - start)
             print(
                 f"  {method} seed {seed}: "
@@ -296,6 +299,7 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
         out / "figures" / "reliability.png",
         title="Reliability on the test set (all seeds pooled)",
     )
+    results["per_class"] = per_class_means(reports)
     (out / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False) + "\n")
     write_report(
         results,
@@ -304,6 +308,7 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
         config=_config_rows(args, len(train_texts), lr),
         figures={"reliability": str(figure)},
     )
+    _append_per_class(out / "report.md", results["per_class"])
     table = format_table(
         results, metrics=["accuracy", "macro_f1", "nll", "brier", "ece", "nll_ts", "ece_ts"]
     )
@@ -357,6 +362,38 @@ def train_and_evaluate(
     for name in ("nll", "brier", "ece"):
         metrics[f"{name}_ts"] = calibrated[name]
     return {k: float(v) for k, v in metrics.items()}, probs, scaler.temperature_
+
+
+def per_class_means(reports: dict[str, list[dict]]) -> dict:
+    """``{method: {class: {precision, recall, f1, support}}}`` averaged over seeds."""
+    out = {}
+    for method, per_seed in reports.items():
+        out[method] = {
+            cls: {k: float(np.mean([r[cls][k] for r in per_seed])) for k in per_seed[0][cls]}
+            for cls in per_seed[0]
+        }
+    return out
+
+
+def _append_per_class(report: Path, per_class: dict) -> None:
+    """Add a per-class F1 table (mean over seeds; classes as rows, methods as columns) to report.md."""
+    methods = list(per_class)
+    classes = list(per_class[methods[0]])
+    lines = [
+        "",
+        "## Per-class F1 (test set, mean over seeds)",
+        "",
+        "| Class | Support | " + " | ".join(f"`{m}`" for m in methods) + " |",
+    ]
+    lines.append("| --- | ---: | " + " | ".join("---:" for _ in methods) + " |")
+    for cls in classes:
+        f1 = [per_class[m][cls]["f1"] for m in methods]
+        cells = [f"**{v:.4f}**" if v == max(f1) and len(methods) > 1 else f"{v:.4f}" for v in f1]
+        lines.append(
+            f"| {cls} | {per_class[methods[0]][cls]['support']:.0f} | " + " | ".join(cells) + " |"
+        )
+    with open(report, "a", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
