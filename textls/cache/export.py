@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from textls.cache.fingerprint import Fingerprinter
 from textls.cache.load import SoftLabelCache, load_cache
 from textls.cache.manifest import CacheError, storage_error
-from textls.cache.source import InputSpec, iter_batches
+from textls.cache.source import iter_batches
 
 EXPORT_FORMATS = ("sentence-transformers", "tevatron", "flagembedding")
 SCORES = ("log-prob", "prob")
@@ -73,13 +73,7 @@ def export_cache(
         cache = load_cache(cache)
     names = _class_texts(cache.classes, class_texts)
     data = cache.manifest["data"]
-    spec = InputSpec(
-        str(input),
-        text_column or data["text_column"],
-        label_column or data["label_column"],
-        None,
-        split if split is not None else data.get("split"),
-    )
+    spec = cache.input_spec(input, text_column, label_column, split)
     m = _negatives(cache, max_negatives)
     ids = cache.table.column("id").to_pylist()
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -176,6 +176,19 @@ class SoftLabelCache:
                 "`textls cache build` for this data"
             )
 
+    def input_spec(self, input, text_column=None, label_column=None, split=None):
+        """How to read ``input`` as this cache's data: its columns and split unless overridden."""
+        from textls.cache.source import InputSpec
+
+        data = self.manifest["data"]
+        return InputSpec(
+            str(input),
+            text_column or data["text_column"],
+            label_column or data["label_column"],
+            None,
+            split if split is not None else data.get("split"),
+        )
+
     def verify(
         self,
         input: str | os.PathLike | None = None,
@@ -197,17 +210,10 @@ class SoftLabelCache:
             raise CacheError(f"{self.path}: the fit file {fit['file']} does not match its checksum")
         lines.append(f"fit: {fit['file']} matches its checksum")
         if input is not None:
-            from textls.cache.source import InputSpec, fingerprint_input
+            from textls.cache.source import fingerprint_input
 
             data = self.manifest["data"]
-            spec = InputSpec(
-                str(input),
-                text_column or data["text_column"],
-                label_column or data["label_column"],
-                None,
-                split if split is not None else data.get("split"),
-            )
-            info = fingerprint_input(spec)
+            info = fingerprint_input(self.input_spec(input, text_column, label_column, split))
             if info.num_rows != data["num_rows"]:
                 raise CacheError(
                     f"{self.path} was built for other data: {data['num_rows']} rows, {input} has "
