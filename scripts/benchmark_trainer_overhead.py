@@ -1,0 +1,121 @@
+"""Training-step overhead of SoftLabelTrainer against a plain transformers.Trainer.
+
+Both train the same model (the packaged MiniLM by default) from the same weights on the same
+batches of real tweets (data/sentiment) for ``--steps`` optimiser steps; the plain Trainer gets
+hard labels, SoftLabelTrainer the same rows plus KWLS soft labels.  The two runs alternate
+``--repeats`` times in this process and the median seconds per step is reported, with the ratio.
+
+    python scripts/benchmark_trainer_overhead.py --steps 20 --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
+
+from textls import get_smoother
+from textls.classification import SoftLabelCollator, SoftLabelTrainer
+from textls.classification.data import build_dataset, load_labelled
+from textls.classification.modeling import load_tokenizer, make_model_factory
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def seconds_per_step(trainer_cls, dataset, collator, factory, steps, batch, **kwargs) -> float:
+    set_seed(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        args = TrainingArguments(
+            output_dir=tmp,
+            per_device_train_batch_size=batch,
+            max_steps=steps,
+            report_to=[],
+            save_strategy="no",
+            logging_strategy="no",
+            disable_tqdm=True,
+            dataloader_pin_memory=False,
+        )
+        trainer = trainer_cls(
+            model=factory(), args=args, train_dataset=dataset, data_collator=collator, **kwargs
+        )
+        start = time.perf_counter()
+        trainer.train()
+        return (time.perf_counter() - start) / steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--model", default="minilm")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--output", default=str(ROOT / "scripts" / "results" / "trainer_overhead.json")
+    )
+    args = parser.parse_args()
+
+    texts, labels = load_labelled(str(ROOT / "data" / "sentiment" / "train.csv"), "text", "label")
+    n = args.steps * args.batch_size
+    texts, labels = texts[:n], labels[:n]
+    smoother = get_smoother("kwls")
+    soft = smoother.fit_transform(texts, labels)
+    y = np.array([list(smoother.classes_).index(label) for label in labels])
+    tokenizer = load_tokenizer(args.model)
+    factory = make_model_factory(args.model, smoother.classes_, tokenizer)
+    hard_set = build_dataset(tokenizer, texts, y, max_length=64)
+    soft_set = build_dataset(tokenizer, texts, y, soft, max_length=64)
+
+    plain, ours = [], []
+    for _ in range(args.repeats):
+        plain.append(
+            seconds_per_step(
+                Trainer,
+                hard_set,
+                DataCollatorWithPadding(tokenizer),
+                factory,
+                args.steps,
+                args.batch_size,
+            )
+        )
+        ours.append(
+            seconds_per_step(
+                SoftLabelTrainer,
+                soft_set,
+                SoftLabelCollator(tokenizer),
+                factory,
+                args.steps,
+                args.batch_size,
+            )
+        )
+    p, s = statistics.median(plain), statistics.median(ours)
+    print(f"plain Trainer:     {p * 1000:.1f} ms/step")
+    print(f"SoftLabelTrainer:  {s * 1000:.1f} ms/step  ratio {s / p:.3f} (target <= 1.03)")
+    result = {
+        "model": args.model,
+        "steps": args.steps,
+        "batch_size": args.batch_size,
+        "repeats": args.repeats,
+        "plain_ms_per_step": [t * 1000 for t in plain],
+        "soft_ms_per_step": [t * 1000 for t in ours],
+        "ratio_of_medians": s / p,
+        "device": "cuda" if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)",
+        "date": date.today().isoformat(),
+    }
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
