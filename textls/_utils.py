@@ -182,3 +182,19 @@ def _cuda() -> bool:
     import torch
 
     return torch.cuda.is_available()
+
+
+def smoother_params(params_json: str | None, epsilon: float, temperature: str | None) -> dict:
+    """Generator parameters from a CLI's ``--params`` JSON, ``--epsilon`` and ``--temperature``."""
+    import json
+
+    params = json.loads(params_json) if params_json else {}
+    if not isinstance(params, dict):
+        raise ValueError(f"--params must be a JSON object, got {params_json!r}")
+    for name in ("epsilon", "temperature"):
+        if name in params:
+            raise ValueError(f"set {name} with --{name}, not inside --params")
+    params["epsilon"] = epsilon
+    if temperature is not None:
+        params["temperature"] = temperature if temperature == "auto" else float(temperature)
+    return params

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 
@@ -48,21 +47,12 @@ class SmoothArguments:
 
 
 def smooth(args: SmoothArguments) -> None:
+    from textls._utils import smoother_params
     from textls.io import read_table, texts_and_labels, write_table
     from textls.smooth import smooth_texts, soft_label_frame
     from textls.smoothers import get_smoother
 
-    params = json.loads(args.params) if args.params else {}
-    if not isinstance(params, dict):
-        raise ValueError(f"--params must be a JSON object, got {args.params!r}")
-    for name in ("epsilon", "temperature"):
-        if name in params:
-            raise ValueError(f"set {name} with --{name}, not inside --params")
-    params["epsilon"] = args.epsilon
-    if args.temperature is not None:
-        params["temperature"] = (
-            args.temperature if args.temperature == "auto" else float(args.temperature)
-        )
+    params = smoother_params(args.params, args.epsilon, args.temperature)
     smoother = get_smoother(args.method, **params)
 
     frame = read_table(args.input)

@@ -12,7 +12,6 @@ calls the library.  A scheduler builds a cache in steps (shown for KWLS; LS-TFID
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 
@@ -152,19 +151,10 @@ class CacheExportArguments:
 
 
 def build(args: CacheBuildArguments) -> None:
+    from textls._utils import smoother_params
     from textls.cache import build_cache
 
-    params = json.loads(args.params) if args.params else {}
-    if not isinstance(params, dict):
-        raise ValueError(f"--params must be a JSON object, got {args.params!r}")
-    for name in ("epsilon", "temperature"):
-        if name in params:
-            raise ValueError(f"set {name} with --{name}, not inside --params")
-    params["epsilon"] = args.epsilon
-    if args.temperature is not None:
-        params["temperature"] = (
-            args.temperature if args.temperature == "auto" else float(args.temperature)
-        )
+    params = smoother_params(args.params, args.epsilon, args.temperature)
     result = build_cache(
         args.input,
         args.output,

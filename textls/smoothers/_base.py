@@ -112,6 +112,11 @@ def check_temperature(temperature) -> None:
         raise ValueError(f"temperature must be a positive number or 'auto', got {temperature!r}")
 
 
+def fitted_temperature(temperature, scores: np.ndarray, y: np.ndarray) -> float:
+    """``temperature`` as a float, fitted by :func:`fit_temperature` when it is ``"auto"``."""
+    return fit_temperature(scores, y) if temperature == "auto" else float(temperature)
+
+
 def fit_temperature(
     scores: np.ndarray, y: np.ndarray, max_rows: int = 20_000, seed: int = 0
 ) -> float:

@@ -24,7 +24,7 @@ from textls._utils import (
 from textls.keywords._base import KeywordExtractor, rows_to_keywords
 from textls.keywords.class_scores import CLASS_SCORERS
 from textls.keywords.tfidf import TfidfKeywordExtractor
-from textls.smoothers._base import BaseSmoother, check_temperature, fit_temperature
+from textls.smoothers._base import BaseSmoother, check_temperature, fitted_temperature
 
 
 class KeywordSmoother(BaseSmoother):
@@ -198,10 +198,7 @@ class KeywordSmoother(BaseSmoother):
             self.extractor_ = clone(self.extractor).fit(texts)
             weights = self._instance_weights(texts)
         scores = self._scores(weights)
-        if self.temperature == "auto":
-            self.temperature_ = fit_temperature(scores, y)
-        else:
-            self.temperature_ = float(self.temperature)
+        self.temperature_ = fitted_temperature(self.temperature, scores, y)
         return texts, y, scores
 
     def _vocabulary_extractor(self) -> TfidfKeywordExtractor:

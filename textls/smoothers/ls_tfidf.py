@@ -8,7 +8,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from textls._utils import softmax
-from textls.smoothers._base import BaseSmoother, check_temperature, fit_temperature
+from textls.smoothers._base import BaseSmoother, check_temperature, fitted_temperature
 
 
 class TfidfSmoother(BaseSmoother):
@@ -107,10 +107,7 @@ class TfidfSmoother(BaseSmoother):
         sums = (onehot @ x).toarray()  # (C, V): S_k
         self.profiles_ = sp.csr_matrix(normalize(sums))
         loo_scores = _leave_one_out_scores(x, y, sums)
-        if self.temperature == "auto":
-            self.temperature_ = fit_temperature(loo_scores, y)
-        else:
-            self.temperature_ = float(self.temperature)
+        self.temperature_ = fitted_temperature(self.temperature, loo_scores, y)
         return texts, y, loo_scores
 
     def _vectorizer(self) -> TfidfVectorizer:
