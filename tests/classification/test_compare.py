@@ -146,3 +146,47 @@ def test_long_tail_subsample_has_the_requested_ratio():
     keep = long_tail(labels, ratio=10, seed=0)
     counts = pd.Series([labels[i] for i in keep]).value_counts()
     assert counts.max() == 100 and counts.min() == 10
+
+
+@pytest.mark.parametrize("imbalance", [None, 3.0])
+def test_soft_label_file_rows_follow_subsampling_and_the_validation_split(tmp_path, imbalance):
+    from textls.classification.compare import prepare_data, soft_labels_for
+
+    rows = [(f"{text} item{i}", label) for i in range(4) for text, label in CORPUS]  # unique texts
+    train = _write(tmp_path, rows, "train.csv")
+    soft_file = tmp_path / "soft.csv"
+    assert (
+        main(
+            [
+                "smooth",
+                "--input",
+                train,
+                "--output",
+                str(soft_file),
+                "--method",
+                "kwls",
+                "--params",
+                '{"min_df": 1}',
+            ]
+        )
+        == 0
+    )
+    args = _args(
+        tmp_path,
+        train,
+        train,
+        max_train_samples=30,
+        imbalance_ratio=imbalance,
+        soft_label_files="{}",
+    )
+    data = prepare_data(args)
+    texts, labels = data["train"]
+    classes = data["classes"]
+    soft = soft_labels_for(
+        "kwls", args, texts, labels, classes, {}, {"kwls": str(soft_file)}, data["train_rows"]
+    )
+    frame = pd.read_csv(soft_file)
+    by_text = {text: i for i, (text, _) in enumerate(rows)}
+    expected = frame[[f"soft:{c}" for c in classes]].to_numpy()[[by_text[t] for t in texts]]
+    np.testing.assert_allclose(soft, expected, atol=1e-6)
+    assert len(texts) + len(data["validation"][0]) <= 30

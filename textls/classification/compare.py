@@ -114,14 +114,14 @@ class CompareArguments:
     )
 
 
-def _stratified_subsample(texts, labels, n, seed):
-    if n is None or n >= len(texts):
-        return texts, labels
+def _stratified_subsample(labels, n, seed) -> np.ndarray:
+    """Sorted indices of a stratified subsample of ``n`` rows (all rows when ``n`` is None or large)."""
+    if n is None or n >= len(labels):
+        return np.arange(len(labels))
     keep, _ = train_test_split(
-        np.arange(len(texts)), train_size=n, stratify=labels, random_state=seed
+        np.arange(len(labels)), train_size=n, stratify=labels, random_state=seed
     )
-    keep = np.sort(keep)
-    return [texts[i] for i in keep], [labels[i] for i in keep]
+    return np.sort(keep)
 
 
 def long_tail(labels: list, ratio: float, seed: int) -> np.ndarray:
@@ -142,32 +142,35 @@ def long_tail(labels: list, ratio: float, seed: int) -> np.ndarray:
 
 
 def prepare_data(args: CompareArguments):
+    """Train / validation / test texts and labels.  ``train_rows`` are the training rows' indices in
+    ``--train``, kept through every subsample and split so a soft-label file of ``--train`` lines up."""
     texts, labels = load_labelled(args.train, args.text_column, args.label_column)
     test_texts, test_labels = load_labelled(args.test, args.text_column, args.label_column)
     classes = classes_of(labels, args.train)
+    rows = np.arange(len(texts))
     if args.imbalance_ratio:
-        keep = long_tail(labels, args.imbalance_ratio, args.data_seed)
-        texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
-    texts, labels = _stratified_subsample(texts, labels, args.max_train_samples, args.data_seed)
-    test_texts, test_labels = _stratified_subsample(
-        test_texts, test_labels, args.max_test_samples, args.data_seed
-    )
+        rows = rows[long_tail(labels, args.imbalance_ratio, args.data_seed)]
+    rows = rows[
+        _stratified_subsample([labels[i] for i in rows], args.max_train_samples, args.data_seed)
+    ]
+    keep = _stratified_subsample(test_labels, args.max_test_samples, args.data_seed)
+    test_texts, test_labels = [test_texts[i] for i in keep], [test_labels[i] for i in keep]
     if args.validation:
         val_texts, val_labels = load_labelled(args.validation, args.text_column, args.label_column)
-        train_idx = np.arange(len(texts))
+        train_rows = rows
     else:
-        train_idx, val_idx = train_test_split(
-            np.arange(len(texts)),
+        train_part, val_part = train_test_split(
+            np.arange(len(rows)),
             test_size=args.validation_fraction,
-            stratify=labels,
+            stratify=[labels[i] for i in rows],
             random_state=args.data_seed,
         )
-        train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
-        val_texts, val_labels = [texts[i] for i in val_idx], [labels[i] for i in val_idx]
+        train_rows, val_rows = rows[np.sort(train_part)], rows[np.sort(val_part)]
+        val_texts, val_labels = [texts[i] for i in val_rows], [labels[i] for i in val_rows]
     return {
         "classes": classes,
-        "train": ([texts[i] for i in train_idx], [labels[i] for i in train_idx]),
-        "train_idx": train_idx,
+        "train": ([texts[i] for i in train_rows], [labels[i] for i in train_rows]),
+        "train_rows": train_rows,
         "validation": (val_texts, val_labels),
         "test": (test_texts, test_labels),
     }
@@ -181,22 +184,15 @@ def soft_labels_for(
     classes,
     params: dict,
     files: dict,
-    train_idx,
+    train_rows,
 ):
-    """Soft labels of the training part: from a `textls smooth` file, or fitted here."""
+    """Soft labels of the training rows: fitted here, or read from a `textls smooth` file / cache of
+    the whole ``--train`` table (checked against it, then restricted to ``train_rows``)."""
     if method == "none":
         return None
     if method in files:
-        if args.max_train_samples or args.imbalance_ratio or not args.validation:
-            full_texts, full_labels = load_labelled(args.train, args.text_column, args.label_column)
-            soft = read_soft_label_file(files[method], classes, full_labels, full_texts)
-            if len(full_texts) != len(texts):  # the file covers --train; keep the rows we train on
-                raise ValueError(
-                    f"{files[method]}: soft-label files need --validation and no subsampling, so that they cover "
-                    "exactly the training rows"
-                )
-            return soft[train_idx]
-        return read_soft_label_file(files[method], classes, labels, texts)
+        full_texts, full_labels = load_labelled(args.train, args.text_column, args.label_column)
+        return read_soft_label_file(files[method], classes, full_labels, full_texts)[train_rows]
     smoother = get_smoother(method, **{"epsilon": args.epsilon, **params.get(method, {})})
     soft = smoother.fit_transform(texts, labels)
     if list(map(str, smoother.classes_)) != list(map(str, classes)):
@@ -243,7 +239,7 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
     for method in methods:
         start = time.perf_counter()
         soft = soft_labels_for(
-            method, args, train_texts, train_labels, classes, params, files, data["train_idx"]
+            method, args, train_texts, train_labels, classes, params, files, data["train_rows"]
         )
         soft_seconds = time.perf_counter() - start
         train_set = build_dataset(tokenizer, train_texts, y_train, soft, max_length=args.max_length)
