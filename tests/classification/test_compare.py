@@ -190,3 +190,20 @@ def test_soft_label_file_rows_follow_subsampling_and_the_validation_split(tmp_pa
     expected = frame[[f"soft:{c}" for c in classes]].to_numpy()[[by_text[t] for t in texts]]
     np.testing.assert_allclose(soft, expected, atol=1e-6)
     assert len(texts) + len(data["validation"][0]) <= 30
+
+
+def test_label_noise_flips_exactly_the_requested_share_of_training_labels_only(tmp_path, files):
+    from textls.classification.compare import flip_labels, prepare_data
+
+    labels = ["a", "b", "c"] * 20
+    noisy = flip_labels(labels, ["a", "b", "c"], 0.25, seed=0)
+    assert sum(x != y for x, y in zip(labels, noisy, strict=True)) == 15
+    assert flip_labels(labels, ["a", "b", "c"], 0.25, seed=0) == noisy
+    clean = prepare_data(_args(tmp_path, *files))
+    dirty = prepare_data(_args(tmp_path, *files, label_noise=0.5))
+    assert dirty["train"][0] == clean["train"][0]
+    flipped = sum(x != y for x, y in zip(clean["train"][1], dirty["train"][1], strict=True))
+    assert flipped == round(0.5 * len(clean["train"][1]))
+    assert dirty["validation"] == clean["validation"] and dirty["test"] == clean["test"]
+    with pytest.raises(ValueError, match="label_noise"):
+        flip_labels(labels, ["a", "b"], 1.0, seed=0)

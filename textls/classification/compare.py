@@ -108,6 +108,12 @@ class CompareArguments:
             "help": "Long-tailed training subsample: class sizes decay geometrically to largest/ratio."
         },
     )
+    label_noise: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of training labels flipped to another class at random (validation and test stay clean)."
+        },
+    )
     bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU)."})
     data_seed: int = field(
         default=0, metadata={"help": "Seed of the data subsampling and validation split."}
@@ -141,6 +147,19 @@ def long_tail(labels: list, ratio: float, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(keep))
 
 
+def flip_labels(labels: list, classes, fraction: float, seed: int) -> list:
+    """Flip exactly ``round(fraction * n)`` labels, chosen at random, each to a different class drawn uniformly."""
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"label_noise must be in [0, 1), got {fraction}")
+    rng = np.random.default_rng(seed)
+    classes = list(classes)
+    out = list(labels)
+    for i in rng.choice(len(out), size=int(round(fraction * len(out))), replace=False):
+        others = [c for c in classes if str(c) != str(out[i])]
+        out[i] = others[rng.integers(len(others))]
+    return out
+
+
 def prepare_data(args: CompareArguments):
     """Train / validation / test texts and labels.  ``train_rows`` are the training rows' indices in
     ``--train``, kept through every subsample and split so a soft-label file of ``--train`` lines up."""
@@ -167,9 +186,12 @@ def prepare_data(args: CompareArguments):
         )
         train_rows, val_rows = rows[np.sort(train_part)], rows[np.sort(val_part)]
         val_texts, val_labels = [texts[i] for i in val_rows], [labels[i] for i in val_rows]
+    train_labels = [labels[i] for i in train_rows]
+    if args.label_noise:
+        train_labels = flip_labels(train_labels, classes, args.label_noise, args.data_seed)
     return {
         "classes": classes,
-        "train": ([texts[i] for i in train_rows], [labels[i] for i in train_rows]),
+        "train": ([texts[i] for i in train_rows], train_labels),
         "train_rows": train_rows,
         "validation": (val_texts, val_labels),
         "test": (test_texts, test_labels),
