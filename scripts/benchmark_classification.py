@@ -1,0 +1,103 @@
+"""Every smoothing method on each bundled classification corpus: balanced, long-tailed (50:1) and
+with noisy training labels, several seeds; a thin driver over ``textls compare``.
+
+Each (corpus, setting) runs ``run_compare`` into ``--output-dir/<corpus>-<setting>/`` (results.json,
+report.md, predictions) and the script gathers every results.json into one summary JSON with, per
+method, mean ± std of accuracy, macro-F1, NLL and ECE and the paired difference to ``none``.
+
+    python scripts/benchmark_classification.py --model fasttext --seeds 3            # full corpora
+    python scripts/benchmark_classification.py --model minilm --max-train 2000 --epochs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import date
+from pathlib import Path
+
+from textls.classification.compare import CompareArguments, run_compare
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ("healthtweets", "sentiment", "rotten_tomatoes")
+SETTINGS = {
+    "balanced": {},
+    "longtail50": {"imbalance_ratio": 50.0},
+    "noisy20": {"label_noise": 0.2},
+}
+METRICS = ("accuracy", "macro_f1", "nll", "ece", "ece_ts")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--corpora", default=",".join(CORPORA))
+    parser.add_argument("--settings", default=",".join(SETTINGS))
+    parser.add_argument("--methods", default="none,ls-classic,ls-distill,ls-tfidf,kwls")
+    parser.add_argument("--model", default="fasttext")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--epochs", type=float, default=5.0)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--max-train", type=int, default=None, help="stratified training subsample")
+    parser.add_argument("--max-test", type=int, default=None)
+    parser.add_argument("--output-dir", default=str(ROOT / "outputs" / "benchmark_classification"))
+    parser.add_argument(
+        "--summary", default=str(ROOT / "scripts" / "results" / "benchmark_classification.json")
+    )
+    args = parser.parse_args()
+
+    summary = {
+        "model": args.model,
+        "seeds": args.seeds,
+        "epochs": args.epochs,
+        "date": date.today().isoformat(),
+        "runs": {},
+    }
+    for corpus in args.corpora.split(","):
+        for setting in args.settings.split(","):
+            name = f"{corpus}-{setting}"
+            start = time.perf_counter()
+            results = run_compare(
+                CompareArguments(
+                    train=str(ROOT / "data" / corpus / "train.csv"),
+                    test=str(ROOT / "data" / corpus / "test.csv"),
+                    output_dir=str(Path(args.output_dir) / name),
+                    methods=args.methods,
+                    seeds=args.seeds,
+                    model=args.model,
+                    epochs=args.epochs,
+                    batch_size=args.batch_size,
+                    max_train_samples=args.max_train,
+                    max_test_samples=args.max_test,
+                    **SETTINGS[setting],
+                )
+            )
+            summary["runs"][name] = {
+                "seconds": time.perf_counter() - start,
+                "methods": {
+                    m: {k: [r["mean"][k], r["std"][k]] for k in METRICS if k in r["mean"]}
+                    for m, r in results["methods"].items()
+                },
+                "paired_vs_none": {
+                    m: {
+                        k: {
+                            "mean_diff": v[k]["mean_diff"],
+                            "p_value": v[k]["p_value"],
+                            "wins": v[k]["wins"],
+                            "n": v[k]["n"],
+                        }
+                        for k in METRICS
+                        if k in v
+                    }
+                    for m, v in results["paired"].items()
+                },
+            }
+            Path(args.summary).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.summary).write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    print(f"wrote {args.summary}")
+
+
+if __name__ == "__main__":
+    main()
