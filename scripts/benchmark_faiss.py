@@ -66,7 +66,7 @@ def search_stats(index: faiss.Index, queries: np.ndarray, truth: np.ndarray, rep
         start = time.perf_counter()
         _, found = index.search(queries, K)
         times.append(time.perf_counter() - start)
-    hits = sum(len(set(f.tolist()) & set(t.tolist())) for f, t in zip(found, truth))
+    hits = sum(len(set(f.tolist()) & set(t.tolist())) for f, t in zip(found, truth, strict=True))
     return len(queries) / statistics.median(times), hits / truth.size, found
 
 
@@ -91,11 +91,13 @@ def main() -> None:
     parser.add_argument("--pq-m", type=int, default=48)
     parser.add_argument("--hnsw-m", type=int, default=32)
     parser.add_argument(
-        "--hnsw-budget", type=float, default=240.0, help="seconds allowed for the big HNSW build"
+        "--hnsw-budget", type=float, default=360.0, help="seconds allowed for the big HNSW build"
     )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--output", default=str(Path(__file__).parent / "results" / "faiss_benchmark.json"))
+    parser.add_argument(
+        "--output", default=str(Path(__file__).parent / "results" / "faiss_benchmark.json")
+    )
     args = parser.parse_args()
     nprobes = [int(v) for v in args.nprobe.split(",")]
     efs = [int(v) for v in args.ef_search.split(",")]
@@ -156,7 +158,9 @@ def main() -> None:
 
     # HNSW: time a small build, extrapolate (n log n), then build the largest N that fits
     probe_n = min(HNSW_PROBE, args.docs)
-    _, probe_s = timed(lambda: build_index(x[:probe_n], kind="hnsw", hnsw_m=args.hnsw_m, use_gpu=False))
+    _, probe_s = timed(
+        lambda: build_index(x[:probe_n], kind="hnsw", hnsw_m=args.hnsw_m, use_gpu=False)
+    )
 
     def predicted(n):
         return probe_s * (n / probe_n) * math.log(n) / math.log(probe_n)
@@ -175,7 +179,9 @@ def main() -> None:
         sub_flat_qps, _, sub_truth = search_stats(
             sub_flat, q, np.zeros((len(q), K), dtype=np.int64), args.repeats
         )
-        record("flat (hnsw subset)", sub_flat, hnsw_n, 0.0, sub_truth, {}, "build_index", sub_flat_qps)
+        record(
+            "flat (hnsw subset)", sub_flat, hnsw_n, 0.0, sub_truth, {}, "build_index", sub_flat_qps
+        )
         del sub_flat
     hnsw, build_s = timed(
         lambda: build_index(x[:hnsw_n], kind="hnsw", hnsw_m=args.hnsw_m, use_gpu=False)
@@ -183,7 +189,9 @@ def main() -> None:
     for ef in efs:
         set_search_params(hnsw, ef_search=ef)
         params = {"M": args.hnsw_m, "ef_construction": hnsw.hnsw.efConstruction, "ef_search": ef}
-        record(f"hnsw ef={ef}", hnsw, hnsw_n, build_s, sub_truth, params, "build_index", sub_flat_qps)
+        record(
+            f"hnsw ef={ef}", hnsw, hnsw_n, build_s, sub_truth, params, "build_index", sub_flat_qps
+        )
 
     results = {
         "docs": args.docs,
@@ -226,11 +234,22 @@ def main() -> None:
     for row in configs:
         kind = row["name"].split()[0]
         ax.scatter(row["qps"], row["recall_at_10"], color=colours[kind], s=40, zorder=3)
-        label = row["name"] if row["n_vectors"] == args.docs else f"{row['name']} (n={row['n_vectors']:,})"
-        ax.annotate(label, (row["qps"], row["recall_at_10"]), xytext=(5, 4),
-                    textcoords="offset points", fontsize=8)
+        label = (
+            row["name"]
+            if row["n_vectors"] == args.docs
+            else f"{row['name']} (n={row['n_vectors']:,})"
+        )
+        ax.annotate(
+            label,
+            (row["qps"], row["recall_at_10"]),
+            xytext=(5, 4),
+            textcoords="offset points",
+            fontsize=8,
+        )
     ax.set_xscale("log")
-    ax.set_xlabel("queries per second (batch of %d, k=10, %d threads)" % (args.queries, results["threads"]))
+    ax.set_xlabel(
+        f"queries per second (batch of {args.queries}, k=10, {results['threads']} threads)"
+    )
     ax.set_ylabel("recall@10 vs exact flat")
     ax.set_ylim(0, 1.05)
     ax.grid(True, which="both", alpha=0.3)
