@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from one_step import sgd_step_args
 from tiny_models import CORPUS, make_model, make_tokenizer
-from transformers import TrainingArguments, set_seed
+from transformers import set_seed
 
 from textls import get_smoother
 from textls.classification import SoftLabelCollator, SoftLabelTrainer
@@ -22,8 +23,10 @@ from textls.classification.data import build_dataset
 
 def main(out: str, batch: int, tmp: str) -> None:
     texts, labels = [t for t, _ in CORPUS][:8], [label for _, label in CORPUS][:8]
-    Path(tmp).mkdir(parents=True, exist_ok=True)  # each rank writes the same vocabulary file
-    tokenizer = make_tokenizer(Path(tmp))
+    # One vocabulary folder per rank: two ranks writing one file can read it half-written.
+    folder = Path(tmp) / f"rank{os.environ.get('RANK', '0')}"
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer = make_tokenizer(folder)
     soft = get_smoother("kwls", epsilon=0.3, min_df=1).fit_transform(texts, labels)
     classes = sorted(set(labels))
     dataset = build_dataset(
@@ -31,23 +34,7 @@ def main(out: str, batch: int, tmp: str) -> None:
     )
     set_seed(0)
     model = make_model(num_labels=len(classes))
-    args = TrainingArguments(
-        output_dir=str(Path(tmp) / "out"),
-        per_device_train_batch_size=batch,
-        num_train_epochs=1,
-        learning_rate=0.5,
-        optim="sgd",
-        lr_scheduler_type="constant",
-        weight_decay=0.0,
-        max_grad_norm=0.0,
-        report_to=[],
-        save_strategy="no",
-        logging_strategy="no",
-        disable_tqdm=True,
-        use_cpu=True,
-        ddp_backend="gloo" if int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
-        seed=0,
-    )
+    args = sgd_step_args(Path(tmp) / "out", batch)
     trainer = SoftLabelTrainer(
         model=model,
         args=args,

@@ -3,35 +3,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from one_step import sgd_step_args
 from tiny_models import make_model
-from transformers import TrainingArguments, set_seed
+from transformers import set_seed
 
 from textls import ClassicSmoother, get_smoother
 from textls.classification import SoftLabelCollator, SoftLabelTrainer
 from textls.classification.data import build_dataset
 
 
-def _args(tmp_path, **overrides) -> TrainingArguments:
-    base = dict(
-        output_dir=str(tmp_path / "out"),
-        per_device_train_batch_size=8,
-        per_device_eval_batch_size=8,
-        num_train_epochs=1,
-        learning_rate=0.5,
-        optim="sgd",
-        lr_scheduler_type="constant",
-        weight_decay=0.0,
-        max_grad_norm=0.0,
-        report_to=[],
-        save_strategy="no",
-        logging_strategy="no",
-        disable_tqdm=True,
-        seed=0,
-        data_seed=0,
-        use_cpu=True,
+def _args(tmp_path, **overrides):
+    return sgd_step_args(
+        tmp_path / "out", overrides.pop("per_device_train_batch_size", 8), **overrides
     )
-    base.update(overrides)
-    return TrainingArguments(**base)
 
 
 def _dataset(tokenizer, corpus, method="ls-classic", n=None, epsilon=0.2):

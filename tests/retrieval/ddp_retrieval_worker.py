@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from datasets import Dataset
+from one_step import sgd_step_args
 from tiny_retrieval import PASSAGES, QUERIES, make_encoder, make_tokenizer
-from transformers import TrainingArguments, set_seed
+from transformers import set_seed
 
 from textls.retrieval.collator import RetrievalCollator
 from textls.retrieval.soft_targets import CandidateSoftTargets
@@ -18,7 +19,10 @@ from textls.retrieval.trainer import RetrievalTrainer
 
 
 def main(out: str, batch: int, tmp: str) -> None:
-    tokenizer = make_tokenizer(Path(tmp))
+    # One vocabulary folder per rank: two ranks writing one file can read it half-written.
+    folder = Path(tmp) / f"rank{os.environ.get('RANK', '0')}"
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer = make_tokenizer(folder)
     soft = CandidateSoftTargets(method="kwls", epsilon=0.5, temperature=0.1).fit(QUERIES, PASSAGES)
     n = len(QUERIES)
     negatives = [[(i + 3) % n] for i in range(n)]
@@ -27,24 +31,7 @@ def main(out: str, batch: int, tmp: str) -> None:
     )
     set_seed(0)
     encoder = make_encoder()
-    args = TrainingArguments(
-        output_dir=str(Path(tmp) / "out"),
-        per_device_train_batch_size=batch,
-        num_train_epochs=1,
-        learning_rate=0.5,
-        optim="sgd",
-        lr_scheduler_type="constant",
-        weight_decay=0.0,
-        max_grad_norm=0.0,
-        report_to=[],
-        save_strategy="no",
-        logging_strategy="no",
-        disable_tqdm=True,
-        use_cpu=True,
-        remove_unused_columns=False,
-        ddp_backend="gloo" if int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
-        seed=0,
-    )
+    args = sgd_step_args(Path(tmp) / "out", batch, remove_unused_columns=False)
     trainer = RetrievalTrainer(
         model=encoder,
         args=args,
