@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from provenance import provenance  # noqa: E402
 
 
 def peak_rss_mib() -> tuple[float, float]:
@@ -145,9 +143,7 @@ def main() -> None:
         "method": "kwls (lexical, defaults)",
         "tfidf_vectorizer": baseline,
         "builds": {},
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-        "python": platform.python_version(),
-        "date": date.today().isoformat(),
+        **provenance(),
     }
     for num_proc in [int(p) for p in args.procs.split(",")]:
         output = workdir / f"cache-np{num_proc}"

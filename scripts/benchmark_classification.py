@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
-from datetime import date
 from pathlib import Path
 
-from textls.classification.compare import CompareArguments, run_compare
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from provenance import provenance  # noqa: E402
+
+from textls.classification.compare import CompareArguments, run_compare  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ("healthtweets", "sentiment", "rotten_tomatoes")
@@ -44,15 +47,25 @@ def main() -> None:
     parser.add_argument("--max-test", type=int, default=None)
     parser.add_argument("--output-dir", default=str(ROOT / "outputs" / "benchmark_classification"))
     parser.add_argument(
-        "--summary", default=str(ROOT / "scripts" / "results" / "benchmark_classification.json")
+        "--summary",
+        default=None,
+        help="Summary JSON; default scripts/results/classification_<model>.json",
     )
+    parser.add_argument("--max-length", type=int, default=64)
+    parser.add_argument("--learning-rate", type=float, default=None)
     args = parser.parse_args()
+    if args.summary is None:
+        args.summary = str(
+            ROOT / "scripts" / "results" / f"classification_{Path(args.model).name}.json"
+        )
 
     summary = {
         "model": args.model,
         "seeds": args.seeds,
         "epochs": args.epochs,
-        "date": date.today().isoformat(),
+        "max_train": args.max_train,
+        "max_test": args.max_test,
+        **provenance(),
         "runs": {},
     }
     for corpus in args.corpora.split(","):
@@ -71,11 +84,14 @@ def main() -> None:
                     batch_size=args.batch_size,
                     max_train_samples=args.max_train,
                     max_test_samples=args.max_test,
+                    max_length=args.max_length,
+                    learning_rate=args.learning_rate,
                     **SETTINGS[setting],
                 )
             )
             summary["runs"][name] = {
                 "seconds": time.perf_counter() - start,
+                "data": results["data"],
                 "methods": {
                     m: {k: [r["mean"][k], r["std"][k]] for k in METRICS if k in r["mean"]}
                     for m, r in results["methods"].items()

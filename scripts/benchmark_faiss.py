@@ -26,16 +26,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import statistics
+import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import faiss
 import matplotlib
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from provenance import provenance  # noqa: E402
 
 from textls.retrieval.index import build_index, set_search_params
 
@@ -220,9 +221,7 @@ def main() -> None:
         "configs": configs,
         "faiss": faiss.__version__,
         "threads": faiss.omp_get_max_threads(),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-        "python": platform.python_version(),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **provenance(),
     }
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import matplotlib
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from provenance import provenance  # noqa: E402
 from synthetic_corpus import make_corpus  # noqa: E402
 
 from textls import get_smoother  # noqa: E402
@@ -112,9 +110,7 @@ def main() -> None:
             "words_per_doc": args.words,
             "repeat_below": args.repeat_below,
             "rows": rows,
-            "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-            "python": platform.python_version(),
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            **provenance(),
         }
         out = Path(args.output)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
+import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from provenance import provenance  # noqa: E402
 
 from textls.retrieval.collator import RetrievalCollator
 from textls.retrieval.data import load_beir, passage_text
@@ -95,8 +97,7 @@ def main() -> None:
         "steps": args.steps,
         "step_ms": step * 1000,
         "methods": {},
-        "machine": f"{os.cpu_count()} CPU cores, torch {torch.__version__}",
-        "date": date.today().isoformat(),
+        **provenance(),
     }
     for method in METHODS:
         start = time.perf_counter()

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from provenance import provenance  # noqa: E402
 from synthetic_corpus import make_corpus  # noqa: E402
 
 from textls import get_smoother  # noqa: E402
@@ -61,9 +60,7 @@ def main() -> None:
         "repeats": args.repeats,
         "tfidf_vectorizer_seconds": baseline,
         "methods": {},
-        "machine": f"{platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores",
-        "python": platform.python_version(),
-        "date": date.today().isoformat(),
+        **provenance(),
     }
     for name in args.methods.split(","):
         seconds = median_seconds(

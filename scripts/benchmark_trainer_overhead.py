@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
+import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
-import torch
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from provenance import provenance  # noqa: E402
 
 from textls import get_smoother
 from textls.classification import SoftLabelCollator, SoftLabelTrainer
@@ -109,8 +110,7 @@ def main() -> None:
         "plain_ms_per_step": [t * 1000 for t in plain],
         "soft_ms_per_step": [t * 1000 for t in ours],
         "ratio_of_medians": s / p,
-        "device": "cuda" if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)",
-        "date": date.today().isoformat(),
+        **provenance(),
     }
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(result, indent=2) + "\n")

@@ -304,6 +304,13 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
     results = aggregate(runs, baseline="none" if "none" in methods else methods[0])
     results["config"] = asdict(args)
     results["classes"] = [str(c) for c in classes]
+    counts = np.bincount(np.asarray(y_train), minlength=len(classes))
+    results["data"] = {
+        "train": len(y_train),
+        "validation": len(y_val),
+        "test": len(y_test),
+        "train_class_counts": {str(c): int(n) for c, n in zip(classes, counts, strict=True)},
+    }
     results["timings"] = timings
     results["temperature_scaling"] = {m: {"temperatures": t} for m, t in temperatures.items()}
     results["environment"] = {

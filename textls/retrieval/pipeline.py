@@ -308,7 +308,11 @@ class RetrievalCompareArguments:
     )
     negatives_per_query: int = field(default=1, metadata={"help": "Hard negatives per query."})
     passage_max_length: int = field(default=128, metadata={"help": "Passage tokens."})
+    max_train_queries: int | None = field(
+        default=None, metadata={"help": "Train on only the first N training pairs."}
+    )
     index_kind: str = field(default="flat", metadata={"help": "flat, ivf, hnsw or ivfpq."})
+    bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU)."})
 
 
 def run_retrieval_compare(args: RetrievalCompareArguments) -> dict:
@@ -345,7 +349,9 @@ def run_retrieval_compare(args: RetrievalCompareArguments) -> dict:
                     batch_size=args.batch_size,
                     learning_rate=args.learning_rate,
                     passage_max_length=args.passage_max_length,
+                    max_train_queries=args.max_train_queries,
                     seed=seed,
+                    bf16=args.bf16,
                 )
             )
             trained = time.perf_counter()

@@ -1,0 +1,189 @@
+"""Where does smoothing stop helping? Sweep the smoothing mass epsilon of each method, and the KWLS
+relevance temperature, on one classification corpus; plot each metric's paired difference to hard
+labels (``none``) against the swept value.
+
+Every point is ``textls compare`` on the same data, seeds and model; ``none`` is trained once per seed
+and every point is paired with it seed by seed (mean difference, spread over seeds, t-test p-value).
+
+    python scripts/sweep_epsilon.py                                    # healthtweets, fastText, 3 seeds
+    python scripts/sweep_epsilon.py --corpus sentiment --setting noisy20 --epsilons 0.1,0.3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmark_classification import SETTINGS  # noqa: E402
+from provenance import provenance  # noqa: E402
+
+from textls.classification.compare import CompareArguments, run_compare  # noqa: E402
+from textls.classification.report import aggregate  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+METRICS = ("accuracy", "macro_f1", "nll", "ece")
+
+
+def _runs(results: dict, name) -> list[dict]:
+    """``results``' per-seed metrics as aggregate() runs, each method renamed by ``name(method)``."""
+    return [
+        {"method": name(method), "seed": int(seed), "metrics": metrics}
+        for method, summary in results["methods"].items()
+        for seed, metrics in summary["per_seed"].items()
+    ]
+
+
+def _plot(ax, xs, points: dict, metric: str, label: str) -> None:
+    means = [p[metric]["mean_diff"] for p in points]
+    spread = [p[metric]["std_diff"] or 0.0 for p in points]
+    line = ax.errorbar(xs, means, yerr=spread, marker="o", capsize=3, label=label)
+    # ring the points whose difference is significant at 5%
+    for x, p in zip(xs, points, strict=True):
+        if p[metric]["p_value"] is not None and p[metric]["p_value"] < 0.05:
+            ax.scatter(
+                [x],
+                [p[metric]["mean_diff"]],
+                s=120,
+                facecolors="none",
+                edgecolors=line[0].get_color(),
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--corpus", default="healthtweets")
+    parser.add_argument("--setting", default="balanced", choices=list(SETTINGS))
+    parser.add_argument("--model", default="fasttext")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--epochs", type=float, default=5.0)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--max-train", type=int, default=None)
+    parser.add_argument("--methods", default="ls-classic,ls-tfidf,kwls")
+    parser.add_argument("--epsilons", default="0.05,0.1,0.2,0.4")
+    parser.add_argument(
+        "--kwls-temperatures",
+        default="0.03,0.1,0.3,1.0",
+        help="Fixed KWLS temperatures, compared at --kwls-epsilon with the default temperature=auto.",
+    )
+    parser.add_argument("--kwls-epsilon", type=float, default=0.1)
+    parser.add_argument("--output-dir", default=str(ROOT / "outputs" / "sweep_epsilon"))
+    parser.add_argument("--results-dir", default=str(ROOT / "scripts" / "results"))
+    args = parser.parse_args()
+    out, results_dir = Path(args.output_dir), Path(args.results_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    epsilons = [float(e) for e in args.epsilons.split(",")]
+    temperatures = [float(t) for t in args.kwls_temperatures.split(",") if t]
+    methods = [m for m in args.methods.split(",") if m]
+
+    base = CompareArguments(
+        train=str(ROOT / "data" / args.corpus / "train.csv"),
+        test=str(ROOT / "data" / args.corpus / "test.csv"),
+        output_dir=str(out / "none"),
+        methods="none",
+        seeds=args.seeds,
+        model=args.model,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        max_train_samples=args.max_train,
+        **SETTINGS[args.setting],
+    )
+    runs = _runs(run_compare(base), lambda m: m)
+    for eps in epsilons:
+        point = replace(
+            base, output_dir=str(out / f"eps{eps}"), methods=",".join(methods), epsilon=eps
+        )
+        runs += _runs(run_compare(point), lambda m, eps=eps: f"{m}@eps={eps}")
+    for t in temperatures:
+        point = replace(
+            base,
+            output_dir=str(out / f"kwls-T{t}"),
+            methods="kwls",
+            epsilon=args.kwls_epsilon,
+            smoother_params=json.dumps({"kwls": {"temperature": t}}),
+        )
+        runs += _runs(run_compare(point), lambda m, t=t: f"{m}@T={t}")
+    table = aggregate(runs, baseline="none")
+
+    result = {
+        "corpus": args.corpus,
+        "setting": args.setting,
+        "model": args.model,
+        "seeds": args.seeds,
+        "epochs": args.epochs,
+        "epsilons": epsilons,
+        "kwls_epsilon": args.kwls_epsilon,
+        "kwls_temperatures": temperatures,
+        **provenance(),
+        "none": {
+            k: [table["methods"]["none"]["mean"][k], table["methods"]["none"]["std"][k]]
+            for k in METRICS
+        },
+        "points": {
+            name: {
+                k: {
+                    f: table["paired"][name][k][f]
+                    for f in ("mean_diff", "std_diff", "p_value", "wins", "n")
+                }
+                for k in METRICS
+            }
+            for name in table["paired"]
+        },
+    }
+    (results_dir / "sweep_epsilon.json").write_text(
+        json.dumps(result, indent=2, allow_nan=False) + "\n"
+    )
+
+    fig, axes = plt.subplots(2, len(METRICS), figsize=(4.2 * len(METRICS), 7.5))
+    for col, metric in enumerate(METRICS):
+        ax = axes[0, col]
+        for m in methods:
+            _plot(ax, epsilons, [result["points"][f"{m}@eps={e}"] for e in epsilons], metric, m)
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_xlabel("epsilon")
+        ax.set_title(f"{metric}: method - none")
+        ax = axes[1, col]
+        if temperatures:
+            _plot(
+                ax,
+                temperatures,
+                [result["points"][f"kwls@T={t}"] for t in temperatures],
+                metric,
+                f"kwls, eps={args.kwls_epsilon}",
+            )
+            auto = f"kwls@eps={args.kwls_epsilon}"
+            if auto in result["points"]:
+                ax.axhline(
+                    result["points"][auto][metric]["mean_diff"],
+                    color="C3",
+                    ls="--",
+                    label="kwls temperature=auto",
+                )
+            ax.set_xscale("log")
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_xlabel("KWLS temperature")
+        ax.set_title(f"{metric}: kwls - none")
+    axes[0, 0].legend(fontsize=8)
+    axes[1, 0].legend(fontsize=8)
+    fig.suptitle(
+        f"{args.corpus} ({args.setting}), {args.model}, {args.seeds} seeds: paired difference to "
+        "hard labels (bars: std over seeds; rings: p < 0.05)",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    fig.savefig(results_dir / "sweep_epsilon.png", dpi=110)
+    print(f"wrote {results_dir / 'sweep_epsilon.json'} and sweep_epsilon.png")
+
+
+if __name__ == "__main__":
+    main()
