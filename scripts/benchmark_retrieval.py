@@ -3,7 +3,7 @@ driver over ``textls retrieval compare``.
 
 Every method starts from the same packaged MiniLM, trains on the same pairs with the same BM25 hard
 negative and seeds, and is evaluated with a flat FAISS index on the held-out test queries. The summary
-JSON holds, per corpus and method, mean ± std of MRR@10 (RR@10), R@10 and nDCG@10 and the paired
+JSON (``scripts/results/retrieval_compare_<corpus>.json``, one per corpus) holds, per method, mean ± std of MRR@10 (RR@10), R@10 and nDCG@10 and the paired
 difference to ``none`` with its t-test p-value.
 
     python scripts/benchmark_retrieval.py                                   # both corpora, 3 seeds
@@ -52,10 +52,14 @@ def main() -> None:
     )
     parser.add_argument("--bf16", action="store_true", help="bf16 training (GPU).")
     parser.add_argument("--output-dir", default=str(ROOT / "outputs" / "benchmark_retrieval"))
-    parser.add_argument("--summary", default=str(ROOT / "scripts" / "results" / "retrieval.json"))
+    parser.add_argument(
+        "--results-dir",
+        default=str(ROOT / "scripts" / "results"),
+        help="Where retrieval_compare_<corpus>.json is written.",
+    )
     args = parser.parse_args()
 
-    summary = {
+    settings = {
         "model": args.model,
         "seeds": args.seeds,
         "epochs": args.epochs,
@@ -63,8 +67,6 @@ def main() -> None:
         "epsilon": args.epsilon,
         "max_train_queries": args.max_train_queries or None,
         "passage_max_length": args.passage_max_length,
-        **provenance(),
-        "runs": {},
     }
     for corpus in args.corpora.split(","):
         start = time.perf_counter()
@@ -83,7 +85,8 @@ def main() -> None:
                 bf16=args.bf16,
             )
         )
-        summary["runs"][corpus] = {
+        summary = {"corpus": corpus, **settings, **provenance()}
+        summary["result"] = {
             "seconds": time.perf_counter() - start,
             "methods": {
                 m: {k: [r["mean"][k], r["std"][k]] for k in MEASURES}
@@ -97,9 +100,10 @@ def main() -> None:
             },
             "timings": results["timings"],
         }
-        Path(args.summary).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.summary).write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
-    print(f"wrote {args.summary}")
+        path = Path(args.results_dir) / f"retrieval_compare_{corpus}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

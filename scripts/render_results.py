@@ -1,0 +1,384 @@
+"""Write the README's Results section from the JSON under ``scripts/results/``.
+
+Every number on the page comes from a benchmark script's JSON; this script only formats them (and
+draws the classification summary plot), so the page cannot drift from what was measured. It replaces
+the text between ``<!-- results:start -->`` and ``<!-- results:end -->`` in README.md; a missing
+JSON leaves its subsection saying how to produce it.
+
+    python scripts/render_results.py            # rewrite README.md in place
+    python scripts/render_results.py --check    # exit 1 if README.md is not what the JSON gives
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+METHODS = ("none", "ls-classic", "ls-distill", "ls-tfidf", "kwls")
+#: The invocation that wrote a JSON from before the scripts stored their command line.
+DEFAULT_COMMANDS = {
+    "smoothing_speed.json": "python scripts/benchmark_smoothing_speed.py",
+    "trainer_overhead.json": "python scripts/benchmark_trainer_overhead.py",
+    "retrieval_overhead.json": "python scripts/benchmark_retrieval_overhead.py",
+    "generation_scaling.json": "python scripts/benchmark_generation_scaling.py",
+    "cache_benchmark.json": "python scripts/benchmark_cache.py",
+    "faiss_benchmark.json": "python scripts/benchmark_faiss.py --docs 1000000",
+}
+
+
+def _load(results: Path, name: str) -> dict | None:
+    path = results / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _provenance(data: dict, name: str) -> str:
+    command = (
+        f"`{data['command']}`"
+        if "command" in data
+        else (f"`{DEFAULT_COMMANDS[name]}` (its defaults; this JSON predates stored command lines)")
+    )
+    machine = data.get("machine") or data.get("device", "?")
+    date = str(data.get("date", "?"))[:10]
+    return (
+        f"Command: {command} · machine: {machine} · date: {date} · "
+        f"data: [`scripts/results/{name}`](scripts/results/{name})"
+    )
+
+
+def _ms(pair, digits: int = 4) -> str:
+    mean, std = pair
+    return f"{mean:.{digits}f}" if std is None else f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def _diff(paired: dict | None, digits: int = 4) -> str:
+    """``+0.0012 (2/3, p=0.04)``; bold when p < 0.05."""
+    if paired is None or paired["mean_diff"] is None:
+        return "(baseline)"
+    p = paired["p_value"]
+    text = f"{paired['mean_diff']:+.{digits}f} ({paired['wins']}/{paired['n']}"
+    text += ", p n/a)" if p is None else f", p={p:.2g})"
+    return f"**{text}**" if p is not None and p < 0.05 else text
+
+
+def _significant(runs: dict, metrics: dict[str, str]) -> list[str]:
+    """One line per (cell, method, metric) whose paired difference to none has p < 0.05."""
+    lines = []
+    for cell, run in runs.items():
+        for method, paired in run["paired_vs_none"].items():
+            for metric, label in metrics.items():
+                s = paired.get(metric)
+                if s and s["p_value"] is not None and s["p_value"] < 0.05:
+                    better = s["wins"] == s["n"]
+                    verdict = "better" if better else "worse" if s["wins"] == 0 else "mixed"
+                    lines.append(
+                        f"{cell}: {method} {label} {s['mean_diff']:+.4f} vs none "
+                        f"({verdict} on {s['wins']}/{s['n']} seeds, p={s['p_value']:.2g})"
+                    )
+    return lines
+
+
+def classification_section(
+    data: dict, name: str, title: str, out: list[str], results: Path, draw: bool
+) -> None:
+    out.append(f"#### {title}\n")
+    out.append(_provenance(data, name) + "\n")
+    sub = f", at most {data['max_train']} training rows" if data.get("max_train") else ""
+    out.append(
+        f"Model `{data['model']}`, {data['epochs']:g} epochs, {data['seeds']} seeds{sub}. Each cell "
+        "trains every method on the same rows with the same seeds; the difference to `none` is paired "
+        "by seed (wins/seeds, two-sided paired t-test; **bold**: p < 0.05). Lower is better for NLL and "
+        "ECE. `longtail50`: training classes decay geometrically to a 50:1 ratio (test stays "
+        "balanced); `noisy20`: 20% of training labels flipped at random (validation and test clean).\n"
+    )
+    out.append(
+        "| corpus-setting (train rows) | method | accuracy | macro-F1 | NLL | ECE "
+        "| Δ accuracy vs none | Δ macro-F1 | Δ NLL | Δ ECE |"
+    )
+    out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for cell, run in data["runs"].items():
+        for i, (method, m) in enumerate(run["methods"].items()):
+            paired = run["paired_vs_none"].get(method, {})
+            label = f"{cell} ({run['data']['train']})" if i == 0 and "data" in run else ""
+            label = label or (cell if i == 0 else "")
+            out.append(
+                f"| {label} | {method} | {_ms(m['accuracy'])} | {_ms(m['macro_f1'])} "
+                f"| {_ms(m['nll'])} | {_ms(m['ece'])} | {_diff(paired.get('accuracy'))} "
+                f"| {_diff(paired.get('macro_f1'))} | {_diff(paired.get('nll'))} "
+                f"| {_diff(paired.get('ece'))} |"
+            )
+    out.append("")
+    significant = _significant(
+        data["runs"], {"accuracy": "accuracy", "macro_f1": "macro-F1", "nll": "NLL", "ece": "ECE"}
+    )
+    total = sum(len(r["paired_vs_none"]) for r in data["runs"].values()) * 4
+    out.append(
+        f"Differences to `none` with p < 0.05: {len(significant)} of {total} "
+        "(cell, method, metric) pairs" + (":\n" if significant else ".\n")
+    )
+    out.extend(f"- {line}" for line in significant)
+    plot = name.replace(".json", ".png")
+    if draw:
+        plot_classification(data, results / plot)
+    out.append(f"\n![paired differences to none](scripts/results/{plot})\n")
+
+
+def plot_classification(data: dict, path: Path) -> Path:
+    """Paired accuracy, NLL and ECE difference to none per cell and method (bars: std over seeds)."""
+    cells = list(data["runs"])
+    methods = [
+        m for m in METHODS[1:] if any(m in r["paired_vs_none"] for r in data["runs"].values())
+    ]
+    metrics = ("accuracy", "macro_f1", "nll", "ece")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 0.45 * len(cells) + 2.2))
+    width = 0.8 / max(len(methods), 1)
+    for ax, metric in zip(axes, metrics, strict=True):
+        for j, method in enumerate(methods):
+            ys = [i + (j - (len(methods) - 1) / 2) * width for i in range(len(cells))]
+            values = [
+                (data["runs"][c]["paired_vs_none"].get(method, {}).get(metric) or {}) for c in cells
+            ]
+            ax.barh(
+                ys,
+                [v.get("mean_diff") or 0.0 for v in values],
+                height=width,
+                label=method,
+            )
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_yticks(range(len(cells)), cells if ax is axes[0] else [""] * len(cells))
+        ax.invert_yaxis()
+        better = "right" if metric in ("accuracy", "macro_f1") else "left"
+        ax.set_title(f"Δ {metric} vs none ({better} is better)", fontsize=9)
+    axes[-1].legend(fontsize=8, loc="best")
+    fig.suptitle(
+        f"{data['model']}, {data['seeds']} seeds: mean paired difference to hard labels",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def retrieval_section(data: dict, name: str, out: list[str]) -> None:
+    run = data["result"]
+    out.append(f"#### {data['corpus']}\n")
+    out.append(_provenance(data, name) + "\n")
+    pairs = data.get("max_train_queries") or "all"
+    out.append(
+        f"Start model `{data['model']}`, {data['epochs']:g} epoch on {pairs} training pairs, batch "
+        f"{data['batch_size']} with in-batch negatives and one BM25 hard negative per query, epsilon "
+        f"{data['epsilon']}, passages cut to {data['passage_max_length']} tokens, {data['seeds']} "
+        f"seeds, {run['seconds'] / 60:.0f} min in all; flat FAISS index over the whole corpus, test "
+        "queries. `pretrained` is the start model without training.\n"
+    )
+    out.append("| method | MRR@10 | R@10 | nDCG@10 | Δ MRR@10 vs none | Δ R@10 | Δ nDCG@10 |")
+    out.append("| --- | --- | --- | --- | --- | --- | --- |")
+    for method, m in run["methods"].items():
+        paired = run["paired_vs_none"].get(method, {})
+        out.append(
+            f"| {method} | {_ms(m['RR@10'])} | {_ms(m['R@10'])} | {_ms(m['nDCG@10'])} "
+            f"| {_diff(paired.get('RR@10'))} | {_diff(paired.get('R@10'))} "
+            f"| {_diff(paired.get('nDCG@10'))} |"
+        )
+    out.append("")
+
+
+def sweep_section(data: dict | None, name: str, out: list[str]) -> None:
+    out.append("### Where smoothing stops helping: epsilon and KWLS temperature\n")
+    if data is None:
+        out.append(f"Not run yet: `python scripts/sweep_epsilon.py` writes `{name}`.\n")
+        return
+    out.append(_provenance(data, name) + "\n")
+    none = data["none"]
+    out.append(
+        f"{data['corpus']} ({data['setting']}), `{data['model']}`, {data['seeds']} seeds. Hard labels: "
+        f"accuracy {_ms(none['accuracy'])}, NLL {_ms(none['nll'])}, ECE {_ms(none['ece'])}. "
+        "Each cell is the paired difference to hard labels (wins/seeds, p).\n"
+    )
+    rows = [k for k in data["points"]]
+    out.append("| point | Δ accuracy | Δ macro-F1 | Δ NLL | Δ ECE |")
+    out.append("| --- | --- | --- | --- | --- |")
+    for key in rows:
+        p = data["points"][key]
+        out.append(
+            f"| {key} | {_diff(p['accuracy'])} | {_diff(p['macro_f1'])} | {_diff(p['nll'])} "
+            f"| {_diff(p['ece'])} |"
+        )
+    out.append(
+        f"\n![epsilon and temperature sweep](scripts/results/{name.replace('.json', '.png')})\n"
+    )
+
+
+def cost_section(results: Path, out: list[str]) -> None:
+    out.append("### Cost\n")
+    d = _load(results, "smoothing_speed.json")
+    if d:
+        out.append(
+            f"**Soft-label generation vs the `TfidfVectorizer.fit_transform` floor** ({d['docs']:,} "
+            f"synthetic documents of ~{d['words_per_doc']} words, {d['classes']} classes, median of "
+            f"{d['repeats']}). " + _provenance(d, "smoothing_speed.json") + "\n"
+        )
+        out.append("| | seconds | ratio vs TfidfVectorizer |\n| --- | --- | --- |")
+        out.append(
+            f"| TfidfVectorizer.fit_transform | {d['tfidf_vectorizer_seconds']:.2f} | 1.00 |"
+        )
+        for method, m in d["methods"].items():
+            out.append(f"| {method} | {m['seconds']:.2f} | {m['ratio_vs_tfidf_vectorizer']:.2f} |")
+        out.append("")
+    d = _load(results, "generation_scaling.json")
+    if d:
+        out.append(
+            f"**Growth from {d['sizes_done'][0]:,} to {d['sizes_done'][-1]:,} documents** "
+            f"(~{d['words_per_doc']} words, {d['classes']} classes). "
+            + _provenance(d, "generation_scaling.json")
+            + "\n"
+        )
+        methods = list(d["rows"][0]["methods"])
+        out.append("| documents | " + " | ".join(f"{m} s (ratio)" for m in methods) + " |")
+        out.append("| --- |" + " --- |" * len(methods))
+        for row in d["rows"]:
+            cells = [
+                f"{row['methods'][m]['seconds']:.2f} ({row['methods'][m]['ratio_vs_floor']:.2f})"
+                for m in methods
+            ]
+            out.append(f"| {row['docs']:,} | " + " | ".join(cells) + " |")
+        out.append("\n![generation scaling](scripts/results/generation_scaling.png)\n")
+    d = _load(results, "trainer_overhead.json")
+    if d:
+        plain = sorted(d["plain_ms_per_step"])[len(d["plain_ms_per_step"]) // 2]
+        soft = sorted(d["soft_ms_per_step"])[len(d["soft_ms_per_step"]) // 2]
+        out.append(
+            f"**SoftLabelTrainer vs plain Trainer** (`{d['model']}`, {d['steps']} steps of "
+            f"{d['batch_size']}, {d['repeats']} alternating repeats): {soft:.1f} vs {plain:.1f} ms per "
+            f"step, ratio of medians **{d['ratio_of_medians']:.3f}** (target: within 3%). "
+            + _provenance(d, "trainer_overhead.json")
+            + "\n"
+        )
+    d = _load(results, "retrieval_overhead.json")
+    if d:
+        worst = max(m["ratio_to_step"] for m in d["methods"].values())
+        per = ", ".join(f"{k} {m['targets_ms']:.2f} ms" for k, m in d["methods"].items())
+        out.append(
+            f"**Retrieval soft targets per batch** (batch {d['batch_size']}, news_titles): {per}, "
+            f"against a {d['step_ms'] / 1000:.1f} s training step; the largest share is "
+            f"**{100 * worst:.3f}%** of a step (target: under 5%). "
+            + _provenance(d, "retrieval_overhead.json")
+            + "\n"
+        )
+    d = _load(results, "cache_benchmark.json")
+    if d:
+        builds = "; ".join(
+            f"{k}: {b['seconds']:.1f} s, {b['rows_per_second']:,.0f} rows/s, "
+            f"{b['ratio_vs_tfidf_vectorizer']:.2f}x the floor"
+            for k, b in d["builds"].items()
+        )
+        out.append(
+            f"**Cache build** ({d['docs']:,} documents, {d['method']}; TfidfVectorizer "
+            f"{d['tfidf_vectorizer']['seconds']:.1f} s): {builds}. "
+            + _provenance(d, "cache_benchmark.json")
+            + "\n"
+        )
+    d = _load(results, "faiss_benchmark.json")
+    if d:
+        out.append(
+            f"**FAISS** ({d['docs']:,} synthetic clustered unit vectors of dimension {d['dim']}, "
+            f"{d['queries']:,} queries, k={d['k']}, {d['threads']} threads; recall@10 against the "
+            "exact top-10). The clusters are well separated, which flatters IVF: rank index kinds on "
+            "your own embeddings. " + _provenance(d, "faiss_benchmark.json") + "\n"
+        )
+        out.append("| index | vectors | build s | MiB | queries/s | recall@10 |")
+        out.append("| --- | --- | --- | --- | --- | --- |")
+        for c in d["configs"]:
+            out.append(
+                f"| {c['name']} | {c['n_vectors']:,} | {c['build_seconds']:.1f} | "
+                f"{c['index_mib']:,.0f} | {c['qps']:,.0f} | {c['recall_at_10']:.3f} |"
+            )
+        out.append("\n![FAISS](scripts/results/faiss_benchmark.png)\n")
+
+
+def gpu_section(results: Path, out: list[str]) -> None:
+    out.append("### GPU\n")
+    on_gpu = []
+    for path in sorted(results.glob("*.json")):
+        machine = str(json.loads(path.read_text()).get("machine", ""))
+        if "cuda" in machine:
+            on_gpu.append(f"`{path.name}` ({machine})")
+    if on_gpu:
+        out.append("Measured on a GPU: " + ", ".join(on_gpu) + ".\n")
+    else:
+        out.append(
+            "No result on this page was measured on a GPU: none was lent to this project's runs, "
+            "so the bf16 training throughput is not measured. Every script runs on a GPU unchanged "
+            "(`--bf16` for the training benchmarks).\n"
+        )
+
+
+def render(results: Path, draw: bool = True, readme_dir: Path = ROOT) -> str:
+    """The Results section for the JSON in ``results``; links are relative to ``readme_dir``."""
+    out = [
+        "Generated by `python scripts/render_results.py` from the JSON under `scripts/results/`; "
+        "do not edit by hand. Every script runs from a clean clone after the quick start's "
+        '`pip install -e ".[dev]"`.\n',
+        "### Quality: text classification\n",
+    ]
+    found = sorted(results.glob("classification_*.json"))
+    if not found:
+        out.append("Not run yet: `python scripts/benchmark_classification.py`.\n")
+    for path in found:
+        data = json.loads(path.read_text())
+        rows = f"at most {data['max_train']} training rows" if data.get("max_train") else "full"
+        title = f"`{data['model']}`, {rows}: {', '.join(data['runs'])}"
+        classification_section(data, path.name, title, out, results, draw)
+    out.append("### Quality: dense retrieval, none vs each soft-target method\n")
+    found = sorted(results.glob("retrieval_compare_*.json"))
+    if not found:
+        out.append("Not run yet: `python scripts/benchmark_retrieval.py`.\n")
+    for path in found:
+        retrieval_section(json.loads(path.read_text()), path.name, out)
+    sweep_section(_load(results, "sweep_epsilon.json"), "sweep_epsilon.json", out)
+    cost_section(results, out)
+    gpu_section(results, out)
+    page = "\n".join(out).rstrip() + "\n"
+    # The sections link to scripts/results/...; point them at ``results`` as seen from the README.
+    link = Path(os.path.relpath(results, readme_dir)).as_posix()
+    return page.replace("](scripts/results/", f"]({link}/")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--readme", default=str(ROOT / "README.md"))
+    parser.add_argument("--results", default=str(ROOT / "scripts" / "results"))
+    parser.add_argument(
+        "--check", action="store_true", help="Only check that README.md is current."
+    )
+    args = parser.parse_args()
+    readme = Path(args.readme)
+    text = readme.read_text()
+    if START not in text or END not in text:
+        sys.exit(f"{readme}: no {START} ... {END} block to fill")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    new = f"{head}{START}\n{render(Path(args.results), draw=not args.check, readme_dir=readme.parent)}{END}{tail}"
+    if args.check:
+        if new != text:
+            sys.exit(f"{readme} is out of date: run python scripts/render_results.py")
+        print(f"{readme} is current")
+        return
+    readme.write_text(new)
+    print(f"wrote the Results section of {readme}")
+
+
+if __name__ == "__main__":
+    main()
