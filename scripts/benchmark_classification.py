@@ -100,6 +100,7 @@ def main() -> None:
                     m: {
                         k: {
                             "mean_diff": v[k]["mean_diff"],
+                            "std_diff": v[k]["std_diff"],
                             "p_value": v[k]["p_value"],
                             "wins": v[k]["wins"],
                             "n": v[k]["n"],

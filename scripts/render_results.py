@@ -278,15 +278,21 @@ def cost_section(results: Path, out: list[str]) -> None:
     d = _load(results, "cache_benchmark.json")
     if d:
         builds = "; ".join(
-            f"{k}: {b['seconds']:.1f} s, {b['rows_per_second']:,.0f} rows/s, "
-            f"{b['ratio_vs_tfidf_vectorizer']:.2f}x the floor"
+            f"`--{k.replace('=', ' ').replace('_', '-')}`: {b['seconds']:.1f} s, {b['rows_per_second']:,.0f} rows/s, "
+            f"{b['ratio_vs_tfidf_vectorizer']:.2f}x the floor, peak RSS "
+            f"{b['peak_rss_mib_driver']:,.0f} MiB"
+            + (
+                f" + {b['peak_rss_mib_largest_worker']:,.0f} MiB per worker"
+                if b.get("peak_rss_mib_largest_worker")
+                else ""
+            )
             for k, b in d["builds"].items()
         )
         out.append(
             f"**Cache build** ({d['docs']:,} documents, {d['method']}; TfidfVectorizer "
-            f"{d['tfidf_vectorizer']['seconds']:.1f} s): {builds}. "
-            + _provenance(d, "cache_benchmark.json")
-            + "\n"
+            f"{d['tfidf_vectorizer']['seconds']:.1f} s): {builds}. Each build reads and fingerprints "
+            f"the input and writes {d['builds'][next(iter(d['builds']))]['cache_mib']:,.0f} MiB of "
+            "checksummed shards. " + _provenance(d, "cache_benchmark.json") + "\n"
         )
     d = _load(results, "faiss_benchmark.json")
     if d:
