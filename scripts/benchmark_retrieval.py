@@ -2,9 +2,10 @@
 driver over ``textls retrieval compare``.
 
 Every method starts from the same packaged MiniLM, trains on the same pairs with the same BM25 hard
-negative and seeds, and is evaluated with a flat FAISS index on the held-out test queries. The summary
-JSON (``scripts/results/retrieval_compare_<corpus>.json``, one per corpus) holds, per method, mean ± std of MRR@10 (RR@10), R@10 and nDCG@10 and the paired
-difference to ``none`` with its t-test p-value.
+negative and seeds, and is evaluated with a flat FAISS index on the held-out test queries. One
+summary JSON per corpus, ``scripts/results/retrieval_compare_<corpus>.json``, holds per method the
+mean ± std of MRR@10 (RR@10), R@10 and nDCG@10 and the paired difference to ``none`` with its
+t-test p-value.
 
     python scripts/benchmark_retrieval.py                                   # both corpora, 3 seeds
     python scripts/benchmark_retrieval.py --corpora news_titles --max-train-queries 0   # all pairs
@@ -94,7 +95,8 @@ def main() -> None:
             },
             "paired_vs_none": {
                 m: {
-                    k: {f: v[k][f] for f in ("mean_diff", "p_value", "wins", "n")} for k in MEASURES
+                    k: {f: v[k][f] for f in ("mean_diff", "std_diff", "p_value", "wins", "n")}
+                    for k in MEASURES
                 }
                 for m, v in results["paired"].items()
             },
