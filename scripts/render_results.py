@@ -169,7 +169,32 @@ def plot_classification(data: dict, path: Path) -> Path:
     return path
 
 
-def retrieval_section(data: dict, name: str, out: list[str]) -> None:
+def plot_retrieval(data: dict, path: Path) -> Path:
+    """Paired MRR@10, R@10 and nDCG@10 difference to none per method (bars: std over seeds)."""
+    paired = data["result"]["paired_vs_none"]
+    methods = [m for m in METHODS[1:] if m in paired]
+    measures = ("RR@10", "R@10", "nDCG@10")
+    fig, axes = plt.subplots(1, len(measures), figsize=(4.2 * len(measures), 2.8))
+    for ax, measure in zip(axes, measures, strict=True):
+        values = [paired[m][measure] for m in methods]
+        ax.bar(
+            methods,
+            [v["mean_diff"] for v in values],
+            yerr=[v.get("std_diff") or 0.0 for v in values],
+            color=[f"C{i}" for i in range(len(methods))],
+            capsize=3,
+        )
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_title(f"Δ {'MRR@10' if measure == 'RR@10' else measure} vs none", fontsize=9)
+        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    fig.suptitle(f"{data['corpus']}, {data['seeds']} seeds: paired difference to none", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def retrieval_section(data: dict, name: str, out: list[str], results: Path, draw: bool) -> None:
     run = data["result"]
     out.append(f"#### {data['corpus']}\n")
     out.append(_provenance(data, name) + "\n")
@@ -190,7 +215,10 @@ def retrieval_section(data: dict, name: str, out: list[str]) -> None:
             f"| {_diff(paired.get('RR@10'))} | {_diff(paired.get('R@10'))} "
             f"| {_diff(paired.get('nDCG@10'))} |"
         )
-    out.append("")
+    plot = name.replace(".json", ".png")
+    if draw and any(m in run["paired_vs_none"] for m in METHODS[1:]):
+        plot_retrieval(data, results / plot)
+    out.append(f"\n![paired differences to none](scripts/results/{plot})\n")
 
 
 def sweep_section(data: dict | None, name: str, out: list[str]) -> None:
@@ -350,7 +378,7 @@ def render(results: Path, draw: bool = True, readme_dir: Path = ROOT) -> str:
     if not found:
         out.append("Not run yet: `python scripts/benchmark_retrieval.py`.\n")
     for path in found:
-        retrieval_section(json.loads(path.read_text()), path.name, out)
+        retrieval_section(json.loads(path.read_text()), path.name, out, results, draw)
     sweep_section(_load(results, "sweep_epsilon.json"), "sweep_epsilon.json", out)
     cost_section(results, out)
     gpu_section(results, out)

@@ -72,6 +72,38 @@ def test_render_formats_the_json_and_marks_significance(tmp_path):
     assert "0 of 4 (cell, method, metric) pairs." in page
 
 
+def test_render_retrieval_table_and_plot(tmp_path):
+    paired = {"mean_diff": -0.002, "std_diff": 0.001, "p_value": 0.04, "wins": 0, "n": 3}
+    measures = ("RR@10", "R@10", "nDCG@10")
+    data = {
+        "corpus": "toy",
+        "model": "minilm",
+        "seeds": 3,
+        "epochs": 1.0,
+        "batch_size": 32,
+        "epsilon": 0.1,
+        "max_train_queries": 800,
+        "passage_max_length": 64,
+        "command": "python scripts/benchmark_retrieval.py --corpora toy",
+        "machine": "x86_64, 2 CPU cores, cpu",
+        "date": "2026-11-24",
+        "result": {
+            "seconds": 120.0,
+            "methods": {m: {k: [0.75, 0.01] for k in measures} for m in ("none", "kwls")},
+            "paired_vs_none": {"kwls": {k: paired for k in measures}},
+        },
+    }
+    (tmp_path / "retrieval_compare_toy.json").write_text(json.dumps(data))
+    page = render_results.render(tmp_path, draw=True, readme_dir=tmp_path)
+    assert "#### toy" in page and "800 training pairs" in page
+    assert (
+        "| kwls | 0.7500 ± 0.0100 | 0.7500 ± 0.0100 | 0.7500 ± 0.0100 | **-0.0020 (0/3, p=0.04)**"
+        in page
+    )
+    assert "](./retrieval_compare_toy.png)" in page
+    assert (tmp_path / "retrieval_compare_toy.png").stat().st_size > 0
+
+
 def test_check_mode_refuses_a_stale_readme(tmp_path, monkeypatch):
     results = tmp_path / "results"
     results.mkdir()
