@@ -70,21 +70,40 @@ def _diff(paired: dict | None, digits: int = 4) -> str:
     return f"**{text}**" if p is not None and p < 0.05 else text
 
 
-def _significant(runs: dict, metrics: dict[str, str]) -> list[str]:
-    """One line per (cell, method, metric) whose paired difference to none has p < 0.05."""
-    lines = []
-    for cell, run in runs.items():
-        for method, paired in run["paired_vs_none"].items():
-            for metric, label in metrics.items():
-                s = paired.get(metric)
-                if s and s["p_value"] is not None and s["p_value"] < 0.05:
-                    better = s["wins"] == s["n"]
-                    verdict = "better" if better else "worse" if s["wins"] == 0 else "mixed"
-                    lines.append(
-                        f"{cell}: {method} {label} {s['mean_diff']:+.4f} vs none "
-                        f"({verdict} on {s['wins']}/{s['n']} seeds, p={s['p_value']:.2g})"
-                    )
-    return lines
+def _scoreboard(runs: dict, metrics: dict[str, str], out: list[str]) -> None:
+    """Per method and metric: in how many cells it was better / worse than none with p < 0.05."""
+    methods = [m for m in METHODS[1:] if any(m in r["paired_vs_none"] for r in runs.values())]
+    tests = 0
+    out.append(
+        "| method | " + " | ".join(f"{label} better / worse" for label in metrics.values()) + " |"
+    )
+    out.append("| --- |" + " --- |" * len(metrics))
+    for method in methods:
+        cells = []
+        for metric in metrics:
+            found = [r["paired_vs_none"][method].get(metric) for r in runs.values()]
+            found = [s for s in found if s is not None and s["mean_diff"] is not None]
+            tests += len(found)
+            significant = [s for s in found if s["p_value"] is not None and s["p_value"] < 0.05]
+            better = sum(s["wins"] * 2 > s["n"] for s in significant)
+            where = [
+                cell
+                for cell, r in runs.items()
+                if (s := r["paired_vs_none"][method].get(metric))
+                and s["p_value"] is not None
+                and s["p_value"] < 0.05
+                and s["wins"] * 2 > s["n"]
+            ]
+            cells.append(
+                f"{better} / {len(significant) - better} of {len(found)}"
+                + (f" ({', '.join(where)})" if where and len(where) <= 3 else "")
+            )
+        out.append(f"| {method} | " + " | ".join(cells) + " |")
+    out.append(
+        f"\nEach entry counts the cells where the paired difference to `none` had p < 0.05, split by "
+        f"direction (better on most seeds / worse). Of {tests} tests, about {0.05 * tests:.0f} would "
+        "fall below 0.05 by chance alone, so read single cells with care.\n"
+    )
 
 
 def classification_section(
@@ -117,15 +136,11 @@ def classification_section(
                 f"| {_diff(paired.get('ece'))} |"
             )
     out.append("")
-    significant = _significant(
-        data["runs"], {"accuracy": "accuracy", "macro_f1": "macro-F1", "nll": "NLL", "ece": "ECE"}
+    _scoreboard(
+        data["runs"],
+        {"accuracy": "accuracy", "macro_f1": "macro-F1", "nll": "NLL", "ece": "ECE"},
+        out,
     )
-    total = sum(len(r["paired_vs_none"]) for r in data["runs"].values()) * 4
-    out.append(
-        f"Differences to `none` with p < 0.05: {len(significant)} of {total} "
-        "(cell, method, metric) pairs" + (":\n" if significant else ".\n")
-    )
-    out.extend(f"- {line}" for line in significant)
     plot = name.replace(".json", ".png")
     if draw:
         plot_classification(data, results / plot)

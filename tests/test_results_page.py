@@ -62,14 +62,14 @@ def test_render_formats_the_json_and_marks_significance(tmp_path):
     assert "`python scripts/benchmark_classification.py --seeds 3`" in page
     assert "| toy-balanced (90) | none | 0.5000 ± 0.0100 |" in page
     assert "**+0.0123 (3/3, p=0.01)**" in page
-    assert "4 of 4 (cell, method, metric) pairs" in page
+    assert "| kwls | 1 / 0 of 1 (toy-balanced) | 1 / 0 of 1 (toy-balanced) |" in page
     assert "Not run yet: `python scripts/benchmark_retrieval.py`" in page
     assert "No result on this page was measured on a GPU" in page
 
     (tmp_path / "classification_fasttext.json").write_text(json.dumps(_classification_json(0.2)))
     page = render_results.render(tmp_path, draw=False)
     assert "+0.0123 (3/3, p=0.2)" in page and "**+0.0123" not in page
-    assert "0 of 4 (cell, method, metric) pairs." in page
+    assert "| kwls | 0 / 0 of 1 | 0 / 0 of 1 |" in page
 
 
 def test_render_retrieval_table_and_plot(tmp_path):
