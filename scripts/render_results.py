@@ -246,15 +246,20 @@ def sweep_section(data: dict | None, name: str, out: list[str]) -> None:
     out.append(
         f"{data['corpus']} ({data['setting']}), `{data['model']}`, {data['seeds']} seeds. Hard labels: "
         f"accuracy {_ms(none['accuracy'])}, NLL {_ms(none['nll'])}, ECE {_ms(none['ece'])}. "
-        "Each cell is the paired difference to hard labels (wins/seeds, p).\n"
+        "Each cell is the paired difference to hard labels (wins/seeds, p). The off-gold mass is "
+        "the mean share of the training targets not on the gold class: `eps * (1 - r_gold)`, which "
+        "is below `eps` for the informative methods because their relevance `r` also covers the "
+        "gold class.\n"
     )
     rows = [k for k in data["points"]]
-    out.append("| point | Δ accuracy | Δ macro-F1 | Δ NLL | Δ ECE |")
-    out.append("| --- | --- | --- | --- | --- |")
+    off_gold = data.get("off_gold_mass", {})
+    out.append("| point | off-gold mass | Δ accuracy | Δ macro-F1 | Δ NLL | Δ ECE |")
+    out.append("| --- | --- | --- | --- | --- | --- |")
     for key in rows:
         p = data["points"][key]
+        mass = f"{off_gold[key]:.3f}" if key in off_gold else "n/a"
         out.append(
-            f"| {key} | {_diff(p['accuracy'])} | {_diff(p['macro_f1'])} | {_diff(p['nll'])} "
+            f"| {key} | {mass} | {_diff(p['accuracy'])} | {_diff(p['macro_f1'])} | {_diff(p['nll'])} "
             f"| {_diff(p['ece'])} |"
         )
     out.append(

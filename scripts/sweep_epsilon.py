@@ -34,6 +34,12 @@ from textls.classification.report import aggregate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS = ("accuracy", "macro_f1", "nll", "ece")
+METHOD_ORDER = ["ls-classic", "ls-distill", "ls-tfidf", "kwls"]
+
+
+def _off_gold(results: dict, name) -> dict[str, float]:
+    """Mean mass the training targets put off the gold class, per renamed method."""
+    return {name(m): v for m, v in results["off_gold_mass"].items()}
 
 
 def _runs(results: dict, name) -> list[dict]:
@@ -61,6 +67,51 @@ def _plot(ax, xs, points: dict, metric: str, label: str) -> None:
             )
 
 
+def plot_sweep(result: dict, path: Path) -> None:
+    """Row 1: each metric's paired difference to none against epsilon; row 2: the same points
+    against the mass the targets actually move off the gold class; row 3: KWLS temperature."""
+    epsilons, temperatures = result["epsilons"], result["kwls_temperatures"]
+    points, off_gold = result["points"], result["off_gold_mass"]
+    methods = sorted({k.split("@")[0] for k in points if "@eps=" in k}, key=METHOD_ORDER.index)
+    fig, axes = plt.subplots(3, len(METRICS), figsize=(4.2 * len(METRICS), 10.5))
+    for col, metric in enumerate(METRICS):
+        for row, xlabel in enumerate(("epsilon", "mean off-gold mass of the training targets")):
+            ax = axes[row, col]
+            for m in methods:
+                keys = [f"{m}@eps={e}" for e in epsilons]
+                xs = epsilons if row == 0 else [off_gold[k] for k in keys]
+                _plot(ax, xs, [points[k] for k in keys], metric, m)
+            ax.axhline(0, color="grey", lw=0.8)
+            ax.set_xlabel(xlabel, fontsize=8)
+            ax.set_title(f"{metric}: method - none", fontsize=9)
+        ax = axes[2, col]
+        if temperatures:
+            label = f"kwls, eps={result['kwls_epsilon']}"
+            _plot(ax, temperatures, [points[f"kwls@T={t}"] for t in temperatures], metric, label)
+            auto = f"kwls@eps={result['kwls_epsilon']}"
+            if auto in points:
+                ax.axhline(
+                    points[auto][metric]["mean_diff"],
+                    color="C3",
+                    ls="--",
+                    label="kwls temperature=auto",
+                )
+            ax.set_xscale("log")
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_xlabel("KWLS temperature", fontsize=8)
+        ax.set_title(f"{metric}: kwls - none", fontsize=9)
+    axes[0, 0].legend(fontsize=8)
+    axes[2, 0].legend(fontsize=8)
+    fig.suptitle(
+        f"{result['corpus']} ({result['setting']}), {result['model']}, {result['seeds']} seeds: "
+        "paired difference to hard labels (bars: std over seeds; rings: p < 0.05)",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -73,7 +124,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--max-train", type=int, default=None)
     parser.add_argument("--methods", default="ls-classic,ls-tfidf,kwls")
-    parser.add_argument("--epsilons", default="0.05,0.1,0.2,0.3,0.5")
+    parser.add_argument("--epsilons", default="0.05,0.1,0.2,0.3,0.5,0.7,0.9")
     parser.add_argument(
         "--kwls-temperatures",
         default="0.03,0.1,0.3,1.0",
@@ -82,9 +133,18 @@ def main() -> None:
     parser.add_argument("--kwls-epsilon", type=float, default=0.1)
     parser.add_argument("--output-dir", default=str(ROOT / "outputs" / "sweep_epsilon"))
     parser.add_argument("--results-dir", default=str(ROOT / "scripts" / "results"))
+    parser.add_argument(
+        "--plot-only", action="store_true", help="Redraw the plot from the existing JSON."
+    )
     args = parser.parse_args()
     out, results_dir = Path(args.output_dir), Path(args.results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
+    if args.plot_only:
+        plot_sweep(
+            json.loads((results_dir / "sweep_epsilon.json").read_text()),
+            results_dir / "sweep_epsilon.png",
+        )
+        return
     epsilons = [float(e) for e in args.epsilons.split(",")]
     temperatures = [float(t) for t in args.kwls_temperatures.split(",") if t]
     methods = [m for m in args.methods.split(",") if m]
@@ -101,12 +161,18 @@ def main() -> None:
         max_train_samples=args.max_train,
         **SETTINGS[args.setting],
     )
-    runs = _runs(run_compare(base), lambda m: m)
+    runs, off_gold = [], {}
+
+    def add(results, name):
+        runs.extend(_runs(results, name))
+        off_gold.update(_off_gold(results, name))
+
+    add(run_compare(base), lambda m: m)
     for eps in epsilons:
         point = replace(
             base, output_dir=str(out / f"eps{eps}"), methods=",".join(methods), epsilon=eps
         )
-        runs += _runs(run_compare(point), lambda m, eps=eps: f"{m}@eps={eps}")
+        add(run_compare(point), lambda m, eps=eps: f"{m}@eps={eps}")
     for t in temperatures:
         point = replace(
             base,
@@ -115,7 +181,7 @@ def main() -> None:
             epsilon=args.kwls_epsilon,
             smoother_params=json.dumps({"kwls": {"temperature": t}}),
         )
-        runs += _runs(run_compare(point), lambda m, t=t: f"{m}@T={t}")
+        add(run_compare(point), lambda m, t=t: f"{m}@T={t}")
     table = aggregate(runs, baseline="none")
 
     result = {
@@ -132,6 +198,7 @@ def main() -> None:
             k: [table["methods"]["none"]["mean"][k], table["methods"]["none"]["std"][k]]
             for k in METRICS
         },
+        "off_gold_mass": off_gold,
         "points": {
             name: {
                 k: {
@@ -147,44 +214,7 @@ def main() -> None:
         json.dumps(result, indent=2, allow_nan=False) + "\n"
     )
 
-    fig, axes = plt.subplots(2, len(METRICS), figsize=(4.2 * len(METRICS), 7.5))
-    for col, metric in enumerate(METRICS):
-        ax = axes[0, col]
-        for m in methods:
-            _plot(ax, epsilons, [result["points"][f"{m}@eps={e}"] for e in epsilons], metric, m)
-        ax.axhline(0, color="grey", lw=0.8)
-        ax.set_xlabel("epsilon")
-        ax.set_title(f"{metric}: method - none")
-        ax = axes[1, col]
-        if temperatures:
-            _plot(
-                ax,
-                temperatures,
-                [result["points"][f"kwls@T={t}"] for t in temperatures],
-                metric,
-                f"kwls, eps={args.kwls_epsilon}",
-            )
-            auto = f"kwls@eps={args.kwls_epsilon}"
-            if auto in result["points"]:
-                ax.axhline(
-                    result["points"][auto][metric]["mean_diff"],
-                    color="C3",
-                    ls="--",
-                    label="kwls temperature=auto",
-                )
-            ax.set_xscale("log")
-        ax.axhline(0, color="grey", lw=0.8)
-        ax.set_xlabel("KWLS temperature")
-        ax.set_title(f"{metric}: kwls - none")
-    axes[0, 0].legend(fontsize=8)
-    axes[1, 0].legend(fontsize=8)
-    fig.suptitle(
-        f"{args.corpus} ({args.setting}), {args.model}, {args.seeds} seeds: paired difference to "
-        "hard labels (bars: std over seeds; rings: p < 0.05)",
-        fontsize=10,
-    )
-    fig.tight_layout()
-    fig.savefig(results_dir / "sweep_epsilon.png", dpi=110)
+    plot_sweep(result, results_dir / "sweep_epsilon.png")
     print(f"wrote {results_dir / 'sweep_epsilon.json'} and sweep_epsilon.png")
 
 

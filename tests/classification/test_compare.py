@@ -62,6 +62,12 @@ def test_tiny_end_to_end_compare_writes_results_predictions_and_report(tmp_path,
             acc = float((npz["probs"].argmax(1) == npz["labels"]).mean())
             assert acc == pytest.approx(entry["per_seed"][str(seed)]["accuracy"])
     assert set(saved["paired"]) == set(methods[1:])
+    # mass moved off the gold class: none 0, ls-classic eps (C-1)/C, informative ones in [0, eps]
+    off_gold = saved["off_gold_mass"]
+    assert off_gold["none"] == 0.0
+    assert off_gold["ls-classic"] == pytest.approx(0.1 * 2 / 3, abs=1e-6)
+    assert all(0.0 <= off_gold[m] <= 0.1 + 1e-6 for m in methods[2:])
+    assert saved["data"]["train"] == 18 and sum(saved["data"]["train_class_counts"].values()) == 18
     for method in methods:  # per-class report: all classes, support from the test set
         per_class = saved["per_class"][method]
         assert set(per_class) == {"politics", "sport", "weather"}

@@ -257,13 +257,16 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
         f"{len(classes)} classes, model {args.model}, methods {methods}, seeds {args.seeds}"
     )
 
-    runs, timings, pooled, temperatures, reports = [], {}, {}, {}, {}
+    runs, timings, pooled, temperatures, reports, off_gold = [], {}, {}, {}, {}, {}
     for method in methods:
         start = time.perf_counter()
         soft = soft_labels_for(
             method, args, train_texts, train_labels, classes, params, files, data["train_rows"]
         )
         soft_seconds = time.perf_counter() - start
+        # The mass a method actually moves off the gold class: eps * (1 - r_gold), not eps.
+        gold = soft[np.arange(len(y_train)), y_train] if soft is not None else np.ones(1)
+        off_gold[method] = float(1.0 - gold.mean())
         train_set = build_dataset(tokenizer, train_texts, y_train, soft, max_length=args.max_length)
         for seed in range(args.seeds):
             start = time.perf_counter()
@@ -311,6 +314,7 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
         "test": len(y_test),
         "train_class_counts": {str(c): int(n) for c, n in zip(classes, counts, strict=True)},
     }
+    results["off_gold_mass"] = off_gold
     results["timings"] = timings
     results["temperature_scaling"] = {m: {"temperatures": t} for m, t in temperatures.items()}
     results["environment"] = {
