@@ -92,6 +92,10 @@ def main() -> None:
             summary["runs"][name] = {
                 "seconds": time.perf_counter() - start,
                 "data": results["data"],
+                "off_gold_mass": results["off_gold_mass"],
+                "fitted_temperatures": {
+                    m: v["temperatures"] for m, v in results["temperature_scaling"].items()
+                },
                 "methods": {
                     m: {k: [r["mean"][k], r["std"][k]] for k in METRICS if k in r["mean"]}
                     for m, r in results["methods"].items()
