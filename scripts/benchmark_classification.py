@@ -53,6 +53,7 @@ def main() -> None:
     )
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision (GPU).")
     args = parser.parse_args()
     if args.summary is None:
         args.summary = str(
@@ -86,6 +87,7 @@ def main() -> None:
                     max_test_samples=args.max_test,
                     max_length=args.max_length,
                     learning_rate=args.learning_rate,
+                    bf16=args.bf16,
                     **SETTINGS[setting],
                 )
             )
