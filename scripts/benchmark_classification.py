@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import compact_results  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.classification.compare import CompareArguments, run_compare  # noqa: E402
@@ -98,24 +99,7 @@ def main() -> None:
                 "fitted_temperatures": {
                     m: v["temperatures"] for m, v in results["temperature_scaling"].items()
                 },
-                "methods": {
-                    m: {k: [r["mean"][k], r["std"][k]] for k in METRICS if k in r["mean"]}
-                    for m, r in results["methods"].items()
-                },
-                "paired_vs_none": {
-                    m: {
-                        k: {
-                            "mean_diff": v[k]["mean_diff"],
-                            "std_diff": v[k]["std_diff"],
-                            "p_value": v[k]["p_value"],
-                            "wins": v[k]["wins"],
-                            "n": v[k]["n"],
-                        }
-                        for k in METRICS
-                        if k in v
-                    }
-                    for m, v in results["paired"].items()
-                },
+                **compact_results(results, METRICS),
             }
             Path(args.summary).parent.mkdir(parents=True, exist_ok=True)
             Path(args.summary).write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")

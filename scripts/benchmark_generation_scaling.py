@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ import matplotlib
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import median_seconds  # noqa: E402
 from provenance import provenance  # noqa: E402
 from synthetic_corpus import make_corpus  # noqa: E402
 
@@ -32,15 +32,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 FLOOR = "tfidf_vectorizer"
-
-
-def median_seconds(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def time_size(n: int, classes: int, words: int, methods: list[str], repeats: int) -> dict:

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import compact_results  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.retrieval.pipeline import RetrievalCompareArguments, run_retrieval_compare  # noqa: E402
@@ -89,17 +90,7 @@ def main() -> None:
         summary = {"corpus": corpus, **settings, **provenance()}
         summary["result"] = {
             "seconds": time.perf_counter() - start,
-            "methods": {
-                m: {k: [r["mean"][k], r["std"][k]] for k in MEASURES}
-                for m, r in results["methods"].items()
-            },
-            "paired_vs_none": {
-                m: {
-                    k: {f: v[k][f] for f in ("mean_diff", "std_diff", "p_value", "wins", "n")}
-                    for k in MEASURES
-                }
-                for m, v in results["paired"].items()
-            },
+            **compact_results(results, MEASURES),
             "timings": results["timings"],
         }
         path = Path(args.results_dir) / f"retrieval_compare_{corpus}.json"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 from pathlib import Path
 
@@ -27,11 +28,7 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 METHODS = ("none", "ls-classic", "ls-distill", "ls-tfidf", "kwls")
 #: The invocation that wrote a JSON from before the scripts stored their command line.
 DEFAULT_COMMANDS = {
-    "smoothing_speed.json": "python scripts/benchmark_smoothing_speed.py",
-    "trainer_overhead.json": "python scripts/benchmark_trainer_overhead.py",
-    "retrieval_overhead.json": "python scripts/benchmark_retrieval_overhead.py",
     "generation_scaling.json": "python scripts/benchmark_generation_scaling.py",
-    "cache_benchmark.json": "python scripts/benchmark_cache.py",
     "faiss_benchmark.json": "python scripts/benchmark_faiss.py --docs 1000000",
 }
 
@@ -67,7 +64,11 @@ def _diff(paired: dict | None, digits: int = 4) -> str:
     p = paired["p_value"]
     text = f"{paired['mean_diff']:+.{digits}f} ({paired['wins']}/{paired['n']}"
     text += ", p n/a)" if p is None else f", p={p:.2g})"
-    return f"**{text}**" if p is not None and p < 0.05 else text
+    return f"**{text}**" if _significant(paired) else text
+
+
+def _significant(paired: dict) -> bool:
+    return paired["p_value"] is not None and paired["p_value"] < 0.05
 
 
 def _scoreboard(runs: dict, metrics: dict[str, str], out: list[str]) -> None:
@@ -81,19 +82,15 @@ def _scoreboard(runs: dict, metrics: dict[str, str], out: list[str]) -> None:
     for method in methods:
         cells = []
         for metric in metrics:
-            found = [r["paired_vs_none"][method].get(metric) for r in runs.values()]
-            found = [s for s in found if s is not None and s["mean_diff"] is not None]
-            tests += len(found)
-            significant = [s for s in found if s["p_value"] is not None and s["p_value"] < 0.05]
-            better = sum(s["wins"] * 2 > s["n"] for s in significant)
-            where = [
-                cell
+            found = [
+                (cell, s)
                 for cell, r in runs.items()
-                if (s := r["paired_vs_none"][method].get(metric))
-                and s["p_value"] is not None
-                and s["p_value"] < 0.05
-                and s["wins"] * 2 > s["n"]
+                if (s := r["paired_vs_none"][method].get(metric)) and s["mean_diff"] is not None
             ]
+            tests += len(found)
+            significant = [(cell, s) for cell, s in found if _significant(s)]
+            where = [cell for cell, s in significant if s["wins"] * 2 > s["n"]]
+            better = len(where)
             cells.append(
                 f"{better} / {len(significant) - better} of {len(found)}"
                 + (f" ({', '.join(where)})" if where and len(where) <= 3 else "")
@@ -251,12 +248,10 @@ def sweep_section(data: dict | None, name: str, out: list[str]) -> None:
         "is below `eps` for the informative methods because their relevance `r` also covers the "
         "gold class.\n"
     )
-    rows = [k for k in data["points"]]
     off_gold = data.get("off_gold_mass", {})
     out.append("| point | off-gold mass | Δ accuracy | Δ macro-F1 | Δ NLL | Δ ECE |")
     out.append("| --- | --- | --- | --- | --- | --- |")
-    for key in rows:
-        p = data["points"][key]
+    for key, p in data["points"].items():
         mass = f"{off_gold[key]:.3f}" if key in off_gold else "n/a"
         out.append(
             f"| {key} | {mass} | {_diff(p['accuracy'])} | {_diff(p['macro_f1'])} | {_diff(p['nll'])} "
@@ -303,8 +298,10 @@ def cost_section(results: Path, out: list[str]) -> None:
         out.append("\n![generation scaling](scripts/results/generation_scaling.png)\n")
     d = _load(results, "trainer_overhead.json")
     if d:
-        plain = sorted(d["plain_ms_per_step"])[len(d["plain_ms_per_step"]) // 2]
-        soft = sorted(d["soft_ms_per_step"])[len(d["soft_ms_per_step"]) // 2]
+        plain, soft = (
+            statistics.median(d["plain_ms_per_step"]),
+            statistics.median(d["soft_ms_per_step"]),
+        )
         out.append(
             f"**SoftLabelTrainer vs plain Trainer** (`{d['model']}`, {d['steps']} steps of "
             f"{d['batch_size']}, {d['repeats']} alternating repeats): {soft:.1f} vs {plain:.1f} ms per "

@@ -26,6 +26,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import paired_subset  # noqa: E402
 from benchmark_classification import SETTINGS  # noqa: E402
 from provenance import provenance  # noqa: E402
 
@@ -199,16 +200,7 @@ def main() -> None:
             for k in METRICS
         },
         "off_gold_mass": off_gold,
-        "points": {
-            name: {
-                k: {
-                    f: table["paired"][name][k][f]
-                    for f in ("mean_diff", "std_diff", "p_value", "wins", "n")
-                }
-                for k in METRICS
-            }
-            for name in table["paired"]
-        },
+        "points": paired_subset(table["paired"], METRICS),
     }
     (results_dir / "sweep_epsilon.json").write_text(
         json.dumps(result, indent=2, allow_nan=False) + "\n"

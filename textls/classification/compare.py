@@ -265,8 +265,9 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
         )
         soft_seconds = time.perf_counter() - start
         # The mass a method actually moves off the gold class: eps * (1 - r_gold), not eps.
-        gold = soft[np.arange(len(y_train)), y_train] if soft is not None else np.ones(1)
-        off_gold[method] = float(1.0 - gold.mean())
+        off_gold[method] = (
+            0.0 if soft is None else float(1.0 - soft[np.arange(len(y_train)), y_train].mean())
+        )
         train_set = build_dataset(tokenizer, train_texts, y_train, soft, max_length=args.max_length)
         for seed in range(args.seeds):
             start = time.perf_counter()
