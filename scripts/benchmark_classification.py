@@ -46,7 +46,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--max-train", type=int, default=None, help="stratified training subsample")
     parser.add_argument("--max-test", type=int, default=None)
-    parser.add_argument("--output-dir", default=str(ROOT / "outputs" / "benchmark_classification"))
+    parser.add_argument(
+        "--output-dir",
+        default=None,
+        help="Per-cell compare outputs; default outputs/benchmark_classification/<model>/",
+    )
     parser.add_argument(
         "--summary",
         default=None,
@@ -56,6 +60,8 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision (GPU).")
     args = parser.parse_args()
+    if args.output_dir is None:  # per model, so a MiniLM run never overwrites a fastText cell
+        args.output_dir = str(ROOT / "outputs" / "benchmark_classification" / Path(args.model).name)
     if args.summary is None:
         args.summary = str(
             ROOT / "scripts" / "results" / f"classification_{Path(args.model).name}.json"
