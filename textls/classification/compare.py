@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.model_selection import train_test_split
 from transformers import TrainingArguments, set_seed
 
 from textls.calibration import TemperatureScaler
@@ -24,6 +23,12 @@ from textls.classification.data import (
 )
 from textls.classification.modeling import default_learning_rate, load_tokenizer, make_model_factory
 from textls.classification.report import aggregate, format_table, write_report
+from textls.classification.splits import (
+    flip_labels,
+    long_tail,
+    stratified_subsample,
+    validation_split,
+)
 from textls.classification.trainer import SoftLabelTrainer
 from textls.metrics import classification_report, compute_metrics, plot_reliability_diagram
 from textls.smoothers import SMOOTHERS, get_smoother
@@ -120,71 +125,44 @@ class CompareArguments:
     )
 
 
-def _stratified_subsample(labels, n, seed) -> np.ndarray:
-    """Sorted indices of a stratified subsample of ``n`` rows (all rows when ``n`` is None or large)."""
-    if n is None or n >= len(labels):
-        return np.arange(len(labels))
-    keep, _ = train_test_split(
-        np.arange(len(labels)), train_size=n, stratify=labels, random_state=seed
-    )
-    return np.sort(keep)
-
-
-def long_tail(labels: list, ratio: float, seed: int) -> np.ndarray:
-    """Indices of a long-tailed subsample: the k-th largest class keeps ``n_max * ratio^(-k/(C-1))``."""
-    if ratio < 1:
-        raise ValueError(f"imbalance_ratio must be >= 1, got {ratio}")
-    rng = np.random.default_rng(seed)
-    labels = np.asarray([str(v) for v in labels])
-    classes, counts = np.unique(labels, return_counts=True)
-    order = np.argsort(-counts, kind="stable")
-    n_max = counts.min()  # start from a balanced base so the ratio is exact
-    keep = []
-    for rank, k in enumerate(order):
-        size = max(1, int(round(n_max * ratio ** (-rank / max(1, len(classes) - 1)))))
-        members = np.flatnonzero(labels == classes[k])
-        keep.append(rng.choice(members, size=min(size, len(members)), replace=False))
-    return np.sort(np.concatenate(keep))
-
-
-def flip_labels(labels: list, classes, fraction: float, seed: int) -> list:
-    """Flip exactly ``round(fraction * n)`` labels, chosen at random, each to a different class drawn uniformly."""
-    if not 0.0 <= fraction < 1.0:
-        raise ValueError(f"label_noise must be in [0, 1), got {fraction}")
-    rng = np.random.default_rng(seed)
-    classes = list(classes)
-    out = list(labels)
-    for i in rng.choice(len(out), size=int(round(fraction * len(out))), replace=False):
-        others = [c for c in classes if str(c) != str(out[i])]
-        out[i] = others[rng.integers(len(others))]
-    return out
-
-
 def prepare_data(args: CompareArguments):
     """Train / validation / test texts and labels.  ``train_rows`` are the training rows' indices in
-    ``--train``, kept through every subsample and split so a soft-label file of ``--train`` lines up."""
+    ``--train``, kept through every subsample and split so a soft-label file of ``--train`` lines up.
+
+    Long-tailed data works (see :mod:`textls.classification.splits`): every class of ``--train``
+    keeps at least one training row through ``--imbalance_ratio``, ``--max_train_samples``, the
+    validation split and ``--label_noise``; a class too rare for the validation split stays in
+    training; ``--max_test_samples`` keeps a test row of every class the test data has. A warning
+    names the classes concerned.
+    """
     texts, labels = load_labelled(args.train, args.text_column, args.label_column)
     test_texts, test_labels = load_labelled(args.test, args.text_column, args.label_column)
     classes = classes_of(labels, args.train)
+    # A test label --train never has fails here, naming it, not after subsampling and training.
+    encode_split(test_labels, classes, args.test)
     rows = np.arange(len(texts))
     if args.imbalance_ratio:
         rows = rows[long_tail(labels, args.imbalance_ratio, args.data_seed)]
     rows = rows[
-        _stratified_subsample([labels[i] for i in rows], args.max_train_samples, args.data_seed)
+        stratified_subsample(
+            [labels[i] for i in rows],
+            args.max_train_samples,
+            args.data_seed,
+            name="--max_train_samples",
+        )
     ]
-    keep = _stratified_subsample(test_labels, args.max_test_samples, args.data_seed)
+    keep = stratified_subsample(
+        test_labels, args.max_test_samples, args.data_seed, name="--max_test_samples"
+    )
     test_texts, test_labels = [test_texts[i] for i in keep], [test_labels[i] for i in keep]
     if args.validation:
         val_texts, val_labels = load_labelled(args.validation, args.text_column, args.label_column)
         train_rows = rows
     else:
-        train_part, val_part = train_test_split(
-            np.arange(len(rows)),
-            test_size=args.validation_fraction,
-            stratify=[labels[i] for i in rows],
-            random_state=args.data_seed,
+        train_part, val_part = validation_split(
+            [labels[i] for i in rows], args.validation_fraction, args.data_seed
         )
-        train_rows, val_rows = rows[np.sort(train_part)], rows[np.sort(val_part)]
+        train_rows, val_rows = rows[train_part], rows[val_part]
         val_texts, val_labels = [texts[i] for i in val_rows], [labels[i] for i in val_rows]
     train_labels = [labels[i] for i in train_rows]
     if args.label_noise:
