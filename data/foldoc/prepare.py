@@ -1,0 +1,172 @@
+"""FOLDOC computing-dictionary entries -> data/foldoc/{train,test}.csv with columns text,label.
+
+Source: the Debian package `dict-foldoc` (FOLDOC, the Free On-line Dictionary of Computing, edited
+by Denis Howe; GNU FDL 1.1 or later). Most entries open with a subject field in angle brackets,
+e.g. "<networking> A protocol ...". The label is that field; the text is the definition with the
+field removed. Only entries with exactly one distinct field are kept, and only fields with at least
+`--min-class-size` such entries, which leaves about 40 classes with a natural long tail.
+
+The FDL asks for the licence to travel with every copy, so the outputs are not committed (they are
+git-ignored): this script fetches the package at run time. `apt-get download` and `dpkg -x` only
+unpack files; nothing from the package is run.
+
+    python data/foldoc/prepare.py                  # all rows (the default: the corpus is small)
+    python data/foldoc/prepare.py --deb dict-foldoc_20230119-1_all.deb   # offline, a saved .deb
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+PACKAGE = "dict-foldoc"
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+# A subject field: "<networking>", "<hardware, virtual reality>", "<operating system>".
+FIELD = re.compile(r"<([a-z][a-z0-9 ,/&'.-]*)>")
+SENSE = re.compile(r"(?:^|\s)\d+\.\s")  # "1. <body> ... 2. <processor> ..."
+URL = re.compile(r"\(?\b(?:https?|ftp|mailto|gopher|telnet|news):\S+", re.IGNORECASE)
+DATE = re.compile(r"\(\d{4}-\d{2}-\d{2}\)")  # the "last updated" stamp at the end of an entry
+EMAIL = re.compile(r"<?\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b>?")
+NOTE = re.compile(r"\[[^\[\]]*\]")  # editorial notes and sources: "[{Jargon File}]", "[Full name?]"
+
+
+def fetch_dictionary(deb: Path | None, workdir: Path) -> Path:
+    """Unpack dict-foldoc into workdir and return its dictd folder (downloads the .deb if not given)."""
+    if deb is None:
+        try:
+            subprocess.run(["apt-get", "download", PACKAGE], cwd=workdir, check=True)
+        except (OSError, subprocess.CalledProcessError) as e:
+            raise SystemExit(f"apt-get download failed ({e}); run `apt-get update` first") from e
+        deb = next(workdir.glob(f"{PACKAGE}_*.deb"))
+    subprocess.run(["dpkg", "-x", str(deb), str(workdir / "root")], check=True)
+    return workdir / "root" / "usr" / "share" / "dictd"
+
+
+def b64(s: str) -> int:
+    # dictd writes offsets and lengths in its own base64 (most significant digit first).
+    n = 0
+    for c in s:
+        n = n * 64 + B64.index(c)
+    return n
+
+
+def read_entries(dictd: Path) -> list[str]:
+    """Every distinct entry of foldoc.dict.dz; the index maps many headwords (aliases) to one entry."""
+    data = gzip.decompress((dictd / "foldoc.dict.dz").read_bytes())  # dictzip is gzip-compatible
+    spans = set()
+    for line in (dictd / "foldoc.index").read_text(encoding="utf-8").splitlines():
+        word, offset, length = line.split("\t")
+        if not word.startswith("00-database"):  # dictd's own header entries
+            spans.add((b64(offset), b64(length)))
+    return [data[o : o + n].decode("utf-8", errors="replace") for o, n in sorted(spans)]
+
+
+def parse(entry: str) -> tuple[str, set[str]]:
+    """Split an entry into (definition body, set of its subject fields)."""
+    # Headwords (one or more, aliases joined by "%%%") stand flush left; the body is indented.
+    body = "\n".join(line for line in entry.splitlines() if line.startswith((" ", "\t")))
+    fields = {f.strip() for m in FIELD.findall(body) for f in m.split(",") if f.strip()}
+    return body, fields
+
+
+def clean(body: str) -> str:
+    # The field names the label outright, so every field tag goes, not only the first one.
+    text = FIELD.sub(" ", body)
+    text = URL.sub(" ", text)
+    text = EMAIL.sub(" ", text)  # contributors' addresses: noise, and personal data
+    # "[{Jargon File}]"-style source notes strongly mark some classes (jargon, humour); editor
+    # queries ("[Full name?]") are not part of the definition.
+    text = NOTE.sub(" ", text)
+    text = DATE.sub(" ", text)
+    # {Cross references} are plain words once their braces go.
+    text = text.replace("{", "").replace("}", "")
+    text = re.sub(r"\s+", " ", text).strip()
+    # A link alone inside parentheses leaves "()" behind.
+    return re.sub(r"\(\s*\)", " ", text).replace("  ", " ").strip()
+
+
+def split(df: pd.DataFrame, test_frac: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # Shuffle once, then send the first test_frac of every class to test: a stratified split.
+    df = df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    rank = df.groupby("label").cumcount()
+    n_test = (df["label"].map(df["label"].value_counts()) * test_frac).round()
+    is_test = rank < n_test
+    return df[~is_test], df[is_test]
+
+
+def cap(df: pd.DataFrame, max_per_class: int) -> pd.DataFrame:
+    # Rows are already shuffled, so the first rows of a class are a random sample of it.
+    return df.groupby("label").head(max_per_class) if max_per_class > 0 else df
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parent)
+    parser.add_argument(
+        "--deb", type=Path, help="a downloaded dict-foldoc .deb (default: apt-get download)"
+    )
+    parser.add_argument("--test-frac", type=float, default=0.2, help="share of each class held out")
+    parser.add_argument("--min-words", type=int, default=8, help="drop shorter definitions (stubs)")
+    parser.add_argument(
+        "--min-class-size", type=int, default=25, help="drop fields with fewer usable entries"
+    )
+    parser.add_argument(
+        "--max-per-class", type=int, default=0, help="train rows per class; 0 = all"
+    )
+    parser.add_argument(
+        "--max-test-per-class", type=int, default=0, help="test rows per class; 0 = all"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        entries = read_entries(fetch_dictionary(args.deb, Path(tmp)))
+    print(f"read {len(entries):,} distinct entries from {PACKAGE}")
+
+    rows, n_fields = [], {0: 0, 1: 0, 2: 0}
+    for entry in entries:
+        body, fields = parse(entry)
+        n_fields[min(len(fields), 2)] += 1
+        # Entries with two fields ("<hardware, graphics>", or senses under different fields) have
+        # no single right answer; entries with none have no label.
+        if len(fields) == 1:
+            rows.append((clean(body), fields.pop()))
+    print(
+        f"entries with one field: {n_fields[1]:,} (no field: {n_fields[0]:,}, several: {n_fields[2]:,})"
+    )
+
+    df = pd.DataFrame(rows, columns=["text", "label"])
+    df = df[df["text"].str.split().str.len() >= args.min_words]
+    print(f"with at least {args.min_words} words: {len(df):,}")
+    n_labels = df.groupby("text")["label"].transform("nunique")
+    df = df[n_labels == 1].drop_duplicates("text")
+    sizes = df["label"].value_counts()
+    df = df[df["label"].map(sizes) >= args.min_class_size]
+    print(
+        f"after dropping duplicates and fields with < {args.min_class_size} entries: {len(df):,} rows, "
+        f"{df['label'].nunique()} classes"
+    )
+
+    train, test = split(df, args.test_frac, args.seed)
+    train, test = cap(train, args.max_per_class), cap(test, args.max_test_per_class)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    for name, part in [("train", train), ("test", test)]:
+        part.to_csv(args.out_dir / f"{name}.csv", index=False, encoding="utf-8")
+        counts = part["label"].value_counts()
+        words = part["text"].str.split().str.len()
+        print(
+            f"{name}.csv: {len(part):,} rows, {len(counts)} classes, imbalance "
+            f"{counts.max() / counts.min():.1f}:1, words mean {words.mean():.0f} median {words.median():.0f}"
+        )
+        print("  " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+if __name__ == "__main__":
+    main()
