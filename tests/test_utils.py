@@ -95,14 +95,26 @@ def test_softmax_matches_scipy_and_is_stable(temperature):
     assert np.isfinite(softmax(np.array([[1e6, 0.0]]), 1e-3)).all()
 
 
-def test_mix_with_gold_scalar_and_per_row_epsilon():
+def test_mix_with_gold_moves_ls_classic_mass_where_relevance_says():
+    # m = eps (C - 1) / C leaves the gold class; the non-gold classes share it as r does.
+    relevance = np.array([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8], [1.0, 0.0, 0.0]])
+    y = np.array([0, 2, 0])
+    out = mix_with_gold(relevance, y, 0.3)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(
+        out, [[0.8, 0.12, 0.08], [0.1, 0.1, 0.8], [0.8, 0.1, 0.1]], atol=1e-7
+    )  # last row: r has no mass off gold, so the share is uniform
+
+
+def test_mix_with_gold_per_row_epsilon_and_uniform_relevance_is_torch():
     relevance = np.array([[0.2, 0.8], [0.5, 0.5]])
     y = np.array([0, 1])
-    out = mix_with_gold(relevance, y, 0.1)
-    assert out.dtype == np.float32
-    np.testing.assert_allclose(out, [[0.92, 0.08], [0.05, 0.95]], atol=1e-7)
     out = mix_with_gold(relevance, y, np.array([0.0, 1.0]))
     np.testing.assert_allclose(out, [[1.0, 0.0], [0.5, 0.5]], atol=1e-7)
+    uniform = np.full((4, 5), 0.2)
+    labels = np.array([0, 1, 4, 2])
+    expected = 0.1 / 5 + (1 - 0.1) * np.eye(5)[labels]  # torch's label_smoothing=0.1 target
+    np.testing.assert_allclose(mix_with_gold(uniform, labels, 0.1), expected, atol=1e-7)
 
 
 @pytest.mark.parametrize(

@@ -98,10 +98,30 @@ def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def mix_with_gold(relevance: np.ndarray, y: np.ndarray, epsilon) -> np.ndarray:
-    """``(1 - eps) * onehot(y) + eps * relevance`` as float32; ``eps`` may be per row."""
-    eps = np.broadcast_to(np.asarray(epsilon, dtype=np.float64), (len(y),))[:, None]
-    out = eps * relevance
-    out[np.arange(len(y)), y] += 1.0 - eps[:, 0]
+    r"""Soft targets that move the mass LS-Classic moves off the gold class, placed as ``relevance`` says.
+
+    For ``C`` classes, gold class :math:`g_i`, smoothing :math:`\epsilon_i` (a number or one per row)
+    and relevance :math:`r_i`, the off-gold mass is :math:`m_i = \epsilon_i (C - 1) / C`, exactly what
+    torch's ``label_smoothing`` moves, and
+
+    .. math::
+        y_{ig_i} = 1 - m_i, \qquad
+        y_{ik} = m_i \, \frac{r_{ik}}{\sum_{j \ne g_i} r_{ij}} \quad (k \ne g_i),
+
+    with the non-gold share uniform where :math:`r_i` puts no mass off the gold class.  Uniform
+    :math:`r` gives :math:`y_{ik} = \epsilon / C`: classic label smoothing.  Returns float32.
+    """
+    n, c = relevance.shape
+    rows = np.arange(n)
+    eps = np.broadcast_to(np.asarray(epsilon, dtype=np.float64), (n,))
+    mass = eps * (c - 1) / c
+    off = np.array(relevance, dtype=np.float64)
+    off[rows, y] = 0.0
+    total = off.sum(axis=1, keepdims=True)
+    uniform = np.full_like(off, 1.0 / (c - 1))
+    uniform[rows, y] = 0.0
+    out = np.divide(off, total, out=uniform, where=total > 0) * mass[:, None]
+    out[rows, y] = 1.0 - mass
     return out.astype(np.float32)
 
 
@@ -122,15 +142,18 @@ def check_distribution(rows: np.ndarray, name: str, atol: float = 1e-4) -> None:
         raise ValueError(f"{name} row {i} sums to {sums[i]:.6f}, not 1")
 
 
-def top_k_per_row(matrix: sp.spmatrix, k: int) -> sp.csr_matrix:
+def top_k_per_row(matrix: sp.spmatrix, k: int | None) -> sp.csr_matrix:
     """Keep the ``k`` largest stored values of each row of a sparse matrix (ties: lower column).
 
-    Vectorised over all rows at once: one ``lexsort`` of the stored entries by (row, -value).
+    ``k=None`` keeps every stored value.  Vectorised over all rows at once: one ``lexsort`` of the
+    stored entries by (row, -value).
     """
     matrix = sp.csr_matrix(matrix, copy=True)
     matrix.sum_duplicates()
     counts = np.diff(matrix.indptr)
-    if k <= 0 or counts.max(initial=0) <= k:
+    if k is None or k <= 0 or counts.max(initial=0) <= k:
+        if k is None:
+            return matrix
         return matrix if k > 0 else sp.csr_matrix(matrix.shape, dtype=matrix.dtype)
     rows = np.repeat(np.arange(matrix.shape[0]), counts)
     order = np.lexsort((-matrix.data, rows))

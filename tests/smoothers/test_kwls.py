@@ -6,8 +6,8 @@ import scipy.sparse as sp
 from scipy.special import softmax as scipy_softmax
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from textls import KeywordExtractor, KeywordSmoother, ctfidf_scores
-from textls._utils import default_model_path
+from textls import KeywordExtractor, KeywordSmoother, ctfidf_scores, log_odds_scores
+from textls._utils import default_model_path, mix_with_gold
 
 TEXTS = [
     "the striker scored a late goal in the football match",
@@ -101,13 +101,91 @@ def test_relevance_equals_softmax_of_keyword_cosine(top_k, class_top_k, temperat
     np.testing.assert_allclose(smoother.relevance(NEW), expected, atol=1e-10)
 
 
-@pytest.mark.parametrize(
-    "params", [{}, {"temperature": 0.3}, {"class_scoring": "c-tfidf", "top_k": 2}]
-)
-def test_fit_transform_equals_fit_then_transform(params):
-    one = KeywordSmoother(**params).fit_transform(TEXTS, LABELS)
-    two = KeywordSmoother(**params).fit(TEXTS, LABELS).transform(TEXTS, LABELS)
-    np.testing.assert_allclose(one, two, atol=1e-7)
+# -- keyword sets that adapt to the corpus ----------------------------------------------------
+
+
+def test_class_keywords_are_every_term_above_the_z_threshold():
+    smoother = KeywordSmoother(min_df=1).fit(TEXTS, LABELS)
+    vectorizer = CountVectorizer(min_df=1, stop_words="english").fit(TEXTS)
+    counts = vectorizer.transform(TEXTS)
+    y = np.searchsorted(smoother.classes_, LABELS)
+    class_counts = sp.csr_matrix(np.stack([counts[y == k].sum(axis=0).A1 for k in range(2)]))
+    z = log_odds_scores(class_counts).toarray()
+    terms = vectorizer.get_feature_names_out()
+    for threshold in (0.0, 0.5):
+        fitted = KeywordSmoother(min_df=1, class_min_z=threshold).fit(TEXTS, LABELS)
+        for k, cls in enumerate(fitted.classes_):
+            assert {t for t, _ in fitted.class_keywords_[cls]} == set(terms[z[k] > threshold])
+    # every positive z by default, weights proportional to z
+    for k, cls in enumerate(smoother.classes_):
+        weights = dict(smoother.class_keywords_[cls])
+        kept = z[k] > 0
+        assert set(weights) == set(terms[kept])
+        expected = z[k, kept] / np.linalg.norm(z[k, kept])
+        np.testing.assert_allclose([weights[t] for t in terms[kept]], expected, atol=1e-12)
+    capped = KeywordSmoother(min_df=1, class_top_k=2).fit(TEXTS, LABELS)
+    assert all(len(kws) == 2 for kws in capped.class_keywords_.values())
+
+
+def test_instance_keywords_are_all_terms_by_default():
+    long_text = " ".join(TEXTS[:4])  # a long sport text: every sport term counts, not ten
+    smoother = KeywordSmoother(min_df=1).fit(TEXTS, LABELS)
+    weights = smoother._instance_weights([long_text])
+    vocabulary_terms = smoother.vocabulary_extractor_.counts([long_text])
+    assert weights.nnz == vocabulary_terms.nnz > 10
+    assert (
+        KeywordSmoother(min_df=1, top_k=10).fit(TEXTS, LABELS)._instance_weights([long_text]).nnz
+        == 10
+    )
+
+
+# -- out-of-sample training targets ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_splits", [2, 3, 8])
+def test_fit_relevance_is_cross_fitted_fold_by_fold(n_splits):
+    temperature = 0.3
+    smoother = KeywordSmoother(min_df=1, temperature=temperature, n_splits=n_splits)
+    relevance = smoother.fit_relevance(TEXTS, LABELS)
+    peer = TfidfVectorizer(min_df=1, stop_words="english", sublinear_tf=True, norm=None).fit(TEXTS)
+    counts = CountVectorizer(min_df=1, stop_words="english").fit_transform(TEXTS).toarray()
+    a = np.stack([unit(row) for row in peer.transform(TEXTS).toarray()])
+    y = np.searchsorted(smoother.classes_, LABELS)
+    expected = np.zeros((len(TEXTS), 2))
+    for f in range(n_splits):
+        held = np.arange(len(TEXTS)) % n_splits == f
+        class_counts = np.stack([counts[~held & (y == k)].sum(axis=0) for k in range(2)])
+        z = log_odds_scores(sp.csr_matrix(class_counts)).toarray()
+        b = np.stack([unit(row) for row in z])
+        expected[held] = scipy_softmax(a[held] @ b.T / temperature, axis=1)
+    np.testing.assert_allclose(relevance, expected, atol=1e-10)
+
+
+def test_training_rows_get_out_of_sample_relevance():
+    # Random words with alternating labels: in-sample keywords memorise, held out is chance.
+    rng = np.random.default_rng(0)
+    vocab = [f"w{i}" for i in range(60)]
+    texts = [" ".join(rng.choice(vocab, 8, replace=False)) for _ in range(200)]
+    labels = ["a", "b"] * 100
+    smoother = KeywordSmoother(temperature=0.1)
+    out_of_sample = smoother.fit_relevance(texts, labels)
+    in_sample = smoother.relevance(texts)
+    y = np.searchsorted(smoother.classes_, labels)
+    rows = np.arange(len(y))
+    assert in_sample[rows, y].mean() > 0.6
+    assert abs(out_of_sample[rows, y].mean() - 0.5) < 0.05
+
+
+def test_fit_transform_mixes_the_out_of_sample_relevance():
+    texts = TEXTS + ["bake the bread with flour", "the cake needs butter and flour"] * 2
+    labels = LABELS + ["cooking"] * 4
+    smoother = KeywordSmoother(min_df=1, epsilon=0.3)
+    soft = smoother.fit_transform(texts, labels)
+    relevance = KeywordSmoother(min_df=1, epsilon=0.3).fit_relevance(texts, labels)
+    y = np.searchsorted(smoother.classes_, labels)
+    np.testing.assert_allclose(soft, mix_with_gold(relevance, y, 0.3), atol=1e-7)
+    rows = np.arange(len(y))
+    np.testing.assert_allclose(soft[rows, y], 1 - 0.3 * 2 / 3, atol=1e-6)  # LS-Classic's mass
 
 
 def test_auto_temperature_does_not_increase_gold_nll():
@@ -134,8 +212,9 @@ def test_adaptive_epsilon_follows_its_formula(epsilon):
     y = np.searchsorted(smoother.classes_, labels)
     c = 2
     eps = np.minimum(1.0, epsilon * c / (c - 1) * (1 - relevance[np.arange(4), y]))
-    expected = eps[:, None] * relevance
-    expected[np.arange(4), y] += 1 - eps
+    mass = eps * (c - 1) / c  # with two classes all of it goes to the other one
+    expected = np.repeat(mass[:, None], 2, axis=1)
+    expected[np.arange(4), y] = 1 - mass
     np.testing.assert_allclose(smoother.transform(texts, labels), expected, atol=1e-6)
 
 
@@ -162,8 +241,8 @@ def test_adaptive_epsilon_is_capped_at_one():
         TEXTS, LABELS
     )
     soft = smoother.transform(["the election vote and the party"], ["sport"])
-    relevance = smoother.relevance(["the election vote and the party"])
-    np.testing.assert_allclose(soft, relevance, atol=1e-6)  # eps = min(1, 0.9 * 2 * ~1) = 1
+    # eps = min(1, 0.9 * 2 * ~1) = 1: the gold class keeps 1/C, as LS-Classic at epsilon 1
+    np.testing.assert_allclose(soft, [[0.5, 0.5]], atol=1e-6)
 
 
 # -- edge cases --------------------------------------------------------------------------------
@@ -234,7 +313,7 @@ def test_explain_names_the_contributing_keywords():
     s = np.array([0.0, total])
     expected = scipy_softmax(s / smoother.temperature_)
     assert explanation.relevance["sport"] == pytest.approx(expected[1])
-    assert explanation.soft_label["sport"] == pytest.approx(0.9 + 0.1 * expected[1], abs=1e-6)
+    assert explanation.soft_label["sport"] == pytest.approx(1 - 0.1 / 2, abs=1e-6)
     text = str(explanation)
     assert "goal" in text and "(gold)" in text and "sport" in text
 

@@ -31,9 +31,9 @@ def noise_corpus(n=60, seed=0):
 
 def test_cross_fitting_is_out_of_fold():
     texts, labels = noise_corpus()
-    smoother = DistillSmoother(epsilon=1.0)
-    oof = smoother.fit_transform(texts, labels)
-    in_sample = smoother.transform(texts, labels)  # the final teacher has seen every text
+    smoother = DistillSmoother()
+    oof = smoother.fit_relevance(texts, labels)
+    in_sample = smoother.relevance(texts)  # the final teacher has seen every text
     y = np.searchsorted(["a", "b"], labels)
     rows = np.arange(len(y))
     oof_gold, in_gold = oof[rows, y].mean(), in_sample[rows, y].mean()
@@ -46,8 +46,8 @@ def test_cross_fitting_is_out_of_fold():
 @pytest.mark.parametrize("n_splits", [2, 3, 5])
 def test_cross_fitting_equals_fold_by_fold_recomputation(n_splits):
     texts, labels = noise_corpus(n=30, seed=1)
-    smoother = DistillSmoother(epsilon=1.0, n_splits=n_splits, random_state=3)
-    soft = smoother.fit_transform(texts, labels)
+    smoother = DistillSmoother(n_splits=n_splits, random_state=3)
+    relevance = smoother.fit_relevance(texts, labels)
     y = np.searchsorted(["a", "b"], labels)
     expected = np.zeros((len(texts), 2))
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=3)
@@ -55,7 +55,7 @@ def test_cross_fitting_equals_fold_by_fold_recomputation(n_splits):
     for train, held_out in folds.split(arr, y):
         teacher = default_teacher(3).fit(arr[train].tolist(), y[train])
         expected[held_out] = teacher.predict_proba(arr[held_out].tolist())
-    np.testing.assert_allclose(soft, expected, atol=1e-6)
+    np.testing.assert_allclose(relevance, expected, atol=1e-6)
 
 
 def test_n_splits_is_capped_by_the_smallest_class():
@@ -83,9 +83,12 @@ def test_one_member_class_gets_no_out_of_fold_mass(labels):
     soft = smoother.fit_transform(texts, labels)
     assert np.isfinite(soft).all()
     np.testing.assert_allclose(soft.sum(axis=1), 1.0, atol=1e-5)
-    # No teacher that scored the last text ever saw its class: all its mass there is 1 - epsilon.
+    # No teacher that scored the last text ever saw its class: its relevance there is 0, and its
+    # target keeps exactly the gold mass LS-Classic keeps.
     own = smoother.classes_.tolist().index(labels[-1])
-    assert soft[-1, own] == pytest.approx(0.9, abs=1e-6)
+    assert smoother.fit_relevance(texts, labels)[-1, own] == 0.0
+    c = len(smoother.classes_)
+    assert soft[-1, own] == pytest.approx(1 - 0.1 * (c - 1) / c, abs=1e-6)
 
 
 def test_transform_uses_the_teacher_fitted_on_all_data():
@@ -113,7 +116,14 @@ def test_tempering_formula(temperature):
     np.testing.assert_allclose(
         smoother.relevance(THREE_TEXTS, teacher_probs=PROBS), tempered, atol=1e-12
     )
-    expected = 0.3 * tempered + 0.7 * np.eye(3)[[0, 1, 2, 0]]
+    gold = np.array([0, 1, 2, 0])
+    rows = np.arange(4)
+    off = tempered.copy()
+    off[rows, gold] = 0.0
+    share = off.sum(axis=1, keepdims=True)
+    off = np.where(share > 0, off / np.where(share > 0, share, 1), 0.5)  # [1, 0, 0]: uniform
+    expected = 0.3 * 2 / 3 * off
+    expected[rows, gold] = 1 - 0.3 * 2 / 3
     soft = smoother.transform(THREE_TEXTS, THREE_LABELS, teacher_probs=PROBS)
     np.testing.assert_allclose(soft, expected, atol=1e-6)
     np.testing.assert_allclose(
@@ -180,12 +190,12 @@ class KeywordTeacher:
 
 
 def test_user_teacher_columns_are_aligned_by_name():
-    smoother = DistillSmoother(teacher=KeywordTeacher(), epsilon=1.0).fit(TEXTS, LABELS)
+    smoother = DistillSmoother(teacher=KeywordTeacher()).fit(TEXTS, LABELS)
     assert smoother.classes_.tolist() == ["politics", "sport"]
     relevance = smoother.relevance(["a goal", "a vote"])
     np.testing.assert_allclose(relevance, [[0.1, 0.9], [0.8, 0.2]], atol=1e-12)
-    soft = smoother.fit_transform(["a goal", "a vote"], ["sport", "politics"])
-    np.testing.assert_allclose(soft, [[0.1, 0.9], [0.8, 0.2]], atol=1e-6)
+    fitted = smoother.fit_relevance(["a goal", "a vote"], ["sport", "politics"])
+    np.testing.assert_allclose(fitted, [[0.1, 0.9], [0.8, 0.2]], atol=1e-6)
 
 
 def test_user_teacher_trained_on_string_labels():

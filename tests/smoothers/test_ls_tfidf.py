@@ -55,10 +55,9 @@ def test_relevance_points_to_the_right_class():
 
 
 @pytest.mark.parametrize("temperature", [0.1, 1.0])
-def test_fit_transform_uses_leave_one_out_profiles(temperature):
-    epsilon = 0.4
-    smoother = TfidfSmoother(temperature=temperature, epsilon=epsilon)
-    soft = smoother.fit_transform(TEXTS, LABELS)
+def test_fit_relevance_uses_leave_one_out_profiles(temperature):
+    smoother = TfidfSmoother(temperature=temperature)
+    relevance = smoother.fit_relevance(TEXTS, LABELS)
     _, x = peer_vectors(TEXTS)
     y = np.searchsorted(["sport", "travel"], LABELS)
 
@@ -74,16 +73,15 @@ def test_fit_transform_uses_leave_one_out_profiles(temperature):
         r = scipy_softmax(scores / temperature)
         if not TEXTS[i].strip():
             r = np.full(2, 0.5)
-        expected[i] = epsilon * r
-        expected[i, y[i]] += 1 - epsilon
-    np.testing.assert_allclose(soft, expected, atol=1e-6)
+        expected[i] = r
+    np.testing.assert_allclose(relevance, expected, atol=1e-6)
 
 
 def test_leave_one_out_differs_from_in_sample():
     # In-sample, a training instance is part of its own centroid, which inflates its gold score.
-    smoother = TfidfSmoother(temperature=1.0, epsilon=1.0)
-    loo = smoother.fit_transform(TEXTS, LABELS)
-    in_sample = smoother.transform(TEXTS, LABELS)
+    smoother = TfidfSmoother(temperature=1.0)
+    loo = smoother.fit_relevance(TEXTS, LABELS)
+    in_sample = smoother.relevance(TEXTS)
     y = np.searchsorted(["sport", "travel"], LABELS)
     rows = np.arange(len(TEXTS) - 1)  # the last text is blank
     assert (loo[rows, y[rows]] < in_sample[rows, y[rows]]).all()

@@ -148,8 +148,14 @@ def test_epsilon_bounds(method, epsilon):
     y = [smoother.classes_.tolist().index(g) for g in STR_LABELS]
     if epsilon == 0.0:
         np.testing.assert_array_equal(soft, np.eye(3, dtype=np.float32)[y])
-    else:
-        np.testing.assert_allclose(soft, smoother.relevance(TEXTS), atol=1e-6)
+    else:  # the gold class keeps 1/C, the rest goes to the other classes in proportion to r
+        rows = np.arange(len(y))
+        np.testing.assert_allclose(soft[rows, y], 1 / 3, atol=1e-6)
+        off = smoother.relevance(TEXTS)
+        off[rows, y] = 0.0
+        share = off / off.sum(axis=1, keepdims=True) * 2 / 3
+        share[rows, y] = 1 / 3
+        np.testing.assert_allclose(soft, share, atol=1e-6)
 
 
 def test_chunked_relevance_equals_one_chunk(method):

@@ -12,7 +12,8 @@ from sklearn.base import BaseEstimator
 class KeywordExtractor(BaseEstimator, ABC):
     """Base class of keyword extractors.
 
-    An extractor returns, for each text, its ``top_k`` keywords with non-negative weights, best first.
+    An extractor returns, for each text, its ``top_k`` keywords with non-negative weights, best first
+    (``top_k=None``: every keyword it finds).
     ``extract_matrix`` gives the same as a sparse ``(n, V)`` matrix over a caller's vocabulary, which is
     how KWLS consumes it; the default maps the terms of ``extract`` and drops terms outside the
     vocabulary, and extractors that work in a vocabulary natively override it with a vectorised path.
@@ -22,9 +23,9 @@ class KeywordExtractor(BaseEstimator, ABC):
     def fit(self, texts) -> KeywordExtractor: ...
 
     @abstractmethod
-    def extract(self, texts, top_k: int = 10) -> list[list[tuple[str, float]]]: ...
+    def extract(self, texts, top_k: int | None = 10) -> list[list[tuple[str, float]]]: ...
 
-    def extract_matrix(self, texts, top_k: int, vocabulary: dict[str, int]) -> sp.csr_matrix:
+    def extract_matrix(self, texts, top_k: int | None, vocabulary: dict[str, int]) -> sp.csr_matrix:
         rows, cols, vals = [], [], []
         for i, keywords in enumerate(self.extract(texts, top_k)):
             for term, weight in keywords:

@@ -62,7 +62,7 @@ class EmbeddingKeywordExtractor(KeywordExtractor):
             texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
         ).astype(np.float32)
 
-    def transform(self, texts, top_k: int = 10) -> sp.csr_matrix:
+    def transform(self, texts, top_k: int | None = 10) -> sp.csr_matrix:
         check_is_fitted(self, "term_embeddings_")
         texts = check_texts(texts)
         incidence = self.vectorizer_.transform(texts).tocsr()
@@ -81,5 +81,5 @@ class EmbeddingKeywordExtractor(KeywordExtractor):
         weights.eliminate_zeros()
         return top_k_per_row(weights, top_k)
 
-    def extract(self, texts, top_k: int = 10) -> list[list[tuple[str, float]]]:
+    def extract(self, texts, top_k: int | None = 10) -> list[list[tuple[str, float]]]:
         return rows_to_keywords(self.transform(texts, top_k), self.terms_)

@@ -110,17 +110,17 @@ class TfidfKeywordExtractor(KeywordExtractor):
         check_is_fitted(self, "vectorizer_")
         return self.vectorizer_.transform(check_texts(texts))
 
-    def weigh(self, counts: sp.csr_matrix, top_k: int) -> sp.csr_matrix:
-        """Top-``k`` TF-IDF weights of each row of a count matrix, rows scaled to unit L2 norm."""
+    def weigh(self, counts: sp.csr_matrix, top_k: int | None) -> sp.csr_matrix:
+        """Top-``k`` TF-IDF weights of each row of a count matrix (all for ``None``), unit L2 rows."""
         return l2_normalize_rows(top_k_per_row(self.tfidf_.transform(counts), top_k))
 
-    def transform(self, texts, top_k: int = 10) -> sp.csr_matrix:
+    def transform(self, texts, top_k: int | None = 10) -> sp.csr_matrix:
         return self.weigh(self.counts(texts), top_k)
 
-    def extract(self, texts, top_k: int = 10) -> list[list[tuple[str, float]]]:
+    def extract(self, texts, top_k: int | None = 10) -> list[list[tuple[str, float]]]:
         return rows_to_keywords(self.transform(texts, top_k), self.terms_)
 
-    def extract_matrix(self, texts, top_k: int, vocabulary: dict[str, int]) -> sp.csr_matrix:
+    def extract_matrix(self, texts, top_k: int | None, vocabulary: dict[str, int]) -> sp.csr_matrix:
         if vocabulary is self.vocabulary_:
             return self.transform(texts, top_k)
         return super().extract_matrix(texts, top_k, vocabulary)

@@ -1,14 +1,20 @@
 """The estimator contract every soft-label generator follows.
 
 A generator learns, at ``fit``, how relevant an instance is to each class.  ``relevance(texts)`` is
-that label-free distribution ``r_i`` (rows sum to one).  ``transform(texts, labels)`` mixes it with the
-gold label into the training target
+that label-free distribution ``r_i`` (rows sum to one).  ``transform(texts, labels)`` turns it into
+the training target: every method moves the same mass off the gold class, the mass LS-Classic (torch's
+``label_smoothing``) moves, ``m = eps (C - 1) / C``, and the relevance decides only where it goes:
 
-    y_i = (1 - eps_i) * onehot(gold_i) + eps_i * r_i
+    y_ig = 1 - m,    y_ik = m * r_ik / sum_{j != g} r_ij   (k != g)
 
-so uniform ``r_i = 1/C`` is classic label smoothing and every method differs only in *where* the
-smoothing mass ``eps`` goes.  Empty or whitespace-only texts carry no evidence and get uniform
-relevance in every method.
+so uniform ``r_i = 1/C`` is classic label smoothing, and an informative method is never a weaker dose
+of smoothing than LS-Classic at the same ``eps``.  Empty or whitespace-only texts carry no evidence and
+get uniform relevance in every method.
+
+``fit_relevance`` / ``fit_transform`` give *training* rows out-of-sample relevance (cross-fitting or
+leave-one-out, by method), so a row's soft label never comes from statistics that saw it.
+``score(texts, labels)`` is the mean log-likelihood of the gold labels under ``relevance`` (higher is
+better), so ``GridSearchCV`` and ``cross_val_score`` choose a method's parameters on your corpus.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import numbers
 import numpy as np
 from scipy.optimize import minimize_scalar
 from sklearn.base import BaseEstimator
+from sklearn.metrics import log_loss
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
@@ -44,8 +51,32 @@ class BaseSmoother(BaseEstimator):
         self._fit(texts, y)
         return self
 
+    def fit_relevance(self, texts, labels) -> np.ndarray:
+        """Fit, then return the training rows' *out-of-sample* relevance, shape ``(n, C)``.
+
+        Each row's relevance comes from statistics fitted without it (how: see the method's
+        docstring).  This is what ``fit_transform`` mixes with the gold label.
+        """
+        return self.fit(texts, labels).relevance(texts)
+
     def fit_transform(self, texts, labels) -> np.ndarray:
-        return self.fit(texts, labels).transform(texts, labels)
+        """Fit and return the soft training targets of ``texts``, from out-of-sample relevance."""
+        relevance = self.fit_relevance(texts, labels)
+        return self._mix(
+            relevance, encode_labels(check_labels(labels, len(relevance)), self.classes_)
+        )
+
+    def score(self, texts, labels) -> float:
+        """Mean log-likelihood of the gold labels under ``relevance(texts)``; higher is better.
+
+        ``-sklearn.metrics.log_loss`` (probabilities clipped as it clips them), the scikit-learn
+        convention for a score, so ``GridSearchCV(KeywordSmoother(), {...})`` and
+        ``cross_val_score`` select parameters by how well the relevance predicts held-out labels.
+        A label unseen at ``fit`` raises ``ValueError`` naming it.
+        """
+        relevance = self.relevance(texts)
+        y = encode_labels(check_labels(labels, len(relevance)), self.classes_)
+        return -log_loss(y, relevance, labels=np.arange(len(self.classes_)))
 
     def relevance(self, texts) -> np.ndarray:
         """Label-free relevance of each text to each class, shape ``(n, C)``, rows sum to one."""

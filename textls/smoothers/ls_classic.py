@@ -22,7 +22,8 @@ class ClassicSmoother(BaseSmoother):
     Parameters
     ----------
     epsilon : float, default 0.1
-        Smoothing mass moved from the gold class to the uniform distribution.
+        ``e``: the gold class keeps ``1 - e (C - 1) / C``; every method of textls moves this same
+        mass off the gold class at the same ``epsilon``.
     chunk_size : int, default 8192
         Rows processed at a time by ``transform``.
 

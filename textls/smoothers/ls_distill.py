@@ -31,9 +31,11 @@ class DistillSmoother(BaseSmoother):
 
     .. math::
         r_{ik} = \frac{q_{ik}^{1/T}}{\sum_j q_{ij}^{1/T}} = \mathrm{softmax}_k(\ln q_{ik} / T), \qquad
-        y_{ik} = (1 - e)\,[k = g_i] + e\, r_{ik}.
+        y_{ig_i} = 1 - m, \qquad y_{ik} = m\, r_{ik} / \textstyle\sum_{j \ne g_i} r_{ij} \quad (k \ne g_i)
 
-    ``epsilon=1`` gives pure knowledge distillation (Hinton et al., 2015) of the tempered teacher.
+    with :math:`m = e (C - 1) / C`, the mass LS-Classic moves off the gold class: the teacher decides
+    where the smoothing mass goes, not how much.  For pure knowledge distillation (Hinton et al., 2015)
+    train on ``relevance`` itself with :func:`textls.losses.distill_kl_div`.
 
     The teacher is, by ``teacher``:
 
@@ -111,15 +113,18 @@ class DistillSmoother(BaseSmoother):
         else:
             self.teacher_ = self.teacher
 
-    def fit_transform(self, texts, labels, teacher_probs=None) -> np.ndarray:
+    def fit_relevance(self, texts, labels, teacher_probs=None) -> np.ndarray:
+        """Out-of-sample relevance of the training rows (cross-fitted teacher for ``"tfidf-lr"``)."""
         texts, y = self._check_fit_input(texts, labels)
         self._fit(texts, y)
-        if teacher_probs is not None or self.teacher == "precomputed":
-            return self.transform(texts, labels, teacher_probs=teacher_probs)
-        if self.teacher != "tfidf-lr":  # a user's fitted teacher: their responsibility
-            return self.transform(texts, labels)
-        probs = self._cross_fit(texts, y)
-        return self._mix(self._finish_relevance(self._temper(probs), texts), y)
+        if teacher_probs is not None or self.teacher != "tfidf-lr":
+            # precomputed or a user's fitted teacher: whether it saw these rows is their business
+            return self.relevance(texts, teacher_probs=teacher_probs)
+        return self._finish_relevance(self._temper(self._cross_fit(texts, y)), texts)
+
+    def fit_transform(self, texts, labels, teacher_probs=None) -> np.ndarray:
+        relevance = self.fit_relevance(texts, labels, teacher_probs=teacher_probs)
+        return self._mix(relevance, encode_labels(check_labels(labels, len(texts)), self.classes_))
 
     def _cross_fit(self, texts: list[str], y: np.ndarray) -> np.ndarray:
         smallest = np.bincount(y, minlength=len(self.classes_)).min()

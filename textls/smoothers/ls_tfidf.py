@@ -19,17 +19,23 @@ class TfidfSmoother(BaseSmoother):
     The class profile is the normalised centroid :math:`c_k = S_k / \lVert S_k \rVert`, and
 
     .. math::
-        s_{ik} = x_i \cdot c_k, \qquad r_{ik} = \mathrm{softmax}_k(s_{ik} / T), \qquad
-        y_{ik} = (1 - e)\,[k = g_i] + e\, r_{ik}.
+        s_{ik} = x_i \cdot c_k, \qquad r_{ik} = \mathrm{softmax}_k(s_{ik} / T),
 
-    ``fit_transform`` scores each training instance against leave-one-out profiles
-    (:math:`S_{g_i} - x_i` for its own class), so its soft label does not reward the gold class merely
-    for containing the instance itself; ``transform`` on new texts uses the full profiles.
+    and the target moves LS-Classic's mass :math:`m = e (C - 1) / C` off the gold class, spread by
+    relevance over the other classes:
+
+    .. math::
+        y_{ig_i} = 1 - m, \qquad y_{ik} = m\, r_{ik} / \textstyle\sum_{j \ne g_i} r_{ij} \quad (k \ne g_i).
+
+    ``fit_relevance`` / ``fit_transform`` score each training instance against leave-one-out profiles
+    (:math:`S_{g_i} - x_i` for its own class), exactly out-of-sample, so its soft label does not reward
+    the gold class merely for containing the instance itself; ``transform`` on new texts uses the full
+    profiles.
 
     Parameters
     ----------
     epsilon : float, default 0.1
-        Smoothing mass ``e`` given to the relevance distribution.
+        ``e``, as in torch's ``label_smoothing``: ``e (C - 1) / C`` leaves the gold class.
     temperature : float or "auto", default "auto"
         ``T``.  ``"auto"`` fits ``T`` by maximising the likelihood of the gold labels under
         ``softmax(s / T)`` on the (leave-one-out) training scores, i.e. temperature scaling, so the
@@ -84,10 +90,9 @@ class TfidfSmoother(BaseSmoother):
         self._fit_and_score(texts, labels)
         return self
 
-    def fit_transform(self, texts, labels) -> np.ndarray:
-        texts, y, loo_scores = self._fit_and_score(texts, labels)
-        relevance = self._finish_relevance(self._softmax(loo_scores), texts)
-        return self._mix(relevance, y)
+    def fit_relevance(self, texts, labels) -> np.ndarray:
+        texts, _, loo_scores = self._fit_and_score(texts, labels)
+        return self._finish_relevance(self._softmax(loo_scores), texts)
 
     def _fit_and_score(self, texts, labels):
         texts, y = self._check_fit_input(texts, labels)
