@@ -14,8 +14,10 @@ from transformers import DataCollatorWithPadding, PreTrainedTokenizerBase
 class SoftLabelCollator:
     """Collate examples with ``input_ids`` (or raw ``text``), ``labels`` and optional ``soft_labels``.
 
-    * ``input_ids``/``attention_mask`` are padded by ``DataCollatorWithPadding``; examples that carry
-      only ``text`` are tokenised here (``max_length``, truncation).
+    * ``input_ids``/``attention_mask``/``token_type_ids`` are right-padded to the longest example
+      (with one NumPy array per field: ``tokenizer.pad`` costs more than a fastText step; a
+      left-padding tokenizer goes through ``DataCollatorWithPadding``); examples that carry only
+      ``text`` are tokenised here (``max_length``, truncation).
     * ``soft_labels`` present in the examples are stacked into a float32 ``(B, C)`` tensor.
     * Otherwise, with a fitted ``smoother``, they are computed on the fly from ``text`` and ``labels``
       (``labels`` are class indices into ``smoother.classes_``); keep ``text`` in the dataset.
@@ -46,11 +48,7 @@ class SoftLabelCollator:
             classes = self.smoother.classes_
             soft = torch.from_numpy(self.smoother.transform(texts, classes[labels.numpy()]))
         if "input_ids" in features[0]:
-            text_features = [
-                {k: f[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in f}
-                for f in features
-            ]
-            batch = DataCollatorWithPadding(self.tokenizer)(text_features)
+            batch = self._pad(features)
         elif texts is not None:
             batch = self.tokenizer(
                 texts,
@@ -65,4 +63,27 @@ class SoftLabelCollator:
         batch["labels"] = labels
         if soft is not None:
             batch["soft_labels"] = soft
+        return batch
+
+    def _pad(self, features: list[dict]) -> dict[str, torch.Tensor]:
+        """Pad ``input_ids``, ``attention_mask`` and ``token_type_ids``; the same tensors as
+        ``DataCollatorWithPadding(tokenizer)``, which handles anything but right padding."""
+        tok = self.tokenizer
+        keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in features[0]]
+        if tok.padding_side != "right" or tok.pad_token_id is None:
+            return DataCollatorWithPadding(tok)([{k: f[k] for k in keys} for f in features])
+        lengths = [len(f["input_ids"]) for f in features]
+        width = max(lengths)
+        pad_values = {"input_ids": tok.pad_token_id, "token_type_ids": tok.pad_token_type_id}
+        batch = {}
+        for key in keys:
+            array = np.full((len(features), width), pad_values.get(key, 0), dtype=np.int64)
+            for row, (f, n) in enumerate(zip(features, lengths, strict=True)):
+                array[row, :n] = f[key]
+            batch[key] = torch.from_numpy(array)
+        if "attention_mask" not in batch and "attention_mask" in tok.model_input_names:
+            positions = np.arange(width)[None, :]
+            batch["attention_mask"] = torch.from_numpy(
+                (positions < np.asarray(lengths)[:, None]).astype(np.int64)
+            )
         return batch

@@ -8,7 +8,7 @@ from torch import nn
 
 def init_weights(module: nn.Module) -> None:
     """Embeddings ~ N(0, 0.1^2) with a zero padding row; linear and conv layers Xavier-uniform, zero bias."""
-    if isinstance(module, nn.Embedding):
+    if isinstance(module, (nn.Embedding, nn.EmbeddingBag)):
         nn.init.normal_(module.weight, std=0.1)
         if module.padding_idx is not None:
             with torch.no_grad():

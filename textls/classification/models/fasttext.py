@@ -30,6 +30,11 @@ class FastTextConfig(PretrainedConfig):
 class FastTextForSequenceClassification(PreTrainedModel):
     r"""``logits = W · dropout(mean_{t: mask_t = 1} E[x_t]) + b``.
 
+    The mean is one ``nn.EmbeddingBag`` call, ``sum_t mask_t E[x_t] / max(1, sum_t mask_t)``
+    (``mode="sum"`` with the attention mask as ``per_sample_weights``): no ``(B, L, D)`` tensor of
+    token embeddings is built, in the forward or the backward pass.  ``attention_mask`` defaults to
+    ``input_ids != pad_token_id``; padding never changes a row's logits.
+
     Reference: Joulin, Grave, Bojanowski & Mikolov, "Bag of Tricks for Efficient Text Classification",
     EACL 2017.  Tokens come from any Hugging Face tokenizer (the packaged MiniLM's WordPiece by
     default); n-gram hashing is left out, so this is the unigram fastText.
@@ -40,8 +45,9 @@ class FastTextForSequenceClassification(PreTrainedModel):
 
     def __init__(self, config: FastTextConfig):
         super().__init__(config)
-        self.embeddings = nn.Embedding(
-            config.vocab_size, config.embedding_dim, padding_idx=config.pad_token_id
+        # Dense gradients: torch's AdamW (Trainer's default) rejects sparse ones.
+        self.embeddings = nn.EmbeddingBag(
+            config.vocab_size, config.embedding_dim, mode="sum", padding_idx=config.pad_token_id
         )
         self.dropout = nn.Dropout(config.dropout)
         self.classifier = nn.Linear(config.embedding_dim, config.num_labels)
@@ -55,8 +61,9 @@ class FastTextForSequenceClassification(PreTrainedModel):
     ) -> SequenceClassifierOutput:
         if attention_mask is None:
             attention_mask = input_ids.ne(self.config.pad_token_id)
-        mask = attention_mask.unsqueeze(-1).to(self.embeddings.weight.dtype)
-        pooled = (self.embeddings(input_ids) * mask).sum(1) / mask.sum(1).clamp_min(1.0)
+        mask = attention_mask.to(self.embeddings.weight.dtype)
+        summed = self.embeddings(input_ids, per_sample_weights=mask)
+        pooled = summed / mask.sum(1, keepdim=True).clamp_min(1.0)
         logits = self.classifier(self.dropout(pooled))
         loss = F.cross_entropy(logits, labels) if labels is not None else None
         return SequenceClassifierOutput(loss=loss, logits=logits)
