@@ -213,3 +213,75 @@ def test_label_noise_flips_exactly_the_requested_share_of_training_labels_only(t
     assert dirty["validation"] == clean["validation"] and dirty["test"] == clean["test"]
     with pytest.raises(ValueError, match="label_noise"):
         flip_labels(labels, ["a", "b"], 1.0, seed=0)
+
+
+# Naturally long-tailed: sport and politics 20 rows each, weather 2 rows, budget a single row.
+LONG_TAIL = (
+    [(f"{t} {i}", label) for i in range(5) for t, label in CORPUS if label != "weather"]
+    + [("rain and storm in the forecast", "weather"), ("sunny forecast and wind", "weather")]
+    + [("budget and law", "budget")]
+)
+LONG_TAIL_TEST = [(t, label) for t, label in CORPUS] + [("budget law and budget", "budget")]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"max_train_samples": 20},
+        {"max_test_samples": 5},
+        {"validation_fraction": 0.5},
+        {"imbalance_ratio": 5.0},
+        {"imbalance_ratio": 5.0, "max_train_samples": 8, "max_test_samples": 4},
+        {"max_train_samples": 20, "label_noise": 0.4},
+    ],
+)
+def test_long_tailed_data_keeps_every_class_in_training(tmp_path, options, caplog):
+    from textls.classification.compare import prepare_data
+
+    train = _write(tmp_path, LONG_TAIL, "train.csv")
+    test = _write(tmp_path, LONG_TAIL_TEST, "test.csv")
+    with caplog.at_level("WARNING", logger="textls.classification.splits"):
+        data = prepare_data(_args(tmp_path, train, test, **options))
+    classes = {"budget", "politics", "sport", "weather"}
+    assert list(data["classes"]) == sorted(classes)
+    assert set(data["train"][1]) == classes and set(data["test"][1]) == classes
+    assert "budget" not in data["validation"][1] and len(data["validation"][1]) > 0
+    assert "'budget' (1 row)" in caplog.text  # the warning names the rare class
+    if "max_train_samples" in options:
+        assert len(data["train"][1]) + len(data["validation"][1]) == options["max_train_samples"]
+    if "max_test_samples" in options:
+        assert len(data["test"][1]) == options["max_test_samples"]
+    again = prepare_data(_args(tmp_path, train, test, **options))
+    assert again["train"] == data["train"] and again["test"] == data["test"]
+
+
+def test_a_test_class_absent_from_training_is_named_before_any_subsampling(tmp_path):
+    from textls.classification.compare import prepare_data
+
+    train = _write(tmp_path, LONG_TAIL[:-1], "train.csv")  # no budget row
+    test = _write(tmp_path, LONG_TAIL_TEST, "test.csv")
+    with pytest.raises(ValueError, match=r"test\.csv: .*'budget'"):
+        prepare_data(_args(tmp_path, train, test, max_test_samples=5))
+
+
+def test_long_tailed_end_to_end_compare(tmp_path, tokenizer, caplog):
+    train = _write(tmp_path, LONG_TAIL, "train.csv")
+    test = _write(tmp_path, LONG_TAIL_TEST, "test.csv")
+    args = _args(
+        tmp_path,
+        train,
+        test,
+        seeds=1,
+        max_train_samples=30,
+        max_test_samples=6,
+        label_noise=0.1,
+    )
+    with caplog.at_level("WARNING", logger="textls.classification.splits"):
+        results = run_compare(args, lambda: make_model(num_labels=4), tokenizer)
+    assert "'budget' (1 row)" in caplog.text
+    assert results["data"]["train_class_counts"]["budget"] >= 1
+    assert results["data"]["test"] == 6
+    for entry in results["methods"].values():
+        assert all(np.isfinite(v) for v in entry["mean"].values())
+    assert set(results["per_class"]["kwls"]) == {"budget", "politics", "sport", "weather"}

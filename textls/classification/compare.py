@@ -49,7 +49,11 @@ class CompareArguments:
     )
     validation_fraction: float = field(
         default=0.1,
-        metadata={"help": "Stratified share of training data held out for temperature scaling."},
+        metadata={
+            "help": "Stratified share of training data held out for temperature scaling; every "
+            "class keeps a training row, so a class with a single row stays out of validation "
+            "(a warning names it)."
+        },
     )
     methods: str = field(
         default="none,ls-classic,ls-distill,ls-tfidf,kwls",
@@ -102,21 +106,31 @@ class CompareArguments:
         },
     )
     max_train_samples: int | None = field(
-        default=None, metadata={"help": "Stratified subsample of the training data."}
+        default=None,
+        metadata={
+            "help": "Stratified subsample of the training data; keeps at least one row of every "
+            "class (a warning names classes whose share is below one row)."
+        },
     )
     max_test_samples: int | None = field(
-        default=None, metadata={"help": "Stratified subsample of the test data."}
+        default=None,
+        metadata={
+            "help": "Stratified subsample of the test data; keeps at least one row of every class "
+            "the test data has (a warning names classes whose share is below one row)."
+        },
     )
     imbalance_ratio: float | None = field(
         default=None,
         metadata={
-            "help": "Long-tailed training subsample: class sizes decay geometrically to largest/ratio."
+            "help": "Long-tailed training subsample: class sizes decay geometrically to "
+            "largest/ratio, from the largest base every class can supply; each class keeps a row."
         },
     )
     label_noise: float = field(
         default=0.0,
         metadata={
-            "help": "Share of training labels flipped to another class at random (validation and test stay clean)."
+            "help": "Share of training labels flipped to another class at random (validation and "
+            "test stay clean); every class keeps at least one row with its own label."
         },
     )
     bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU)."})

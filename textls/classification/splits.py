@@ -153,7 +153,9 @@ def flip_labels(labels: list, classes, fraction: float, seed: int) -> list:
 
     Every class keeps at least one row with its own label: when the random choice would flip every
     row of a class, one of them is left alone and a row of a class with rows to spare is flipped
-    instead (a warning names the class). This only changes the draw when it happens.
+    instead (a warning names the class). This only changes the draw when it happens; when no
+    class has a row to spare (fewer than ``C`` rows would keep their label), one row fewer is
+    flipped.
     """
     if not 0.0 <= fraction < 1.0:
         raise ValueError(f"label_noise must be in [0, 1), got {fraction}")
