@@ -1,9 +1,16 @@
-"""Time KWLS (lexical) fit + transform against scikit-learn's TfidfVectorizer.fit_transform.
+"""Time soft-label generation against scikit-learn's TfidfVectorizer, in the two ways it is used.
 
-``fit_transform`` tokenises the corpus once (fit statistics and training targets from one count
-matrix); ``fit`` then ``transform`` on the same texts tokenises twice and is reported as well.
-Both run in this process on the same synthetic corpus (real vocabulary, see synthetic_corpus.py);
-each is timed ``--repeats`` times and the median is reported, with the ratio KWLS / TF-IDF.
+Two ratios, each against the TfidfVectorizer run that does the same amount of tokenising:
+
+(i)  ``fit_transform`` (training targets of the training texts; one tokenisation):
+     ``get_smoother(m).fit_transform(texts, labels)`` / ``TfidfVectorizer().fit_transform(texts)``.
+     Target for KWLS: at most 1.5x.  LS-TFIDF and LS-Classic are timed the same way.
+(ii) ``fit`` then ``transform`` on the same texts (two tokenisations):
+     ``KeywordSmoother().fit(texts, labels).transform(texts, labels)`` /
+     ``TfidfVectorizer().fit(texts)`` then ``.transform(texts)``.  Target for KWLS: at most 2x.
+
+Everything runs in this process on the same synthetic corpus (real vocabulary, see
+synthetic_corpus.py); each is timed ``--repeats`` times and the median is reported.
 
     python scripts/benchmark_smoothing_speed.py --docs 50000 --classes 50
 """
@@ -24,6 +31,13 @@ from synthetic_corpus import make_corpus  # noqa: E402
 
 from textls import get_smoother  # noqa: E402
 
+#: TfidfVectorizer baseline -> the largest KWLS / baseline ratio the issue accepts
+TARGETS = {"fit_transform": 1.5, "fit_then_transform": 2.0}
+
+
+def _tfidf_fit_then_transform(texts):
+    return TfidfVectorizer().fit(texts).transform(texts)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(
@@ -40,37 +54,55 @@ def main() -> None:
     args = parser.parse_args()
 
     texts, labels = make_corpus(args.docs, args.classes, args.words)
-    baseline = median_seconds(lambda: TfidfVectorizer().fit_transform(texts), args.repeats)
+    baselines = {
+        "fit_transform": median_seconds(
+            lambda: TfidfVectorizer().fit_transform(texts), args.repeats
+        ),
+        "fit_then_transform": median_seconds(
+            lambda: _tfidf_fit_then_transform(texts), args.repeats
+        ),
+    }
     print(f"{args.docs} docs, {args.classes} classes, ~{args.words} words each")
-    print(f"TfidfVectorizer.fit_transform: {baseline:.2f} s (median of {args.repeats})")
+    print(
+        f"TfidfVectorizer fit_transform: {baselines['fit_transform']:.2f} s; fit, then transform: "
+        f"{baselines['fit_then_transform']:.2f} s (median of {args.repeats})"
+    )
     results = {
         "docs": args.docs,
         "classes": args.classes,
         "words_per_doc": args.words,
         "repeats": args.repeats,
-        "tfidf_vectorizer_seconds": baseline,
+        "baselines": baselines,
+        "targets": {f"kwls {k}": v for k, v in TARGETS.items()},
         "methods": {},
         **provenance(),
     }
+
+    def record(row: str, seconds: float, baseline: str) -> None:
+        ratio = seconds / baselines[baseline]
+        entry = {"seconds": seconds, "baseline": baseline, "ratio": ratio}
+        if row.startswith("kwls"):
+            entry["target"] = TARGETS[baseline]
+            entry["meets_target"] = ratio <= TARGETS[baseline]
+        results["methods"][row] = entry
+        verdict = ""
+        if "target" in entry:
+            verdict = f"  (target <= {entry['target']:g}x: {'met' if entry['meets_target'] else 'MISSED'})"
+        print(
+            f"{row:>28}: {seconds:.2f} s  ratio {ratio:.2f}x vs TfidfVectorizer {baseline}{verdict}"
+        )
+
     for name in args.methods.split(","):
         seconds = median_seconds(
             lambda n=name: get_smoother(n).fit_transform(texts, labels), args.repeats
         )
-        ratio = seconds / baseline
-        results["methods"][name] = {"seconds": seconds, "ratio_vs_tfidf_vectorizer": ratio}
-        print(f"{name:>12} fit_transform: {seconds:.2f} s  ratio {ratio:.2f}x")
-        if name == "kwls":  # fit, then transform the same texts: a second tokenisation pass
-            two_pass = median_seconds(
+        record(f"{name} fit_transform", seconds, "fit_transform")
+        if name == "kwls":
+            seconds = median_seconds(
                 lambda: get_smoother("kwls").fit(texts, labels).transform(texts, labels),
                 args.repeats,
             )
-            results["methods"]["kwls (fit, then transform)"] = {
-                "seconds": two_pass,
-                "ratio_vs_tfidf_vectorizer": two_pass / baseline,
-            }
-            print(
-                f"{'kwls':>12} fit, then transform: {two_pass:.2f} s  ratio {two_pass / baseline:.2f}x"
-            )
+            record("kwls fit, then transform", seconds, "fit_then_transform")
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {args.output}")

@@ -1,0 +1,159 @@
+"""How well does each smoother's relevance point at the gold class, on corpora of different shapes?
+
+The evidence behind KWLS's defaults (every positive-z class keyword, every instance term): for each
+bundled classification corpus and each configuration below, fit on ``train.csv`` and record
+
+* **test top-1**: how often ``argmax_k relevance(text)`` is the gold class on ``test.csv``; a row
+  whose maximum is shared by ``t`` classes, gold among them, counts ``1/t`` (the expected hit of a
+  random tie-break, so an uninformative uniform row scores ``1/C``, not a free hit on class 0);
+* **test log-lik**: ``smoother.score(test)``, the mean log-likelihood of the gold label (higher is
+  better);
+* **train out-of-sample top-1** (and log-lik): the same on the training rows' ``fit_relevance``,
+  which is what the training targets are made of (KWLS cross-fits, LS-TFIDF leaves one out,
+  LS-Distill cross-fits its teacher);
+* **keywords / class** (KWLS): the mean number of class keywords fitted on all training rows;
+* **fit seconds**: ``fit_relevance`` on the training rows (the fit a training run needs).
+
+Configurations: ``kwls`` (defaults), ``kwls top_k=10 class_top_k=50`` (the old defaults),
+``kwls class_min_z=1.96`` (significant keywords only), ``kwls top_k=50``, ``ls-tfidf``,
+``ls-distill``, ``ls-classic`` (uniform: the floor).  A corpus whose CSVs are missing is skipped with
+a note naming its ``prepare.py``.
+
+    python scripts/benchmark_relevance.py
+    python scripts/benchmark_relevance.py --corpora kjv_chapters,foldoc
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import log_loss
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from provenance import provenance  # noqa: E402
+
+from textls import get_smoother  # noqa: E402
+from textls._utils import encode_labels  # noqa: E402
+from textls.classification.data import load_labelled  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ("healthtweets", "sentiment", "rotten_tomatoes", "kjv_chapters", "foldoc")
+#: name -> (method, constructor parameters)
+CONFIGS: dict[str, tuple[str, dict]] = {
+    "kwls": ("kwls", {}),
+    "kwls top_k=10 class_top_k=50 (old)": ("kwls", {"top_k": 10, "class_top_k": 50}),
+    "kwls class_min_z=1.96": ("kwls", {"class_min_z": 1.96}),
+    "kwls top_k=50": ("kwls", {"top_k": 50}),
+    "ls-tfidf": ("ls-tfidf", {}),
+    "ls-distill": ("ls-distill", {}),
+    "ls-classic": ("ls-classic", {}),
+}
+
+
+def top1(relevance: np.ndarray, y: np.ndarray) -> float:
+    """Mean of ``[gold is a maximum of the row] / (number of maxima)``: top-1 with fair ties."""
+    best = relevance.max(axis=1, keepdims=True)
+    at_max = np.isclose(relevance, best, rtol=1e-12, atol=0.0)
+    hit = at_max[np.arange(len(y)), y]
+    return float(np.mean(hit / at_max.sum(axis=1)))
+
+
+def corpus_shape(train_texts, train_labels, test_texts) -> dict:
+    counts = Counter(train_labels)
+    return {
+        "train_rows": len(train_texts),
+        "test_rows": len(test_texts),
+        "classes": len(counts),
+        "imbalance_ratio": max(counts.values()) / min(counts.values()),
+        "mean_words": float(np.mean([len(t.split()) for t in train_texts])),
+    }
+
+
+def evaluate(method: str, params: dict, train, test) -> dict:
+    """Fit one configuration on ``train`` and measure its relevance on ``train`` (OOS) and ``test``."""
+    (train_texts, train_labels), (test_texts, test_labels) = train, test
+    smoother = get_smoother(method, **params)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        train_relevance = smoother.fit_relevance(train_texts, train_labels)
+        seconds = time.perf_counter() - start
+    classes = np.arange(len(smoother.classes_))
+    y_train = encode_labels(np.asarray(train_labels, dtype=object), smoother.classes_)
+    y_test = encode_labels(np.asarray(test_labels, dtype=object), smoother.classes_)
+    result = {
+        "params": params,
+        "test_top1": top1(smoother.relevance(test_texts), y_test),
+        "test_loglik": smoother.score(test_texts, test_labels),
+        "train_oos_top1": top1(train_relevance, y_train),
+        "train_oos_loglik": -log_loss(y_train, train_relevance, labels=classes),
+        "fit_seconds": seconds,
+        "warnings": sorted({str(w.message) for w in caught}),
+    }
+    if method == "kwls":
+        result["keywords_per_class"] = float(smoother.class_weights_.getnnz(axis=1).mean())
+        result["temperature"] = smoother.temperature_
+    elif hasattr(smoother, "temperature_"):
+        result["temperature"] = smoother.temperature_
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--corpora", default=",".join(CORPORA))
+    parser.add_argument("--configs", default=",".join(CONFIGS), help="Comma-separated names.")
+    parser.add_argument("--data-dir", default=str(ROOT / "data"))
+    parser.add_argument(
+        "--output", default=str(Path(__file__).parent / "results" / "relevance.json")
+    )
+    args = parser.parse_args()
+    configs = args.configs.split(",")
+    unknown = sorted(set(configs) - set(CONFIGS))
+    if unknown:
+        parser.error(f"unknown configuration(s) {unknown}; choose from {list(CONFIGS)}")
+
+    results = {"configs": {c: CONFIGS[c][0] for c in configs}, "corpora": {}, "skipped": {}}
+    for corpus in args.corpora.split(","):
+        folder = Path(args.data_dir) / corpus
+        if not (folder / "train.csv").exists() or not (folder / "test.csv").exists():
+            note = f"no train.csv/test.csv: run python data/{corpus}/prepare.py"
+            print(f"skipping {corpus}: {note}")
+            results["skipped"][corpus] = note
+            continue
+        train = load_labelled(str(folder / "train.csv"), "text", "label")
+        test = load_labelled(str(folder / "test.csv"), "text", "label")
+        shape = corpus_shape(train[0], train[1], test[0])
+        print(
+            f"{corpus}: {shape['train_rows']} train / {shape['test_rows']} test rows, "
+            f"{shape['classes']} classes, imbalance {shape['imbalance_ratio']:.1f}:1, "
+            f"{shape['mean_words']:.0f} words per text"
+        )
+        rows = {}
+        for name in configs:
+            method, params = CONFIGS[name]
+            r = rows[name] = evaluate(method, params, train, test)
+            keywords = (
+                f"  {r['keywords_per_class']:7.0f} kw/class" if "keywords_per_class" in r else ""
+            )
+            print(
+                f"  {name:>36}: test top-1 {r['test_top1']:.3f}  log-lik {r['test_loglik']:.3f}  "
+                f"train OOS top-1 {r['train_oos_top1']:.3f}  fit {r['fit_seconds']:.1f} s{keywords}"
+            )
+        results["corpora"][corpus] = {"shape": shape, "configs": rows}
+    results.update(provenance())
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
