@@ -18,16 +18,21 @@ TEXTS = [
     "voters backed the party in the parliament election",
     "the minister called a vote in parliament on the budget",
     "the election campaign focused on the minister and the budget",
+    "bake the bread in a hot oven with butter and flour",
+    "whisk the eggs with flour and butter for the cake",
+    "the recipe calls for butter sugar and a hot oven",
+    "knead the dough and bake the bread until golden",
 ]
-LABELS = ["sport"] * 4 + ["politics"] * 4
+# Three classes: with two, every method's target is the same (the off-gold mass has one place to go).
+LABELS = ["sport"] * 4 + ["politics"] * 4 + ["cooking"] * 4
 
 
 @pytest.fixture
 def corpus(tmp_path):
     path = tmp_path / "train.csv"
-    pd.DataFrame({"doc": [f"d{i}" for i in range(8)], "text": TEXTS, "label": LABELS}).to_csv(
-        path, index=False
-    )
+    pd.DataFrame(
+        {"doc": [f"d{i}" for i in range(len(TEXTS))], "text": TEXTS, "label": LABELS}
+    ).to_csv(path, index=False)
     return path
 
 
@@ -56,16 +61,16 @@ def test_smooth_writes_one_row_per_input_row(corpus, tmp_path, capsys, method):
     assert code == 0
     frame, soft = read_soft(out)
     assert len(frame) == len(TEXTS)
-    assert list(soft.columns) == ["soft:politics", "soft:sport"]
+    assert list(soft.columns) == ["soft:cooking", "soft:politics", "soft:sport"]
     np.testing.assert_allclose(soft.sum(axis=1), 1.0, atol=1e-5)
     assert frame["label"].tolist() == LABELS
-    assert frame["id"].tolist() == list(range(8))
-    gold = np.where(frame["label"] == "sport", soft["soft:sport"], soft["soft:politics"])
-    assert (gold >= 0.8 - 1e-6).all()
+    assert frame["id"].tolist() == list(range(12))
+    gold = soft.to_numpy()[np.arange(12), np.searchsorted(["cooking", "politics", "sport"], LABELS)]
+    np.testing.assert_allclose(gold, 1 - 0.2 * 2 / 3, atol=1e-6)  # LS-Classic's gold mass
     printed = capsys.readouterr().out
-    assert f"{method}: 8 rows, 2 classes" in printed
+    assert f"{method}: 12 rows, 3 classes" in printed
     assert "mean soft-label mass on the gold class" in printed
-    assert f"wrote 8 soft labels x 2 classes to {out}" in printed
+    assert f"wrote 12 soft labels x 3 classes to {out}" in printed
 
 
 def test_ls_classic_values_and_id_column(corpus, tmp_path):
@@ -73,9 +78,11 @@ def test_ls_classic_values_and_id_column(corpus, tmp_path):
     args = ["smooth", "--input", str(corpus), "--output", str(out), "--method", "ls-classic"]
     assert main([*args, "--id_column", "doc", "--epsilon", "0.3"]) == 0
     frame = pd.read_json(out, lines=True)
-    assert frame["id"].tolist() == [f"d{i}" for i in range(8)]
+    assert frame["id"].tolist() == [f"d{i}" for i in range(12)]
     np.testing.assert_allclose(
-        frame.loc[0, ["soft:politics", "soft:sport"]].astype(float), [0.15, 0.85], atol=1e-6
+        frame.loc[0, ["soft:cooking", "soft:politics", "soft:sport"]].astype(float),
+        [0.1, 0.1, 0.8],
+        atol=1e-6,
     )
 
 
@@ -129,7 +136,7 @@ def test_json_config_file(corpus, tmp_path, capsys):
     assert main(["smooth", str(config)]) == 0
     soft = pd.read_parquet(out).filter(like="soft:")
     np.testing.assert_allclose(soft.sum(axis=1), 1.0, atol=1e-5)
-    assert "ls-tfidf: 8 rows" in capsys.readouterr().out
+    assert "ls-tfidf: 12 rows" in capsys.readouterr().out
     # Every field of the config reached the generator.
     expected = TfidfSmoother(epsilon=1.0, temperature=0.05).fit_transform(TEXTS, LABELS)
     np.testing.assert_allclose(soft.to_numpy(), expected, atol=1e-7)
@@ -140,13 +147,13 @@ def test_params_reach_the_generator(corpus, tmp_path, capsys):
     args = ["smooth", "--input", str(corpus), "--output", str(out), "--method", "kwls"]
     assert main([*args, "--temperature", "1", "--params", '{"class_top_k": 1}']) == 0
     lines = capsys.readouterr().out.splitlines()
-    per_class = [line for line in lines if line.strip().startswith(("sport", "politics"))]
-    assert len(per_class) == 2
+    per_class = [line for line in lines if line.strip().startswith(("sport", "politics", "cook"))]
+    assert len(per_class) == 3
     # One keyword per class in the summary: no comma after the keyword list starts.
     assert all("," not in line.split("%", 1)[1] for line in per_class)
     assert main([*args, "--params", '{"class_top_k": 3}']) == 0
     lines = capsys.readouterr().out.splitlines()
-    per_class = [line for line in lines if line.strip().startswith(("sport", "politics"))]
+    per_class = [line for line in lines if line.strip().startswith(("sport", "politics", "cook"))]
     assert all(line.split("%", 1)[1].count(",") == 2 for line in per_class)
 
 
@@ -173,7 +180,8 @@ def test_temperature_flag_reaches_the_generator(corpus, tmp_path):
         args = ["smooth", "--input", str(corpus), "--output", str(out), "--method", "ls-tfidf"]
         assert main([*args, "--epsilon", "1", "--temperature", temperature]) == 0
         soft[temperature] = read_soft(out)[1].to_numpy()
-    assert soft["0.05"].max(axis=1).mean() > soft["5"].max(axis=1).mean() + 0.2
+    # eps = 1: gold keeps 1/3, the rest is split by relevance (sharp at T = 0.05, even at T = 5)
+    assert soft["0.05"].max(axis=1).mean() > soft["5"].max(axis=1).mean() + 0.1
 
 
 def test_help_version_and_unknown_command(capsys):

@@ -86,11 +86,11 @@ def test_auto_temperature_uses_the_rows_fit_samples():
 
 def test_merge_counts_is_the_count_of_the_whole(corpus):
     texts, labels = corpus
-    counter, class_terms = counter_for("kwls", {})
-    whole = count_statistics(texts, labels, counter, class_terms)
+    counter, class_terms, n_splits = counter_for("kwls", {})
+    whole = count_statistics(texts, labels, counter, class_terms, 0, n_splits)
     bounds = shard_bounds(len(texts), 4)
     parts = [
-        count_statistics(texts[a:b], labels[a:b], counter, class_terms)
+        count_statistics(texts[a:b], labels[a:b], counter, class_terms, a, n_splits)
         for a, b in zip(bounds[:-1], bounds[1:], strict=True)
     ]
     merged = merge_counts(parts)
@@ -98,6 +98,11 @@ def test_merge_counts_is_the_count_of_the_whole(corpus):
     np.testing.assert_array_equal(merged.doc_freq, whole.doc_freq)
     np.testing.assert_array_equal(merged.term_freq, whole.term_freq)
     assert (merged.class_term != whole.class_term).nnz == 0
+    assert len(merged.fold_class_term) == n_splits == 5
+    for fold, expected in zip(merged.fold_class_term, whole.fold_class_term, strict=True):
+        assert (fold != expected).nnz == 0
+    # the folds partition the rows: their counts add up to the whole
+    assert (sum(merged.fold_class_term) != merged.class_term).nnz == 0
     assert merged.label_counts == whole.label_counts
 
 
@@ -130,12 +135,12 @@ def test_remapped_counts_give_the_targets_of_tokenising_again(corpus, method):
     texts, labels = corpus
     params = {"ngram_range": (1, 2), "max_features": 40}
     state = fit_in_shards(method, texts, labels, 3, **params)
-    counter, class_terms = counter_for(method, params)
+    counter, class_terms, n_splits = counter_for(method, params)
     expected = training_targets(state, texts, labels)
     bounds = shard_bounds(len(texts), 3)
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        stats, matrix = shard_counts(texts[a:b], labels[a:b], counter, class_terms)
+        stats, matrix = shard_counts(texts[a:b], labels[a:b], counter, class_terms, a, n_splits)
         counts = remap_counts(matrix, stats.terms, vocabulary_terms(state))
         np.testing.assert_array_equal(
-            training_targets(state, texts[a:b], labels[a:b], counts), expected[a:b]
+            training_targets(state, texts[a:b], labels[a:b], counts, a), expected[a:b]
         )

@@ -465,8 +465,10 @@ def fit_shard_statistics(work: Work, shard: int, pass_index: int | None = None) 
     texts, labels, _ = source.rows(table, work.bounds[shard], work.bounds[shard + 1])
     ensure_folder(path.parent)
     if name == "counts":
-        counter, class_terms = counter_for(work.method, work.params)
-        stats, matrix = shard_counts(texts, labels, counter, class_terms)
+        counter, class_terms, n_splits = counter_for(work.method, work.params)
+        stats, matrix = shard_counts(
+            texts, labels, counter, class_terms, work.bounds[shard], n_splits
+        )
         if matrix is not None:  # kept, so the later passes need not tokenise again
             _dump(work.matrix_path(shard), matrix)
     else:
@@ -558,8 +560,9 @@ def _finish_state(work: Work) -> None:
     state = _load_state(work.merged_path(PASSES[work.method][-1]))
     if state.temperature_pending:
         table = source.open_rows(work.path("_work", "input.arrow"))
-        texts, labels = source.take_rows(table, temperature_rows(work.bounds[-1]))
-        fit_state_temperature(state, texts, labels)
+        rows = temperature_rows(work.bounds[-1])
+        texts, labels = source.take_rows(table, rows)
+        fit_state_temperature(state, texts, labels, rows)
     for vectorizer in (
         getattr(getattr(state.smoother, "vocabulary_extractor_", None), "vectorizer_", None),
         getattr(state.smoother, "vectorizer_", None),
@@ -602,7 +605,8 @@ def transform_shard(work: Work, shard: int) -> dict:
     state = _load_state(work.path("fit", "state.pkl"))
     table = source.open_rows(work.path("_work", "input.arrow"))
     texts, labels, ids = source.rows(table, work.bounds[shard], work.bounds[shard + 1])
-    soft = training_targets(state, texts, labels, _shard_counts(work, shard, state))
+    counts = _shard_counts(work, shard, state)
+    soft = training_targets(state, texts, labels, counts, work.bounds[shard])
     record = _store_shard(work, shard, soft, labels, ids, state.smoother.classes_)
     return {**record, "shard": shard, "skipped": False}
 

@@ -16,6 +16,10 @@ be merged by addition:
   fixed random sample of at most 20,000 rows (a function of ``n`` alone); the driver gathers exactly
   those rows' scores, so the fitted :math:`T` is the one a plain ``fit`` finds.
 
+KWLS's training targets are cross-fitted (row ``i`` in fold ``i % n_splits`` is scored against class
+keywords fitted without its fold), so the counts pass also keeps the class-by-term counts of each fold,
+keyed by the row's index in the whole input: a shard knows where it starts.
+
 With these, a KWLS fitted from merged shard statistics equals ``KeywordSmoother().fit`` on all the
 texts bit for bit (vocabulary, idf, class keywords, temperature, soft labels), and so does
 LS-Classic; LS-TFIDF agrees to float rounding (about 1e-12).  LS-Distill is cross-fitted on the whole
@@ -41,6 +45,7 @@ from textls._utils import check_labels, check_texts, encode_labels, softmax, uni
 from textls.smoothers import get_smoother
 from textls.smoothers._base import BaseSmoother, check_temperature, fit_temperature
 from textls.smoothers._base import temperature_sample as _temperature_sample
+from textls.smoothers.kwls import _class_counts, cross_fit_folds
 from textls.smoothers.ls_tfidf import _leave_one_out_scores
 
 MERGEABLE = ("kwls", "ls-tfidf", "ls-classic")
@@ -68,22 +73,35 @@ class CountStatistics:
     term_freq: np.ndarray  # (V,) int64, total count (CountVectorizer's max_features ranks by it)
     class_labels: list = field(default_factory=list)  # the rows of class_term
     class_term: sp.csr_matrix | None = None  # (len(class_labels), V) float64, KWLS only
+    fold_class_term: list = field(default_factory=list)  # class_term of each cross-fitting fold
 
 
 def count_statistics(
-    texts: list[str], labels: list, counter: CountVectorizer | None, class_terms: bool
+    texts: list[str],
+    labels: list,
+    counter: CountVectorizer | None,
+    class_terms: bool,
+    first_row: int = 0,
+    n_splits: int | None = None,
 ) -> CountStatistics:
     """Counts of one shard; ``counter`` is the raw counting vectorizer (``None``: labels only)."""
-    return shard_counts(texts, labels, counter, class_terms)[0]
+    return shard_counts(texts, labels, counter, class_terms, first_row, n_splits)[0]
 
 
 def shard_counts(
-    texts: list[str], labels: list, counter: CountVectorizer | None, class_terms: bool
+    texts: list[str],
+    labels: list,
+    counter: CountVectorizer | None,
+    class_terms: bool,
+    first_row: int = 0,
+    n_splits: int | None = None,
 ) -> tuple[CountStatistics, sp.csr_matrix | None]:
     """The shard's :class:`CountStatistics` and its raw ``(n, V_shard)`` count matrix.
 
     The matrix lets later passes skip tokenising again: :func:`remap_counts` turns it into the
     counts over the fitted vocabulary that the fitted vectorizer's ``transform`` would give.
+    With ``n_splits`` (KWLS), the class-by-term counts of each cross-fitting fold are kept too;
+    ``first_row`` is the shard's first row in the whole input, which decides the rows' folds.
     """
     labels = check_labels(labels, len(texts))
     classes = unique_classes(labels) if len(labels) else np.array([], dtype=object)
@@ -99,6 +117,7 @@ def shard_counts(
         np.zeros(0, np.int64),
         classes.tolist() if class_terms else [],
         sp.csr_matrix((len(classes), 0)) if class_terms else None,
+        [sp.csr_matrix((len(classes), 0))] * (n_splits or 0) if class_terms else [],
     )
     if counter is None or not texts:
         return empty, None
@@ -110,12 +129,14 @@ def shard_counts(
         # this shard holds only stop words; other shards may not
         return empty, sp.csr_matrix((len(texts), 0), dtype=np.float64)
     counts = sp.csr_matrix(counts)
-    class_term = None
+    class_term, fold_class_term = None, []
     if class_terms:
-        onehot = sp.csr_matrix(
-            (np.ones(len(y)), (y, np.arange(len(y)))), shape=(len(classes), len(y))
-        )
-        class_term = sp.csr_matrix(onehot @ counts)
+        class_term = _class_counts(counts, y, len(classes))
+        folds = cross_fit_folds(first_row + np.arange(len(y)), n_splits or 1)
+        fold_class_term = [
+            _class_counts(counts[folds == f], y[folds == f], len(classes))
+            for f in range(n_splits or 0)
+        ]
     stats = CountStatistics(
         num_rows=len(texts),
         label_counts=label_counts,
@@ -124,6 +145,7 @@ def shard_counts(
         term_freq=np.asarray(counts.sum(axis=0)).ravel().astype(np.int64),
         class_labels=classes.tolist() if class_terms else [],
         class_term=class_term,
+        fold_class_term=fold_class_term,
     )
     return stats, counts
 
@@ -168,22 +190,31 @@ def merge_counts(parts: list[CountStatistics]) -> CountStatistics:
     term_freq = np.zeros(size, np.int64)
     np.add.at(doc_freq, inverse, np.concatenate([p.doc_freq for p in parts]))
     np.add.at(term_freq, inverse, np.concatenate([p.term_freq for p in parts]))
-    class_term = None
+    class_term, fold_class_term = None, []
     if parts and parts[0].class_term is not None:
         index = {c: k for k, c in enumerate(classes.tolist())}
-        rows, cols, vals, offset = [], [], [], 0
-        for part in parts:
-            coo = part.class_term.tocoo()
-            local = np.array([index[c] for c in part.class_labels], dtype=np.int64)
-            rows.append(local[coo.row] if len(local) else coo.row)
-            cols.append(inverse[offset + coo.col])
-            vals.append(coo.data)
-            offset += len(part.terms)
-        class_term = sp.csr_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(len(classes), size),
-        )
-        class_term.sum_duplicates()
+
+        def merged(matrices: list[sp.csr_matrix]) -> sp.csr_matrix:
+            rows, cols, vals, offset = [], [], [], 0
+            for part, matrix in zip(parts, matrices, strict=True):
+                coo = matrix.tocoo()
+                local = np.array([index[c] for c in part.class_labels], dtype=np.int64)
+                rows.append(local[coo.row] if len(local) else coo.row)
+                cols.append(inverse[offset + coo.col])
+                vals.append(coo.data)
+                offset += len(part.terms)
+            out = sp.csr_matrix(
+                (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                shape=(len(classes), size),
+            )
+            out.sum_duplicates()
+            return out
+
+        class_term = merged([p.class_term for p in parts])
+        fold_class_term = [
+            merged([p.fold_class_term[f] for p in parts])
+            for f in range(len(parts[0].fold_class_term))
+        ]
     return CountStatistics(
         num_rows=sum(p.num_rows for p in parts),
         label_counts={c: labels[c] for c in classes.tolist()},
@@ -192,6 +223,7 @@ def merge_counts(parts: list[CountStatistics]) -> CountStatistics:
         term_freq=term_freq,
         class_labels=classes.tolist() if class_term is not None else [],
         class_term=class_term,
+        fold_class_term=fold_class_term,
     )
 
 
@@ -257,12 +289,14 @@ class FittedState:
     """A fitted generator plus what its training targets need beyond ``transform``.
 
     ``class_sums`` are LS-TFIDF's :math:`S_k`: training rows are scored against leave-one-out
-    profiles, as in ``TfidfSmoother.fit_transform``.
+    profiles, as in ``TfidfSmoother.fit_transform``.  ``fold_matches`` are KWLS's match matrices
+    fitted without each cross-fitting fold, as in ``KeywordSmoother.fit_transform``.
     """
 
     method: str
     smoother: BaseSmoother
     class_sums: np.ndarray | None = None
+    fold_matches: list = field(default_factory=list)
     temperature_pending: bool = False
     counts: CountStatistics | None = None
 
@@ -271,14 +305,16 @@ class FittedState:
         return self.smoother.classes_.tolist()
 
 
-def counter_for(method: str, params: dict) -> tuple[CountVectorizer | None, bool]:
-    """The raw counting vectorizer of a method and whether it needs class-by-term counts."""
+def counter_for(method: str, params: dict) -> tuple[CountVectorizer | None, bool, int | None]:
+    """The raw counting vectorizer of a method, whether it needs class-by-term counts, and the
+    number of cross-fitting folds they are kept for."""
     smoother = get_smoother(method, **params)
     if method == "kwls":
-        return raw_counter(smoother._vocabulary_extractor()._count_vectorizer()), True
+        counter = raw_counter(smoother._vocabulary_extractor()._count_vectorizer())
+        return counter, True, smoother.n_splits
     if method == "ls-tfidf":
-        return raw_counter(smoother._vectorizer()), False
-    return None, False
+        return raw_counter(smoother._vectorizer()), False, None
+    return None, False, None
 
 
 def fit_from_counts(method: str, params: dict, counts: CountStatistics) -> FittedState:
@@ -293,7 +329,7 @@ def fit_from_counts(method: str, params: dict, counts: CountStatistics) -> Fitte
     smoother.classes_ = classes
     state = FittedState(method, smoother)
     if method == "kwls":
-        _kwls_from_counts(smoother, counts)
+        state.fold_matches = _kwls_from_counts(smoother, counts)
     elif method == "ls-tfidf":
         _ls_tfidf_from_counts(smoother, counts)
     elif method != "ls-classic":
@@ -304,7 +340,8 @@ def fit_from_counts(method: str, params: dict, counts: CountStatistics) -> Fitte
     return state
 
 
-def _kwls_from_counts(smoother, counts: CountStatistics) -> None:
+def _kwls_from_counts(smoother, counts: CountStatistics) -> list:
+    """Set the fitted state of a KWLS and return its match matrix without each fold."""
     extractor = smoother._vocabulary_extractor()
     vectorizer = extractor._count_vectorizer()
     try:
@@ -323,8 +360,15 @@ def _kwls_from_counts(smoother, counts: CountStatistics) -> None:
     smoother.vocabulary_extractor_ = extractor
     index = {c: k for k, c in enumerate(counts.class_labels)}
     order = [index[c] for c in smoother.classes_.tolist()]
-    smoother._fit_keywords(counts.class_term[order][:, np.flatnonzero(mask)], extractor.terms_)
+    kept = np.flatnonzero(mask)
+    class_term = counts.class_term[order][:, kept]
+    embeddings = smoother._term_embeddings(extractor.terms_)
+    smoother._fit_keywords(class_term, extractor.terms_, embeddings)
     smoother.extractor_ = None
+    return [
+        smoother.held_out_match(class_term - fold[order][:, kept], embeddings)
+        for fold in counts.fold_class_term
+    ]
 
 
 def _ls_tfidf_from_counts(smoother, counts: CountStatistics) -> None:
@@ -380,22 +424,33 @@ def temperature_rows(num_rows: int) -> np.ndarray:
     return np.arange(num_rows) if keep is None else keep
 
 
-def fit_state_temperature(state: FittedState, texts: list[str], labels: list) -> None:
-    """Fit ``T`` on the rows of :func:`temperature_rows` (passed in that order)."""
+def fit_state_temperature(
+    state: FittedState, texts: list[str], labels: list, rows: np.ndarray
+) -> None:
+    """Fit ``T`` on the rows of :func:`temperature_rows` (passed in that order, ``rows`` their
+    indices in the whole input)."""
     smoother = state.smoother
     y = encode_labels(check_labels(labels, len(texts)), smoother.classes_)
-    smoother.temperature_ = fit_temperature(_training_scores(state, texts, y), y)
+    smoother.temperature_ = fit_temperature(_training_scores(state, texts, y, rows), y)
     state.temperature_pending = False
 
 
 def _training_scores(
-    state: FittedState, texts: list[str], y: np.ndarray, counts=None
+    state: FittedState, texts: list[str], y: np.ndarray, rows: np.ndarray, counts=None
 ) -> np.ndarray:
+    """Out-of-sample scores of training rows; ``rows`` are their indices in the whole input."""
     smoother = state.smoother
     if state.method == "kwls":
         if counts is None:
-            return smoother._scores(smoother._instance_weights(texts))
-        return smoother._scores(smoother.vocabulary_extractor_.weigh(counts, smoother.top_k))
+            weights = smoother._instance_weights(texts)
+        else:
+            weights = smoother.vocabulary_extractor_.weigh(counts, smoother.top_k)
+        folds = cross_fit_folds(rows, len(state.fold_matches))
+        scores = np.empty((len(texts), len(smoother.classes_)))
+        for f, match in enumerate(state.fold_matches):
+            mine = np.flatnonzero(folds == f)
+            scores[mine] = smoother._scores(weights[mine], match)
+        return scores
     if state.method == "ls-tfidf":
         return _leave_one_out_scores(_tfidf_rows(smoother, texts, counts), y, state.class_sums)
     raise ValueError(f"{state.method} has no fitted temperature")
@@ -422,22 +477,28 @@ def vocabulary_terms(state: FittedState) -> np.ndarray | None:
 
 
 def training_targets(
-    state: FittedState, texts: list[str], labels: list, counts: sp.csr_matrix | None = None
+    state: FittedState,
+    texts: list[str],
+    labels: list,
+    counts: sp.csr_matrix | None = None,
+    first_row: int = 0,
 ) -> np.ndarray:
     """Rows of ``fit_transform``'s output for these training rows, ``(n, C)`` float32.
 
+    ``first_row`` is the first row's index in the whole input (it decides KWLS's folds).
     ``counts`` (from :func:`remap_counts`) spare tokenising the texts again; the result is the same.
     """
     smoother = state.smoother
     texts = check_texts(texts)
-    if state.method not in ("kwls", "ls-tfidf") or (state.method == "kwls" and counts is None):
+    if state.method not in ("kwls", "ls-tfidf"):
         return smoother.transform(texts, labels)
     y = encode_labels(check_labels(labels, len(texts)), smoother.classes_)
     out = np.empty((len(texts), len(smoother.classes_)), dtype=np.float32)
     for start in range(0, len(texts), smoother.chunk_size):
         part = slice(start, start + smoother.chunk_size)
-        rows = None if counts is None else counts[part]
-        scores = _training_scores(state, texts[part], y[part], rows)
+        rows = np.arange(len(texts))[part] + first_row
+        part_counts = None if counts is None else counts[part]
+        scores = _training_scores(state, texts[part], y[part], rows, part_counts)
         relevance = smoother._finish_relevance(softmax(scores, smoother.temperature_), texts[part])
         out[part] = smoother._mix(relevance, y[part])
     return out
@@ -451,9 +512,9 @@ def fit_in_shards(method: str, texts, labels, num_shards: int, **params) -> Fitt
     texts = check_texts(texts)
     labels = list(check_labels(labels, len(texts)))
     bounds = shard_bounds(len(texts), num_shards)
-    counter, class_terms = counter_for(method, params)
+    counter, class_terms, n_splits = counter_for(method, params)
     parts = [
-        count_statistics(texts[a:b], labels[a:b], counter, class_terms)
+        count_statistics(texts[a:b], labels[a:b], counter, class_terms, a, n_splits)
         for a, b in zip(bounds[:-1], bounds[1:], strict=True)
     ]
     state = fit_from_counts(method, params, merge_counts(parts))
@@ -465,7 +526,7 @@ def fit_in_shards(method: str, texts, labels, num_shards: int, **params) -> Fitt
         set_class_sums(state, sums)
     if state.temperature_pending:
         rows = temperature_rows(len(texts))
-        fit_state_temperature(state, [texts[i] for i in rows], [labels[i] for i in rows])
+        fit_state_temperature(state, [texts[i] for i in rows], [labels[i] for i in rows], rows)
     return state
 
 
