@@ -14,8 +14,12 @@ from textls import __version__
 @dataclass
 class SmoothArguments:
     input: str = field(metadata={"help": "Labelled data: a .csv, .tsv, .jsonl or .parquet file."})
-    output: str = field(
-        metadata={"help": "Where to write the soft labels (.csv, .tsv, .jsonl or .parquet)."}
+    output: str | None = field(
+        default=None,
+        metadata={
+            "help": "Where to write the soft labels (.csv, .tsv, .jsonl or .parquet); "
+            "required unless --diagnose."
+        },
     )
     text_column: str = field(default="text", metadata={"help": "Column holding the text."})
     label_column: str = field(default="label", metadata={"help": "Column holding the gold label."})
@@ -44,6 +48,14 @@ class SmoothArguments:
             "help": 'Other generator parameters as JSON, e.g. \'{"class_top_k": 100, "match": "semantic"}\'.'
         },
     )
+    diagnose: bool = field(
+        default=False,
+        metadata={
+            "help": "Print, for every method, the training rows' out-of-sample top-1 agreement and "
+            "log-likelihood of the gold label under its relevance, and its mean off-gold mass "
+            "(--params apply to --method); with --output, also write --method's soft labels."
+        },
+    )
 
 
 def smooth(args: SmoothArguments) -> None:
@@ -52,6 +64,8 @@ def smooth(args: SmoothArguments) -> None:
     from textls.smooth import smooth_texts, soft_label_frame
     from textls.smoothers import get_smoother
 
+    if args.output is None and not args.diagnose:
+        raise ValueError("give --output (where to write the soft labels) or --diagnose")
     params = smoother_params(args.params, args.epsilon, args.temperature)
     smoother = get_smoother(args.method, **params)
 
@@ -63,6 +77,16 @@ def smooth(args: SmoothArguments) -> None:
         )
     ids = frame[args.id_column].tolist() if args.id_column else list(range(len(frame)))
 
+    if args.diagnose:
+        from textls.smooth import diagnose_methods, format_diagnosis
+        from textls.smoothers import SMOOTHERS
+
+        own = {k: v for k, v in params.items() if k != "epsilon"}
+        diagnosis = diagnose_methods(texts, labels, SMOOTHERS, args.epsilon, {args.method: own})
+        print(f"{args.input}: {len(texts)} rows, {len(set(map(str, labels)))} classes")
+        print(format_diagnosis(diagnosis, len(set(map(str, labels)))))
+        if args.output is None:
+            return
     soft, _, summary = smooth_texts(smoother, texts, labels, method=args.method)
     path = write_table(soft_label_frame(soft, smoother.classes_, ids, labels), args.output)
     print(summary)

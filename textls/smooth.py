@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import log_loss
 
 from textls._utils import encode_labels
 from textls.smoothers import BaseSmoother
@@ -51,19 +53,20 @@ class SmoothSummary:
 def smooth_texts(
     smoother: BaseSmoother, texts: list[str], labels: list, method: str = ""
 ) -> tuple[np.ndarray, np.ndarray, SmoothSummary]:
-    """Fit ``smoother`` on the texts, return ``(soft_labels, relevance, summary)``.
+    """Fit ``smoother`` on the texts, return ``(soft_labels, y, summary)``.
 
-    ``soft_labels`` come from ``fit_transform`` (cross-fitted where the method supports it) and
-    ``y`` are the gold labels as indices into ``smoother.classes_``.
+    ``soft_labels`` are ``fit_transform``'s (from out-of-sample relevance) and ``y`` are the gold
+    labels as indices into ``smoother.classes_``.
     """
-    soft = smoother.fit_transform(texts, labels)
+    relevance = smoother.fit_relevance(texts, labels)
     y = encode_labels(np.asarray(labels, dtype=object), smoother.classes_)
-    summary = summarize(soft, y, smoother, method or type(smoother).__name__)
+    soft = smoother._mix(relevance, y)
+    summary = summarize(soft, y, smoother, method or type(smoother).__name__, relevance)
     return soft, y, summary
 
 
 def summarize(
-    soft: np.ndarray, y: np.ndarray, smoother: BaseSmoother, method: str
+    soft: np.ndarray, y: np.ndarray, smoother: BaseSmoother, method: str, relevance: np.ndarray
 ) -> SmoothSummary:
     classes = smoother.classes_.tolist()
     rows = np.arange(len(y))
@@ -82,12 +85,8 @@ def summarize(
         counts = np.bincount(mine, minlength=len(classes))
         confusions[cls] = (classes[int(counts.argmax())], float(counts.max() / np.sum(y == k)))
     gold_mass = soft[rows, y].astype(np.float64)
-    relevance = _recover_relevance(soft, y, smoother)
-    if relevance is None:
-        agreement = entropy = float("nan")
-    else:
-        agreement = float((relevance.argmax(axis=1) == y).mean())
-        entropy = float(-(relevance * np.log(np.clip(relevance, 1e-12, None))).sum(axis=1).mean())
+    diagnosis = diagnose(relevance, y, soft)
+    entropy = float(-(relevance * np.log(np.clip(relevance, 1e-12, None))).sum(axis=1).mean())
     keywords = {}
     if hasattr(smoother, "class_keywords_"):
         keywords = {cls: [t for t, _ in smoother.class_keywords_[cls][:8]] for cls in classes}
@@ -96,24 +95,61 @@ def summarize(
         rows=len(y),
         classes=classes,
         mean_gold_mass=float(gold_mass.mean()),
-        relevance_agreement=agreement,
+        relevance_agreement=diagnosis["top1_agreement"],
         mean_relevance_entropy=entropy,
         confusions=confusions,
         keywords=keywords,
     )
 
 
-def _recover_relevance(
-    soft: np.ndarray, y: np.ndarray, smoother: BaseSmoother
-) -> np.ndarray | None:
-    """``r = (y_soft - (1 - e) onehot) / e``; None when ``e`` is 0 or differs per row."""
-    epsilon = smoother.epsilon
-    if not epsilon or getattr(smoother, "adaptive_epsilon", False):
-        return None
-    relevance = soft.astype(np.float64)
-    relevance[np.arange(len(y)), y] -= 1.0 - epsilon
-    relevance = np.clip(relevance / epsilon, 0, None)
-    return relevance / relevance.sum(axis=1, keepdims=True)
+def diagnose(relevance: np.ndarray, y: np.ndarray, soft: np.ndarray) -> dict:
+    r"""What a method's training targets say, from the rows' out-of-sample ``relevance``.
+
+    ``top1_agreement``: share of rows whose most relevant class is the gold one alone (a tie is a
+    miss, so uniform relevance scores 0; guessing scores 1/C).  ``log_likelihood``: mean
+    :math:`\ln r_{i g_i}` (``-sklearn.metrics.log_loss``; higher is better, ``ln(1/C)`` is
+    uniform).  ``off_gold_mass``: mean share of the target off the gold class.
+    """
+    rows = np.arange(len(y))
+    top = relevance.max(axis=1)
+    wins = (relevance[rows, y] >= top) & ((relevance == top[:, None]).sum(axis=1) == 1)
+    return {
+        "top1_agreement": float(wins.mean()),
+        "log_likelihood": -float(log_loss(y, relevance, labels=np.arange(relevance.shape[1]))),
+        "off_gold_mass": float(1.0 - soft[rows, y].astype(np.float64).mean()),
+    }
+
+
+def diagnose_methods(
+    texts: list[str], labels: list, methods, epsilon: float, params: dict | None = None
+) -> dict:
+    """``{method: diagnose(...) plus fit seconds}`` for each method fitted on the same rows."""
+    from textls.smoothers import get_smoother
+
+    out = {}
+    for method in methods:
+        start = time.perf_counter()
+        smoother = get_smoother(method, **{"epsilon": epsilon, **(params or {}).get(method, {})})
+        relevance = smoother.fit_relevance(texts, labels)
+        seconds = time.perf_counter() - start
+        y = encode_labels(np.asarray(labels, dtype=object), smoother.classes_)
+        out[method] = {**diagnose(relevance, y, smoother._mix(relevance, y)), "seconds": seconds}
+    return out
+
+
+def format_diagnosis(diagnosis: dict, n_classes: int) -> str:
+    """The table ``textls smooth --diagnose`` prints."""
+    lines = [
+        f"{'method':<12} {'top-1 agreement':>16} {'log-likelihood':>15} {'off-gold mass':>14} "
+        f"{'seconds':>8}",
+        f"{'(chance)':<12} {1 / n_classes:>16.3f} {np.log(1 / n_classes):>15.3f}",
+    ]
+    for method, d in diagnosis.items():
+        lines.append(
+            f"{method:<12} {d['top1_agreement']:>16.3f} {d['log_likelihood']:>15.3f} "
+            f"{d['off_gold_mass']:>14.3f} {d['seconds']:>8.2f}"
+        )
+    return "\n".join(lines)
 
 
 def soft_label_frame(soft: np.ndarray, classes, ids, labels) -> pd.DataFrame:

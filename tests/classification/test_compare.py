@@ -62,11 +62,17 @@ def test_tiny_end_to_end_compare_writes_results_predictions_and_report(tmp_path,
             acc = float((npz["probs"].argmax(1) == npz["labels"]).mean())
             assert acc == pytest.approx(entry["per_seed"][str(seed)]["accuracy"])
     assert set(saved["paired"]) == set(methods[1:])
-    # mass moved off the gold class: none 0, ls-classic eps (C-1)/C, informative ones in [0, eps]
+    # mass moved off the gold class: none 0, every smoother eps (C-1)/C (one meaning of epsilon)
     off_gold = saved["off_gold_mass"]
     assert off_gold["none"] == 0.0
-    assert off_gold["ls-classic"] == pytest.approx(0.1 * 2 / 3, abs=1e-6)
-    assert all(0.0 <= off_gold[m] <= 0.1 + 1e-6 for m in methods[2:])
+    for method in methods[1:]:
+        assert off_gold[method] == pytest.approx(0.1 * 2 / 3, abs=1e-6)
+        diagnosis = saved["soft_label_diagnostics"][method]
+        assert 0.0 <= diagnosis["top1_agreement"] <= 1.0
+        assert diagnosis["log_likelihood"] <= 0.0
+    assert saved["soft_label_diagnostics"]["ls-classic"]["log_likelihood"] == pytest.approx(
+        np.log(1 / 3)
+    )
     assert saved["data"]["train"] == 18 and sum(saved["data"]["train_class_counts"].values()) == 18
     for method in methods:  # per-class report: all classes, support from the test set
         per_class = saved["per_class"][method]
@@ -74,6 +80,7 @@ def test_tiny_end_to_end_compare_writes_results_predictions_and_report(tmp_path,
         assert all(row["support"] == 4 and 0 <= row["f1"] <= 1 for row in per_class.values())
     report = (out / "report.md").read_text()
     assert "Per-class F1" in report and "| weather | 4 |" in report
+    assert "Soft labels of the training rows" in report
     assert "**" in report and "Paired comparison" in report and "figures/reliability.png" in report
     assert (out / "figures" / "reliability.png").stat().st_size > 1000
 
@@ -188,9 +195,10 @@ def test_soft_label_file_rows_follow_subsampling_and_the_validation_split(tmp_pa
     data = prepare_data(args)
     texts, labels = data["train"]
     classes = data["classes"]
-    soft = soft_labels_for(
+    soft, diagnosis = soft_labels_for(
         "kwls", args, texts, labels, classes, {}, {"kwls": str(soft_file)}, data["train_rows"]
     )
+    assert set(diagnosis) == {"off_gold_mass"}  # no relevance behind a file
     frame = pd.read_csv(soft_file)
     by_text = {text: i for i, (text, _) in enumerate(rows)}
     expected = frame[[f"soft:{c}" for c in classes]].to_numpy()[[by_text[t] for t in texts]]

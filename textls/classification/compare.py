@@ -31,6 +31,7 @@ from textls.classification.splits import (
 )
 from textls.classification.trainer import SoftLabelTrainer
 from textls.metrics import classification_report, compute_metrics, plot_reliability_diagram
+from textls.smooth import diagnose
 from textls.smoothers import SMOOTHERS, get_smoother
 
 
@@ -200,18 +201,24 @@ def soft_labels_for(
     files: dict,
     train_rows,
 ):
-    """Soft labels of the training rows: fitted here, or read from a `textls smooth` file / cache of
-    the whole ``--train`` table (checked against it, then restricted to ``train_rows``)."""
+    """Soft labels of the training rows and what they say (:func:`textls.smooth.diagnose`): fitted
+    here from out-of-sample relevance, or read from a `textls smooth` file / cache of the whole
+    ``--train`` table (checked against it, then restricted to ``train_rows``; only the off-gold mass
+    is known then)."""
     if method == "none":
-        return None
+        return None, {"off_gold_mass": 0.0}
     if method in files:
         full_texts, full_labels = load_labelled(args.train, args.text_column, args.label_column)
-        return read_soft_label_file(files[method], classes, full_labels, full_texts)[train_rows]
+        soft = read_soft_label_file(files[method], classes, full_labels, full_texts)[train_rows]
+        y = encode_split(labels, classes, args.train)
+        return soft, {"off_gold_mass": float(1.0 - soft[np.arange(len(y)), y].mean())}
     smoother = get_smoother(method, **{"epsilon": args.epsilon, **params.get(method, {})})
-    soft = smoother.fit_transform(texts, labels)
+    relevance = smoother.fit_relevance(texts, labels)
     if list(map(str, smoother.classes_)) != list(map(str, classes)):
         raise ValueError(f"{method}: a class has no training example after subsampling")
-    return soft
+    y = encode_split(labels, classes, args.train)
+    soft = smoother._mix(relevance, y)
+    return soft, diagnose(relevance, y, soft)
 
 
 def predict_logits(trainer: SoftLabelTrainer, dataset) -> np.ndarray:
@@ -249,17 +256,13 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
         f"{len(classes)} classes, model {args.model}, methods {methods}, seeds {args.seeds}"
     )
 
-    runs, timings, pooled, temperatures, reports, off_gold = [], {}, {}, {}, {}, {}
+    runs, timings, pooled, temperatures, reports, diagnostics = [], {}, {}, {}, {}, {}
     for method in methods:
         start = time.perf_counter()
-        soft = soft_labels_for(
+        soft, diagnostics[method] = soft_labels_for(
             method, args, train_texts, train_labels, classes, params, files, data["train_rows"]
         )
         soft_seconds = time.perf_counter() - start
-        # The mass a method actually moves off the gold class: eps * (1 - r_gold), not eps.
-        off_gold[method] = (
-            0.0 if soft is None else float(1.0 - soft[np.arange(len(y_train)), y_train].mean())
-        )
         train_set = build_dataset(tokenizer, train_texts, y_train, soft, max_length=args.max_length)
         for seed in range(args.seeds):
             start = time.perf_counter()
@@ -307,7 +310,10 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
         "test": len(y_test),
         "train_class_counts": {str(c): int(n) for c, n in zip(classes, counts, strict=True)},
     }
-    results["off_gold_mass"] = off_gold
+    # The mass each method moves off the gold class (eps (C-1)/C for every smoother, by design)
+    # and, for those fitted here, how well the training rows' out-of-sample relevance finds gold.
+    results["off_gold_mass"] = {m: d["off_gold_mass"] for m, d in diagnostics.items()}
+    results["soft_label_diagnostics"] = diagnostics
     results["timings"] = timings
     results["temperature_scaling"] = {m: {"temperatures": t} for m, t in temperatures.items()}
     results["environment"] = {

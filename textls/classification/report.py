@@ -266,6 +266,8 @@ def write_report(
     paired = results.get("paired") or {}
     if baseline is not None and paired:
         lines += _paired_section(paired, baseline, metrics)
+    if results.get("soft_label_diagnostics"):
+        lines += _diagnostics_section(results["soft_label_diagnostics"])
     if figures:
         lines += ["## Figures", ""]
         for caption, figure in figures.items():
@@ -295,6 +297,27 @@ def _results_table(results: Mapping[str, Any], methods: list[str], metrics: list
             cells.append(f"**{cell}**" if summary["mean"][m] == best.get(m) else cell)
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def _diagnostics_section(diagnostics: Mapping[str, Mapping[str, float]]) -> list[str]:
+    """What each method's training targets say (see :func:`textls.smooth.diagnose`)."""
+    lines = [
+        "## Soft labels of the training rows",
+        "",
+        "Top-1 agreement and log-likelihood of the gold label under each method's out-of-sample "
+        "relevance (higher is better; '-' where the soft labels came from a file), and the mean "
+        "mass its targets put off the gold class.",
+        "",
+        "| Method | Top-1 agreement ↑ | Log-likelihood ↑ | Off-gold mass |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for method, d in diagnostics.items():
+        cells = [
+            f"{d[k]:.4f}" if k in d else "-"
+            for k in ("top1_agreement", "log_likelihood", "off_gold_mass")
+        ]
+        lines.append(f"| `{_md(method)}` | " + " | ".join(cells) + " |")
+    return [*lines, ""]
 
 
 def _paired_section(paired: Mapping[str, Any], baseline: str, metrics: list[str]) -> list[str]:
