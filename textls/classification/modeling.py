@@ -18,8 +18,17 @@ FROM_SCRATCH = {
     "fasttext": (FastTextConfig, FastTextForSequenceClassification),
     "textcnn": (TextCNNConfig, TextCNNForSequenceClassification),
 }
-# AdamW learning rates that suit each family; a fine-tuned transformer needs a far smaller step.
-DEFAULT_LEARNING_RATE = {"fasttext": 5e-3, "textcnn": 1e-3, "transformer": 5e-5}
+# Examples per optimiser step that suit each family.  fastText's step costs O(vocab x dim) whatever
+# the batch (dense AdamW over the whole embedding table), so it needs large batches to be fast; on
+# health tweets (5 epochs) batch 512 costs about one point of accuracy against batch 64
+# (scripts/results/fasttext_speed.json).
+DEFAULT_BATCH_SIZE = {"fasttext": 512, "textcnn": 32, "transformer": 32}
+# AdamW learning rates that suit each family at its default batch size; a fine-tuned transformer
+# needs a far smaller step.
+DEFAULT_LEARNING_RATE = {"fasttext": 2e-2, "textcnn": 1e-3, "transformer": 5e-5}
+# fastText's best learning rate by batch size (health tweets, 5 epochs, 2-3 seeds; no simple
+# sqrt or linear rule fitted): a smaller batch uses the row of the largest batch not above it.
+FASTTEXT_LEARNING_RATE = {64: 5e-3, 128: 7e-3, 256: 1e-2, 512: 2e-2}
 
 
 def resolve(name: str) -> str:
@@ -55,5 +64,18 @@ def make_model_factory(model: str, classes, tokenizer):
     return lambda: AutoModelForSequenceClassification.from_pretrained(source, **common)
 
 
-def default_learning_rate(model: str) -> float:
+def default_batch_size(model: str) -> int:
+    """Examples per optimiser step for ``model`` (``DEFAULT_BATCH_SIZE``; transformers for any HF model)."""
+    return DEFAULT_BATCH_SIZE.get(model, DEFAULT_BATCH_SIZE["transformer"])
+
+
+def default_learning_rate(model: str, batch_size: int | None = None) -> float:
+    """AdamW learning rate for ``model`` at ``batch_size`` (default: ``default_batch_size(model)``).
+
+    Only fastText's depends on the batch size (``FASTTEXT_LEARNING_RATE``)."""
+    if model == "fasttext" and batch_size is not None:
+        fitting = [b for b in FASTTEXT_LEARNING_RATE if b <= batch_size] or [
+            min(FASTTEXT_LEARNING_RATE)
+        ]
+        return FASTTEXT_LEARNING_RATE[max(fitting)]
     return DEFAULT_LEARNING_RATE.get(model, DEFAULT_LEARNING_RATE["transformer"])
