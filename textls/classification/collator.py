@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -72,18 +73,15 @@ class SoftLabelCollator:
         keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in features[0]]
         if tok.padding_side != "right" or tok.pad_token_id is None:
             return DataCollatorWithPadding(tok)([{k: f[k] for k in keys} for f in features])
-        lengths = [len(f["input_ids"]) for f in features]
-        width = max(lengths)
+        lengths = np.fromiter((len(f["input_ids"]) for f in features), np.int64, len(features))
+        filled = np.arange(lengths.max()) < lengths[:, None]  # (B, L): True where a token sits
         pad_values = {"input_ids": tok.pad_token_id, "token_type_ids": tok.pad_token_type_id}
         batch = {}
         for key in keys:
-            array = np.full((len(features), width), pad_values.get(key, 0), dtype=np.int64)
-            for row, (f, n) in enumerate(zip(features, lengths, strict=True)):
-                array[row, :n] = f[key]
+            array = np.full(filled.shape, pad_values.get(key, 0), dtype=np.int64)
+            tokens = chain.from_iterable(f[key] for f in features)
+            array[filled] = np.fromiter(tokens, np.int64, int(lengths.sum()))  # row-major order
             batch[key] = torch.from_numpy(array)
         if "attention_mask" not in batch and "attention_mask" in tok.model_input_names:
-            positions = np.arange(width)[None, :]
-            batch["attention_mask"] = torch.from_numpy(
-                (positions < np.asarray(lengths)[:, None]).astype(np.int64)
-            )
+            batch["attention_mask"] = torch.from_numpy(filled.astype(np.int64))
         return batch
