@@ -129,3 +129,119 @@ def test_a_readme_without_the_block_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["render_results.py", "--readme", str(readme)])
     with pytest.raises(SystemExit, match="no <!-- results:start -->"):
         render_results.main()
+
+
+def _relevance_row(
+    top1: float, loglik: float, keywords: float | None = None, vs_kwls=((0.0, 0.0), (0.0, 0.0))
+) -> dict:
+    row = {
+        "params": {},
+        "test_top1": top1,
+        "test_loglik": loglik,
+        "train_oos_top1": top1 - 0.01,
+        "train_oos_loglik": loglik - 0.1,
+        "fit_seconds": 0.25,
+        "warnings": [],
+        "test_top1_vs_kwls": list(vs_kwls[0]),
+        "test_loglik_vs_kwls": list(vs_kwls[1]),
+    }
+    if keywords is not None:
+        row["keywords_per_class"] = keywords
+    return row
+
+
+def _relevance_json() -> dict:
+    shape = {
+        "train_rows": 6400,
+        "test_rows": 1600,
+        "classes": 16,
+        "imbalance_ratio": 1.0,
+        "mean_words": 11.2,
+    }
+    return {
+        "configs": {"kwls": "kwls", "kwls top_k=10 class_top_k=50 (old)": "kwls"},
+        "corpora": {
+            "tweets": {  # KWLS loses to LS-TFIDF on both columns
+                "shape": shape,
+                "configs": {
+                    "kwls": _relevance_row(0.385, -2.076, 1012.4),
+                    "kwls top_k=10 class_top_k=50 (old)": _relevance_row(0.337, -2.255, 50.0),
+                    # top-1 gap within noise, log-lik gap beyond it
+                    "ls-tfidf": _relevance_row(
+                        0.386, -2.054, None, ((0.001, 0.004), (0.022, 0.006))
+                    ),
+                    "ls-classic": _relevance_row(0.0625, -2.773),
+                },
+            },
+            "chapters": {  # KWLS best on both
+                "shape": {**shape, "classes": 10, "imbalance_ratio": 11.1, "mean_words": 287.0},
+                "configs": {
+                    "kwls": _relevance_row(0.878, -0.429, 1233.0),
+                    "ls-tfidf": _relevance_row(0.832, -0.466),
+                },
+            },
+        },
+        "skipped": {"dictionary": "no train.csv/test.csv: run python data/foldoc/prepare.py"},
+        "command": "python scripts/benchmark_relevance.py",
+        "machine": "x86_64, 2 CPU cores, cpu",
+        "date": "2026-12-02T00:00:00+00:00",
+    }
+
+
+def test_render_relevance_tables_name_where_kwls_loses(tmp_path):
+    page = render_results.render(tmp_path, draw=False)
+    assert "Not run yet: `python scripts/benchmark_relevance.py` writes `relevance.json`" in page
+
+    (tmp_path / "relevance.json").write_text(json.dumps(_relevance_json()))
+    page = render_results.render(tmp_path, draw=False)
+    assert "`python scripts/benchmark_relevance.py`" in page
+    assert (
+        "#### tweets: 6,400 train / 1,600 test rows, 16 classes, imbalance 1.0:1, 11 words per text"
+        in page
+    )
+    assert "| kwls | 0.385 | -2.076 | 0.375 | 1,012 | 0.2 |" in page
+    assert "| kwls top_k=10 class_top_k=50 (old) | 0.337 | -2.255 | 0.327 | 50 | 0.2 |" in page
+    assert "| ls-tfidf | **0.386** | **-2.054** | **0.376** |  | 0.2 |" in page
+    assert (
+        "KWLS defaults lose on test top-1 to ls-tfidf (0.386; +0.001 ± 0.004, within 2 SE); "
+        "on test log-lik to ls-tfidf (-2.054; +0.022 ± 0.006)." in page
+    )
+    assert "| kwls | **0.878** | **-0.429** | **0.868** | 1,233 | 0.2 |" in page
+    assert "KWLS defaults are best on test top-1 and test log-lik." in page
+    assert (
+        "at least as good as LS-TFIDF on test top-1 on 1 of 2 corpora (behind on tweets), and on "
+        "test log-lik on 1 of 2 corpora (behind on tweets)." in page
+    )
+    assert "Skipped dictionary: no train.csv/test.csv: run python data/foldoc/prepare.py." in page
+
+
+def test_render_smoothing_speed_shows_both_ratios_and_targets(tmp_path):
+    def row(seconds, baseline, target=None):
+        entry = {"seconds": seconds, "baseline": baseline, "ratio": seconds / 2.0}
+        if target is not None:
+            entry.update(target=target, meets_target=seconds / 2.0 <= target)
+        return entry
+
+    data = {
+        "docs": 50000,
+        "classes": 50,
+        "words_per_doc": 60,
+        "repeats": 3,
+        "baselines": {"fit_transform": 2.0, "fit_then_transform": 2.0},
+        "methods": {
+            "kwls fit_transform": row(2.8, "fit_transform", 1.5),
+            "kwls fit, then transform": row(4.4, "fit_then_transform", 2.0),
+            "ls-classic fit_transform": row(0.1, "fit_transform"),
+        },
+        "command": "python scripts/benchmark_smoothing_speed.py",
+        "machine": "x86_64, 2 CPU cores, cpu",
+        "date": "2026-12-02",
+    }
+    (tmp_path / "smoothing_speed.json").write_text(json.dumps(data))
+    page = render_results.render(tmp_path, draw=False)
+    assert "| TfidfVectorizer fit, then transform | 2.00 | 1.00x | |" in page
+    assert "| kwls fit_transform | 2.80 | 1.40x fit_transform | ≤ 1.5x: met |" in page
+    assert (
+        "| kwls fit, then transform | 4.40 | 2.20x fit, then transform | ≤ 2x: **missed** |" in page
+    )
+    assert "| ls-classic fit_transform | 0.10 | 0.05x fit_transform |  |" in page
