@@ -1,5 +1,10 @@
-"""Every smoothing method on each bundled classification corpus: balanced, long-tailed (50:1) and
-with noisy training labels, several seeds; a thin driver over ``textls compare``.
+"""Every smoothing method on each bundled classification corpus: as it comes (``natural``),
+long-tailed (50:1) and with noisy training labels, several seeds; a thin driver over ``textls compare``.
+
+Corpora of several shapes: healthtweets (16 classes, tweets), sentiment (3), rotten_tomatoes (2),
+kjv_chapters (10 classes, ~290-word texts, 11:1), foldoc (41 classes, 29:1; its CSVs are built by
+``python data/foldoc/prepare.py``, which fetches a Debian package).  Long texts are read up to
+``LONG_MAX_LENGTH`` tokens, the rest up to ``--max-length``.
 
 Each (corpus, setting) runs ``run_compare`` into ``--output-dir/<corpus>-<setting>/`` (results.json,
 report.md, predictions) and the script gathers every results.json into one summary JSON with, per
@@ -24,9 +29,11 @@ from provenance import provenance  # noqa: E402
 from textls.classification.compare import CompareArguments, run_compare  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = ("healthtweets", "sentiment", "rotten_tomatoes")
+CORPORA = ("healthtweets", "sentiment", "rotten_tomatoes", "kjv_chapters", "foldoc")
+#: Corpora of long texts and the tokens they are read up to (the others use --max-length).
+LONG_MAX_LENGTH = {"kjv_chapters": 512}
 SETTINGS = {
-    "balanced": {},
+    "natural": {},
     "longtail50": {"imbalance_ratio": 50.0},
     "noisy20": {"label_noise": 0.2},
 }
@@ -43,7 +50,9 @@ def main() -> None:
     parser.add_argument("--model", default="fasttext")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=float, default=5.0)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="default: the model's (compare's default)"
+    )
     parser.add_argument("--max-train", type=int, default=None, help="stratified training subsample")
     parser.add_argument("--max-test", type=int, default=None)
     parser.add_argument(
@@ -77,6 +86,9 @@ def main() -> None:
         "runs": {},
     }
     for corpus in args.corpora.split(","):
+        if not (ROOT / "data" / corpus / "train.csv").exists():
+            sys.exit(f"data/{corpus}/train.csv is missing: run python data/{corpus}/prepare.py")
+    for corpus in args.corpora.split(","):
         for setting in args.settings.split(","):
             name = f"{corpus}-{setting}"
             start = time.perf_counter()
@@ -92,7 +104,7 @@ def main() -> None:
                     batch_size=args.batch_size,
                     max_train_samples=args.max_train,
                     max_test_samples=args.max_test,
-                    max_length=args.max_length,
+                    max_length=LONG_MAX_LENGTH.get(corpus, args.max_length),
                     learning_rate=args.learning_rate,
                     bf16=args.bf16,
                     **SETTINGS[setting],
@@ -102,6 +114,7 @@ def main() -> None:
                 "seconds": time.perf_counter() - start,
                 "data": results["data"],
                 "off_gold_mass": results["off_gold_mass"],
+                "soft_label_diagnostics": results["soft_label_diagnostics"],
                 "fitted_temperatures": {
                     m: v["temperatures"] for m, v in results["temperature_scaling"].items()
                 },

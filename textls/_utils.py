@@ -148,12 +148,12 @@ def top_k_per_row(matrix: sp.spmatrix, k: int | None) -> sp.csr_matrix:
     ``k=None`` keeps every stored value.  Vectorised over all rows at once: one ``lexsort`` of the
     stored entries by (row, -value).
     """
+    if k is None:
+        return sp.csr_matrix(matrix)
     matrix = sp.csr_matrix(matrix, copy=True)
     matrix.sum_duplicates()
     counts = np.diff(matrix.indptr)
-    if k is None or k <= 0 or counts.max(initial=0) <= k:
-        if k is None:
-            return matrix
+    if k <= 0 or counts.max(initial=0) <= k:
         return matrix if k > 0 else sp.csr_matrix(matrix.shape, dtype=matrix.dtype)
     rows = np.repeat(np.arange(matrix.shape[0]), counts)
     order = np.lexsort((-matrix.data, rows))

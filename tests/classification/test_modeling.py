@@ -6,8 +6,8 @@ from textls.classification.modeling import default_batch_size, default_learning_
 
 
 def test_fasttext_defaults_go_together():
-    assert default_batch_size("fasttext") == 512
-    assert default_learning_rate("fasttext") == default_learning_rate("fasttext", 512)
+    assert default_batch_size("fasttext") == 128
+    assert default_learning_rate("fasttext") == default_learning_rate("fasttext", 128)
 
 
 @pytest.mark.parametrize(

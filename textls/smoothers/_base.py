@@ -57,14 +57,17 @@ class BaseSmoother(BaseEstimator):
         Each row's relevance comes from statistics fitted without it (how: see the method's
         docstring).  This is what ``fit_transform`` mixes with the gold label.
         """
-        return self.fit(texts, labels).relevance(texts)
+        return self._fit_relevance(texts, labels)[0]
 
     def fit_transform(self, texts, labels) -> np.ndarray:
         """Fit and return the soft training targets of ``texts``, from out-of-sample relevance."""
-        relevance = self.fit_relevance(texts, labels)
-        return self._mix(
-            relevance, encode_labels(check_labels(labels, len(relevance)), self.classes_)
-        )
+        return self._mix(*self._fit_relevance(texts, labels))
+
+    def _fit_relevance(self, texts, labels) -> tuple[np.ndarray, np.ndarray]:
+        """``(out-of-sample relevance, encoded labels)`` of the training rows; methods override it."""
+        texts, y = self._check_fit_input(texts, labels)
+        self._fit(texts, y)
+        return self.relevance(texts), y
 
     def score(self, texts, labels) -> float:
         """Mean log-likelihood of the gold labels under ``relevance(texts)``; higher is better.

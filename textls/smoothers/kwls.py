@@ -177,10 +177,10 @@ class KeywordSmoother(BaseSmoother):
         self._fit_and_score(texts, labels)
         return self
 
-    def fit_relevance(self, texts, labels) -> np.ndarray:
-        """Fit and return the training rows' cross-fitted relevance, tokenising the corpus once."""
-        texts, _, scores = self._fit_and_score(texts, labels)
-        return self._finish_relevance(softmax(scores, self.temperature_), texts)
+    def _fit_relevance(self, texts, labels) -> tuple[np.ndarray, np.ndarray]:
+        """The training rows' cross-fitted relevance and labels, tokenising the corpus once."""
+        texts, y, scores = self._fit_and_score(texts, labels)
+        return self._finish_relevance(softmax(scores, self.temperature_), texts), y
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -260,10 +260,7 @@ class KeywordSmoother(BaseSmoother):
         give exactly the fitted state that ``fit`` on all the texts gives.
         """
         self.class_weights_ = self._class_weights(class_counts)
-        self.class_keywords_ = dict(
-            zip(self.classes_.tolist(), rows_to_keywords(self.class_weights_, terms), strict=True)
-        )
-        empty = [c for c, kws in self.class_keywords_.items() if not kws]
+        empty = self.classes_[np.diff(self.class_weights_.indptr) == 0].tolist()
         if empty:
             warnings.warn(
                 f"KWLS: class(es) {empty} have no keywords (no term with a log-odds z-score above "
@@ -280,6 +277,13 @@ class KeywordSmoother(BaseSmoother):
             self.keyword_embeddings_ = dict(
                 zip(keyword_ids.tolist(), embeddings[keyword_ids], strict=True)
             )
+
+    @property
+    def class_keywords_(self) -> dict:
+        """``{class: [(term, weight), ...]}``, best first: ``class_weights_`` as lists, built on access."""
+        terms = self.vocabulary_extractor_.terms_
+        keywords = rows_to_keywords(self.class_weights_, terms)
+        return dict(zip(self.classes_.tolist(), keywords, strict=True))
 
     def _term_embeddings(self, terms: np.ndarray) -> np.ndarray | None:
         """Unit-norm embeddings of the vocabulary for ``match="semantic"`` (``None`` for lexical)."""
@@ -390,9 +394,12 @@ def cross_fit_folds(rows: np.ndarray, n_splits: int) -> np.ndarray:
 
 
 def _class_counts(counts: sp.csr_matrix, y: np.ndarray, n_classes: int) -> sp.csr_matrix:
-    """``(C, V)`` class-by-term counts :math:`y_{kt}` of the rows of ``counts``."""
+    """``(C, V)`` class-by-term counts :math:`y_{kt}` of the rows of ``counts``, indices sorted
+    (so sums over a row run in the same order as over counts merged from shards)."""
     onehot = sp.csr_matrix((np.ones(len(y)), (y, np.arange(len(y)))), shape=(n_classes, len(y)))
-    return sp.csr_matrix(onehot @ counts)
+    out = sp.csr_matrix(onehot @ counts)
+    out.sort_indices()
+    return out
 
 
 @dataclass

@@ -115,16 +115,18 @@ class DistillSmoother(BaseSmoother):
 
     def fit_relevance(self, texts, labels, teacher_probs=None) -> np.ndarray:
         """Out-of-sample relevance of the training rows (cross-fitted teacher for ``"tfidf-lr"``)."""
+        return self._fit_relevance(texts, labels, teacher_probs)[0]
+
+    def fit_transform(self, texts, labels, teacher_probs=None) -> np.ndarray:
+        return self._mix(*self._fit_relevance(texts, labels, teacher_probs))
+
+    def _fit_relevance(self, texts, labels, teacher_probs=None) -> tuple[np.ndarray, np.ndarray]:
         texts, y = self._check_fit_input(texts, labels)
         self._fit(texts, y)
         if teacher_probs is not None or self.teacher != "tfidf-lr":
             # precomputed or a user's fitted teacher: whether it saw these rows is their business
-            return self.relevance(texts, teacher_probs=teacher_probs)
-        return self._finish_relevance(self._temper(self._cross_fit(texts, y)), texts)
-
-    def fit_transform(self, texts, labels, teacher_probs=None) -> np.ndarray:
-        relevance = self.fit_relevance(texts, labels, teacher_probs=teacher_probs)
-        return self._mix(relevance, encode_labels(check_labels(labels, len(texts)), self.classes_))
+            return self.relevance(texts, teacher_probs=teacher_probs), y
+        return self._finish_relevance(self._temper(self._cross_fit(texts, y)), texts), y
 
     def _cross_fit(self, texts: list[str], y: np.ndarray) -> np.ndarray:
         smallest = np.bincount(y, minlength=len(self.classes_)).min()

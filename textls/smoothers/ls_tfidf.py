@@ -90,9 +90,9 @@ class TfidfSmoother(BaseSmoother):
         self._fit_and_score(texts, labels)
         return self
 
-    def fit_relevance(self, texts, labels) -> np.ndarray:
-        texts, _, loo_scores = self._fit_and_score(texts, labels)
-        return self._finish_relevance(self._softmax(loo_scores), texts)
+    def _fit_relevance(self, texts, labels) -> tuple[np.ndarray, np.ndarray]:
+        texts, y, loo_scores = self._fit_and_score(texts, labels)
+        return self._finish_relevance(self._softmax(loo_scores), texts), y
 
     def _fit_and_score(self, texts, labels):
         texts, y = self._check_fit_input(texts, labels)
