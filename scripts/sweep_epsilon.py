@@ -69,23 +69,21 @@ def _plot(ax, xs, points: dict, metric: str, label: str) -> None:
 
 
 def plot_sweep(result: dict, path: Path) -> None:
-    """Row 1: each metric's paired difference to none against epsilon; row 2: the same points
-    against the mass the targets actually move off the gold class; row 3: KWLS temperature."""
+    """Row 1: each metric's paired difference to none against epsilon (every method moves the same
+    mass off the gold class at the same epsilon, ``eps (C-1)/C``); row 2: KWLS temperature."""
     epsilons, temperatures = result["epsilons"], result["kwls_temperatures"]
-    points, off_gold = result["points"], result["off_gold_mass"]
+    points = result["points"]
     methods = sorted({k.split("@")[0] for k in points if "@eps=" in k}, key=METHOD_ORDER.index)
-    fig, axes = plt.subplots(3, len(METRICS), figsize=(4.2 * len(METRICS), 10.5))
+    fig, axes = plt.subplots(2, len(METRICS), figsize=(4.2 * len(METRICS), 7.0))
     for col, metric in enumerate(METRICS):
-        for row, xlabel in enumerate(("epsilon", "mean off-gold mass of the training targets")):
-            ax = axes[row, col]
-            for m in methods:
-                keys = [f"{m}@eps={e}" for e in epsilons]
-                xs = epsilons if row == 0 else [off_gold[k] for k in keys]
-                _plot(ax, xs, [points[k] for k in keys], metric, m)
-            ax.axhline(0, color="grey", lw=0.8)
-            ax.set_xlabel(xlabel, fontsize=8)
-            ax.set_title(f"{metric}: method - none", fontsize=9)
-        ax = axes[2, col]
+        ax = axes[0, col]
+        for m in methods:
+            keys = [f"{m}@eps={e}" for e in epsilons]
+            _plot(ax, epsilons, [points[k] for k in keys], metric, m)
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_xlabel("epsilon", fontsize=8)
+        ax.set_title(f"{metric}: method - none", fontsize=9)
+        ax = axes[1, col]
         if temperatures:
             label = f"kwls, eps={result['kwls_epsilon']}"
             _plot(ax, temperatures, [points[f"kwls@T={t}"] for t in temperatures], metric, label)
@@ -102,7 +100,7 @@ def plot_sweep(result: dict, path: Path) -> None:
         ax.set_xlabel("KWLS temperature", fontsize=8)
         ax.set_title(f"{metric}: kwls - none", fontsize=9)
     axes[0, 0].legend(fontsize=8)
-    axes[2, 0].legend(fontsize=8)
+    axes[1, 0].legend(fontsize=8)
     fig.suptitle(
         f"{result['corpus']} ({result['setting']}), {result['model']}, {result['seeds']} seeds: "
         "paired difference to hard labels (bars: std over seeds; rings: p < 0.05)",
@@ -122,7 +120,7 @@ def main() -> None:
     parser.add_argument("--model", default="fasttext")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=float, default=5.0)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the model's")
     parser.add_argument("--max-train", type=int, default=None)
     parser.add_argument("--methods", default="ls-classic,ls-tfidf,kwls")
     parser.add_argument("--epsilons", default="0.05,0.1,0.2,0.3,0.5,0.7,0.9")
