@@ -36,3 +36,12 @@ def compact_results(results: dict, metrics) -> dict:
         },
         "paired_vs_none": paired_subset(results["paired"], metrics),
     }
+
+
+def per_seed_runs(results: dict, name=lambda m: m) -> list[dict]:
+    """A compare result's per-seed metrics as ``aggregate()`` runs, each method renamed by ``name``."""
+    return [
+        {"method": name(method), "seed": int(seed), "metrics": metrics}
+        for method, summary in results["methods"].items()
+        for seed, metrics in summary["per_seed"].items()
+    ]

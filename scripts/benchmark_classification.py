@@ -23,10 +23,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import compact_results  # noqa: E402
+from bench_common import compact_results, paired_subset, per_seed_runs  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.classification.compare import CompareArguments, run_compare  # noqa: E402
+from textls.classification.report import aggregate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ("healthtweets", "sentiment", "rotten_tomatoes", "kjv_chapters", "foldoc")
@@ -38,6 +39,25 @@ SETTINGS = {
     "noisy20": {"label_noise": 0.2},
 }
 METRICS = ("accuracy", "macro_f1", "nll", "ece", "ece_ts")
+
+
+def summarize_cell(results: dict) -> dict:
+    """What the summary keeps of one cell's compare result: data sizes, soft-label diagnostics,
+    fitted temperatures, mean ± std, and paired differences to ``none`` and to ``ls-classic``."""
+    cell = {
+        "data": results["data"],
+        "off_gold_mass": results["off_gold_mass"],
+        "soft_label_diagnostics": results["soft_label_diagnostics"],
+        "fitted_temperatures": {
+            m: v["temperatures"] for m, v in results["temperature_scaling"].items()
+        },
+        **compact_results(results, METRICS),
+    }
+    if "ls-classic" in results["methods"]:
+        vs_classic = aggregate(per_seed_runs(results), baseline="ls-classic")["paired"]
+        vs_classic.pop("none", None)
+        cell["paired_vs_ls_classic"] = paired_subset(vs_classic, METRICS)
+    return cell
 
 
 def main() -> None:
@@ -68,6 +88,12 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision (GPU).")
+    parser.add_argument(
+        "--from-outputs",
+        action="store_true",
+        help="Train nothing: rebuild the summary from the cells' results.json under --output-dir "
+        "(e.g. after the summary's fields changed); seconds are kept from the old summary.",
+    )
     args = parser.parse_args()
     if args.output_dir is None:  # per model, so a MiniLM run never overwrites a fastText cell
         args.output_dir = str(ROOT / "outputs" / "benchmark_classification" / Path(args.model).name)
@@ -85,6 +111,14 @@ def main() -> None:
         **provenance(),
         "runs": {},
     }
+    if args.from_outputs:
+        old = json.loads(Path(args.summary).read_text())
+        for name, run in old["runs"].items():
+            results = json.loads((Path(args.output_dir) / name / "results.json").read_text())
+            run.update(summarize_cell(results))
+        Path(args.summary).write_text(json.dumps(old, indent=2, allow_nan=False) + "\n")
+        print(f"rebuilt {args.summary} from {args.output_dir}")
+        return
     for corpus in args.corpora.split(","):
         if not (ROOT / "data" / corpus / "train.csv").exists():
             sys.exit(f"data/{corpus}/train.csv is missing: run python data/{corpus}/prepare.py")
@@ -112,13 +146,7 @@ def main() -> None:
             )
             summary["runs"][name] = {
                 "seconds": time.perf_counter() - start,
-                "data": results["data"],
-                "off_gold_mass": results["off_gold_mass"],
-                "soft_label_diagnostics": results["soft_label_diagnostics"],
-                "fitted_temperatures": {
-                    m: v["temperatures"] for m, v in results["temperature_scaling"].items()
-                },
-                **compact_results(results, METRICS),
+                **summarize_cell(results),
             }
             Path(args.summary).parent.mkdir(parents=True, exist_ok=True)
             Path(args.summary).write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")

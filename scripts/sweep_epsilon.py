@@ -26,7 +26,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import paired_subset  # noqa: E402
+from bench_common import paired_subset, per_seed_runs  # noqa: E402
 from benchmark_classification import SETTINGS  # noqa: E402
 from provenance import provenance  # noqa: E402
 
@@ -41,15 +41,6 @@ METHOD_ORDER = ["ls-classic", "ls-distill", "ls-tfidf", "kwls"]
 def _off_gold(results: dict, name) -> dict[str, float]:
     """Mean mass the training targets put off the gold class, per renamed method."""
     return {name(m): v for m, v in results["off_gold_mass"].items()}
-
-
-def _runs(results: dict, name) -> list[dict]:
-    """``results``' per-seed metrics as aggregate() runs, each method renamed by ``name(method)``."""
-    return [
-        {"method": name(method), "seed": int(seed), "metrics": metrics}
-        for method, summary in results["methods"].items()
-        for seed, metrics in summary["per_seed"].items()
-    ]
 
 
 def _plot(ax, xs, points: dict, metric: str, label: str) -> None:
@@ -163,7 +154,7 @@ def main() -> None:
     runs, off_gold = [], {}
 
     def add(results, name):
-        runs.extend(_runs(results, name))
+        runs.extend(per_seed_runs(results, name))
         off_gold.update(_off_gold(results, name))
 
     add(run_compare(base), lambda m: m)

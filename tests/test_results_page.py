@@ -72,6 +72,23 @@ def test_render_formats_the_json_and_marks_significance(tmp_path):
     assert "| kwls | 0 / 0 of 1 | 0 / 0 of 1 |" in page
 
 
+def test_informative_methods_against_ls_classic(tmp_path):
+    data = _classification_json(0.01)
+    run = data["runs"]["toy-balanced"]
+    better_f1 = {"mean_diff": 0.006, "std_diff": 0.001, "p_value": 0.01, "wins": 3, "n": 3}
+    worse_nll = {"mean_diff": 0.02, "std_diff": 0.001, "p_value": 0.01, "wins": 0, "n": 3}
+    run["paired_vs_ls_classic"] = {"kwls": {"macro_f1": better_f1, "nll": worse_nll}}
+    (tmp_path / "classification_fasttext.json").write_text(json.dumps(data))
+    page = render_results.render(tmp_path, draw=False)
+    # kwls beats none (p=0.01, +0.0123) and ls-classic (+0.006) on macro-F1; on NLL it is worse
+    assert (
+        "| toy-balanced | kwls | **+0.0060 (3/3, p=0.01)** | **+0.0200 (0/3, p=0.01)** | yes | no |"
+        in page
+    )
+    assert "beats both `none` and `ls-classic` on macro-F1 in 1 of 1 cells: toy-balanced." in page
+    assert "beats both `none` and `ls-classic` on NLL in 0 of 1 cells." in page
+
+
 def test_render_retrieval_table_and_plot(tmp_path):
     paired = {"mean_diff": -0.002, "std_diff": 0.001, "p_value": 0.04, "wins": 0, "n": 3}
     measures = ("RR@10", "R@10", "nDCG@10")
