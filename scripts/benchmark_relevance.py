@@ -47,6 +47,7 @@ from provenance import provenance  # noqa: E402
 from textls import get_smoother  # noqa: E402
 from textls._utils import encode_labels  # noqa: E402
 from textls.classification.data import load_labelled  # noqa: E402
+from textls.smooth import top1_hits  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ("healthtweets", "sentiment", "rotten_tomatoes", "kjv_chapters", "foldoc")
@@ -60,13 +61,6 @@ CONFIGS: dict[str, tuple[str, dict]] = {
     "ls-distill": ("ls-distill", {}),
     "ls-classic": ("ls-classic", {}),
 }
-
-
-def top1_hits(relevance: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per row ``[gold is a maximum of the row] / (number of maxima)``: top-1 with fair ties."""
-    best = relevance.max(axis=1, keepdims=True)
-    at_max = np.isclose(relevance, best, rtol=1e-12, atol=0.0)
-    return at_max[np.arange(len(y)), y] / at_max.sum(axis=1)
 
 
 def gold_loglik(relevance: np.ndarray, y: np.ndarray) -> np.ndarray:

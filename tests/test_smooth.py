@@ -15,7 +15,8 @@ def test_diagnose_against_direct_computation():
     y = np.array([0, 1, 2, 0])
     soft = mix_with_gold(relevance, y, 0.3)
     d = diagnose(relevance, y, soft)
-    assert d["top1_agreement"] == pytest.approx(1 / 4)  # row 0 only: ties are misses
+    # fair ties: row 0 a hit, row 1 a miss, uniform row 1/3, a tie of two 1/2
+    assert d["top1_agreement"] == pytest.approx((1 + 0 + 1 / 3 + 1 / 2) / 4)
     expected = np.mean(np.log([0.7, 0.3, 1 / 3, 0.5]))
     assert d["log_likelihood"] == pytest.approx(expected)
     assert d["log_likelihood"] == pytest.approx(-log_loss(y, relevance, labels=[0, 1, 2]))

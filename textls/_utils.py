@@ -145,11 +145,13 @@ def check_distribution(rows: np.ndarray, name: str, atol: float = 1e-4) -> None:
 def top_k_per_row(matrix: sp.spmatrix, k: int | None) -> sp.csr_matrix:
     """Keep the ``k`` largest stored values of each row of a sparse matrix (ties: lower column).
 
-    ``k=None`` keeps every stored value.  Vectorised over all rows at once: one ``lexsort`` of the
+    ``k=None`` keeps every stored value (and sorts the indices).  Vectorised over all rows at once: one ``lexsort`` of the
     stored entries by (row, -value).
     """
     if k is None:
-        return sp.csr_matrix(matrix)
+        matrix = sp.csr_matrix(matrix)
+        matrix.sort_indices()  # in place: products then sum each row in one order, bit for bit
+        return matrix
     matrix = sp.csr_matrix(matrix, copy=True)
     matrix.sum_duplicates()
     counts = np.diff(matrix.indptr)

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import log_loss
 
-from textls._utils import encode_labels
 from textls.smoothers import BaseSmoother
 
 SOFT_PREFIX = "soft:"
@@ -58,9 +57,7 @@ def smooth_texts(
     ``soft_labels`` are ``fit_transform``'s (from out-of-sample relevance) and ``y`` are the gold
     labels as indices into ``smoother.classes_``.
     """
-    relevance = smoother.fit_relevance(texts, labels)
-    y = encode_labels(np.asarray(labels, dtype=object), smoother.classes_)
-    soft = smoother._mix(relevance, y)
+    soft, relevance, y = smoother.fit_targets(texts, labels)
     summary = summarize(soft, y, smoother, method or type(smoother).__name__, relevance)
     return soft, y, summary
 
@@ -89,7 +86,8 @@ def summarize(
     entropy = float(-(relevance * np.log(np.clip(relevance, 1e-12, None))).sum(axis=1).mean())
     keywords = {}
     if hasattr(smoother, "class_keywords_"):
-        keywords = {cls: [t for t, _ in smoother.class_keywords_[cls][:8]] for cls in classes}
+        class_keywords = smoother.class_keywords_  # built on access: once
+        keywords = {cls: [t for t, _ in class_keywords[cls][:8]] for cls in classes}
     return SmoothSummary(
         method=method,
         rows=len(y),
@@ -105,19 +103,24 @@ def summarize(
 def diagnose(relevance: np.ndarray, y: np.ndarray, soft: np.ndarray) -> dict:
     r"""What a method's training targets say, from the rows' out-of-sample ``relevance``.
 
-    ``top1_agreement``: share of rows whose most relevant class is the gold one alone (a tie is a
-    miss, so uniform relevance scores 0; guessing scores 1/C).  ``log_likelihood``: mean
+    ``top1_agreement``: mean of :func:`top1_hits` (a tie for first among ``t`` classes counts
+    ``1/t``, so uniform relevance scores ``1/C``, like guessing).  ``log_likelihood``: mean
     :math:`\ln r_{i g_i}` (``-sklearn.metrics.log_loss``; higher is better, ``ln(1/C)`` is
     uniform).  ``off_gold_mass``: mean share of the target off the gold class.
     """
     rows = np.arange(len(y))
-    top = relevance.max(axis=1)
-    wins = (relevance[rows, y] >= top) & ((relevance == top[:, None]).sum(axis=1) == 1)
     return {
-        "top1_agreement": float(wins.mean()),
+        "top1_agreement": float(top1_hits(relevance, y).mean()),
         "log_likelihood": -float(log_loss(y, relevance, labels=np.arange(relevance.shape[1]))),
         "off_gold_mass": float(1.0 - soft[rows, y].astype(np.float64).mean()),
     }
+
+
+def top1_hits(relevance: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per row ``[gold is a maximum of the row] / (number of maxima)``: top-1 with fair ties."""
+    best = relevance.max(axis=1, keepdims=True)
+    at_max = np.isclose(relevance, best, rtol=1e-12, atol=0.0)
+    return at_max[np.arange(len(y)), y] / at_max.sum(axis=1)
 
 
 def diagnose_methods(
@@ -130,10 +133,8 @@ def diagnose_methods(
     for method in methods:
         start = time.perf_counter()
         smoother = get_smoother(method, **{"epsilon": epsilon, **(params or {}).get(method, {})})
-        relevance = smoother.fit_relevance(texts, labels)
-        seconds = time.perf_counter() - start
-        y = encode_labels(np.asarray(labels, dtype=object), smoother.classes_)
-        out[method] = {**diagnose(relevance, y, smoother._mix(relevance, y)), "seconds": seconds}
+        soft, relevance, y = smoother.fit_targets(texts, labels)
+        out[method] = {**diagnose(relevance, y, soft), "seconds": time.perf_counter() - start}
     return out
 
 
@@ -142,7 +143,7 @@ def format_diagnosis(diagnosis: dict, n_classes: int) -> str:
     lines = [
         f"{'method':<12} {'top-1 agreement':>16} {'log-likelihood':>15} {'off-gold mass':>14} "
         f"{'seconds':>8}",
-        f"{'(chance)':<12} {1 / n_classes:>16.3f} {np.log(1 / n_classes):>15.3f}",
+        f"{'(uniform)':<12} {1 / n_classes:>16.3f} {np.log(1 / n_classes):>15.3f}",
     ]
     for method, d in diagnosis.items():
         lines.append(

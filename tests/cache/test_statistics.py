@@ -87,10 +87,10 @@ def test_auto_temperature_uses_the_rows_fit_samples():
 def test_merge_counts_is_the_count_of_the_whole(corpus):
     texts, labels = corpus
     counter, class_terms, n_splits = counter_for("kwls", {})
-    whole = count_statistics(texts, labels, counter, class_terms, 0, n_splits)
+    whole = count_statistics(texts, labels, counter, class_terms, (0, len(texts), n_splits))
     bounds = shard_bounds(len(texts), 4)
     parts = [
-        count_statistics(texts[a:b], labels[a:b], counter, class_terms, a, n_splits)
+        count_statistics(texts[a:b], labels[a:b], counter, class_terms, (a, len(texts), n_splits))
         for a, b in zip(bounds[:-1], bounds[1:], strict=True)
     ]
     merged = merge_counts(parts)
@@ -139,7 +139,8 @@ def test_remapped_counts_give_the_targets_of_tokenising_again(corpus, method):
     expected = training_targets(state, texts, labels)
     bounds = shard_bounds(len(texts), 3)
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        stats, matrix = shard_counts(texts[a:b], labels[a:b], counter, class_terms, a, n_splits)
+        folds = n_splits and (a, len(texts), n_splits)
+        stats, matrix = shard_counts(texts[a:b], labels[a:b], counter, class_terms, folds)
         counts = remap_counts(matrix, stats.terms, vocabulary_terms(state))
         np.testing.assert_array_equal(
             training_targets(state, texts[a:b], labels[a:b], counts, a), expected[a:b]

@@ -8,6 +8,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from textls import KeywordExtractor, KeywordSmoother, ctfidf_scores, log_odds_scores
 from textls._utils import default_model_path, mix_with_gold
+from textls.smoothers.kwls import cross_fit_folds
 
 TEXTS = [
     "the striker scored a late goal in the football match",
@@ -153,12 +154,27 @@ def test_fit_relevance_is_cross_fitted_fold_by_fold(n_splits):
     y = np.searchsorted(smoother.classes_, LABELS)
     expected = np.zeros((len(TEXTS), 2))
     for f in range(n_splits):
-        held = np.arange(len(TEXTS)) % n_splits == f
+        held = np.random.default_rng(0).permutation(len(TEXTS)) % n_splits == f
         class_counts = np.stack([counts[~held & (y == k)].sum(axis=0) for k in range(2)])
         z = log_odds_scores(sp.csr_matrix(class_counts)).toarray()
         b = np.stack([unit(row) for row in z])
         expected[held] = scipy_softmax(a[held] @ b.T / temperature, axis=1)
     np.testing.assert_allclose(relevance, expected, atol=1e-10)
+
+
+def test_folds_do_not_follow_the_order_of_the_rows():
+    # Labels that cycle through 5 classes: `i % 5` folds would each hold one whole class.
+    words = {c: [f"{c}{j}" for j in range(6)] for c in "abcde"}
+    rng = np.random.default_rng(1)
+    labels = [c for _ in range(30) for c in "abcde"]
+    texts = [" ".join(rng.choice(words[c], 3, replace=False)) for c in labels]
+    relevance = KeywordSmoother(min_df=1).fit_relevance(texts, labels)
+    assert (relevance.argmax(axis=1) == np.searchsorted(list("abcde"), labels)).mean() > 0.9
+    for n_splits in (2, 5, 7):
+        folds = cross_fit_folds(np.arange(150), 150, n_splits)
+        assert np.bincount(folds).max() - np.bincount(folds).min() <= 1
+        for c in range(5):  # every class is spread over the folds
+            assert len(set(folds[c::5])) == n_splits
 
 
 def test_training_rows_get_out_of_sample_relevance():
@@ -189,14 +205,16 @@ def test_fit_transform_mixes_the_out_of_sample_relevance():
 
 
 def test_auto_temperature_does_not_increase_gold_nll():
-    auto = KeywordSmoother(epsilon=1.0).fit(TEXTS, LABELS)
-    fixed = KeywordSmoother(epsilon=1.0, temperature=1.0).fit(TEXTS, LABELS)
+    # the temperature is fitted on the cross-fitted relevance of the training rows
+    auto = KeywordSmoother(min_df=1)
+    relevance_auto = auto.fit_relevance(TEXTS, LABELS)
     assert np.isfinite(auto.temperature_) and auto.temperature_ > 0
     y = np.searchsorted(auto.classes_, LABELS)
     rows = np.arange(len(y))
-    nll_auto = -np.log(auto.transform(TEXTS, LABELS)[rows, y]).mean()
-    nll_fixed = -np.log(fixed.transform(TEXTS, LABELS)[rows, y]).mean()
-    assert nll_auto <= nll_fixed + 1e-6
+    for temperature in (0.05, 1.0, 20.0):
+        fixed = KeywordSmoother(min_df=1, temperature=temperature).fit_relevance(TEXTS, LABELS)
+        nll_auto = -np.log(relevance_auto[rows, y]).mean()
+        assert nll_auto <= -np.log(fixed[rows, y]).mean() + 1e-6
 
 
 # -- adaptive epsilon --------------------------------------------------------------------------

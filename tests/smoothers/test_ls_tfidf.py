@@ -89,11 +89,11 @@ def test_leave_one_out_differs_from_in_sample():
 
 def test_singleton_class_gets_zero_own_score():
     texts = ["red apple pie", "green apple tart", "blue whale song"]
-    smoother = TfidfSmoother(temperature=1.0, epsilon=1.0)
-    soft = smoother.fit_transform(texts, ["food", "food", "animal"])
+    relevance = TfidfSmoother(temperature=1.0).fit_relevance(texts, ["food", "food", "animal"])
     # "blue whale song" shares nothing with "food" and its own class is empty without it.
-    np.testing.assert_allclose(soft[2], [0.5, 0.5], atol=1e-6)
-    assert np.isfinite(soft).all()
+    np.testing.assert_allclose(relevance[2], [0.5, 0.5], atol=1e-6)
+    assert relevance[0, 1] > 0.5 and relevance[1, 1] > 0.5  # the food rows still see food
+    assert np.isfinite(relevance).all()
 
 
 def gold_nll(scores, y, temperature):
@@ -113,12 +113,12 @@ def test_auto_temperature_is_finite_positive_and_lowers_gold_nll():
         "league tables and results",
     ]
     labels = ["travel", "travel", "travel", "sport", "sport", "sport", "travel", "sport"]
-    auto = TfidfSmoother(temperature="auto", epsilon=1.0)
-    relevance_auto = auto.fit_transform(texts, labels)
+    auto = TfidfSmoother(temperature="auto")
+    relevance_auto = auto.fit_relevance(texts, labels)
     assert np.isfinite(auto.temperature_) and auto.temperature_ > 0
     y = np.searchsorted(["sport", "travel"], labels)
     # Recover the leave-one-out scores from the T=1 relevance: log r = s - logsumexp(s).
-    relevance_one = TfidfSmoother(temperature=1.0, epsilon=1.0).fit_transform(texts, labels)
+    relevance_one = TfidfSmoother(temperature=1.0).fit_relevance(texts, labels)
     scores = np.log(relevance_one)
     nll_auto = -np.log(relevance_auto[np.arange(len(y)), y]).mean()
     nll_one = -np.log(relevance_one[np.arange(len(y)), y]).mean()

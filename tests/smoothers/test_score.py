@@ -57,3 +57,12 @@ def test_score_names_an_unseen_label():
     smoother = get_smoother("kwls", min_df=1).fit(TEXTS, LABELS)
     with pytest.raises(ValueError, match="'music'"):
         smoother.score(["a song"], ["music"])
+
+
+def test_integer_cv_stratifies_on_label_sorted_data():
+    # Smoothers are classifiers to scikit-learn: cv=3 is a StratifiedKFold, so every fold has
+    # every class even when the rows are sorted by label (plain KFold would leave classes out).
+    texts, labels = zip(*sorted(zip(TEXTS, LABELS, strict=True), key=lambda p: p[1]), strict=True)
+    for method in ("kwls", "ls-tfidf"):
+        scores = cross_val_score(get_smoother(method, min_df=1), list(texts), list(labels), cv=3)
+        assert np.isfinite(scores).all() and scores.mean() > np.log(1 / 3)

@@ -46,6 +46,7 @@ from textls.cache.manifest import (
     FORMAT,
     FORMAT_VERSION,
     MANIFEST,
+    TARGETS_VERSION,
     CacheError,
     atomic_write,
     ensure_folder,
@@ -337,6 +338,7 @@ def _prepare(spec: InputSpec, root: Path, method, params, num_shards, layout, to
         "layout": layout,
         "top_k": top_k,
         "textls_version": __version__,
+        "targets_version": TARGETS_VERSION,
     }
     keyed = {k: v for k, v in plan.items() if k != "data"}
     keyed["fingerprint"] = info.fingerprint
@@ -388,7 +390,15 @@ def _difference(old: dict, new: dict) -> str:
             f"({old['num_rows']} rows), this data has {new['data']['fingerprint'][:19]}... "
             f"({new['num_rows']} rows)"
         )
-    for name in ("method", "params", "num_shards", "layout", "top_k", "textls_version"):
+    for name in (
+        "method",
+        "params",
+        "num_shards",
+        "layout",
+        "top_k",
+        "textls_version",
+        "targets_version",
+    ):
         if old.get(name) != new.get(name):
             return f"{name} was {old.get(name)!r}, now {new.get(name)!r}"
     return "its build key differs"
@@ -466,9 +476,8 @@ def fit_shard_statistics(work: Work, shard: int, pass_index: int | None = None) 
     ensure_folder(path.parent)
     if name == "counts":
         counter, class_terms, n_splits = counter_for(work.method, work.params)
-        stats, matrix = shard_counts(
-            texts, labels, counter, class_terms, work.bounds[shard], n_splits
-        )
+        folds = n_splits and (work.bounds[shard], work.bounds[-1], n_splits)
+        stats, matrix = shard_counts(texts, labels, counter, class_terms, folds)
         if matrix is not None:  # kept, so the later passes need not tokenise again
             _dump(work.matrix_path(shard), matrix)
     else:

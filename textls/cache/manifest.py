@@ -26,6 +26,9 @@ from pathlib import Path
 
 FORMAT = "textls-soft-label-cache"
 FORMAT_VERSION = 1
+#: The soft-label formula a cache's targets follow; a build of another version is never reused.
+#: 2: every method moves eps (C-1)/C off the gold class, KWLS's training rows are cross-fitted.
+TARGETS_VERSION = 2
 MANIFEST = "manifest.json"
 
 

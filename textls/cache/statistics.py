@@ -16,9 +16,9 @@ be merged by addition:
   fixed random sample of at most 20,000 rows (a function of ``n`` alone); the driver gathers exactly
   those rows' scores, so the fitted :math:`T` is the one a plain ``fit`` finds.
 
-KWLS's training targets are cross-fitted (row ``i`` in fold ``i % n_splits`` is scored against class
-keywords fitted without its fold), so the counts pass also keeps the class-by-term counts of each fold,
-keyed by the row's index in the whole input: a shard knows where it starts.
+KWLS's training targets are cross-fitted (each row is scored against class keywords fitted without
+its fold), so the counts pass also keeps the class-by-term counts of each fold; a row's fold is a
+function of its index in the whole input and the number of rows, which a shard knows.
 
 With these, a KWLS fitted from merged shard statistics equals ``KeywordSmoother().fit`` on all the
 texts bit for bit (vocabulary, idf, class keywords, temperature, soft labels), and so does
@@ -81,11 +81,10 @@ def count_statistics(
     labels: list,
     counter: CountVectorizer | None,
     class_terms: bool,
-    first_row: int = 0,
-    n_splits: int | None = None,
+    folds: tuple[int, int, int] | None = None,
 ) -> CountStatistics:
     """Counts of one shard; ``counter`` is the raw counting vectorizer (``None``: labels only)."""
-    return shard_counts(texts, labels, counter, class_terms, first_row, n_splits)[0]
+    return shard_counts(texts, labels, counter, class_terms, folds)[0]
 
 
 def shard_counts(
@@ -93,15 +92,15 @@ def shard_counts(
     labels: list,
     counter: CountVectorizer | None,
     class_terms: bool,
-    first_row: int = 0,
-    n_splits: int | None = None,
+    folds: tuple[int, int, int] | None = None,
 ) -> tuple[CountStatistics, sp.csr_matrix | None]:
     """The shard's :class:`CountStatistics` and its raw ``(n, V_shard)`` count matrix.
 
     The matrix lets later passes skip tokenising again: :func:`remap_counts` turns it into the
     counts over the fitted vocabulary that the fitted vectorizer's ``transform`` would give.
-    With ``n_splits`` (KWLS), the class-by-term counts of each cross-fitting fold are kept too;
-    ``first_row`` is the shard's first row in the whole input, which decides the rows' folds.
+    With ``folds = (first_row, n_rows, n_splits)`` (KWLS), the class-by-term counts of each
+    cross-fitting fold are kept too: the shard's rows are rows ``first_row, ...`` of ``n_rows``,
+    which decides their folds (:func:`~textls.smoothers.kwls.cross_fit_folds`).
     """
     labels = check_labels(labels, len(texts))
     classes = unique_classes(labels) if len(labels) else np.array([], dtype=object)
@@ -117,7 +116,7 @@ def shard_counts(
         np.zeros(0, np.int64),
         classes.tolist() if class_terms else [],
         sp.csr_matrix((len(classes), 0)) if class_terms else None,
-        [sp.csr_matrix((len(classes), 0))] * (n_splits or 0) if class_terms else [],
+        [sp.csr_matrix((len(classes), 0))] * (folds[2] if folds else 0) if class_terms else [],
     )
     if counter is None or not texts:
         return empty, None
@@ -132,11 +131,13 @@ def shard_counts(
     class_term, fold_class_term = None, []
     if class_terms:
         class_term = _class_counts(counts, y, len(classes))
-        folds = cross_fit_folds(first_row + np.arange(len(y)), n_splits or 1)
-        fold_class_term = [
-            _class_counts(counts[folds == f], y[folds == f], len(classes))
-            for f in range(n_splits or 0)
-        ]
+        if folds is not None:
+            first_row, n_rows, n_splits = folds
+            fold = cross_fit_folds(first_row + np.arange(len(y)), n_rows, n_splits)
+            fold_class_term = [
+                _class_counts(counts[fold == f], y[fold == f], len(classes))
+                for f in range(n_splits)
+            ]
     stats = CountStatistics(
         num_rows=len(texts),
         label_counts=label_counts,
@@ -297,6 +298,7 @@ class FittedState:
     smoother: BaseSmoother
     class_sums: np.ndarray | None = None
     fold_matches: list = field(default_factory=list)
+    num_rows: int = 0
     temperature_pending: bool = False
     counts: CountStatistics | None = None
 
@@ -327,7 +329,7 @@ def fit_from_counts(method: str, params: dict, counts: CountStatistics) -> Fitte
         raise ValueError(f"need at least 2 classes to smooth labels, got only {list(classes)}")
     smoother._check_params()
     smoother.classes_ = classes
-    state = FittedState(method, smoother)
+    state = FittedState(method, smoother, num_rows=counts.num_rows)
     if method == "kwls":
         state.fold_matches = _kwls_from_counts(smoother, counts)
     elif method == "ls-tfidf":
@@ -366,7 +368,7 @@ def _kwls_from_counts(smoother, counts: CountStatistics) -> list:
     smoother._fit_keywords(class_term, extractor.terms_, embeddings)
     smoother.extractor_ = None
     return [
-        smoother.held_out_match(class_term - fold[order][:, kept], embeddings)
+        smoother._held_out_match(class_term - fold[order][:, kept], embeddings)
         for fold in counts.fold_class_term
     ]
 
@@ -445,12 +447,7 @@ def _training_scores(
             weights = smoother._instance_weights(texts)
         else:
             weights = smoother.vocabulary_extractor_.weigh(counts, smoother.top_k)
-        folds = cross_fit_folds(rows, len(state.fold_matches))
-        scores = np.empty((len(texts), len(smoother.classes_)))
-        for f, match in enumerate(state.fold_matches):
-            mine = np.flatnonzero(folds == f)
-            scores[mine] = smoother._scores(weights[mine], match)
-        return scores
+        return smoother._cross_fitted_scores(weights, rows, state.num_rows, state.fold_matches)
     if state.method == "ls-tfidf":
         return _leave_one_out_scores(_tfidf_rows(smoother, texts, counts), y, state.class_sums)
     raise ValueError(f"{state.method} has no fitted temperature")
@@ -514,7 +511,9 @@ def fit_in_shards(method: str, texts, labels, num_shards: int, **params) -> Fitt
     bounds = shard_bounds(len(texts), num_shards)
     counter, class_terms, n_splits = counter_for(method, params)
     parts = [
-        count_statistics(texts[a:b], labels[a:b], counter, class_terms, a, n_splits)
+        count_statistics(
+            texts[a:b], labels[a:b], counter, class_terms, n_splits and (a, len(texts), n_splits)
+        )
         for a, b in zip(bounds[:-1], bounds[1:], strict=True)
     ]
     state = fit_from_counts(method, params, merge_counts(parts))

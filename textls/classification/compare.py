@@ -78,7 +78,7 @@ class CompareArguments:
     batch_size: int | None = field(
         default=None,
         metadata={
-            "help": "Examples per optimiser step per device; default 512 for fasttext, 32 otherwise."
+            "help": "Examples per optimiser step per device; default 128 for fasttext, 32 otherwise."
         },
     )
     gradient_accumulation_steps: int = field(
@@ -221,11 +221,9 @@ def soft_labels_for(
         y = encode_split(labels, classes, args.train)
         return soft, {"off_gold_mass": float(1.0 - soft[np.arange(len(y)), y].mean())}
     smoother = get_smoother(method, **{"epsilon": args.epsilon, **params.get(method, {})})
-    relevance = smoother.fit_relevance(texts, labels)
+    soft, relevance, y = smoother.fit_targets(texts, labels)
     if list(map(str, smoother.classes_)) != list(map(str, classes)):
         raise ValueError(f"{method}: a class has no training example after subsampling")
-    y = encode_split(labels, classes, args.train)
-    soft = smoother._mix(relevance, y)
     return soft, diagnose(relevance, y, soft)
 
 

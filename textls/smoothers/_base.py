@@ -25,6 +25,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from sklearn.base import BaseEstimator
 from sklearn.metrics import log_loss
+from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
@@ -46,6 +47,14 @@ class BaseSmoother(BaseEstimator):
     override ``fit_transform`` to give training instances out-of-sample relevance (cross-fitting).
     """
 
+    def __sklearn_tags__(self):
+        # A smoother predicts a distribution over classes and scores it by the gold label's
+        # likelihood: to model selection it is a classifier, so an integer ``cv`` stratifies.
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags()
+        return tags
+
     def fit(self, texts, labels) -> BaseSmoother:
         texts, y = self._check_fit_input(texts, labels)
         self._fit(texts, y)
@@ -62,6 +71,12 @@ class BaseSmoother(BaseEstimator):
     def fit_transform(self, texts, labels) -> np.ndarray:
         """Fit and return the soft training targets of ``texts``, from out-of-sample relevance."""
         return self._mix(*self._fit_relevance(texts, labels))
+
+    def fit_targets(self, texts, labels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fit; return ``(soft_targets, relevance, y)`` of the training rows in one pass: what
+        ``fit_transform`` and ``fit_relevance`` return, and the labels as column indices."""
+        relevance, y = self._fit_relevance(texts, labels)
+        return self._mix(relevance, y), relevance, y
 
     def _fit_relevance(self, texts, labels) -> tuple[np.ndarray, np.ndarray]:
         """``(out-of-sample relevance, encoded labels)`` of the training rows; methods override it."""

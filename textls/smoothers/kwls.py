@@ -17,7 +17,6 @@ from textls._utils import (
     encode_labels,
     l2_normalize_rows,
     load_sentence_transformer,
-    mix_with_gold,
     softmax,
     top_k_per_row,
 )
@@ -48,7 +47,7 @@ class KeywordSmoother(BaseSmoother):
        :math:`M_{tk} = b_{kt}` for ``match="lexical"`` (so :math:`s_{ik}` is the cosine of the two
        keyword vectors), or for ``match="semantic"``
 
-       .. math:: M_{tk} = \max_{u \in K_k} b_{ku}\, \cos(e_t, e_u)\, [\cos(e_t, e_u) \ge 	au]
+       .. math:: M_{tk} = \max_{u \in K_k} b_{ku}\, \cos(e_t, e_u)\, [\cos(e_t, e_u) \ge \tau]
 
        with sentence embeddings :math:`e` (the packaged MiniLM by default), so near-synonyms count.
     4. **Distribution.**  :math:`r_{ik} = \mathrm{softmax}_k(s_{ik} / T)`.  ``temperature="auto"`` fits
@@ -63,11 +62,12 @@ class KeywordSmoother(BaseSmoother):
        an uninformative (uniform) ``r`` gives back :math:`\epsilon`.
 
     **Out-of-sample training targets.**  ``fit_relevance`` / ``fit_transform`` cross-fit: training row
-    ``i`` falls in fold :math:`i \bmod` ``n_splits`` and is scored against class keywords fitted on the
-    other folds, :math:`y_{kt} - y^{(f)}_{kt}` (counts are additive, so each fold's statistics come
-    from one subtraction after a single tokenisation).  Otherwise a training row's own words would be
-    its class's keywords and its relevance would echo its label.  ``transform`` on new texts uses the
-    keywords fitted on all rows.
+    ``i`` falls in fold :math:`\pi(i) \bmod` ``n_splits`` (:math:`\pi` a fixed random permutation,
+    :func:`cross_fit_folds`) and is scored against class keywords fitted on the other folds,
+    :math:`y_{kt} - y^{(f)}_{kt}` (counts are additive, so each fold's statistics come from one
+    subtraction after a single tokenisation).  Otherwise a training row's own words would be its
+    class's keywords and its relevance would echo its label.  The vocabulary and idf are unsupervised
+    and fitted on all rows.  ``transform`` on new texts uses the keywords fitted on all rows.
 
     The paper uses these soft labels as an auxiliary target next to the hard label, adding no
     parameters to the model (see :func:`textls.losses.auxiliary_soft_target_loss`).  A text with no
@@ -91,7 +91,7 @@ class KeywordSmoother(BaseSmoother):
     semantic_model : str, path, SentenceTransformer or None, default None
         Encoder for ``match="semantic"``; ``None`` is the packaged all-MiniLM-L6-v2.
     semantic_threshold : float, default 0.5
-        :math:`	au`; similarities below it do not count as a match.
+        :math:`\tau`; similarities below it do not count as a match.
     adaptive_epsilon : bool, default False
     extractor : KeywordExtractor or None, default None
         Instance keyword extractor; ``None`` uses TF-IDF over the class vocabulary (one tokenisation).
@@ -174,12 +174,13 @@ class KeywordSmoother(BaseSmoother):
     # -- fitting -------------------------------------------------------------------------------
 
     def fit(self, texts, labels) -> KeywordSmoother:
-        self._fit_and_score(texts, labels)
+        # the cross-fitted scores are needed only to fit the temperature
+        self._fit_and_score(texts, labels, cross_fit=self.temperature == "auto")
         return self
 
     def _fit_relevance(self, texts, labels) -> tuple[np.ndarray, np.ndarray]:
         """The training rows' cross-fitted relevance and labels, tokenising the corpus once."""
-        texts, y, scores = self._fit_and_score(texts, labels)
+        texts, y, scores = self._fit_and_score(texts, labels, cross_fit=True)
         return self._finish_relevance(softmax(scores, self.temperature_), texts), y
 
     def _check_params(self) -> None:
@@ -191,8 +192,10 @@ class KeywordSmoother(BaseSmoother):
                 raise ValueError(f"{name} must be a positive int or None, got {value!r}")
         if not isinstance(self.n_splits, numbers.Integral) or self.n_splits < 2:
             raise ValueError(f"n_splits must be an int >= 2, got {self.n_splits!r}")
-        if not isinstance(self.class_min_z, numbers.Real) or not np.isfinite(self.class_min_z):
-            raise ValueError(f"class_min_z must be a finite number, got {self.class_min_z!r}")
+        z = self.class_min_z
+        if not isinstance(z, numbers.Real) or not np.isfinite(z) or z < 0:
+            # the scorers keep only positive z-scores: a negative threshold would act as 0
+            raise ValueError(f"class_min_z must be a finite number >= 0, got {z!r}")
         if self.class_scoring not in CLASS_SCORERS:
             raise ValueError(
                 f"class_scoring must be one of {sorted(CLASS_SCORERS)}, got {self.class_scoring!r}"
@@ -204,7 +207,9 @@ class KeywordSmoother(BaseSmoother):
                 f"extractor must be a textls KeywordExtractor, got {type(self.extractor).__name__}"
             )
 
-    def _fit_and_score(self, texts, labels):
+    def _fit_and_score(self, texts, labels, cross_fit: bool):
+        """Fit; with ``cross_fit``, also score every training row against the class keywords
+        fitted without its fold (and fit the temperature on those scores)."""
         texts, y = self._check_fit_input(texts, labels)
         self.vocabulary_extractor_ = self._vocabulary_extractor()
         try:
@@ -217,23 +222,42 @@ class KeywordSmoother(BaseSmoother):
         class_counts = _class_counts(counts, y, len(self.classes_))
         embeddings = self._term_embeddings(terms)
         self._fit_keywords(class_counts, terms, embeddings)
-
         if self.extractor is None:
             self.extractor_ = None
-            weights = self.vocabulary_extractor_.weigh(counts, self.top_k)
         else:
             self.extractor_ = clone(self.extractor).fit(texts)
+        if not cross_fit:
+            self.temperature_ = float(self.temperature)
+            return texts, y, None
+        if self.extractor_ is None:
+            weights = self.vocabulary_extractor_.weigh(counts, self.top_k)
+        else:
             weights = self._instance_weights(texts)
-        folds = cross_fit_folds(np.arange(len(texts)), self.n_splits)
-        scores = np.empty((len(texts), len(self.classes_)))
-        for f in range(self.n_splits):
-            rows = np.flatnonzero(folds == f)
-            if len(rows):
-                held_out = _class_counts(counts[rows], y[rows], len(self.classes_))
-                match = self.held_out_match(class_counts - held_out, embeddings)
-                scores[rows] = self._scores(weights[rows], match)
+        rows = np.arange(len(texts))
+        folds = cross_fit_folds(rows, len(texts), self.n_splits)
+        matches = [
+            self._held_out_match(
+                class_counts - _class_counts(counts[folds == f], y[folds == f], len(self.classes_)),
+                embeddings,
+            )
+            for f in range(self.n_splits)
+        ]
+        scores = self._cross_fitted_scores(weights, rows, len(texts), matches)
         self.temperature_ = fitted_temperature(self.temperature, scores, y)
         return texts, y, scores
+
+    def _cross_fitted_scores(
+        self, weights: sp.csr_matrix, rows: np.ndarray, n_rows: int, matches: list
+    ) -> np.ndarray:
+        """Scores of training rows (``rows``: their indices among all ``n_rows``), each against
+        the match matrix fitted without its fold (``matches[f]``)."""
+        folds = cross_fit_folds(rows, n_rows, len(matches))
+        scores = np.empty((len(rows), len(self.classes_)))
+        for f, match in enumerate(matches):
+            mine = np.flatnonzero(folds == f)
+            if len(mine):
+                scores[mine] = self._scores(weights[mine], match)
+        return scores
 
     def _vocabulary_extractor(self) -> TfidfKeywordExtractor:
         return TfidfKeywordExtractor(
@@ -246,8 +270,11 @@ class KeywordSmoother(BaseSmoother):
         )
 
     def _class_weights(self, class_counts: sp.spmatrix) -> sp.csr_matrix:
-        """:math:`b_{kt}`: the significant (or top) class-keyword scores, rows at unit L2 norm."""
-        scores = CLASS_SCORERS[self.class_scoring](class_counts)
+        """:math:`b_{kt}`: the significant (or top) class-keyword scores, rows at unit L2 norm.
+
+        Indices sorted first, so each row's norm sums in one order, whichever way the counts were
+        made (in one process or merged from shards): the weights agree bit for bit."""
+        scores = CLASS_SCORERS[self.class_scoring](sp.csr_matrix(class_counts).sorted_indices())
         if self.class_scoring == "log-odds":
             scores.data[scores.data <= self.class_min_z] = 0.0
             scores.eliminate_zeros()
@@ -294,7 +321,7 @@ class KeywordSmoother(BaseSmoother):
             list(terms), batch_size=256, normalize_embeddings=True, convert_to_numpy=True
         ).astype(np.float32)
 
-    def held_out_match(self, class_counts: sp.spmatrix, embeddings=None):
+    def _held_out_match(self, class_counts: sp.spmatrix, embeddings=None):
         """:math:`M` from the class-by-term counts of the rows outside one fold (cross-fitting)."""
         return self._match_matrix(self._class_weights(class_counts), embeddings)
 
@@ -361,7 +388,7 @@ class KeywordSmoother(BaseSmoother):
         soft = None
         if label is not None:
             y = encode_labels(np.array([label], dtype=object), self.classes_)
-            soft = mix_with_gold(relevance[None, :], y, self._epsilon(relevance[None, :], y))[0]
+            soft = self._mix(relevance[None, :], y)[0]
         classes = self.classes_.tolist()
         return Explanation(
             text=text,
@@ -385,12 +412,15 @@ class KeywordSmoother(BaseSmoother):
         return str(terms[row.indices[int(np.argmax(sims))]])
 
 
-def cross_fit_folds(rows: np.ndarray, n_splits: int) -> np.ndarray:
-    """The cross-fitting fold of each training row (its index in the training data): ``row % n_splits``.
+def cross_fit_folds(rows: np.ndarray, n_rows: int, n_splits: int) -> np.ndarray:
+    """The cross-fitting fold of training rows (``rows``: their indices among all ``n_rows``).
 
-    A function of the row index alone, so a sharded fit assigns the same folds as one process.
+    A fixed random permutation of the row indices, dealt out ``% n_splits``, so the folds have
+    equal sizes whatever the order of the data (``i % n_splits`` alone would put every row of a
+    class in one fold when the labels cycle through the classes).  A function of the row index
+    and ``n_rows`` alone, so a sharded fit assigns the same folds as one process.
     """
-    return np.asarray(rows) % n_splits
+    return np.random.default_rng(0).permutation(n_rows)[np.asarray(rows)] % n_splits
 
 
 def _class_counts(counts: sp.csr_matrix, y: np.ndarray, n_classes: int) -> sp.csr_matrix:
