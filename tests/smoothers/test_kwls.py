@@ -438,3 +438,18 @@ def test_semantic_match_counts_a_near_synonym():
         for term, weight in semantic.class_keywords_[cls]:
             j = semantic.vocabulary_extractor_.vocabulary_[term]
             assert semantic.match_matrix_[j, k] >= weight - 1e-5
+
+
+def test_explain_stays_readable_for_long_texts_and_many_classes():
+    classes = [f"c{k}" for k in range(12)]
+    texts = [f"shared w{k} w{k}x word{k} topic{k}" for k in range(12) for _ in range(3)]
+    labels = [c for c in classes for _ in range(3)]
+    smoother = KeywordSmoother(min_df=1).fit(texts, labels)
+    long_text = " ".join(f"w{k} word{k} topic{k} w{k}x" for k in range(12))
+    explanation = smoother.explain(long_text, label="c11")
+    text = str(explanation)
+    assert len(explanation.keywords) == 48  # every term kept, but only the strongest shown
+    assert "... (+36)" in text
+    class_lines = [line for line in text.splitlines() if ": relevance" in line]
+    assert len(class_lines) <= 9 and any("(gold)" in line for line in class_lines)
+    assert "less relevant classes" in text

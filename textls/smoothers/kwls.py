@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 import warnings
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -443,14 +444,24 @@ class Explanation:
     soft_label: dict | None = None
     label: object = None
 
+    #: How much ``str()`` shows: the text's strongest keywords and its most relevant classes (the
+    #: gold class always); the dataclass keeps everything.
+    max_keywords: ClassVar[int] = 12
+    max_classes: ClassVar[int] = 8
+
     def __str__(self) -> str:
         lines = [f"text: {self.text!r}"]
+        shown = ", ".join(f"{t} ({w:.2f})" for t, w in self.keywords[: self.max_keywords])
+        more = len(self.keywords) - self.max_keywords
         lines.append(
             "keywords: "
-            + (", ".join(f"{t} ({w:.2f})" for t, w in self.keywords) or "(none in vocabulary)")
+            + (shown or "(none in vocabulary)")
+            + (f", ... (+{more})" if more > 0 else "")
         )
         ranked = sorted(self.relevance.items(), key=lambda kv: -kv[1])
-        for cls, p in ranked:
+        top = ranked[: self.max_classes]
+        top += [kv for kv in ranked[self.max_classes :] if kv[0] == self.label]
+        for cls, p in top:
             why = ", ".join(
                 f"{term}" + (f"~{kw}" if kw != term else "") + f" {c:.3f}"
                 for term, kw, c in self.contributions.get(cls, [])
@@ -458,4 +469,6 @@ class Explanation:
             gold = " (gold)" if cls == self.label else ""
             soft = f"  soft {self.soft_label[cls]:.3f}" if self.soft_label is not None else ""
             lines.append(f"  {cls!s:>20}{gold}: relevance {p:.3f}{soft}  <- {why or '-'}")
+        if len(ranked) > len(top):
+            lines.append(f"  ... {len(ranked) - len(top)} less relevant classes")
         return "\n".join(lines)
