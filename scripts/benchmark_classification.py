@@ -18,15 +18,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import compact_results, paired_subset, per_seed_runs  # noqa: E402
 from provenance import provenance  # noqa: E402
 
-from textls.classification.compare import CompareArguments, run_compare  # noqa: E402
+from textls.classification.compare import (  # noqa: E402
+    CompareArguments,
+    prepare_data,
+    run_compare,
+)
+from textls.classification.modeling import default_batch_size  # noqa: E402
 from textls.classification.report import aggregate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +46,19 @@ SETTINGS = {
     "noisy20": {"label_noise": 0.2},
 }
 METRICS = ("accuracy", "macro_f1", "nll", "ece", "ece_ts")
+
+
+def epochs_for(cell: CompareArguments, min_steps: int) -> float:
+    """``cell.epochs``, raised so training takes at least ``min_steps`` optimiser steps.
+
+    One budget of updates for every cell: a small (long-tailed, or short) training set would
+    otherwise get a few dozen steps and leave the model underfit, and the comparison would be
+    about underfit models.
+    """
+    n_train = len(prepare_data(cell)["train"][1])
+    batch = cell.batch_size or default_batch_size(cell.model)
+    steps_per_epoch = math.ceil(n_train / (batch * cell.gradient_accumulation_steps))
+    return float(max(cell.epochs, math.ceil(min_steps / steps_per_epoch)))
 
 
 def summarize_cell(results: dict) -> dict:
@@ -89,6 +109,12 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision (GPU).")
     parser.add_argument(
+        "--min-steps",
+        type=int,
+        default=400,
+        help="Raise a cell's epochs until training takes at least this many optimiser steps.",
+    )
+    parser.add_argument(
         "--from-outputs",
         action="store_true",
         help="Train nothing: rebuild the summary from the cells' results.json under --output-dir "
@@ -126,26 +152,27 @@ def main() -> None:
         for setting in args.settings.split(","):
             name = f"{corpus}-{setting}"
             start = time.perf_counter()
-            results = run_compare(
-                CompareArguments(
-                    train=str(ROOT / "data" / corpus / "train.csv"),
-                    test=str(ROOT / "data" / corpus / "test.csv"),
-                    output_dir=str(Path(args.output_dir) / name),
-                    methods=args.methods,
-                    seeds=args.seeds,
-                    model=args.model,
-                    epochs=args.epochs,
-                    batch_size=args.batch_size,
-                    max_train_samples=args.max_train,
-                    max_test_samples=args.max_test,
-                    max_length=LONG_MAX_LENGTH.get(corpus, args.max_length),
-                    learning_rate=args.learning_rate,
-                    bf16=args.bf16,
-                    **SETTINGS[setting],
-                )
+            cell = CompareArguments(
+                train=str(ROOT / "data" / corpus / "train.csv"),
+                test=str(ROOT / "data" / corpus / "test.csv"),
+                output_dir=str(Path(args.output_dir) / name),
+                methods=args.methods,
+                seeds=args.seeds,
+                model=args.model,
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                max_train_samples=args.max_train,
+                max_test_samples=args.max_test,
+                max_length=LONG_MAX_LENGTH.get(corpus, args.max_length),
+                learning_rate=args.learning_rate,
+                bf16=args.bf16,
+                **SETTINGS[setting],
             )
+            cell = replace(cell, epochs=epochs_for(cell, args.min_steps))
+            results = run_compare(cell)
             summary["runs"][name] = {
                 "seconds": time.perf_counter() - start,
+                "epochs": cell.epochs,
                 **summarize_cell(results),
             }
             Path(args.summary).parent.mkdir(parents=True, exist_ok=True)
