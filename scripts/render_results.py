@@ -305,9 +305,7 @@ def sweep_section(data: dict | None, name: str, out: list[str]) -> None:
         f"{data['corpus']} ({data['setting']}), `{data['model']}`, {data['seeds']} seeds. Hard labels: "
         f"accuracy {_ms(none['accuracy'])}, NLL {_ms(none['nll'])}, ECE {_ms(none['ece'])}. "
         "Each cell is the paired difference to hard labels (wins/seeds, p). The off-gold mass is "
-        "the mean share of the training targets not on the gold class: `eps * (C - 1) / C` for "
-        "every method (one meaning of epsilon), so at equal epsilon the methods differ only in "
-        "where that mass goes.\n"
+        "the mean share of the training targets not on the gold class, as measured in that run.\n"
     )
     off_gold = data.get("off_gold_mass", {})
     out.append("| point | off-gold mass | Δ accuracy | Δ macro-F1 | Δ NLL | Δ ECE |")
