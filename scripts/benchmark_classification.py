@@ -134,6 +134,7 @@ def main() -> None:
         "epochs": args.epochs,
         "max_train": args.max_train,
         "max_test": args.max_test,
+        "min_steps": args.min_steps,
         **provenance(),
         "runs": {},
     }

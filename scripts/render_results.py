@@ -109,8 +109,14 @@ def classification_section(
     out.append(f"#### {title}\n")
     out.append(_provenance(data, name) + "\n")
     sub = f", at most {data['max_train']} training rows" if data.get("max_train") else ""
+    epochs = f"{data['epochs']:g} epochs"
+    if any("epochs" in run for run in data["runs"].values()):
+        epochs = (
+            f"at least {data['epochs']:g} epochs and {data.get('min_steps', 400)} optimiser steps "
+            "per cell (each cell's epochs are in the table)"
+        )
     out.append(
-        f"Model `{data['model']}`, {data['epochs']:g} epochs, {data['seeds']} seeds{sub}. Each cell "
+        f"Model `{data['model']}`, {epochs}, {data['seeds']} seeds{sub}. Each cell "
         "trains every method on the same rows with the same seeds; the difference to `none` is paired "
         "by seed (wins/seeds, two-sided paired t-test; **bold**: p < 0.05). Lower is better for NLL and "
         "ECE. `longtail50`: training classes decay geometrically to a 50:1 ratio (test stays "
@@ -124,7 +130,10 @@ def classification_section(
     for cell, run in data["runs"].items():
         for i, (method, m) in enumerate(run["methods"].items()):
             paired = run["paired_vs_none"].get(method, {})
-            label = f"{cell} ({run['data']['train']})" if i == 0 and "data" in run else ""
+            size = f"{run['data']['train']}" if "data" in run else ""
+            if "epochs" in run:  # per cell when the script raised them to a minimum of steps
+                size += f", {run['epochs']:g} epochs"
+            label = f"{cell} ({size})" if i == 0 and size else ""
             label = label or (cell if i == 0 else "")
             out.append(
                 f"| {label} | {method} | {_ms(m['accuracy'])} | {_ms(m['macro_f1'])} "
