@@ -7,12 +7,13 @@ the training target: every method moves the same mass off the gold class, the ma
 
     y_ig = 1 - m,    y_ik = m * r_ik / sum_{j != g} r_ij   (k != g)
 
-so uniform ``r_i = 1/C`` is classic label smoothing, and an informative method is never a weaker dose
-of smoothing than LS-Classic at the same ``eps``.  Empty or whitespace-only texts carry no evidence and
-get uniform relevance in every method.
+so uniform ``r_i = 1/C`` is classic label smoothing, and at a fixed ``eps`` an informative method is
+never a weaker dose of smoothing than LS-Classic (KWLS's ``adaptive_epsilon`` varies it per row).
+Empty or whitespace-only texts carry no evidence and get uniform relevance in every method.
 
 ``fit_relevance`` / ``fit_transform`` give *training* rows out-of-sample relevance (cross-fitting or
-leave-one-out, by method), so a row's soft label never comes from statistics that saw it.
+leave-one-out, by method), so a row's soft label never comes from class statistics that saw it
+(the vocabulary and idf are unsupervised and fitted on all rows).
 ``score(texts, labels)`` is the mean log-likelihood of the gold labels under ``relevance`` (higher is
 better), so ``GridSearchCV`` and ``cross_val_score`` choose a method's parameters on your corpus.
 """
@@ -43,8 +44,9 @@ from textls._utils import (
 class BaseSmoother(BaseEstimator):
     """Base class: input checks, label encoding, chunked transform, mixing with the gold label.
 
-    Subclasses implement ``_fit(texts, y)`` and ``_relevance(texts) -> (n, C) float64``.  They may
-    override ``fit_transform`` to give training instances out-of-sample relevance (cross-fitting).
+    Subclasses implement ``_fit(texts, y)`` and ``_relevance(texts) -> (n, C) float64``.  They
+    override ``_fit_relevance`` to give training instances out-of-sample relevance (cross-fitting or
+    leave-one-out); ``fit_relevance``, ``fit_transform`` and ``fit_targets`` all go through it.
     """
 
     def __sklearn_tags__(self):
@@ -70,7 +72,7 @@ class BaseSmoother(BaseEstimator):
 
     def fit_transform(self, texts, labels) -> np.ndarray:
         """Fit and return the soft training targets of ``texts``, from out-of-sample relevance."""
-        return self._mix(*self._fit_relevance(texts, labels))
+        return self.fit_targets(texts, labels)[0]
 
     def fit_targets(self, texts, labels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fit; return ``(soft_targets, relevance, y)`` of the training rows in one pass: what
