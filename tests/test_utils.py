@@ -117,6 +117,26 @@ def test_mix_with_gold_per_row_epsilon_and_uniform_relevance_is_torch():
     np.testing.assert_allclose(mix_with_gold(uniform, labels, 0.1), expected, atol=1e-7)
 
 
+def test_mix_with_gold_with_a_prior_places_the_mass_by_relevance_over_prior():
+    # y_ik = m (r_ik / pi_k) / sum_{j != g} r_ij / pi_j: a frequent class draws less of the mass
+    relevance = np.array([[0.5, 0.3, 0.2], [0.2, 0.2, 0.6]])
+    y = np.array([0, 2])
+    prior = np.array([0.2, 0.6, 0.2])
+    out = mix_with_gold(relevance, y, 0.3, prior)
+    m = 0.3 * 2 / 3
+    first = np.array([0.3 / 0.6, 0.2 / 0.2])
+    second = np.array([0.2 / 0.2, 0.2 / 0.6])
+    expected = [
+        [1 - m, *(m * first / first.sum())],
+        [*(m * second / second.sum()), 1 - m],
+    ]
+    np.testing.assert_allclose(out, expected, atol=1e-7)
+    # a uniform prior cancels
+    np.testing.assert_array_equal(
+        mix_with_gold(relevance, y, 0.3, np.full(3, 1 / 3)), mix_with_gold(relevance, y, 0.3)
+    )
+
+
 @pytest.mark.parametrize(
     "rows, match",
     [

@@ -97,7 +97,7 @@ def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     return z
 
 
-def mix_with_gold(relevance: np.ndarray, y: np.ndarray, epsilon) -> np.ndarray:
+def mix_with_gold(relevance: np.ndarray, y: np.ndarray, epsilon, prior=None) -> np.ndarray:
     r"""Soft targets that move the mass LS-Classic moves off the gold class, placed as ``relevance`` says.
 
     For ``C`` classes, gold class :math:`g_i`, smoothing :math:`\epsilon_i` (a number or one per row)
@@ -106,16 +106,21 @@ def mix_with_gold(relevance: np.ndarray, y: np.ndarray, epsilon) -> np.ndarray:
 
     .. math::
         y_{ig_i} = 1 - m_i, \qquad
-        y_{ik} = m_i \, \frac{r_{ik}}{\sum_{j \ne g_i} r_{ij}} \quad (k \ne g_i),
+        y_{ik} = m_i \, \frac{r_{ik} / \pi_k}{\sum_{j \ne g_i} r_{ij} / \pi_j} \quad (k \ne g_i),
 
-    with the non-gold share uniform where :math:`r_i` puts no mass off the gold class.  Uniform
-    :math:`r` gives :math:`y_{ik} = \epsilon / C`: classic label smoothing.  Returns float32.
+    with :math:`\pi` the class ``prior`` (``None``: uniform, so it cancels), and the non-gold share
+    uniform where :math:`r_i` puts no mass off the gold class.  Dividing a posterior-like relevance
+    by the training prior gives the likelihood :math:`p(x \mid k)` up to a constant: frequent classes
+    do not draw the mass for being frequent.  Uniform :math:`r` without a prior gives
+    :math:`y_{ik} = \epsilon / C`: classic label smoothing.  Returns float32.
     """
     n, c = relevance.shape
     rows = np.arange(n)
     eps = np.broadcast_to(np.asarray(epsilon, dtype=np.float64), (n,))
     mass = eps * (c - 1) / c
     off = np.array(relevance, dtype=np.float64)
+    if prior is not None:
+        off /= np.asarray(prior, dtype=np.float64)[None, :]
     off[rows, y] = 0.0
     total = off.sum(axis=1, keepdims=True)
     uniform = np.full_like(off, 1.0 / (c - 1))

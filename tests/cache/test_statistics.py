@@ -145,3 +145,18 @@ def test_remapped_counts_give_the_targets_of_tokenising_again(corpus, method):
         np.testing.assert_array_equal(
             training_targets(state, texts[a:b], labels[a:b], counts, a), expected[a:b]
         )
+
+
+@pytest.mark.parametrize("method", ["kwls", "ls-tfidf"])
+def test_merged_fit_on_imbalanced_data_keeps_the_class_prior(corpus, method):
+    # half the rows of one class only: the balanced placement divides by a non-uniform prior
+    texts, labels = corpus
+    rare = labels[0]
+    keep = [i for i, label in enumerate(labels) if label != rare or i % 2 == 0]
+    texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
+    expected = get_smoother(method).fit_transform(texts, labels)
+    state = fit_in_shards(method, texts, labels, 3)
+    plain = get_smoother(method).fit(texts, labels)
+    np.testing.assert_allclose(state.smoother.class_prior_, plain.class_prior_)
+    assert plain.class_prior_.min() < plain.class_prior_.max()
+    np.testing.assert_allclose(training_targets(state, texts, labels), expected, rtol=0, atol=1e-7)

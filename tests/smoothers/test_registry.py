@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
+from textls._utils import mix_with_gold
 from textls.smoothers import SMOOTHERS, BaseSmoother, get_smoother
 
 TEXTS = [
@@ -193,3 +194,28 @@ def test_get_smoother_unknown_method_lists_the_choices():
 def test_get_smoother_unknown_param_raises_type_error_naming_it():
     with pytest.raises(TypeError, match="top_k"):
         get_smoother("ls-classic", top_k=3)
+
+
+INFORMATIVE = [m for m in METHODS if m != "ls-classic"]
+
+
+@pytest.mark.parametrize("name", INFORMATIVE)
+def test_balanced_places_the_mass_by_relevance_over_the_training_prior(name):
+    # drop two cooking rows: priors 4/10, 4/10, 2/10 (cooking, politics, sport after sorting)
+    texts, labels = TEXTS[:10], STR_LABELS[:10]
+    params = {"epsilon": 0.4, "temperature": 1.0}  # soft relevance, so the prior shows
+    plain = make(name, balanced=False, **params)
+    relevance = plain.fit_relevance(texts, labels)
+    balanced = make(name, **params)
+    soft = balanced.fit_transform(texts, labels)
+    np.testing.assert_allclose(balanced.class_prior_, [0.2, 0.4, 0.4])
+    y = np.searchsorted(balanced.classes_, labels)
+    np.testing.assert_allclose(soft, mix_with_gold(relevance, y, 0.4, [0.2, 0.4, 0.4]), atol=1e-6)
+    assert not np.allclose(soft, plain.fit_transform(texts, labels), atol=1e-4)
+
+
+@pytest.mark.parametrize("name", INFORMATIVE)
+def test_balanced_changes_nothing_on_balanced_data(name):
+    a = make(name, balanced=True).fit_transform(TEXTS, STR_LABELS)
+    b = make(name, balanced=False).fit_transform(TEXTS, STR_LABELS)
+    np.testing.assert_allclose(a, b, atol=1e-7)

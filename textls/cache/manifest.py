@@ -28,7 +28,8 @@ FORMAT = "textls-soft-label-cache"
 FORMAT_VERSION = 1
 #: The soft-label formula a cache's targets follow; a build of another version is never reused.
 #: 2: every method moves eps (C-1)/C off the gold class, KWLS's training rows are cross-fitted.
-TARGETS_VERSION = 2
+#: 3: informative methods place the mass by relevance / class prior (``balanced=True``).
+TARGETS_VERSION = 3
 MANIFEST = "manifest.json"
 
 

@@ -329,6 +329,8 @@ def fit_from_counts(method: str, params: dict, counts: CountStatistics) -> Fitte
         raise ValueError(f"need at least 2 classes to smooth labels, got only {list(classes)}")
     smoother._check_params()
     smoother.classes_ = classes
+    frequency = np.array([counts.label_counts[c] for c in classes.tolist()], dtype=np.float64)
+    smoother.class_prior_ = frequency / counts.num_rows
     state = FittedState(method, smoother, num_rows=counts.num_rows)
     if method == "kwls":
         state.fold_matches = _kwls_from_counts(smoother, counts)

@@ -9,6 +9,11 @@ the training target: every method moves the same mass off the gold class, the ma
 
 so uniform ``r_i = 1/C`` is classic label smoothing, and at a fixed ``eps`` an informative method is
 never a weaker dose of smoothing than LS-Classic (KWLS's ``adaptive_epsilon`` varies it per row).
+With ``balanced=True`` (the informative methods' default) the share goes by ``r_ik / pi_k``, ``pi``
+the training class frequencies: the relevance is a posterior learnt from the training data, so it
+favours the frequent classes; dividing by the prior leaves how much the text resembles each class,
+and every class then receives about the same total smoothing mass over the training set, as under
+LS-Classic (``sum_i r_ik / pi_k ~ n``).  On balanced data it changes nothing.
 Empty or whitespace-only texts carry no evidence and get uniform relevance in every method.
 
 ``fit_relevance`` / ``fit_transform`` give *training* rows out-of-sample relevance (cross-fitting or
@@ -131,7 +136,9 @@ class BaseSmoother(BaseEstimator):
             raise ValueError(f"need at least 2 classes to smooth labels, got only {list(classes)}")
         self._check_params()
         self.classes_ = classes
-        return texts, encode_labels(labels, classes)
+        y = encode_labels(labels, classes)
+        self.class_prior_ = np.bincount(y, minlength=len(classes)) / len(y)
+        return texts, y
 
     def _check_params(self) -> None:
         eps = self.epsilon
@@ -153,7 +160,9 @@ class BaseSmoother(BaseEstimator):
         return self.epsilon
 
     def _mix(self, relevance: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return mix_with_gold(relevance, y, self._epsilon(relevance, y))
+        # informative methods take ``balanced``; LS-Classic has none and stays torch's smoothing
+        prior = self.class_prior_ if getattr(self, "balanced", False) else None
+        return mix_with_gold(relevance, y, self._epsilon(relevance, y), prior)
 
 
 def check_temperature(temperature) -> None:

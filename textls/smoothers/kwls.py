@@ -94,6 +94,10 @@ class KeywordSmoother(BaseSmoother):
     semantic_threshold : float, default 0.5
         :math:`\tau`; similarities below it do not count as a match.
     adaptive_epsilon : bool, default False
+    balanced : bool, default True
+        Place the off-gold mass by :math:`r_{ik} / \pi_k` (:math:`\pi` the training class
+        frequencies) rather than :math:`r_{ik}`, so frequent classes do not draw it for being
+        frequent; no effect on balanced data.  See :func:`textls._utils.mix_with_gold`.
     extractor : KeywordExtractor or None, default None
         Instance keyword extractor; ``None`` uses TF-IDF over the class vocabulary (one tokenisation).
     ngram_range, min_df, max_df, max_features, stop_words, sublinear_tf
@@ -143,6 +147,7 @@ class KeywordSmoother(BaseSmoother):
         semantic_model=None,
         semantic_threshold: float = 0.5,
         adaptive_epsilon: bool = False,
+        balanced: bool = True,
         extractor: KeywordExtractor | None = None,
         ngram_range: tuple[int, int] = (1, 1),
         min_df: int | float = 2,
@@ -170,6 +175,7 @@ class KeywordSmoother(BaseSmoother):
         self.max_features = max_features
         self.stop_words = stop_words
         self.sublinear_tf = sublinear_tf
+        self.balanced = balanced
         self.chunk_size = chunk_size
 
     # -- fitting -------------------------------------------------------------------------------

@@ -59,6 +59,10 @@ class DistillSmoother(BaseSmoother):
     n_splits : int, default 5
         Folds for cross-fitting (capped by the size of the smallest class, at least 2).
     random_state : int or None, default 0
+    balanced : bool, default True
+        Place the off-gold mass by :math:`r_{ik} / \pi_k` (:math:`\pi` the training class
+        frequencies) rather than :math:`r_{ik}`, so frequent classes do not draw it for being
+        frequent; no effect on balanced data.  See :func:`textls._utils.mix_with_gold`.
     chunk_size : int, default 8192
 
     Attributes
@@ -81,6 +85,7 @@ class DistillSmoother(BaseSmoother):
         teacher="tfidf-lr",
         n_splits: int = 5,
         random_state: int | None = 0,
+        balanced: bool = True,
         chunk_size: int = 8192,
     ):
         self.epsilon = epsilon
@@ -88,6 +93,7 @@ class DistillSmoother(BaseSmoother):
         self.teacher = teacher
         self.n_splits = n_splits
         self.random_state = random_state
+        self.balanced = balanced
         self.chunk_size = chunk_size
 
     def _check_params(self) -> None:

@@ -42,6 +42,10 @@ class TfidfSmoother(BaseSmoother):
         relevance is calibrated on the corpus at hand instead of tuned to one.
     ngram_range, min_df, max_df, max_features, stop_words, sublinear_tf
         Passed to ``TfidfVectorizer``.  Defaults: ``(1, 1)``, ``1``, ``1.0``, ``None``, ``None``, ``True``.
+    balanced : bool, default True
+        Place the off-gold mass by :math:`r_{ik} / \pi_k` (:math:`\pi` the training class
+        frequencies) rather than :math:`r_{ik}`, so frequent classes do not draw it for being
+        frequent; no effect on balanced data.  See :func:`textls._utils.mix_with_gold`.
     chunk_size : int, default 8192
         Rows processed at a time by ``transform``.
 
@@ -74,6 +78,7 @@ class TfidfSmoother(BaseSmoother):
         max_features: int | None = None,
         stop_words: str | list[str] | None = None,
         sublinear_tf: bool = True,
+        balanced: bool = True,
         chunk_size: int = 8192,
     ):
         self.epsilon = epsilon
@@ -84,6 +89,7 @@ class TfidfSmoother(BaseSmoother):
         self.max_features = max_features
         self.stop_words = stop_words
         self.sublinear_tf = sublinear_tf
+        self.balanced = balanced
         self.chunk_size = chunk_size
 
     def fit(self, texts, labels) -> TfidfSmoother:
