@@ -10,20 +10,22 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from textls.errors import InputTypeError
+
 
 def check_texts(texts, name: str = "texts") -> list[str]:
     """Return ``texts`` as a list of ``str``; raise naming the first row that is not a string."""
     if isinstance(texts, str):
-        raise TypeError(f"{name} must be a sequence of strings, not a single string")
+        raise InputTypeError(f"{name} must be a sequence of strings, not a single string")
     try:
         texts = list(texts)
     except TypeError as exc:
-        raise TypeError(
+        raise InputTypeError(
             f"{name} must be a sequence of strings, got {type(texts).__name__}"
         ) from exc
     for i, text in enumerate(texts):
         if not isinstance(text, str):
-            raise TypeError(
+            raise InputTypeError(
                 f"{name}[{i}] is {type(text).__name__} ({text!r}); every text must be a str "
                 "(fill or drop missing texts before smoothing)"
             )
@@ -55,7 +57,14 @@ def unique_classes(labels: np.ndarray) -> np.ndarray:
     ):
         return np.array(sorted({int(label) for label in labels}), dtype=object)
     names = sorted(k.__name__ for k in kinds)
-    raise TypeError(f"labels must be all strings or all integers, found types {names}")
+    first = {}
+    for i, label in enumerate(labels):
+        first.setdefault(type(label), (i, label))
+    examples = ", ".join(f"{v!r} ({t.__name__}, row {i})" for t, (i, v) in first.items())
+    raise InputTypeError(
+        f"labels must be all strings or all integers, found types {names}: {examples}; "
+        "labels that print alike would otherwise merge into one class"
+    )
 
 
 def encode_labels(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:

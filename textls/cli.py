@@ -60,19 +60,22 @@ class SmoothArguments:
 
 def smooth(args: SmoothArguments) -> None:
     from textls._utils import smoother_params
-    from textls.io import read_table, texts_and_labels, write_table
-    from textls.smooth import smooth_texts, soft_label_frame
+    from textls.errors import MissingKeyError
+    from textls.io import read_table, texts_and_labels
+    from textls.smooth import smooth_texts, soft_label_frame, write_soft_labels
     from textls.smoothers import get_smoother
 
     if args.output is None and not args.diagnose:
         raise ValueError("give --output (where to write the soft labels) or --diagnose")
+    if args.output is not None:
+        refuse_overwriting_input(args.input, args.output)
     params = smoother_params(args.params, args.epsilon, args.temperature)
     smoother = get_smoother(args.method, **params)
 
     frame = read_table(args.input)
     texts, labels = texts_and_labels(frame, args.text_column, args.label_column, source=args.input)
     if args.id_column is not None and args.id_column not in frame.columns:
-        raise KeyError(
+        raise MissingKeyError(
             f"{args.input}: no column {args.id_column!r}; columns are {list(frame.columns)}"
         )
     ids = frame[args.id_column].tolist() if args.id_column else list(range(len(frame)))
@@ -88,9 +91,22 @@ def smooth(args: SmoothArguments) -> None:
         if args.output is None:
             return
     soft, _, summary = smooth_texts(smoother, texts, labels, method=args.method)
-    path = write_table(soft_label_frame(soft, smoother.classes_, ids, labels), args.output)
+    frame = soft_label_frame(soft, smoother.classes_, ids, labels)
+    path = write_soft_labels(args.output, frame, args.method, params, texts, labels)
     print(summary)
     print(f"wrote {len(soft)} soft labels x {soft.shape[1]} classes to {path}")
+
+
+def refuse_overwriting_input(input_path: str, output_path: str) -> None:
+    """Refuse an output that is the input file, or its soft-label record."""
+    from pathlib import Path
+
+    from textls.smooth import RECORD_SUFFIX
+
+    source = Path(input_path).resolve()
+    for target in (Path(output_path), Path(f"{output_path}{RECORD_SUFFIX}")):
+        if target.resolve() == source:
+            raise ValueError(f"--output {output_path} would overwrite the input {input_path}")
 
 
 def compare(args) -> None:
@@ -184,20 +200,42 @@ def main(argv: list[str] | None = None) -> int:
         print(f"textls: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
     schema, run, about = COMMANDS[name]
+    return run_subcommand(f"textls {name}", schema(), run, about, rest)
+
+
+def run_subcommand(prog: str, schema, run, about: str, argv: list[str]) -> int:
+    """Parse ``argv`` (flags, or one JSON config of the same fields) into ``schema`` and call ``run``.
+
+    One policy for every command (:func:`textls.errors.run_command`): a user error, a bad config
+    included, exits 1 with one line; a bug keeps its traceback; ``--help`` and bad flags are
+    argparse's (exit 0 / 2).
+    """
     from transformers import HfArgumentParser
 
-    parser = HfArgumentParser(schema(), prog=f"textls {name}", description=about)
-    if len(rest) == 1 and rest[0].endswith(".json"):
-        (args,) = parser.parse_json_file(rest[0])
-    else:
-        (args,) = parser.parse_args_into_dataclasses(rest)
-    try:
-        run(args)
-    except (ValueError, KeyError, TypeError, FileNotFoundError, IsADirectoryError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"textls {name}: error: {message}", file=sys.stderr)
-        return 1
-    return 0
+    from textls.errors import run_command
+
+    parser = HfArgumentParser(schema, prog=prog, description=about)
+    return run_command(prog, lambda: run(parse_arguments(parser, argv)))
+
+
+def parse_arguments(parser, argv: list[str]):
+    """The dataclass of ``argv``: flags, or a single JSON config file of the same fields.
+
+    A config that is not JSON, holds a key the command does not take or lacks a required one is a
+    ``ValueError`` naming the file.
+    """
+    if len(argv) == 1 and argv[0].endswith(".json"):
+        import json
+
+        try:
+            (args,) = parser.parse_json_file(argv[0], allow_extra_keys=False)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{argv[0]}: not valid JSON: {exc}") from None
+        except (ValueError, TypeError) as exc:  # unknown keys; a required field missing
+            raise ValueError(f"{argv[0]}: {exc}") from None
+        return args
+    (args,) = parser.parse_args_into_dataclasses(argv)
+    return args
 
 
 if __name__ == "__main__":

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from textls.errors import MissingKeyError
+
 _READERS = {
     ".csv": lambda p: pd.read_csv(p, keep_default_na=False, na_values=[""]),
     ".tsv": lambda p: pd.read_csv(p, sep="\t", keep_default_na=False, na_values=[""]),
-    ".jsonl": lambda p: pd.read_json(p, lines=True),
-    ".json": lambda p: pd.read_json(p),
+    # dtype=False: a label written as "1" stays the string "1" and 1 the integer 1, so a file that
+    # mixes them is refused instead of merging two classes (and no column becomes a date)
+    ".jsonl": lambda p: pd.read_json(p, lines=True, dtype=False),
+    ".json": lambda p: pd.read_json(p, dtype=False),
     ".parquet": pd.read_parquet,
 }
 
@@ -48,9 +53,29 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise ValueError(f"{path} is empty") from exc
     except ValueError as exc:
         raise ValueError(f"{path}: could not be read as {_suffix(path)}: {exc}") from exc
+    except (EOFError, zlib.error, OSError) as exc:  # gzip.BadGzipFile is an OSError
+        raise ValueError(f"{path}: truncated or corrupt compressed file ({exc})") from exc
     if len(frame) == 0:
         raise ValueError(f"{path} has a header but no rows")
+    if _suffix(path) in (".csv", ".tsv"):
+        _refuse_duplicate_columns(path, frame)
     return frame
+
+
+def _refuse_duplicate_columns(path: Path, frame: pd.DataFrame) -> None:
+    """pandas renames a repeated header ``label`` to ``label.1``; refuse instead of guessing."""
+    if not any("." in str(c) for c in frame.columns):
+        return
+    sep = "\t" if _suffix(path) == ".tsv" else ","
+    header = pd.read_csv(path, sep=sep, nrows=1, header=None, dtype=str, keep_default_na=False)
+    names = header.iloc[0].tolist()
+    seen, repeated = set(), []
+    for name in names:
+        if name in seen and name not in repeated:
+            repeated.append(name)
+        seen.add(name)
+    if repeated:
+        raise ValueError(f"{path}: the header repeats column(s) {repeated}; rename them")
 
 
 def texts_and_labels(
@@ -59,7 +84,9 @@ def texts_and_labels(
     """Pull a text column (and a label column) out of a table, refusing missing cells by row."""
     for column in (text_column, label_column):
         if column is not None and column not in frame.columns:
-            raise KeyError(f"{source}: no column {column!r}; columns are {list(frame.columns)}")
+            raise MissingKeyError(
+                f"{source}: no column {column!r}; columns are {list(frame.columns)}"
+            )
     texts = frame[text_column]
     missing = texts.isna().to_numpy()
     if missing.any():

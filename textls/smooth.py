@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -158,3 +160,94 @@ def soft_label_frame(soft: np.ndarray, classes, ids, labels) -> pd.DataFrame:
     frame = pd.DataFrame({"id": ids, "label": labels})
     columns = pd.DataFrame(soft, columns=[f"{SOFT_PREFIX}{c}" for c in classes])
     return pd.concat([frame, columns], axis=1)
+
+
+# -- a soft-label file bound to what made it -----------------------------------------------------
+
+#: A soft-label file ``F`` is described by ``F`` + this suffix: what made it, so it is never used
+#: for other rows or other settings.
+RECORD_SUFFIX = ".textls.json"
+_RECORD_FORMAT = "textls-soft-labels"
+
+
+def effective_params(method: str, params: dict) -> dict:
+    """Every parameter of ``method`` as it runs with ``params`` (defaults filled), JSON-comparable.
+
+    Values JSON cannot hold (an estimator, an extractor) are kept as their ``repr``.
+    """
+    from textls.smoothers import get_smoother
+
+    full = get_smoother(method, **params).get_params(deep=False)
+    return json.loads(json.dumps(full, sort_keys=True, default=repr))
+
+
+def write_soft_labels(path, frame: pd.DataFrame, method: str, params: dict, texts, labels) -> Path:
+    """Write the soft-label table, then its record ``path + RECORD_SUFFIX`` (both atomically).
+
+    The record holds the fingerprint of the rows (texts and labels, in order), the method, its
+    effective parameters (epsilon included), the classes and the table's SHA-256: a consumer
+    recomputes them (:func:`check_soft_label_record`) and refuses any mismatch.  The table is
+    written first, so a crash in between leaves a table whose record is missing or stale: refused.
+    """
+    from textls.cache.fingerprint import data_fingerprint
+    from textls.cache.manifest import sha256_file, write_json
+    from textls.io import write_table
+
+    path = write_table(frame, path)
+    classes = [c[len(SOFT_PREFIX) :] for c in frame.columns if str(c).startswith(SOFT_PREFIX)]
+    record = {
+        "format": _RECORD_FORMAT,
+        "data_fingerprint": data_fingerprint(texts, labels),
+        "num_rows": len(frame),
+        "method": method,
+        "params": effective_params(method, params),
+        "classes": classes,
+        "table_sha256": sha256_file(path),
+    }
+    write_json(Path(f"{path}{RECORD_SUFFIX}"), record)
+    return path
+
+
+def check_soft_label_record(path, method: str, params: dict, texts, labels) -> None:
+    """Raise ``ValueError`` unless ``path`` was written by ``textls smooth`` for exactly these rows
+    (texts and labels, in order) with this ``method`` and these effective ``params``; the message
+    names what differs."""
+    from textls.cache.fingerprint import data_fingerprint
+    from textls.cache.manifest import sha256_file
+
+    record_path = Path(f"{path}{RECORD_SUFFIX}")
+    if not record_path.is_file():
+        raise ValueError(
+            f"{path}: no {record_path.name} next to it, so nothing says which rows and settings "
+            "its soft labels belong to; write it with `textls smooth --output`"
+        )
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{record_path}: unreadable ({exc})") from exc
+    if not isinstance(record, dict) or record.get("format") != _RECORD_FORMAT:
+        raise ValueError(f"{record_path} is not a textls soft-label record")
+    if record.get("table_sha256") != sha256_file(path):
+        raise ValueError(
+            f"{path} changed after `textls smooth` wrote it (its SHA-256 differs from "
+            f"{record_path.name}); write it again"
+        )
+    if record.get("method") != method:
+        raise ValueError(
+            f"{path} holds {record.get('method')} soft labels, but is given for {method}"
+        )
+    expected = effective_params(method, params)
+    recorded = record.get("params", {})
+    differ = sorted(k for k in set(expected) | set(recorded) if expected.get(k) != recorded.get(k))
+    if differ:
+        shown = ", ".join(
+            f"{k}={recorded.get(k)!r} (this run: {expected.get(k)!r})" for k in differ[:5]
+        )
+        raise ValueError(f"{path} was made with other {method} settings: {shown}")
+    if record.get("num_rows") != len(texts):
+        raise ValueError(f"{path} has {record.get('num_rows')} rows but the data has {len(texts)}")
+    if record.get("data_fingerprint") != data_fingerprint(texts, labels):
+        raise ValueError(
+            f"{path} was computed from other rows: the texts or labels (or their order) differ "
+            "from the data's"
+        )

@@ -245,24 +245,6 @@ def cache_main(argv: list[str]) -> int:
         and not rest[0].endswith(".json")
     ):
         rest = ["--cache", rest[0], *rest[1:]]  # `textls cache verify CACHE`
-    from transformers import HfArgumentParser
+    from textls.cli import run_subcommand
 
-    parser = HfArgumentParser(schema, prog=f"textls cache {name}", description=about)
-    if len(rest) == 1 and rest[0].endswith(".json"):
-        (args,) = parser.parse_json_file(rest[0])
-    else:
-        (args,) = parser.parse_args_into_dataclasses(rest)
-    try:
-        run(args)
-    except (ValueError, KeyError, TypeError, OSError, ImportError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        if (
-            isinstance(exc, OSError)
-            and exc.strerror
-            and exc.filename is None
-            and len(exc.args) == 2
-        ):
-            message = exc.strerror
-        print(f"textls cache {name}: error: {message}", file=sys.stderr)
-        return 1
-    return 0
+    return run_subcommand(f"textls cache {name}", schema, run, about, rest)

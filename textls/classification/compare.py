@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -39,6 +40,8 @@ from textls.metrics import classification_report, compute_metrics, plot_reliabil
 from textls.smooth import diagnose
 from textls.smoothers import SMOOTHERS, get_smoother
 
+
+logger = logging.getLogger(__name__)
 
 @dataclass
 class CompareArguments:
@@ -199,6 +202,91 @@ def prepare_data(args: CompareArguments):
     }
 
 
+def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
+    """``(methods, smoother params, soft-label files)``, every option checked before any data is
+    read or model trained; a bad one is a ``ValueError`` naming it."""
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    if not methods:
+        raise ValueError("--methods is empty; give e.g. none,ls-classic,kwls")
+    unknown = [m for m in methods if m != "none" and m not in SMOOTHERS]
+    if unknown:
+        raise ValueError(f"unknown method(s) {unknown}; choose from none, {', '.join(SMOOTHERS)}")
+    repeated = sorted({m for m in methods if methods.count(m) > 1})
+    if repeated:
+        raise ValueError(f"--methods names {repeated} more than once")
+    checks = {
+        "--seeds": (args.seeds, args.seeds >= 1, "an integer >= 1"),
+        "--epochs": (args.epochs, args.epochs > 0, "a number > 0"),
+        "--epsilon": (args.epsilon, 0.0 <= args.epsilon <= 1.0, "a number in [0, 1]"),
+        "--lam": (args.lam, 0.0 <= args.lam <= 1.0, "a number in [0, 1]"),
+        "--label_noise": (args.label_noise, 0.0 <= args.label_noise < 1.0, "in [0, 1)"),
+        "--validation_fraction": (
+            args.validation_fraction,
+            0.0 < args.validation_fraction < 1.0,
+            "in (0, 1)",
+        ),
+        "--max_length": (args.max_length, args.max_length >= 1, "an integer >= 1"),
+        "--gradient_accumulation_steps": (
+            args.gradient_accumulation_steps,
+            args.gradient_accumulation_steps >= 1,
+            "an integer >= 1",
+        ),
+    }
+    for option in ("batch_size", "max_train_samples", "max_test_samples"):
+        value = getattr(args, option)
+        if value is not None:
+            checks[f"--{option}"] = (value, value >= 1, "an integer >= 1")
+    for option in ("learning_rate", "imbalance_ratio"):
+        value = getattr(args, option)
+        if value is not None:
+            bound = 1.0 if option == "imbalance_ratio" else 0.0
+            checks[f"--{option}"] = (value, value > bound, f"a number > {bound:g}")
+    for option, (value, ok, expected) in checks.items():
+        if not ok:
+            raise ValueError(f"{option} must be {expected}, got {value!r}")
+    if args.loss_mode not in ("soft", "auxiliary"):
+        raise ValueError(f"--loss_mode must be soft or auxiliary, got {args.loss_mode!r}")
+    params = _json_option("--smoother_params", args.smoother_params)
+    files = _json_option("--soft_label_files", args.soft_label_files)
+    stray = sorted(set(files) - set(methods) - {"none"}) or (["none"] if "none" in files else [])
+    if stray:  # soft labels given for a method that is not run would be ignored: say so
+        raise ValueError(
+            f"--soft_label_files has an entry for {stray}, which this run does not smooth "
+            f"(--methods {args.methods})"
+        )
+    unused = sorted(set(params) - set(methods))
+    if unused:
+        logger.warning("--smoother_params for %s: not in --methods, not used", unused)
+    for method, value in params.items():
+        if not isinstance(value, dict) or "epsilon" in value:
+            raise ValueError(
+                f"--smoother_params[{method!r}] must be an object of parameters other than "
+                f"epsilon (set it with --epsilon), got {value!r}"
+            )
+        get_smoother(method, epsilon=args.epsilon, **value)  # names an unknown parameter
+    if files and args.label_noise:
+        raise ValueError(
+            "--soft_label_files hold soft labels of the clean --train labels; with "
+            "--label_noise they would contradict the flipped labels: drop one of the two"
+        )
+    for method, path in files.items():
+        if not isinstance(path, str) or not Path(path).exists():
+            raise ValueError(f"--soft_label_files[{method!r}]: no such file or folder {path!r}")
+    return methods, params, files
+
+
+def _json_option(option: str, text: str | None) -> dict:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{option} is not valid JSON ({exc}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{option} must be a JSON object {{method: ...}}, got {text!r}")
+    return value
+
+
 def soft_labels_for(
     method: str,
     args: CompareArguments,
@@ -217,7 +305,9 @@ def soft_labels_for(
         return None, {"off_gold_mass": 0.0}
     if method in files:
         full_texts, full_labels = load_labelled(args.train, args.text_column, args.label_column)
-        soft = read_soft_label_file(files[method], classes, full_labels, full_texts)[train_rows]
+        own = {"epsilon": args.epsilon, **params.get(method, {})}
+        soft = read_soft_label_file(files[method], classes, full_labels, full_texts, method, own)
+        soft = soft[train_rows]
         y = encode_split(labels, classes, args.train)
         return soft, {"off_gold_mass": float(1.0 - soft[np.arange(len(y)), y].mean())}
     smoother = get_smoother(method, **{"epsilon": args.epsilon, **params.get(method, {})})
@@ -233,17 +323,10 @@ def predict_logits(trainer: SoftLabelTrainer, dataset) -> np.ndarray:
 
 def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> dict:
     """Train every method for every seed; write results.json, report.md, predictions and figures."""
+    methods, params, files = check_arguments(args)
     out = Path(args.output_dir)
     (out / "predictions").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(parents=True, exist_ok=True)
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    unknown = [m for m in methods if m != "none" and m not in SMOOTHERS]
-    if unknown:
-        raise ValueError(f"unknown method(s) {unknown}; choose from none, {', '.join(SMOOTHERS)}")
-    if args.loss_mode not in ("soft", "auxiliary"):
-        raise ValueError(f"loss_mode must be soft or auxiliary, got {args.loss_mode!r}")
-    params = json.loads(args.smoother_params) if args.smoother_params else {}
-    files = json.loads(args.soft_label_files) if args.soft_label_files else {}
 
     data = prepare_data(args)
     classes = data["classes"]
@@ -264,12 +347,15 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
     )
 
     runs, timings, pooled, temperatures, reports, diagnostics = [], {}, {}, {}, {}, {}
-    for method in methods:
+    targets, soft_seconds = {}, {}
+    for method in methods:  # every method's soft labels (and their checks) before any training
         start = time.perf_counter()
-        soft, diagnostics[method] = soft_labels_for(
+        targets[method], diagnostics[method] = soft_labels_for(
             method, args, train_texts, train_labels, classes, params, files, data["train_rows"]
         )
-        soft_seconds = time.perf_counter() - start
+        soft_seconds[method] = time.perf_counter() - start
+    for method in methods:
+        soft = targets.pop(method)
         train_set = build_dataset(tokenizer, train_texts, y_train, soft, max_length=args.max_length)
         for seed in range(args.seeds):
             start = time.perf_counter()
@@ -304,7 +390,7 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
                 + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if not k.endswith("_ts"))
             )
         timings[method] = {
-            "soft_label_seconds": soft_seconds,
+            "soft_label_seconds": soft_seconds[method],
             "train_eval_seconds": timings[method],
         }
 

@@ -9,7 +9,7 @@ from datasets import Dataset
 
 from textls._utils import encode_labels, unique_classes
 from textls.io import read_table, texts_and_labels
-from textls.smooth import SOFT_PREFIX
+from textls.smooth import SOFT_PREFIX, check_soft_label_record
 
 
 def load_labelled(path: str, text_column: str, label_column: str) -> tuple[list[str], list]:
@@ -33,18 +33,20 @@ def encode_split(labels: list, classes: np.ndarray, source: str) -> np.ndarray:
 
 
 def read_soft_label_file(
-    path: str, classes: np.ndarray, labels: list, texts: list[str] | None = None
+    path: str, classes: np.ndarray, labels: list, texts: list[str], method: str, params: dict
 ) -> np.ndarray:
-    """Soft labels written by ``textls smooth`` for exactly these rows and classes, else an error.
+    """Soft labels made by ``method`` with ``params`` for exactly these rows and classes, else an error.
 
-    Checks: one ``soft:<class>`` column per class (any order), the row count, the ``label`` column
-    row by row against the data, no missing values, every row a distribution.  A folder is read as
-    a soft-label cache (``textls cache build``), checked against the data's fingerprint.
+    A file written by ``textls smooth`` is checked against its record
+    (:func:`textls.smooth.check_soft_label_record`: the rows' fingerprint, texts included, the
+    method, its effective parameters and the table's checksum), then column by column: one
+    ``soft:<class>`` column per class (any order), the ``label`` column row by row, no missing
+    values, every row a distribution.  A folder is read as a soft-label cache (``textls cache
+    build``), checked against the data's fingerprint and the method's settings.
     """
     if Path(path).is_dir():
-        if texts is None:
-            raise ValueError(f"{path} is a soft-label cache; checking it needs the texts")
-        return read_soft_label_cache(path, classes, texts, labels)
+        return read_soft_label_cache(path, classes, texts, labels, method, params)
+    check_soft_label_record(path, method, params, texts, labels)
     frame = read_table(path)
     columns = [c for c in frame.columns if str(c).startswith(SOFT_PREFIX)]
     found = {c[len(SOFT_PREFIX) :] for c in columns}
@@ -82,12 +84,14 @@ def read_soft_label_file(
 
 
 def read_soft_label_cache(
-    path: str, classes: np.ndarray, texts: list[str], labels: list
+    path: str, classes: np.ndarray, texts: list[str], labels: list, method: str, params: dict
 ) -> np.ndarray:
-    """The ``(n, C)`` soft labels of a cache built from exactly these texts and labels, else an error."""
+    """The ``(n, C)`` soft labels of a cache built from exactly these texts and labels by ``method``
+    with ``params``, else an error."""
     from textls.cache import load_cache
 
     cache = load_cache(path)
+    cache.check_settings(method, params)  # refuses another method, epsilon or parameter
     cache.check_data(texts, labels)  # refuses a cache of other data, saying so
     position = {str(c): k for k, c in enumerate(cache.classes)}
     missing = [c for c in classes if str(c) not in position]

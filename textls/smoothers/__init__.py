@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textls.errors import InputTypeError
 from textls.smoothers._base import BaseSmoother
 from textls.smoothers.kwls import Explanation, KeywordSmoother
 from textls.smoothers.ls_classic import ClassicSmoother
@@ -19,7 +20,8 @@ SMOOTHERS: dict[str, type[BaseSmoother]] = {
 def get_smoother(name: str, **params) -> BaseSmoother:
     """A soft-label generator by name: ``"ls-classic"``, ``"ls-distill"``, ``"ls-tfidf"`` or ``"kwls"``.
 
-    ``params`` go to the generator's constructor; an unknown one raises ``TypeError`` naming it.
+    ``params`` go to the generator's constructor; an unknown one raises ``TypeError`` (also a
+    ``ValueError``) naming it and the parameters the method takes.
 
     >>> get_smoother("kwls", epsilon=0.2)
     KeywordSmoother(epsilon=0.2)
@@ -30,7 +32,11 @@ def get_smoother(name: str, **params) -> BaseSmoother:
         raise ValueError(
             f"unknown smoothing method {name!r}; choose one of {sorted(SMOOTHERS)}"
         ) from None
-    return cls(**params)
+    try:
+        return cls(**params)
+    except TypeError as exc:  # an unknown parameter: name the ones the method takes
+        valid = sorted(cls().get_params())
+        raise InputTypeError(f"{name}: {exc}; its parameters are {valid}") from None
 
 
 __all__ = [

@@ -21,6 +21,7 @@ from textls._utils import (
     softmax,
     top_k_per_row,
 )
+from textls.errors import InputTypeError
 from textls.keywords._base import KeywordExtractor, rows_to_keywords
 from textls.keywords.class_scores import CLASS_SCORERS
 from textls.keywords.tfidf import TfidfKeywordExtractor
@@ -210,7 +211,7 @@ class KeywordSmoother(BaseSmoother):
         if self.match not in ("lexical", "semantic"):
             raise ValueError(f"match must be 'lexical' or 'semantic', got {self.match!r}")
         if self.extractor is not None and not isinstance(self.extractor, KeywordExtractor):
-            raise TypeError(
+            raise InputTypeError(
                 f"extractor must be a textls KeywordExtractor, got {type(self.extractor).__name__}"
             )
 

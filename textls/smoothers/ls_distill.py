@@ -13,6 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from textls._utils import check_distribution, check_labels, check_texts, encode_labels
+from textls.errors import InputTypeError
 from textls.smoothers._base import BaseSmoother, check_temperature
 
 
@@ -109,7 +110,7 @@ class DistillSmoother(BaseSmoother):
                     f"teacher must be 'tfidf-lr', 'precomputed' or an estimator, got {self.teacher!r}"
                 )
         elif not hasattr(self.teacher, "predict_proba"):
-            raise TypeError(f"teacher {type(self.teacher).__name__} has no predict_proba method")
+            raise InputTypeError(f"teacher {type(self.teacher).__name__} has no predict_proba method")
 
     def _fit(self, texts, y) -> None:
         if self.teacher == "precomputed":

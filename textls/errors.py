@@ -1,0 +1,58 @@
+"""What counts as the user's error, and how every ``textls`` command reports it.
+
+A user error (bad input, a bad option, a file that cannot be read) ends a command with exit status 1
+and one line that names the file, row, column or option; a bug keeps its traceback.  Library code
+raises ``ValueError`` (or one of the subclasses below, which are also ``TypeError`` / ``KeyError``
+for callers who catch those, as scikit-learn's and pandas' conventions lead them to) for the first
+kind; ``OSError``, truncated compressed input (``EOFError``, ``zlib.error``) and a missing
+optional dependency (``ImportError``) are the user's too.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import zlib
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+
+class InputTypeError(TypeError, ValueError):
+    """A value of the wrong type where textls checks its input (a user error)."""
+
+
+class MissingKeyError(KeyError, ValueError):
+    """A column, split or key the input lacks (a user error); prints its message without quotes."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+#: What ``run_command`` reports as the user's error.
+USER_ERRORS = (ValueError, OSError, EOFError, zlib.error, ImportError)
+
+
+def run_command(prog: str, command: Callable[[], object]) -> int:
+    """Run ``command``; return 0, or 1 after printing ``PROG: error: MESSAGE`` for a user error.
+
+    Anything else (a bug) propagates with its traceback.
+    """
+    try:
+        command()
+    except USER_ERRORS as exc:
+        print(f"{prog}: error: {describe(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+def describe(exc: BaseException) -> str:
+    """One line for ``exc``: its message, with the file for an ``OSError`` that names one."""
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    if isinstance(exc, EOFError | zlib.error):
+        return f"truncated or corrupt compressed input ({exc})"
+    return str(exc) or type(exc).__name__
