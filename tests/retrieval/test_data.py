@@ -13,6 +13,7 @@ from textls.retrieval.data import (
     load_hard_negatives,
     load_qrels,
     load_queries,
+    load_run,
     load_teacher_scores,
     passage_text,
     write_run,
@@ -256,7 +257,25 @@ def test_write_run_round_trips_through_ir_measures(tmp_path):
     for doc in ir_measures.read_trec_run(str(path)):
         back.setdefault(doc.query_id, {})[doc.doc_id] = doc.score
     assert back == {q: {d: float(s) for d, s in docs.items()} for q, docs in run.items()}
+    assert load_run(path) == back
     assert not list(path.parent.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("q1 Q0 d1 1 0.5 t\nq1 Q0 d1 2 0.4 t\n", r"line 2: duplicate \(query, doc\) pair"),
+        ("q1 Q0 d1 1 0.5\n", "line 1: expected 6 whitespace-separated fields"),
+        ("q1 Q0 d1 1 nan t\n", "line 1: score 'nan' is not a finite number"),
+        ("q1 Q0 d1 x 0.5 t\n", "line 1: rank 'x' is not an integer"),
+        ("\n", "has no rows"),
+    ],
+)
+def test_run_errors(tmp_path, text, message):
+    path = tmp_path / "run.trec"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_run(path)
 
 
 @pytest.mark.parametrize(

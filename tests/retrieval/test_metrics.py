@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import logging
+
 import ir_measures
 import numpy as np
 import pytest
 
-from textls.retrieval.metrics import DEFAULT_MEASURES, evaluate_run, parse_measures, per_query
+from textls.retrieval.metrics import (
+    DEFAULT_MEASURES,
+    check_coverage,
+    evaluate_run,
+    parse_measures,
+    per_query,
+)
 
 ALL_MEASURES = (*DEFAULT_MEASURES, "RR", "P@5", "AP@10", "nDCG", "R@3")
 
@@ -103,6 +111,33 @@ def test_missing_queries_count_zero():
     qrels = {"q1": {"d1": 1}, "q2": {"d2": 1}}
     assert evaluate_run({"q1": {"d1": 1.0}}, qrels, ["RR@10"]) == {"RR@10": 0.5}
     assert evaluate_run({"q1": {"d1": 1.0}, "q2": {}}, qrels, ["RR@10"]) == {"RR@10": 0.5}
+
+
+def test_check_coverage_counts_both_sides(caplog):
+    qrels = {"q1": {"d1": 1}, "q2": {"d2": 1}, "q3": {"d3": 1}}
+    run = {"q1": {"d1": 1.0}, "q2": {}, "q9": {"d1": 1.0}}  # q2 retrieved nothing: missing
+    with caplog.at_level(logging.WARNING, logger="textls.retrieval.metrics"):
+        counts = check_coverage(run, qrels, run_name="R", qrels_name="Q")
+    assert {k: v for k, v in counts.items() if k != "convention"} == {
+        "qrels": 3,
+        "run": 2,
+        "evaluated": 3,
+        "missing_from_run": 2,
+        "not_in_qrels": 1,
+    }
+    assert "2 of the 3 queries of qrels Q are not in run R" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="textls.retrieval.metrics"):
+        check_coverage({q: {"d1": 1.0} for q in qrels}, qrels)
+    assert not caplog.records  # full coverage: nothing to say
+
+
+@pytest.mark.parametrize("run", [{}, {"q1": {}}, {"1": {"d1": 1.0}}])
+def test_check_coverage_refuses_no_overlap(run):
+    with pytest.raises(
+        ValueError, match=r"no query of run R is in qrels Q; .* qrels like \['q1'\]"
+    ):
+        check_coverage(run, {"q1": {"d1": 1}}, run_name="R", qrels_name="Q")
 
 
 @pytest.mark.parametrize("name", ["MRR@10", "R", "P", "nDCG@0", "ndcg@10", "Recall@10", ""])

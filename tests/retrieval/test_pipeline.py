@@ -112,7 +112,8 @@ def test_train_then_cli_encode_index_search_evaluate(tmp_path, beir, method):
         == 0
     )
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
-    assert set(metrics) == {"RR@10", "R@1", "R@10", "R@100", "nDCG@10", "AP"}
+    assert set(metrics) == {"RR@10", "R@1", "R@10", "R@100", "nDCG@10", "AP", "queries"}
+    assert metrics.pop("queries")["missing_from_run"] == 0
     found = {(line.split()[0], line.split()[2]) for line in lines}
     assert metrics["R@10"] == pytest.approx(
         (("q6", "d6") in found) / 2 + (("q7", "d7") in found) / 2

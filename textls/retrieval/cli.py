@@ -62,7 +62,9 @@ class SearchArguments:
 class EvaluateArguments:
     data_dir: str = field(metadata={"help": "BEIR folder with qrels/<split>.tsv."})
     run: str = field(metadata={"help": "TREC run file (qid Q0 docid rank score tag)."})
-    output_dir: str = field(metadata={"help": "Folder for metrics.json."})
+    output_dir: str = field(
+        metadata={"help": "Folder for metrics.json (the measures and the query counts)."}
+    )
     split: str = field(default="test", metadata={"help": "Qrels split."})
 
 
@@ -228,19 +230,19 @@ def _search(args: SearchArguments) -> None:
 
 
 def _evaluate(args: EvaluateArguments) -> None:
-    import ir_measures
+    from textls.retrieval.pipeline import evaluate_run_file
 
-    from textls.retrieval.pipeline import evaluate_split
-
-    run: dict[str, dict[str, float]] = {}
-    for row in ir_measures.read_trec_run(str(args.run)):
-        run.setdefault(row.query_id, {})[row.doc_id] = row.score
-    metrics = evaluate_split(run, args.data_dir, args.split)
+    metrics, queries = evaluate_run_file(args.run, args.data_dir, args.split)
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (out / "metrics.json").write_text(json.dumps({**metrics, "queries": queries}, indent=2) + "\n")
     for name, value in metrics.items():
         print(f"{name:>8}  {value:.4f}")
+    print(
+        f"over the {queries['evaluated']} queries of the qrels; {queries['missing_from_run']} "
+        f"missing from the run score 0, {queries['not_in_qrels']} run queries not in the qrels "
+        "are ignored"
+    )
 
 
 def _compare(args: RetrievalCompareArguments) -> None:

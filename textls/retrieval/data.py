@@ -6,10 +6,15 @@ A BEIR folder holds::
     queries.jsonl         {"_id": "q1", "text": "..."}
     qrels/<split>.tsv     query-id <TAB> corpus-id <TAB> score           (header line first)
 
+A run (what ``retrieval search`` writes and ``retrieval evaluate`` reads) is a TREC run file,
+``qid Q0 docid rank score tag`` per line (``write_run`` / ``load_run``).
+
 A qrel with ``score > 0`` marks a relevant (positive) passage; ``score <= 0`` is a judged
 non-relevant one. Ids are strings (a JSON integer id is read as its decimal string, so it matches
-the qrels). Every problem is a ``ValueError`` of the form ``"<file>, line <n>: <what>"``; a
-missing file is a ``FileNotFoundError``.
+the qrels). Every problem is a ``ValueError`` of the form ``"<file>, line <n>: <what>"`` (with
+the offending line, cut at 80 characters, where the line itself is malformed); a missing file is
+a ``FileNotFoundError``. Nothing is read as "the last one wins": a repeated id, (query, doc)
+pair or JSON key is an error.
 
 Example:
     >>> data = load_beir("data/faq", "test")  # doctest: +SKIP
@@ -40,6 +45,7 @@ __all__ = [
     "load_hard_negatives",
     "load_qrels",
     "load_queries",
+    "load_run",
     "load_teacher_scores",
     "passage_text",
     "write_run",
@@ -122,19 +128,43 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise ValueError(f"{path}, line {n + 1}: not valid UTF-8 ({exc.reason})") from exc
 
 
+def _excerpt(line: str, width: int = 80) -> str:
+    """``repr`` of ``line``, cut to ``width`` characters (marked with ``...``) when longer."""
+    return repr(line) if len(line) <= width else f"{line[:width]!r}..."
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    # json.loads keeps the last of two equal keys without a word; a lost score or text must not be.
+    row = {}
+    for key, value in pairs:
+        if key in row:
+            raise _DuplicateKey(key)
+        row[key] = value
+    return row
+
+
 def _jsonl(path: Path) -> Iterator[tuple[int, dict]]:
     empty = True
     for n, line in _lines(path):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = json.loads(line, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             raise ValueError(
-                f"{path}, line {n}: not valid JSON ({exc.msg}): {line[:80]!r}"
+                f"{path}, line {n}: not valid JSON ({exc.msg}): {_excerpt(line)}"
             ) from exc
+        except _DuplicateKey as exc:
+            raise ValueError(
+                f"{path}, line {n}: key {exc.args[0]!r} appears twice in one object: "
+                f"{_excerpt(line)}"
+            ) from None
         if not isinstance(row, dict):
-            raise ValueError(f"{path}, line {n}: expected a JSON object, got {line[:80]!r}")
+            raise ValueError(f"{path}, line {n}: expected a JSON object, got {_excerpt(line)}")
         empty = False
         yield n, row
     if empty:
@@ -237,21 +267,24 @@ def _read_qrels(
             if tuple(fields) != QRELS_HEADER:
                 raise ValueError(
                     f"{path}, line {n}: expected the header {chr(9).join(QRELS_HEADER)!r} "
-                    f"(tab-separated), got {line[:80]!r}"
+                    f"(tab-separated), got {_excerpt(line)}"
                 )
             header_seen = True
             continue
         if len(fields) != 3:
             raise ValueError(
-                f"{path}, line {n}: expected 3 tab-separated fields, got {len(fields)}: {line[:80]!r}"
+                f"{path}, line {n}: expected 3 tab-separated fields, got {len(fields)}: "
+                f"{_excerpt(line)}"
             )
         query_id, doc_id, score_text = fields
         if not query_id or not doc_id:
-            raise ValueError(f"{path}, line {n}: empty query-id or corpus-id: {line[:80]!r}")
+            raise ValueError(f"{path}, line {n}: empty query-id or corpus-id: {_excerpt(line)}")
         try:
             score = int(score_text)
         except ValueError:
-            raise ValueError(f"{path}, line {n}: score {score_text!r} is not an integer") from None
+            raise ValueError(
+                f"{path}, line {n}: score {score_text!r} is not an integer: {_excerpt(line)}"
+            ) from None
         if query_ids is not None and query_id not in query_ids:
             raise ValueError(f"{path}, line {n}: query-id {query_id!r} is not in {queries_name}")
         if doc_ids is not None and doc_id not in doc_ids:
@@ -405,6 +438,58 @@ def load_teacher_scores(
         (np.asarray(values, dtype=np.float64), (np.asarray(rows), np.asarray(cols))),
         shape=(len(query_ids), len(doc_ids)),
     )
+
+
+def load_run(path: str | os.PathLike) -> dict[str, dict[str, float]]:
+    """Read a TREC run, ``qid Q0 docid rank score tag`` per line, into ``{query_id: {doc_id: score}}``.
+
+    The twin of ``write_run``. Fields are separated by whitespace; blank lines are skipped and a
+    ``.gz`` file is decompressed. Queries and documents keep file order, but the ranking is the
+    score's (as in trec_eval and ``ir_measures``): the rank must be an integer and is otherwise
+    unused, the second and last fields are not read. A score must be a finite number, and a
+    (query, doc) pair may appear once: trec_eval refuses a repeated pair ("duplicate docs"),
+    where a reader that builds a dict would keep the last score without a word. An empty file
+    is refused too.
+    """
+    path = _existing_file(path)
+    run: dict[str, dict[str, float]] = {}
+    pair_line: dict[tuple[str, str], int] = {}
+    for n, line in _lines(path):
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) != 6:
+            raise ValueError(
+                f"{path}, line {n}: expected 6 whitespace-separated fields "
+                f"(qid Q0 docid rank score tag), got {len(fields)}: {_excerpt(line)}"
+            )
+        query_id, _, doc_id, rank, score_text, _ = fields
+        try:
+            int(rank)
+        except ValueError:
+            raise ValueError(
+                f"{path}, line {n}: rank {rank!r} is not an integer: {_excerpt(line)}"
+            ) from None
+        try:
+            score = float(score_text)
+        except ValueError:
+            raise ValueError(
+                f"{path}, line {n}: score {score_text!r} is not a number: {_excerpt(line)}"
+            ) from None
+        if not math.isfinite(score):
+            raise ValueError(
+                f"{path}, line {n}: score {score_text!r} is not a finite number: {_excerpt(line)}"
+            )
+        if (query_id, doc_id) in pair_line:
+            raise ValueError(
+                f"{path}, line {n}: duplicate (query, doc) pair ({query_id!r}, {doc_id!r}) "
+                f"(first on line {pair_line[query_id, doc_id]}); a TREC run lists each pair once"
+            )
+        pair_line[query_id, doc_id] = n
+        run.setdefault(query_id, {})[doc_id] = score
+    if not run:
+        raise ValueError(f"{path} has no rows (an empty run)")
+    return run
 
 
 # --------------------------------------------------------------------------- writing

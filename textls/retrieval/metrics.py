@@ -16,8 +16,10 @@ integer relevance. For one query, let the ranking be the run's documents sorted 
   relevance, trec_eval's ``ndcg_cut``).
 
 A measure whose denominator is 0 (no relevant document) is 0. The mean runs over every query
-of the qrels: a query missing from the run, or with no documents, scores 0; run queries absent
-from the qrels are ignored.
+of the qrels: a query missing from the run, or with no documents, scores 0 (trec_eval's ``-c``);
+run queries absent from the qrels are ignored. ``check_coverage`` counts both kinds, refuses a run
+that shares no query with the qrels (every measure would be a silent 0) and warns on a partial
+overlap; ``retrieval evaluate`` records its counts next to the measures.
 
 Ties in score follow the implementation ``ir_measures`` picks by default: trec_eval (through
 pytrec_eval) for every measure except a cut-off ``RR@k``, which ``ir_measures`` computes with the
@@ -34,6 +36,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import math
 import numbers
 import re
@@ -41,11 +44,24 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-__all__ = ["DEFAULT_MEASURES", "evaluate_run", "parse_measures", "per_query"]
+__all__ = [
+    "COVERAGE_CONVENTION",
+    "DEFAULT_MEASURES",
+    "check_coverage",
+    "evaluate_run",
+    "parse_measures",
+    "per_query",
+]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MEASURES = ("RR@10", "R@1", "R@10", "R@100", "nDCG@10", "AP")
 _NAME = re.compile(r"^(RR|P|R|AP|nDCG)(?:@([1-9][0-9]*))?$")
 _NEEDS_CUTOFF = {"P", "R"}
+COVERAGE_CONVENTION = (
+    "mean over the queries of the qrels; a query missing from the run (or with no documents) "
+    "scores 0, as trec_eval -c; run queries not in the qrels are ignored"
+)
 
 
 def parse_measures(measures: Iterable[str]) -> list[tuple[str, str, int | None]]:
@@ -96,6 +112,54 @@ def evaluate_run(
     return {
         name: float(np.mean([values[name] for values in rows.values()])) for name, _, _ in parsed
     }
+
+
+def check_coverage(
+    run: Mapping[str, Mapping[str, float]],
+    qrels: Mapping[str, Mapping[str, int]],
+    *,
+    run_name: str = "the run",
+    qrels_name: str = "the qrels",
+) -> dict[str, int | str]:
+    """Count how the run's queries meet the qrels'; refuse no overlap, warn on a partial one.
+
+    A run query with no documents counts as missing. Returns ``{"qrels": n, "run": m,
+    "evaluated": n, "missing_from_run": a, "not_in_qrels": b, "convention": ...}``: ``evaluate_run``
+    averages over the ``n`` qrels queries, ``a`` of them scored 0 (``COVERAGE_CONVENTION``).
+    ``run_name`` and ``qrels_name`` (file paths, say) go into the messages.
+
+    Raises:
+        ValueError: no query of the run is in the qrels (every measure would be 0), with a few
+            ids of each side so a mismatch of id spelling shows.
+    """
+    in_run = [q for q, docs in run.items() if docs]
+    shared = sum(q in qrels for q in in_run)
+    if not shared:
+        raise ValueError(
+            f"no query of run {run_name} is in qrels {qrels_name}; run query ids look like "
+            f"{in_run[:3]}, qrels like {list(qrels)[:3]}"
+        )
+    counts: dict[str, int | str] = {
+        "qrels": len(qrels),
+        "run": len(in_run),
+        "evaluated": len(qrels),
+        "missing_from_run": len(qrels) - shared,
+        "not_in_qrels": len(in_run) - shared,
+        "convention": COVERAGE_CONVENTION,
+    }
+    if counts["missing_from_run"] or counts["not_in_qrels"]:
+        logger.warning(
+            "%d of the %d queries of qrels %s are not in run %s and score 0 (as trec_eval -c); "
+            "%d of the %d queries of run %s are not in the qrels and are ignored",
+            counts["missing_from_run"],
+            len(qrels),
+            qrels_name,
+            run_name,
+            counts["not_in_qrels"],
+            len(in_run),
+            run_name,
+        )
+    return counts
 
 
 def _check_qrels(qrels: Mapping[str, Mapping[str, int]]) -> None:

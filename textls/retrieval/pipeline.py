@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -16,13 +17,14 @@ from textls.retrieval.collator import RetrievalCollator
 from textls.retrieval.data import (
     load_beir,
     load_hard_negatives,
+    load_run,
     load_teacher_scores,
     passage_text,
     write_run,
 )
 from textls.retrieval.encoder import DualEncoder, load_encoder_and_tokenizer
 from textls.retrieval.index import DenseIndex, build_index, encode_corpus
-from textls.retrieval.metrics import evaluate_run
+from textls.retrieval.metrics import DEFAULT_MEASURES, check_coverage, evaluate_run
 from textls.retrieval.mining import mine_bm25
 from textls.retrieval.soft_targets import METHODS, CandidateSoftTargets
 from textls.retrieval.trainer import RetrievalTrainer
@@ -275,7 +277,30 @@ def search_queries(
 
 
 def evaluate_split(run: dict, data_dir: str, split: str) -> dict[str, float]:
-    return evaluate_run(run, load_beir(data_dir, split).qrels)
+    """Measures of an in-memory run on a split's qrels, after ``check_coverage``."""
+    qrels = load_beir(data_dir, split).qrels
+    check_coverage(run, qrels, qrels_name=str(Path(data_dir) / "qrels" / f"{split}.tsv"))
+    return evaluate_run(run, qrels)
+
+
+def evaluate_run_file(
+    run_path: str, data_dir: str, split: str, measures: Iterable[str] = DEFAULT_MEASURES
+) -> tuple[dict[str, float], dict[str, int | str]]:
+    """``(measures, queries)`` of a TREC run file on a BEIR split.
+
+    The run is read by ``load_run`` (an empty run, a malformed line, a repeated pair or a
+    non-finite score is a ``ValueError`` naming the file and line) before the corpus;
+    ``queries`` is ``check_coverage``'s count of how the run covers the split's qrels.
+    """
+    run = load_run(run_path)
+    qrels = load_beir(data_dir, split).qrels
+    queries = check_coverage(
+        run,
+        qrels,
+        run_name=str(run_path),
+        qrels_name=str(Path(data_dir) / "qrels" / f"{split}.tsv"),
+    )
+    return evaluate_run(run, qrels, measures), queries
 
 
 @dataclass
