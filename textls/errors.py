@@ -15,8 +15,6 @@ import sys
 import zlib
 from collections.abc import Callable
 
-logger = logging.getLogger(__name__)
-
 
 class InputTypeError(TypeError, ValueError):
     """A value of the wrong type where textls checks its input (a user error)."""
@@ -38,6 +36,8 @@ def run_command(prog: str, command: Callable[[], object]) -> int:
 
     Anything else (a bug) propagates with its traceback.
     """
+    if not logging.getLogger().handlers:  # library warnings reach the terminal, one line each
+        logging.basicConfig(level=logging.WARNING, format=f"{prog}: %(levelname)s: %(message)s")
     try:
         command()
     except USER_ERRORS as exc:

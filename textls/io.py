@@ -140,9 +140,17 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     )
     os.close(fd)
     try:
+        os.chmod(tmp, user_file_mode())  # mkstemp makes it 0600; the user's umask decides
         writers[suffix](frame, tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def user_file_mode() -> int:
+    """The mode ``open()`` gives a new file under the process's umask (0644 under umask 022)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -40,8 +40,8 @@ from textls.metrics import classification_report, compute_metrics, plot_reliabil
 from textls.smooth import diagnose
 from textls.smoothers import SMOOTHERS, get_smoother
 
-
 logger = logging.getLogger(__name__)
+
 
 @dataclass
 class CompareArguments:

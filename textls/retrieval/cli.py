@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -275,8 +274,6 @@ SUBCOMMANDS = {
 
 
 def retrieval_main(argv: list[str]) -> int:
-    from transformers import HfArgumentParser
-
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in SUBCOMMANDS:
         print(
             "usage: textls retrieval {" + ",".join(SUBCOMMANDS) + "} [--help] [ARGS | CONFIG.json]"
@@ -284,20 +281,7 @@ def retrieval_main(argv: list[str]) -> int:
         for name, (_, _, about) in SUBCOMMANDS.items():
             print(f"  {name:<10} {about}")
         return 0 if argv and argv[0] in ("-h", "--help") else 2
+    from textls.cli import run_subcommand
+
     schema, run, about = SUBCOMMANDS[argv[0]]
-    parser = HfArgumentParser(schema, prog=f"textls retrieval {argv[0]}", description=about)
-    rest = argv[1:]
-    (args,) = (
-        parser.parse_json_file(rest[0])
-        if len(rest) == 1 and rest[0].endswith(".json")
-        else parser.parse_args_into_dataclasses(rest)
-    )
-    try:
-        run(args)
-    except (ValueError, KeyError, FileNotFoundError) as exc:
-        print(
-            f"textls retrieval {argv[0]}: error: {exc.args[0] if isinstance(exc, KeyError) else exc}",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+    return run_subcommand(f"textls retrieval {argv[0]}", schema, run, about, argv[1:])

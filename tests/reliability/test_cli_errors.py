@@ -1,0 +1,108 @@
+"""One error policy (issue 11, items 3, 7 and 8): a user error exits 1 with one line naming what
+and where, no traceback; values that print alike are never merged; outputs get the user's umask."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import stat
+
+import pandas as pd
+import pytest
+
+from textls.cli import main
+from textls.errors import run_command
+
+ROWS = [("good match", "sport"), ("close vote", "politics"), ("hot oven", "cooking")] * 4
+
+
+def run(capsys, argv) -> tuple[int, str]:
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return code, err
+
+
+@pytest.fixture
+def train(tmp_path):
+    path = tmp_path / "train.csv"
+    pd.DataFrame(ROWS, columns=["text", "label"]).to_csv(path, index=False)
+    return path
+
+
+def test_a_json_config_with_an_unknown_key_names_the_file_and_key(tmp_path, capsys, train):
+    config = tmp_path / "smooth.json"
+    config.write_text(json.dumps({"input": str(train), "diagnose": True, "epsilom": 0.2}))
+    code, err = run(capsys, ["smooth", str(config)])
+    assert code == 1 and str(config) in err and "epsilom" in err
+
+
+def test_a_json_config_with_a_syntax_error_names_the_file(tmp_path, capsys):
+    config = tmp_path / "smooth.json"
+    config.write_text('{"input": "x.csv",}')
+    code, err = run(capsys, ["smooth", str(config)])
+    assert code == 1 and f"{config}: not valid JSON" in err
+
+
+def test_a_json_config_missing_a_required_field_names_the_file(tmp_path, capsys):
+    config = tmp_path / "smooth.json"
+    config.write_text('{"diagnose": true}')
+    code, err = run(capsys, ["smooth", str(config)])
+    assert code == 1 and str(config) in err and "input" in err
+
+
+def test_a_truncated_gzip_csv_is_a_named_error(tmp_path, capsys):
+    data = gzip.compress(("text,label\n" + "a long enough text,x\n" * 4000).encode())
+    path = tmp_path / "train.csv.gz"
+    path.write_bytes(data[: len(data) // 2])
+    code, err = run(capsys, ["smooth", "--input", str(path), "--diagnose"])
+    assert code == 1 and f"{path}: truncated or corrupt compressed file" in err
+
+
+def test_jsonl_labels_1_and_string_1_are_refused_not_merged(tmp_path, capsys):
+    path = tmp_path / "train.jsonl"
+    lines = [{"text": t, "label": 1} for t, _ in ROWS[:6]]
+    lines += [{"text": t, "label": "1"} for t, _ in ROWS[6:]]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    code, err = run(capsys, ["smooth", "--input", str(path), "--output", str(tmp_path / "o.csv")])
+    assert code == 1 and "all strings or all integers" in err and "'1' (str, row 6)" in err
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_repeated_csv_column_is_refused(tmp_path, capsys):
+    path = tmp_path / "train.csv"
+    path.write_text("text,label,label\ngood match,sport,politics\nclose vote,politics,sport\n")
+    code, err = run(capsys, ["smooth", "--input", str(path), "--diagnose"])
+    assert code == 1 and "repeats column(s) ['label']" in err
+
+
+def test_compare_seeds_0_fails_before_reading_data(tmp_path, capsys, train):
+    argv = ["compare", "--train", str(train), "--test", str(train)]
+    code, err = run(capsys, [*argv, "--output_dir", str(tmp_path / "o"), "--seeds", "0"])
+    assert code == 1 and "--seeds must be an integer >= 1, got 0" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_unknown_smoother_parameter_names_the_valid_ones(tmp_path, capsys, train):
+    argv = ["smooth", "--input", str(train), "--diagnose", "--params", '{"topk": 3}']
+    code, err = run(capsys, argv)
+    assert code == 1 and "topk" in err and "top_k" in err
+
+
+def test_a_bug_keeps_its_traceback():
+    def broken():
+        return {}["missing"]  # a KeyError of textls's own making is a bug, not a user error
+
+    with pytest.raises(KeyError):
+        run_command("textls x", broken)
+
+
+def test_smooth_outputs_get_the_user_umask(tmp_path, train):
+    old = os.umask(0o022)
+    try:
+        assert main(["smooth", "--input", str(train), "--output", str(tmp_path / "soft.csv")]) == 0
+    finally:
+        os.umask(old)
+    for name in ("soft.csv", "soft.csv.textls.json"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
