@@ -193,10 +193,14 @@ def test_the_trainer_refuses_a_cache_of_other_data(tmp_path, data_csv, corpus):
     texts, labels = corpus
     build_cache(data_csv, tmp_path / "c", num_shards=2)
     classes = np.array(["politics", "sport", "tech"], dtype=object)
-    soft = read_soft_label_file(str(tmp_path / "c"), classes, labels, texts)
+    soft = read_soft_label_file(str(tmp_path / "c"), classes, labels, texts, "kwls", {})
     np.testing.assert_array_equal(soft, get_smoother("kwls").fit_transform(texts, labels))
     with pytest.raises(ValueError, match="was built for other data"):
-        read_soft_label_file(str(tmp_path / "c"), classes, labels[1:] + labels[:1], texts)
+        read_soft_label_file(
+            str(tmp_path / "c"), classes, labels[1:] + labels[:1], texts, "kwls", {}
+        )
+    with pytest.raises(ValueError, match="built with kwls epsilon=0.1, but this run asks"):
+        read_soft_label_file(str(tmp_path / "c"), classes, labels, texts, "kwls", {"epsilon": 0.2})
 
 
 def test_a_read_only_output_folder_is_a_clear_error(tmp_path, data_csv, monkeypatch):

@@ -120,13 +120,15 @@ def test_datasets_column_is_memory_mapped_and_aligned(cache_dir, corpus):
     assert ds.column_names == ["id", "label", "soft_labels"] and len(ds) == 90
     files = {f["filename"] for f in ds.cache_files}  # backed by the shard files themselves
     assert files == {str(cache_dir / s["file"]) for s in cache.manifest["shards"]}
-    texts, _ = corpus
-    train = cache.add_to_dataset(Dataset.from_dict({"text": texts}))
+    texts, labels = corpus
+    train = cache.add_to_dataset(Dataset.from_dict({"text": texts, "label": labels}))
     np.testing.assert_array_equal(
         np.asarray(train.with_format("numpy")["soft_labels"]), np.asarray(cache.soft_labels)
     )
     with pytest.raises(CacheError, match="holds 90 rows but the dataset has 3"):
-        cache.add_to_dataset(Dataset.from_dict({"text": texts[:3]}))
+        cache.add_to_dataset(Dataset.from_dict({"text": texts[:3], "label": labels[:3]}))
+    with pytest.raises(CacheError, match="was built for other data"):
+        cache.add_to_dataset(Dataset.from_dict({"text": texts[::-1], "label": labels[::-1]}))
 
 
 def test_the_fitted_generator_comes_back(cache_dir):
@@ -177,7 +179,7 @@ def test_a_million_rows_by_fifty_classes_open_fast(tmp_path):
         "shards": records,
         "method": "ls-classic",
     }
-    b.write_json(work.path("manifest.json"), manifest)
+    b.write_manifest(work.path("manifest.json"), manifest)
 
     allocated = pa.total_allocated_bytes()
     start = time.perf_counter()

@@ -15,6 +15,11 @@ any process, on any machine that sees the folder, and a re-run does only what is
    and whose checksum matches is skipped.
 4. **manifest**: written last, atomically, when every shard is complete.
 
+One build writes a folder at a time: a whole-folder run holds ``build.lock`` (shard tasks, which
+run many at once by design, only check that no such run holds it).  ``overwrite`` removes only the
+files a build writes and refuses a folder holding anything else; a folder that is, holds or lies in
+the input is refused.
+
 Tasks run in this process (``num_proc=1``), in a pool of processes, or on Ray Data
 (``engine="ray"``); they compute the same things from the same shard boundaries, so the result is
 byte-identical whichever runs them.
@@ -30,6 +35,7 @@ import math
 import multiprocessing
 import os
 import pickle
+import re
 import shutil
 import sys
 import time
@@ -45,15 +51,21 @@ from textls.cache import source
 from textls.cache.manifest import (
     FORMAT,
     FORMAT_VERSION,
+    LOCK,
     MANIFEST,
     TARGETS_VERSION,
     CacheError,
     atomic_write,
+    check_unlocked,
     ensure_folder,
+    folder_lock,
     read_json,
+    read_manifest,
+    settings_params,
     sha256_file,
     storage_error,
     write_json,
+    write_manifest,
 )
 from textls.cache.source import InputSpec
 from textls.cache.statistics import (
@@ -74,12 +86,16 @@ from textls.cache.statistics import (
     vocabulary_terms,
 )
 
-logger = logging.getLogger("textls.cache")
+logger = logging.getLogger(__name__)
 
 ROWS_PER_SHARD = 100_000
 STAGES = ("all", "fit", "merge", "transform")
 ENGINES = ("local", "ray")
 LAYOUTS = ("dense", "topk")
+
+
+def shard_name(shard: int, num_shards: int) -> str:
+    return f"shard-{shard:05d}-of-{num_shards:05d}"
 
 
 @dataclass
@@ -103,7 +119,7 @@ class Work:
         return Path(self.root).joinpath(*parts)
 
     def shard_name(self, shard: int) -> str:
-        return f"shard-{shard:05d}-of-{self.num_shards:05d}"
+        return shard_name(shard, self.num_shards)
 
     def stats_path(self, name: str, shard: int) -> Path:
         return self.path("_work", "stats", f"{name}-{self.shard_name(shard)}.pkl")
@@ -183,57 +199,58 @@ def build_cache(
         ``dense``: every class's probability (float32).  ``topk``: the ``top_k`` largest
         probabilities of each row with their class indices, for many classes or for retrieval.
     overwrite : bool
-        Replace a cache of other data or parameters in ``output`` instead of refusing.
+        Replace a cache of other data or parameters in ``output`` instead of refusing.  Only the
+        files a build wrote are removed; a folder that holds any other file is refused.
 
     Returns a :class:`BuildResult`; open a complete cache with :func:`textls.load_cache`.
+    Raises :class:`~textls.cache.CacheError` while another build writes to ``output``, and for
+    an input that cannot be read (leaving no ``_work/`` behind).
     """
     started = time.perf_counter()
     params = dict(params or {})
     _check_options(method, params, stage, shard, engine, layout, top_k, num_proc, num_shards)
     root = Path(output)
     spec = InputSpec(str(input), text_column, label_column, id_column, split)
-    ensure_folder(root)
-    if overwrite:
-        _clear(root)
-    work, plan = _prepare(spec, root, method, params, num_shards, layout, top_k)
-    if shard is not None and not 0 <= shard < work.num_shards:
-        raise ValueError(f"shard must be in [0, {work.num_shards}), got {shard}")
-    result = BuildResult(root, False, stage)
-    if (root / MANIFEST).exists():
-        damage = _damage(root)
-        if damage is None:
-            result.complete = True
-            result.message = f"{root}: complete ({plan['num_rows']} rows, {work.num_shards} shards); nothing to do"
-            return result
-        # a shard (or the fit) was damaged after the build: repair it, keeping what is intact
-        logger.warning("%s; rebuilding what is damaged", damage)
-        (root / MANIFEST).unlink()
-        ensure_folder(work.path("_work"))
-        source.write_input(spec, work.path("_work", "input.arrow"))
-    if not mergeable(method, params):
-        _fit_whole(work, result)
-        _complete(work, plan, result, keep_work)
+    with _writing(root, spec, whole_folder=shard is None, overwrite=overwrite):
+        work, plan = _prepare(spec, root, method, params, num_shards, layout, top_k)
+        if shard is not None and not 0 <= shard < work.num_shards:
+            raise ValueError(f"shard must be in [0, {work.num_shards}), got {shard}")
+        result = BuildResult(root, False, stage)
+        if (root / MANIFEST).exists():
+            damage = _damage(root)
+            if damage is None:
+                result.complete = True
+                result.message = f"{root}: complete ({plan['num_rows']} rows, {work.num_shards} shards); nothing to do"
+                return result
+            # a shard (or the fit) was damaged after the build: repair it, keeping what is intact
+            logger.warning("%s; rebuilding what is damaged", damage)
+            (root / MANIFEST).unlink()
+            ensure_folder(work.path("_work"))
+            source.write_input(spec, work.path("_work", "input.arrow"))
+        if not mergeable(method, params):
+            _fit_whole(work, result)
+            _complete(work, plan, result, keep_work)
+            return _finish(result, started)
+        with _engine(engine, num_proc, ray_address) as runner:
+            if stage in ("fit", "merge") or (stage == "all" and shard is None):
+                if shard is not None:
+                    _fit_shard(work, shard, result)
+                    return _finish(result, started)
+                _fit(work, runner, result, compute=stage != "merge")
+                if stage != "all":
+                    return _finish(result, started)
+            if not work.path("fit", "state.pkl").exists():
+                raise CacheError(
+                    f"{root}: the fit is not finished; run `--stage fit` (or `--stage merge` "
+                    "after the shard fit tasks) before transforming"
+                )
+            todo = [shard] if shard is not None else list(range(work.num_shards))
+            for record in runner(transform_shard, work, todo):
+                done = result.shards_skipped if record["skipped"] else result.shards_written
+                done.append(record["shard"])
+        if shard is None:
+            _complete(work, plan, result, keep_work)
         return _finish(result, started)
-    with _engine(engine, num_proc, ray_address) as runner:
-        if stage in ("fit", "merge") or (stage == "all" and shard is None):
-            if shard is not None:
-                _fit_shard(work, shard, result)
-                return _finish(result, started)
-            _fit(work, runner, result, compute=stage != "merge")
-            if stage != "all":
-                return _finish(result, started)
-        if not work.path("fit", "state.pkl").exists():
-            raise CacheError(
-                f"{root}: the fit is not finished; run `--stage fit` (or `--stage merge` after the "
-                "shard fit tasks) before transforming"
-            )
-        todo = [shard] if shard is not None else list(range(work.num_shards))
-        for record in runner(transform_shard, work, todo):
-            done = result.shards_skipped if record["skipped"] else result.shards_written
-            done.append(record["shard"])
-    if shard is None:
-        _complete(work, plan, result, keep_work)
-    return _finish(result, started)
 
 
 def _complete(work: Work, plan: dict, result: BuildResult, keep_work: bool) -> None:
@@ -288,28 +305,64 @@ def _check_options(method, params, stage, shard, engine, layout, top_k, num_proc
         )
 
 
+@contextlib.contextmanager
+def _writing(root: Path, spec: InputSpec, whole_folder: bool, overwrite: bool):
+    """Make ``root`` ready to write: checked against the input, locked (or checked unlocked, for
+    a shard task), cleared with ``overwrite``; removed again if the build fails having written
+    nothing."""
+    _refuse_output_on_input(spec, root)
+    created = not root.exists()
+    ensure_folder(root)
+    try:
+        if not whole_folder:
+            check_unlocked(root)
+        with folder_lock(root) if whole_folder else contextlib.nullcontext():
+            if overwrite:
+                _clear(root)
+            yield
+    except BaseException:
+        if created and not any(root.iterdir()):
+            root.rmdir()
+        raise
+
+
+def _refuse_output_on_input(spec: InputSpec, root: Path) -> None:
+    data, out = Path(spec.path).resolve(), root.resolve()
+    if data == out or out in data.parents:
+        raise ValueError(
+            f"the output {root} is or holds the input {spec.path}; choose a folder of its own "
+            "for the cache"
+        )
+    if data in out.parents:
+        raise ValueError(
+            f"the output {root} lies inside the input folder {spec.path}; choose a folder "
+            "outside it for the cache"
+        )
+
+
 # -- plan ----------------------------------------------------------------------------------------
 
 
 def _prepare(spec: InputSpec, root: Path, method, params, num_shards, layout, top_k):
     """Read (or re-check) the input and return the build's ``Work`` and plan, refusing a mismatch."""
     from textls import __version__
-    from textls.smoothers import get_smoother
 
     plan_path = root / "build.json"
     input_path = root / "_work" / "input.arrow"
     existing = read_json(plan_path) if plan_path.exists() else None
-    manifest = read_json(root / MANIFEST) if (root / MANIFEST).exists() else None
-    if existing is not None and (input_path.exists() or manifest is not None):
+    if existing is not None and (input_path.exists() or (root / MANIFEST).exists()):
         info = source.fingerprint_input(spec)  # a re-run: the data may have changed since
     else:
+        fresh = not input_path.parent.exists()
         ensure_folder(input_path.parent)
         try:
             info = source.write_input(spec, input_path)
-        except FileNotFoundError:
-            raise  # the input is missing: say so as it is
-        except OSError as exc:
-            raise storage_error(exc, input_path) from exc
+        except BaseException as exc:
+            if fresh:  # an input that cannot be read leaves no half-built cache
+                shutil.rmtree(input_path.parent, ignore_errors=True)
+            if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
+                raise storage_error(exc, input_path) from exc
+            raise
     if num_shards is None:
         num_shards = (
             existing["num_shards"]
@@ -320,10 +373,9 @@ def _prepare(spec: InputSpec, root: Path, method, params, num_shards, layout, to
         raise ValueError(
             f"num_shards={num_shards} is more than the {info.num_rows} rows of the data"
         )
-    all_params = _jsonable_params(get_smoother(method, **params).get_params())
     plan = {
         "method": method,
-        "params": all_params,
+        "params": settings_params(method, params),
         "data": {
             "fingerprint": info.fingerprint,
             "num_rows": info.num_rows,
@@ -371,8 +423,8 @@ def _damage(root: Path) -> str | None:
     """What is wrong with a complete cache's files, or ``None``."""
     from textls.cache.load import _check_shards
 
-    manifest = read_json(root / MANIFEST)
     try:
+        manifest = read_manifest(root / MANIFEST)
         _check_shards(root, manifest, checksums=True)
     except CacheError as exc:
         return str(exc)
@@ -404,26 +456,64 @@ def _difference(old: dict, new: dict) -> str:
     return "its build key differs"
 
 
-def _jsonable_params(params: dict) -> dict:
-    out = {}
-    for name, value in sorted(params.items()):
-        if value is None or isinstance(value, (bool, int, float, str)):
-            out[name] = value
-        elif isinstance(value, (tuple, list)) and all(
-            isinstance(v, (bool, int, float, str)) for v in value
-        ):
-            out[name] = list(value)
-        else:
-            out[name] = repr(value)
-    return out
-
-
 def _clear(root: Path) -> None:
-    """Remove a previous cache's files (only the names a cache writes)."""
+    """Remove a previous build's files, and only those: refuse if ``root`` holds anything else.
+
+    A build's files are those its manifest lists (shards and the fit), the shards ``build.json``
+    plans (an unfinished build), their records, the manifest, ``build.json``, the lock, ``_work/``
+    and the temporary names of all these.  Nothing is removed unless every file is one of them.
+    """
+    ours = _build_files(root)
+    files = []
+    for folder, dirs, names in os.walk(root):
+        here = Path(folder).relative_to(root)
+        if here == Path("_work"):
+            dirs[:] = []
+            continue
+        # a linked folder is not descended into (nor removed): count it as a file to account for
+        files += [here / n for n in names + [d for d in dirs if Path(folder, d).is_symlink()]]
+    strangers = [f for f in files if not _is_build_file(f, ours)]
+    if strangers:
+        raise CacheError(
+            f"refusing to --overwrite {root}: {root / strangers[0]} is not a file textls wrote"
+            + (f" (nor are {len(strangers) - 1} more)" if len(strangers) > 1 else "")
+            + "; move such files elsewhere, or choose another --output"
+        )
+    for file in files:
+        if file != Path(LOCK):  # this build's own lock
+            (root / file).unlink()
+    shutil.rmtree(root / "_work", ignore_errors=True)
+    for name in ("fit", "shards"):
+        with contextlib.suppress(OSError):
+            (root / name).rmdir()  # empty now, unless something else appeared meanwhile
+
+
+def _build_files(root: Path) -> set[Path]:
+    """The paths (relative to ``root``) of the files a build in ``root`` wrote."""
+    ours = {Path(MANIFEST), Path("build.json"), Path(LOCK), Path("fit", "state.pkl")}
     for name in (MANIFEST, "build.json"):
-        (root / name).unlink(missing_ok=True)
-    for name in ("fit", "shards", "_work"):
-        shutil.rmtree(root / name, ignore_errors=True)
+        try:
+            written = read_json(root / name)
+        except (OSError, ValueError):
+            continue  # missing or unreadable: its own name is all it accounts for
+        if not isinstance(written, dict):
+            continue
+        shards = [r.get("file") for r in written.get("shards") or [] if isinstance(r, dict)]
+        num_shards = written.get("num_shards")
+        if isinstance(num_shards, int):
+            shards += [f"shards/{shard_name(s, num_shards)}.arrow" for s in range(num_shards)]
+        for file in (f for f in shards if isinstance(f, str) and f):
+            ours |= {Path(file), Path(os.path.splitext(file)[0] + ".json")}  # with its record
+        fit = written.get("fit")
+        if isinstance(fit, dict) and isinstance(fit.get("file"), str):
+            ours.add(Path(fit["file"]))
+    return ours
+
+
+def _is_build_file(file: Path, ours: set[Path]) -> bool:
+    # atomic_write's temporary names (".NAME.tmp-PID") and a lock being taken over (".stale-PID")
+    temporary = re.fullmatch(r"\.(.+)\.(?:tmp|stale)-\d+", file.name)
+    return file in ours or (temporary is not None and file.with_name(temporary[1]) in ours)
 
 
 # -- engines -------------------------------------------------------------------------------------
@@ -730,6 +820,7 @@ def _write_manifest(work: Work, plan: dict) -> None:
         "classes": state.classes,
         "num_classes": len(state.classes),
         "num_rows": plan["num_rows"],
+        "targets_version": TARGETS_VERSION,
         "layout": work.layout,
         "top_k": work.top_k,
         "dtype": "float32",
@@ -744,7 +835,7 @@ def _write_manifest(work: Work, plan: dict) -> None:
         "build_key": work.key,
         "shards": records,
     }
-    write_json(work.path(MANIFEST), manifest)
+    write_manifest(work.path(MANIFEST), manifest)
 
 
 # -- pickles -------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 >>> cache = load_cache("cache/")  # doctest: +SKIP
 >>> cache.soft_labels[:2]          # rows of an (n, C) float32 array, read from the mapped files
 >>> cache.check_data(texts, labels)  # raises CacheError if the cache was built for other data
+>>> cache.check_settings("kwls", {"epsilon": 0.1})  # ... or for other targets
 >>> train = cache.add_to_dataset(train)  # a "soft_labels" column, still memory-mapped
 """
 
@@ -16,8 +17,18 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from textls.cache.fingerprint import data_fingerprint
-from textls.cache.manifest import FORMAT, MANIFEST, CacheError, read_json, sha256_file
+from textls.cache.fingerprint import Fingerprinter, data_fingerprint
+from textls.cache.manifest import (
+    MANIFEST,
+    TARGETS_VERSION,
+    CacheError,
+    read_manifest,
+    settings_params,
+    sha256_file,
+)
+
+#: Parameters that change how targets are computed (batch size), not what they are.
+_NOT_TARGETS = ("chunk_size",)
 
 
 class ShardedArray:
@@ -166,15 +177,52 @@ class SoftLabelCache:
 
     def check_data(self, texts, labels) -> None:
         """Raise :class:`CacheError` unless ``texts`` and ``labels`` are the data the cache was built from."""
+        self._check_fingerprint(data_fingerprint(texts, labels), len(texts))
+
+    def _check_fingerprint(self, fingerprint: str, num_rows: int) -> None:
         data = self.manifest["data"]
-        fingerprint = data_fingerprint(texts, labels)
         if fingerprint != data["fingerprint"]:
             raise CacheError(
                 f"{self.path} was built for other data: its fingerprint is {data['fingerprint'][:23]}... "
                 f"over {data['num_rows']} rows, the data given has {fingerprint[:23]}... over "
-                f"{len(texts)} rows (texts, labels or their order differ); rebuild the cache with "
+                f"{num_rows} rows (texts, labels or their order differ); rebuild the cache with "
                 "`textls cache build` for this data"
             )
+
+    def check_settings(self, method: str, params: dict | None = None) -> None:
+        """Raise :class:`CacheError` unless the cache holds ``method``'s targets with ``params``.
+
+        Both sides are compared with every parameter filled in (``get_params()`` of the generator),
+        so ``{}`` and ``{"epsilon": 0.1}`` ask for the same KWLS targets; ``chunk_size`` (rows per
+        batch) is not compared.  The error names what differs, e.g. "was built with kwls
+        epsilon=0.5, but this run asks for ls-classic epsilon=0.1".
+        """
+        built_method, built = self.manifest["method"], self.manifest["params"]
+        asked = settings_params(method, params)
+        method = method.lower()
+        version = self.manifest.get("targets_version")
+        if version != TARGETS_VERSION:
+            raise CacheError(
+                f"{self.path} holds targets of version {version}, this textls computes version "
+                f"{TARGETS_VERSION}; rebuild the cache (`textls cache build ... --overwrite`)"
+            )
+        differ = [
+            k
+            for k in sorted(set(built) & set(asked))
+            if k not in _NOT_TARGETS and built[k] != asked[k]
+        ]
+        if method == built_method and not differ:
+            return
+        shown = differ or [k for k in ("epsilon",) if k in built and k in asked]
+
+        def settings(name: str, values: dict) -> str:
+            return " ".join([name] + [f"{k}={json.dumps(values[k])}" for k in shown])
+
+        raise CacheError(
+            f"{self.path} was built with {settings(built_method, built)}, but this run asks for "
+            f"{settings(method, asked)}; rebuild the cache with these settings (`textls cache "
+            "build`), or run with the cache's"
+        )
 
     def input_spec(self, input, text_column=None, label_column=None, split=None):
         """How to read ``input`` as this cache's data: its columns and split unless overridden."""
@@ -201,7 +249,12 @@ class SoftLabelCache:
 
         Returns the lines of a report; raises :class:`CacheError` naming what does not match.
         """
-        lines = _check_shards(self.path, self.manifest, checksums=True)
+        if read_manifest(self.path / MANIFEST) != self.manifest:
+            raise CacheError(
+                f"{self.path / MANIFEST} changed since the cache was opened; open it again"
+            )
+        lines = ["manifest: matches its manifest_sha256"]
+        lines += _check_shards(self.path, self.manifest, checksums=True)
         fit = self.manifest["fit"]
         fit_path = self.path / fit["file"]
         if not fit_path.exists():
@@ -248,11 +301,20 @@ class SoftLabelCache:
         parts = [Dataset.from_file(str(self.path / s["file"])) for s in self.manifest["shards"]]
         return parts[0] if len(parts) == 1 else concatenate_datasets(parts)
 
-    def add_to_dataset(self, dataset, column: str = "soft_labels"):
+    def add_to_dataset(
+        self,
+        dataset,
+        column: str = "soft_labels",
+        *,
+        text_column: str | None = None,
+        label_column: str | None = None,
+    ):
         """``dataset`` with the soft labels as column ``column``, row for row.
 
-        The rows must be the cache's rows in the same order (check the data with
-        :meth:`check_data` first); a top-k cache adds ``topk_indices`` and ``topk_values``.
+        The dataset's texts and labels (columns ``text_column`` and ``label_column``, by default
+        those the cache was built from) must be the cache's rows in the same order: their
+        fingerprint is checked, and :class:`CacheError` raised otherwise.  ``ClassLabel`` ids
+        count as their class names.  A top-k cache adds ``topk_indices`` and ``topk_values``.
         """
         from datasets import concatenate_datasets
 
@@ -261,6 +323,9 @@ class SoftLabelCache:
                 f"{self.path} holds {len(self)} rows but the dataset has {len(dataset)}; "
                 "a cache belongs to the rows it was built from"
             )
+        self._check_fingerprint(
+            self._dataset_fingerprint(dataset, text_column, label_column), len(dataset)
+        )
         extra = self.to_dataset()
         if self.layout == "dense":
             extra = extra.select_columns(["soft_labels"])
@@ -273,12 +338,40 @@ class SoftLabelCache:
             raise ValueError(f"the dataset already has column(s) {sorted(clash)}")
         return concatenate_datasets([dataset, extra], axis=1)
 
+    def _dataset_fingerprint(self, dataset, text_column, label_column) -> str:
+        from datasets import ClassLabel
+
+        data = self.manifest["data"]
+        text_column = text_column or data["text_column"]
+        label_column = label_column or data["label_column"]
+        for name in (text_column, label_column):
+            if name not in dataset.column_names:
+                raise CacheError(
+                    f"the dataset has no column {name!r} (columns {dataset.column_names}); "
+                    f"{self.path} checks the rows' texts and labels before adding its soft labels "
+                    "(name them with text_column= and label_column=)"
+                )
+        feature = dataset.features[label_column]
+        names = None
+        if isinstance(feature, ClassLabel) and all(isinstance(c, str) for c in self.classes):
+            names = pa.array(feature.names, type=pa.large_string())
+        fp = Fingerprinter()
+        # with_format("arrow") reads through any indices mapping (select, shuffle): row order counts
+        rows = dataset.select_columns([text_column, label_column]).with_format("arrow")
+        for batch in rows.iter(batch_size=65_536):
+            labels = batch.column(label_column)
+            if names is not None:
+                labels = names.take(labels)
+            fp.update(batch.column(text_column), labels)
+        return fp.hexdigest()
+
 
 def load_cache(path: str | os.PathLike, *, check_checksums: bool = True) -> SoftLabelCache:
     """Open the cache in folder ``path``, memory-mapped.
 
-    Refuses (:class:`CacheError`, naming the shard) a cache without a manifest (an unfinished
-    build), a missing or truncated shard, and, with ``check_checksums`` (the default: one SHA-256
+    Refuses (:class:`CacheError`, naming the file) a cache without a manifest (an unfinished
+    build), a manifest edited since the build (its ``manifest_sha256``), a missing or truncated
+    shard, and, with ``check_checksums`` (the default: one SHA-256
     pass over the files, in threads), a shard whose bytes were altered.
     """
     path = Path(path)
@@ -292,12 +385,7 @@ def load_cache(path: str | os.PathLike, *, check_checksums: bool = True) -> Soft
             else "it is not a textls soft-label cache"
         )
         raise CacheError(f"{path} has no {MANIFEST}: {hint}")
-    try:
-        manifest = read_json(manifest_path)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise CacheError(f"{manifest_path} cannot be read: {exc}") from exc
-    if manifest.get("format") != FORMAT:
-        raise CacheError(f"{manifest_path} is not a textls soft-label cache manifest")
+    manifest = read_manifest(manifest_path)
     _check_shards(path, manifest, checksums=check_checksums)
     tables = [_open_shard(path, record, manifest) for record in manifest["shards"]]
     return SoftLabelCache(path, manifest, tables)

@@ -9,19 +9,27 @@ A cache folder::
       shards/shard-00000-of-00004.arrow   Arrow IPC streams (one record batch): id, label, soft labels
       shards/shard-00000-of-00004.json    the shard's record (rows, bytes, sha256), for resuming
       _work/                              while building: the input as Arrow, shard statistics
+      build.lock                          while a build writes: its pid and host (one writer)
 
 Every file is written under a temporary name in its final folder, flushed to disk and renamed:
 a rename within a folder is atomic, so a reader sees a whole file or none, and an interrupted
-build never leaves a shard (or a manifest) that loads as valid.
+build never leaves a shard (or a manifest) that loads as valid.  Files get the user's umask.
+
+The manifest carries ``manifest_sha256``, a SHA-256 over the canonical JSON of all its other
+fields (keys sorted, no spaces), so an edited manifest (two class names swapped, say) is refused
+instead of loading with its columns mislabelled.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
+import logging
 import os
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 FORMAT = "textls-soft-label-cache"
@@ -31,6 +39,10 @@ FORMAT_VERSION = 1
 #: 3: informative methods place the mass by relevance / class prior (``balanced=True``).
 TARGETS_VERSION = 3
 MANIFEST = "manifest.json"
+LOCK = "build.lock"
+CHECKSUM = "manifest_sha256"
+
+logger = logging.getLogger(__name__)
 
 
 class CacheError(ValueError):
@@ -82,6 +94,69 @@ def read_json(path: Path) -> dict:
         return json.load(f)
 
 
+def settings_params(method: str, params: dict | None = None) -> dict:
+    """The generator's full parameters as a cache records them.
+
+    ``get_smoother(method, **params).get_params()``: every parameter, defaults filled in, so two
+    spellings of the same settings compare equal; tuples become lists and values JSON cannot hold
+    their ``repr``.
+    """
+    from textls.smoothers import get_smoother
+
+    out = {}
+    for name, value in sorted(get_smoother(method, **(params or {})).get_params().items()):
+        if value is None or isinstance(value, (bool, int, float, str)):
+            out[name] = value
+        elif isinstance(value, (tuple, list)) and all(
+            isinstance(v, (bool, int, float, str)) for v in value
+        ):
+            out[name] = list(value)
+        else:
+            out[name] = repr(value)
+    return out
+
+
+def manifest_checksum(manifest: dict) -> str:
+    """SHA-256 over the canonical JSON (sorted keys, no spaces) of every field but the checksum."""
+    fields = {k: v for k, v in manifest.items() if k != CHECKSUM}
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_manifest(path: Path, manifest: dict) -> dict:
+    """Write ``manifest`` with its ``manifest_sha256`` (atomically); return what was written."""
+    # through JSON first, so the checksum covers exactly what a reader will parse
+    written = json.loads(json.dumps(manifest, default=_jsonable))
+    written.pop(CHECKSUM, None)
+    written[CHECKSUM] = manifest_checksum(written)
+    write_json(path, written)
+    return written
+
+
+def read_manifest(path: Path) -> dict:
+    """The manifest at ``path``; :class:`CacheError` naming the file if it is not a whole,
+    unedited textls manifest."""
+    try:
+        manifest = read_json(path)
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise CacheError(f"{path} cannot be read: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise CacheError(f"{path} is not a textls soft-label cache manifest")
+    recorded = manifest.get(CHECKSUM)
+    if recorded is None:
+        raise CacheError(
+            f"{path} has no {CHECKSUM}: an older textls wrote it, and nothing shows whether it "
+            "was edited since; rebuild the cache (`textls cache build ... --overwrite`)"
+        )
+    if recorded != manifest_checksum(manifest):
+        raise CacheError(
+            f"{path} does not match its {CHECKSUM}: it was edited or damaged after the build, so "
+            "its classes, rows or checksums cannot be trusted; re-run the same `textls cache "
+            "build` to rewrite it"
+        )
+    return manifest
+
+
 def storage_error(exc: OSError, path: Path) -> OSError:
     """The same error, worded for a user: what could not be written where, and what to do."""
     if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
@@ -106,6 +181,116 @@ def ensure_folder(path: Path) -> None:
         raise storage_error(exc, path) from exc
     if not os.access(path, os.W_OK):
         raise storage_error(PermissionError(errno.EACCES, "permission denied"), path)
+
+
+# -- one writer per folder -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def folder_lock(root: Path) -> Iterator[None]:
+    """Hold ``root/build.lock`` while writing the cache in ``root``; released on any exit.
+
+    The lock file is created with ``O_CREAT | O_EXCL`` (one process wins) and holds the owner's
+    pid and host.  A lock of a live process, or of another host (whose processes cannot be
+    checked), refuses the second writer naming its owner; a lock whose process is gone (same host,
+    ``kill(pid, 0)`` finds none) is taken over with a warning.
+    """
+    path = root / LOCK
+    owner = {"pid": os.getpid(), "host": socket.gethostname(), "token": os.urandom(8).hex()}
+    for _ in range(3):  # a stale lock is taken over, then the create is tried again
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)  # umask applies
+        except FileExistsError:
+            holder = _lock_holder(path)
+            if holder is not None and not _is_stale(holder):
+                raise CacheError(_held(path, holder)) from None
+            if holder is not None:
+                _take_over(path, holder)
+            continue
+        except OSError as exc:
+            raise storage_error(exc, path) from exc
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(owner, f)
+        break
+    else:
+        raise CacheError(f"{path}: other builds keep taking the lock of {root}; retry later")
+    try:
+        yield
+    finally:
+        if _lock_holder(path) == owner:  # never remove a lock that is not this build's
+            path.unlink(missing_ok=True)
+
+
+def check_unlocked(root: Path) -> None:
+    """Refuse (naming the owner) while a live build holds ``root``'s lock.
+
+    For shard tasks: they run many at once by design, each writing only its own files, so they
+    take no lock; but none may run while a whole-folder step (merge, manifest, overwrite) does.
+    """
+    path = root / LOCK
+    holder = _lock_holder(path)
+    if holder is None:
+        return
+    if not _is_stale(holder):
+        raise CacheError(_held(path, holder))
+    logger.warning("%s: ignoring a stale lock of pid %s (no longer running)", path, holder["pid"])
+
+
+def _lock_holder(path: Path) -> dict | None:
+    """The lock's owner (``{}`` if the file does not say), or ``None`` if there is no lock."""
+    try:
+        holder = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}  # being written by its owner this instant, or damaged: either way not ours
+    return holder if isinstance(holder, dict) else {}
+
+
+def _is_stale(holder: dict) -> bool:
+    pid = holder.get("pid")
+    if holder.get("host") != socket.gethostname() or not isinstance(pid, int) or pid <= 0:
+        return False  # another machine's process, or an unreadable lock: cannot tell, so held
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, under another user
+    return False
+
+
+def _held(path: Path, holder: dict) -> str:
+    if "pid" not in holder:
+        return (
+            f"{path} exists but does not say which build holds it (one may be starting); if no "
+            "build is writing to this folder, delete it and re-run"
+        )
+    return (
+        f"another build (pid {holder['pid']} on {holder.get('host')}) is writing to "
+        f"{path.parent}; wait for it to finish, or, if that process is gone, delete {path}"
+    )
+
+
+def _take_over(path: Path, holder: dict) -> None:
+    # rename, then check: between reading the stale lock and removing it another process may
+    # have taken it over and written its own, which must not be deleted
+    aside = path.with_name(f".{path.name}.stale-{os.getpid()}")
+    try:
+        os.replace(path, aside)
+    except FileNotFoundError:
+        return  # another process took it over first; the next create tells who holds it
+    if _lock_holder(aside) != holder:
+        with contextlib.suppress(OSError):
+            os.link(aside, path)  # a live owner's lock: put it back
+    else:
+        logger.warning(
+            "%s: took over the lock of pid %s on %s, which is no longer running",
+            path,
+            holder["pid"],
+            holder["host"],
+        )
+    aside.unlink(missing_ok=True)
 
 
 def _jsonable(value):

@@ -6,11 +6,17 @@ if asked for, ``id``.  A build writes those batches to one uncompressed Arrow fi
 task memory-maps, so CSV is parsed once however many tasks there are.  Parquet and ``datasets``
 folders are streamed batch by batch; CSV and JSON are read whole (through :func:`textls.io.read_table`,
 so they mean the same as for ``textls smooth``): convert very large CSVs to Parquet first.
+
+A file that cannot be read (a truncated ``.gz``, a damaged Parquet page, a JSON Lines file with a
+broken line) is a :class:`~textls.cache.CacheError` naming the file, and the line where it can.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from textls.cache.fingerprint import Fingerprinter
+from textls.cache.manifest import CacheError
 
 BATCH_ROWS = 65_536
 
@@ -146,10 +153,13 @@ def _parquet_batches(spec: InputSpec) -> Iterator[pa.Table]:
     try:
         reader = pq.ParquetFile(spec.path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise ValueError(f"{spec.path}: could not be read as Parquet: {exc}") from exc
+        raise CacheError(f"{spec.path}: could not be read as Parquet: {exc}") from exc
     _missing_columns(spec, reader.schema_arrow.names)
-    for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=_columns(spec)):
-        yield _rename(pa.Table.from_batches([batch]), spec)
+    try:  # a damaged page surfaces only when its batch is read
+        for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=_columns(spec)):
+            yield _rename(pa.Table.from_batches([batch]), spec)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise CacheError(f"{spec.path}: could not be read as Parquet: {exc}") from exc
 
 
 def _dataset_batches(spec: InputSpec) -> Iterator[pa.Table]:
@@ -178,7 +188,12 @@ def _dataset_batches(spec: InputSpec) -> Iterator[pa.Table]:
 def _table_batches(spec: InputSpec) -> Iterator[pa.Table]:
     from textls.io import read_table, texts_and_labels
 
-    frame = read_table(spec.path)
+    try:
+        frame = read_table(spec.path)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except (ValueError, EOFError, zlib.error, OSError) as exc:
+        raise CacheError(_unreadable(spec.path, exc)) from exc
     texts, labels = texts_and_labels(frame, spec.text_column, spec.label_column, source=spec.path)
     if spec.id_column is not None and spec.id_column not in frame.columns:
         raise KeyError(
@@ -200,6 +215,27 @@ def _table_batches(spec: InputSpec) -> Iterator[pa.Table]:
     table = pa.table(columns)
     for start in range(0, len(table), BATCH_ROWS):
         yield table.slice(start, BATCH_ROWS)
+
+
+def _unreadable(path: str, exc: BaseException) -> str:
+    """Why ``path`` could not be read: the first broken line of a JSON Lines file, else ``exc``."""
+    if not path.lower().endswith((".jsonl", ".jsonl.gz")):
+        message = str(exc)
+        if isinstance(exc, (EOFError, zlib.error, OSError)):
+            message = f"truncated or corrupt compressed file ({exc})"
+        return message if path in message else f"{path}: {message}"
+    opener = gzip.open if path.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as f:
+            for number, line in enumerate(f, start=1):
+                if line.strip():
+                    try:
+                        json.loads(line)
+                    except ValueError as error:
+                        return f"{path}, line {number}: not a JSON object ({error})"
+    except (EOFError, zlib.error, OSError, UnicodeDecodeError) as error:
+        return f"{path}: truncated or corrupt file ({error})"
+    return f"{path}: could not be read as JSON Lines ({exc})"
 
 
 class _Checker:
