@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from textls.cache import CacheError, build_cache, load_cache
+from textls.cache import CacheError, build_cache, export_cache, load_cache
 
 
 def write_data(path, reverse: bool = False):
@@ -74,3 +74,15 @@ def test_an_output_that_is_or_holds_the_input_is_refused(tmp_path, where):
     with pytest.raises(ValueError, match="is or holds the input"):
         build_cache(data, output, method="ls-classic", overwrite=True)
     assert sorted(p.name for p in folder.iterdir()) == ["d.csv"]
+
+
+def test_an_export_over_its_own_input_is_refused(tmp_path):
+    data = tmp_path / "d.jsonl"
+    labels = ["a", "b", "c"] * 10
+    texts = [f"{y} word{i % 4} other{i % 3}" for i, y in enumerate(labels)]
+    pd.DataFrame({"text": texts, "label": labels}).to_json(data, orient="records", lines=True)
+    build_cache(data, tmp_path / "c", method="ls-classic")
+    before = data.read_bytes()
+    with pytest.raises(ValueError, match="is the input"):
+        export_cache(tmp_path / "c", data, tmp_path / "." / "d.jsonl", format="tevatron")
+    assert data.read_bytes() == before

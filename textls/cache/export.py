@@ -19,7 +19,7 @@ float32's smallest normal number, so files stay finite JSON).  ``scores="prob"``
   retrieval fine-tuning files with teacher scores for distillation).
 
 Output is JSON Lines (``.jsonl``) or Parquet (``.parquet``), written to a temporary name and renamed
-only after the data was checked against the cache's fingerprint.
+only after the data was checked against the cache's fingerprint (never over the input itself).
 """
 
 from __future__ import annotations
@@ -69,6 +69,8 @@ def export_cache(
     suffix = output.suffix.lower()
     if suffix not in (".jsonl", ".parquet"):
         raise ValueError(f"{output}: write .jsonl or .parquet")
+    if output.resolve() == Path(input).resolve():
+        raise ValueError(f"the output {output} is the input {input}; write the export elsewhere")
     if not isinstance(cache, SoftLabelCache):
         cache = load_cache(cache)
     names = _class_texts(cache.classes, class_texts)
