@@ -13,20 +13,10 @@ import os
 import socket
 import subprocess
 
-import pandas as pd
 import pytest
 
 from textls.cache import CacheError, build_cache, load_cache
 from textls.cache import build as build_module
-
-
-@pytest.fixture
-def data(tmp_path):
-    labels = ["a", "b", "c"] * 10
-    texts = [f"{y} word{i % 4} other{i % 3}" for i, y in enumerate(labels)]
-    path = tmp_path / "train.csv"
-    pd.DataFrame({"text": texts, "label": labels}).to_csv(path, index=False)
-    return path
 
 
 def hold_lock(folder, pid: int) -> dict:

@@ -106,3 +106,17 @@ def test_smooth_outputs_get_the_user_umask(tmp_path, train):
         os.umask(old)
     for name in ("soft.csv", "soft.csv.textls.json"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
+
+
+def test_retrieval_runs_and_index_files_get_the_user_umask(tmp_path):
+    from textls.retrieval.data import write_run
+    from textls.retrieval.index import _atomic_write
+
+    old = os.umask(0o022)
+    try:
+        run = write_run({"q1": {"d1": 1.0, "d2": 0.5}}, tmp_path / "run.trec")
+        _atomic_write(tmp_path / "ids.json", lambda f: f.write(b"[]"))
+    finally:
+        os.umask(old)
+    for path in (run, tmp_path / "ids.json"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path

@@ -78,7 +78,9 @@ def test_another_method_is_refused(made):
 def test_an_edited_table_or_a_missing_record_is_refused(made):
     soft, texts, labels = made
     frame = pd.read_csv(soft)
-    frame.loc[0, ["soft:cooking", "soft:sport"]] = frame.loc[0, ["soft:sport", "soft:cooking"]].values
+    frame.loc[0, ["soft:cooking", "soft:sport"]] = frame.loc[
+        0, ["soft:sport", "soft:cooking"]
+    ].values
     frame.to_csv(soft, index=False)
     with pytest.raises(ValueError, match="changed after `textls smooth` wrote it"):
         read(soft, texts, labels)

@@ -37,6 +37,7 @@ from textls.cache.fingerprint import Fingerprinter
 from textls.cache.load import SoftLabelCache, load_cache
 from textls.cache.manifest import CacheError, storage_error
 from textls.cache.source import iter_batches
+from textls.errors import MissingKeyError
 
 EXPORT_FORMATS = ("sentence-transformers", "tevatron", "flagembedding")
 SCORES = ("log-prob", "prob")
@@ -215,7 +216,9 @@ def _class_texts(classes: list, class_texts) -> list[tuple[str, str]]:
             frame = read_table(path)
             for column in ("id", "text"):
                 if column not in frame.columns:
-                    raise KeyError(f"{path}: no column {column!r}; a corpus needs id and text")
+                    raise MissingKeyError(
+                        f"{path}: no column {column!r}; a corpus needs id and text"
+                    )
             keys = frame["id"].astype(str).tolist()
             if "title" in frame.columns:
                 titles = dict(zip(keys, frame["title"].fillna("").astype(str), strict=True))
@@ -223,5 +226,5 @@ def _class_texts(classes: list, class_texts) -> list[tuple[str, str]]:
     lookup = {str(k): v for k, v in class_texts.items()}
     missing = [c for c in classes if str(c) not in lookup]
     if missing:
-        raise KeyError(f"class_texts has no text for class(es) {missing[:5]}")
+        raise MissingKeyError(f"class_texts has no text for class(es) {missing[:5]}")
     return [(titles.get(str(c), ""), str(lookup[str(c)])) for c in classes]

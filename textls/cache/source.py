@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from textls.cache.fingerprint import Fingerprinter
 from textls.cache.manifest import CacheError
+from textls.errors import InputTypeError, MissingKeyError
 
 BATCH_ROWS = 65_536
 
@@ -138,7 +139,7 @@ def _columns(spec: InputSpec) -> list[str]:
 def _missing_columns(spec: InputSpec, names: list[str]) -> None:
     for column in _columns(spec):
         if column not in names:
-            raise KeyError(f"{spec.path}: no column {column!r}; columns are {list(names)}")
+            raise MissingKeyError(f"{spec.path}: no column {column!r}; columns are {list(names)}")
 
 
 def _rename(table: pa.Table, spec: InputSpec) -> pa.Table:
@@ -175,7 +176,7 @@ def _dataset_batches(spec: InputSpec) -> Iterator[pa.Table]:
         if spec.split is None:
             raise ValueError(f"{spec.path} holds the splits {list(data)}; choose one with --split")
         if spec.split not in data:
-            raise KeyError(f"{spec.path}: no split {spec.split!r}; splits are {list(data)}")
+            raise MissingKeyError(f"{spec.path}: no split {spec.split!r}; splits are {list(data)}")
         data = data[spec.split]
     elif spec.split is not None:
         raise ValueError(f"{spec.path} is a single dataset; it has no split {spec.split!r}")
@@ -196,7 +197,7 @@ def _table_batches(spec: InputSpec) -> Iterator[pa.Table]:
         raise CacheError(_unreadable(spec.path, exc)) from exc
     texts, labels = texts_and_labels(frame, spec.text_column, spec.label_column, source=spec.path)
     if spec.id_column is not None and spec.id_column not in frame.columns:
-        raise KeyError(
+        raise MissingKeyError(
             f"{spec.path}: no column {spec.id_column!r}; columns are {list(frame.columns)}"
         )
     kinds = {type(v) for v in labels}
@@ -206,7 +207,7 @@ def _table_batches(spec: InputSpec) -> Iterator[pa.Table]:
         label_array = pa.array(labels, type=pa.int64())
     else:
         names = sorted(k.__name__ for k in kinds)
-        raise TypeError(
+        raise InputTypeError(
             f"{spec.path}: labels must be all strings or all integers, found types {names}"
         )
     columns = {"text": pa.array(texts, type=pa.large_string()), "label": label_array}
@@ -251,7 +252,9 @@ class _Checker:
         spec, first = self.spec, self.rows
         text = batch.column("text")
         if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
-            raise TypeError(f"{spec.path}: column {spec.text_column!r} holds {text.type}, not text")
+            raise InputTypeError(
+                f"{spec.path}: column {spec.text_column!r} holds {text.type}, not text"
+            )
         self._no_nulls(text, spec.text_column)
         label = self._label(batch.column("label"))
         columns = {"text": text.cast(pa.large_string()), "label": label}
@@ -297,14 +300,14 @@ class _Checker:
         elif pa.types.is_string(label.type) or pa.types.is_large_string(label.type):
             label, kind = label.cast(pa.large_string()), "str"
         else:
-            raise TypeError(
+            raise InputTypeError(
                 f"{spec.path}: column {spec.label_column!r} holds {label.type}; labels must be "
                 "class names (strings) or integers"
             )
         if self.label_type is None:
             self.label_type = kind
         elif kind != self.label_type:
-            raise TypeError(
+            raise InputTypeError(
                 f"{spec.path}: labels must be all strings or all integers, found both "
                 f"(integers and strings by row {self.rows})"
             )

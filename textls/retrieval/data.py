@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from textls.io import user_file_mode
+
 __all__ = [
     "QRELS_HEADER",
     "BeirDataset",
@@ -521,6 +523,7 @@ def write_run(
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, user_file_mode())  # mkstemp makes it 0600; the umask decides
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.writelines(lines)
         os.replace(tmp, path)

@@ -36,6 +36,8 @@ import faiss
 import numpy as np
 from tqdm.auto import tqdm
 
+from textls.io import user_file_mode
+
 __all__ = [
     "INDEX_KINDS",
     "DenseIndex",
@@ -124,6 +126,7 @@ def _shard_paths(out_dir: Path, i: int) -> tuple[Path, Path]:
 def _atomic_write(path: Path, write: Callable[[object], None], mode: str = "wb") -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, user_file_mode())  # mkstemp makes it 0600; the umask decides
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
             write(f)
         os.replace(tmp, path)
