@@ -311,7 +311,8 @@ def sweep_section(data: dict | None, name: str, out: list[str]) -> None:
     out.append(_provenance(data, name) + "\n")
     none = data["none"]
     out.append(
-        f"{data['corpus']} ({data['setting']}), `{data['model']}`, {data['seeds']} seeds. Hard labels: "
+        f"{data['corpus']} ({data['setting']}), `{data['model']}`, {data['epochs']:g} epochs, "
+        f"{data['seeds']} seeds. Hard labels: "
         f"accuracy {_ms(none['accuracy'])}, NLL {_ms(none['nll'])}, ECE {_ms(none['ece'])}. "
         "Each cell is the paired difference to hard labels (wins/seeds, p). The off-gold mass is "
         "the mean share of the training targets not on the gold class, as measured in that run.\n"

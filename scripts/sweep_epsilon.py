@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import paired_subset, per_seed_runs  # noqa: E402
-from benchmark_classification import SETTINGS  # noqa: E402
+from benchmark_classification import SETTINGS, epochs_for  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.classification.compare import CompareArguments, run_compare  # noqa: E402
@@ -111,6 +111,12 @@ def main() -> None:
     parser.add_argument("--model", default="fasttext")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=float, default=5.0)
+    parser.add_argument(
+        "--min-steps",
+        type=int,
+        default=400,
+        help="Raise the epochs to at least this many optimiser steps, as benchmark_classification.py does.",
+    )
     parser.add_argument("--batch-size", type=int, default=None, help="default: the model's")
     parser.add_argument("--max-train", type=int, default=None)
     parser.add_argument("--methods", default="ls-classic,ls-tfidf,kwls")
@@ -151,6 +157,7 @@ def main() -> None:
         max_train_samples=args.max_train,
         **SETTINGS[args.setting],
     )
+    base = replace(base, epochs=epochs_for(base, args.min_steps))
     runs, off_gold = [], {}
 
     def add(results, name):
@@ -179,7 +186,8 @@ def main() -> None:
         "setting": args.setting,
         "model": args.model,
         "seeds": args.seeds,
-        "epochs": args.epochs,
+        "epochs": base.epochs,
+        "min_steps": args.min_steps,
         "epsilons": epsilons,
         "kwls_epsilon": args.kwls_epsilon,
         "kwls_temperatures": temperatures,
