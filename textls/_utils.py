@@ -227,13 +227,23 @@ def smoother_params(params_json: str | None, epsilon: float, temperature: str | 
     """Generator parameters from a CLI's ``--params`` JSON, ``--epsilon`` and ``--temperature``."""
     import json
 
-    params = json.loads(params_json) if params_json else {}
+    try:
+        params = json.loads(params_json) if params_json else {}
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"--params is not valid JSON ({exc}): {params_json!r}") from None
     if not isinstance(params, dict):
         raise ValueError(f"--params must be a JSON object, got {params_json!r}")
     for name in ("epsilon", "temperature"):
         if name in params:
             raise ValueError(f"set {name} with --{name}, not inside --params")
     params["epsilon"] = epsilon
+    if temperature is not None and temperature != "auto":
+        try:
+            temperature = float(temperature)
+        except ValueError:
+            raise ValueError(
+                f"--temperature must be a positive number or 'auto', got {temperature!r}"
+            ) from None
     if temperature is not None:
-        params["temperature"] = temperature if temperature == "auto" else float(temperature)
+        params["temperature"] = temperature
     return params

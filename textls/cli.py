@@ -197,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS:
-        print(f"textls: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
+        known = ", ".join([*COMMANDS, *GROUPS])
+        print(f"textls: unknown command {name!r}; commands: {known}", file=sys.stderr)
         return 2
     schema, run, about = COMMANDS[name]
     return run_subcommand(f"textls {name}", schema(), run, about, rest)
@@ -226,11 +227,18 @@ def parse_arguments(parser, argv: list[str]):
     """
     if len(argv) == 1 and argv[0].endswith(".json"):
         import json
+        from pathlib import Path
 
         try:
-            (args,) = parser.parse_json_file(argv[0], allow_extra_keys=False)
+            config = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise ValueError(f"{argv[0]}: not valid JSON: {exc}") from None
+        if not isinstance(config, dict):
+            raise ValueError(
+                f"{argv[0]} must hold a JSON object of options, got {type(config).__name__}"
+            )
+        try:
+            (args,) = parser.parse_dict(config, allow_extra_keys=False)
         except (ValueError, TypeError) as exc:  # unknown keys; a required field missing
             raise ValueError(f"{argv[0]}: {exc}") from None
         return args

@@ -133,6 +133,8 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
         raise ValueError(
             f"{path}: unsupported output format {suffix or '(none)'}; use one of {sorted(writers)}"
         )
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; give a file name such as {path}/soft.csv")
     path.parent.mkdir(parents=True, exist_ok=True)
     # The temporary name ends in the real suffix, so pandas infers the same compression (.csv.gz).
     fd, tmp = tempfile.mkstemp(

@@ -168,6 +168,7 @@ def soft_label_frame(soft: np.ndarray, classes, ids, labels) -> pd.DataFrame:
 #: for other rows or other settings.
 RECORD_SUFFIX = ".textls.json"
 _RECORD_FORMAT = "textls-soft-labels"
+_RECORD_CHECKSUM = "record_sha256"  # over the record's other fields: a hand edit is refused
 
 
 def effective_params(method: str, params: dict) -> dict:
@@ -185,12 +186,13 @@ def write_soft_labels(path, frame: pd.DataFrame, method: str, params: dict, text
     """Write the soft-label table, then its record ``path + RECORD_SUFFIX`` (both atomically).
 
     The record holds the fingerprint of the rows (texts and labels, in order), the method, its
-    effective parameters (epsilon included), the classes and the table's SHA-256: a consumer
+    effective parameters (epsilon included), the classes, the table's SHA-256 and its own SHA-256
+    over those fields: a consumer
     recomputes them (:func:`check_soft_label_record`) and refuses any mismatch.  The table is
     written first, so a crash in between leaves a table whose record is missing or stale: refused.
     """
     from textls.cache.fingerprint import data_fingerprint
-    from textls.cache.manifest import sha256_file, write_json
+    from textls.cache.manifest import manifest_checksum, sha256_file, write_json
     from textls.io import write_table
 
     path = write_table(frame, path)
@@ -204,6 +206,7 @@ def write_soft_labels(path, frame: pd.DataFrame, method: str, params: dict, text
         "classes": classes,
         "table_sha256": sha256_file(path),
     }
+    record[_RECORD_CHECKSUM] = manifest_checksum(record, _RECORD_CHECKSUM)
     write_json(Path(f"{path}{RECORD_SUFFIX}"), record)
     return path
 
@@ -213,7 +216,7 @@ def check_soft_label_record(path, method: str, params: dict, texts, labels) -> N
     (texts and labels, in order) with this ``method`` and these effective ``params``; the message
     names what differs."""
     from textls.cache.fingerprint import data_fingerprint
-    from textls.cache.manifest import sha256_file
+    from textls.cache.manifest import manifest_checksum, sha256_file
 
     record_path = Path(f"{path}{RECORD_SUFFIX}")
     if not record_path.is_file():
@@ -227,6 +230,11 @@ def check_soft_label_record(path, method: str, params: dict, texts, labels) -> N
         raise ValueError(f"{record_path}: unreadable ({exc})") from exc
     if not isinstance(record, dict) or record.get("format") != _RECORD_FORMAT:
         raise ValueError(f"{record_path} is not a textls soft-label record")
+    if record.get(_RECORD_CHECKSUM) != manifest_checksum(record, _RECORD_CHECKSUM):
+        raise ValueError(
+            f"{record_path} does not match its {_RECORD_CHECKSUM}: it was edited after "
+            "`textls smooth` wrote it; write the soft labels again"
+        )
     if record.get("table_sha256") != sha256_file(path):
         raise ValueError(
             f"{path} changed after `textls smooth` wrote it (its SHA-256 differs from "

@@ -87,3 +87,17 @@ def test_add_to_dataset_checks_texts_labels_and_order(cache):
             cache.add_to_dataset(other)
     with pytest.raises(CacheError, match="no column 'label'"):
         cache.add_to_dataset(Dataset.from_dict({"text": texts}))
+
+
+def test_add_to_dataset_names_the_type_it_takes(data, tmp_path):
+    build_cache(str(data), str(tmp_path / "c"), method="ls-classic")
+    with pytest.raises(TypeError, match="takes a datasets.Dataset, got DataFrame"):
+        load_cache(tmp_path / "c").add_to_dataset(pd.read_csv(data))
+
+
+def test_top_k_0_names_the_option(data, tmp_path, capsys):
+    from textls.cli import main
+
+    argv = ["cache", "build", "--input", str(data), "--output", str(tmp_path / "c"), "--top-k", "0"]
+    assert main(argv) == 1
+    assert "--top-k must be an integer >= 1" in capsys.readouterr().err

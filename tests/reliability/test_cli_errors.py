@@ -120,3 +120,53 @@ def test_retrieval_runs_and_index_files_get_the_user_umask(tmp_path):
         os.umask(old)
     for path in (run, tmp_path / "ids.json"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+@pytest.mark.parametrize("config", ["[1, 2]", '"text"', "null"])
+def test_a_config_that_is_not_a_json_object_is_a_named_error(tmp_path, capsys, config):
+    path = tmp_path / "c.json"
+    path.write_text(config)
+    code, err = run(capsys, ["smooth", str(path)])
+    assert code == 1 and f"{path} must hold a JSON object of options" in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--params", '{"top_k": 5'], "--params is not valid JSON"),
+        (["--temperature", "hot"], "--temperature must be a positive number or 'auto', got 'hot'"),
+    ],
+)
+def test_bad_smooth_options_name_the_option(tmp_path, capsys, train, flags, message):
+    code, err = run(capsys, ["smooth", "--input", str(train), "--diagnose", *flags])
+    assert code == 1 and message in err
+
+
+def test_an_output_that_is_a_folder_is_named(tmp_path, capsys, train):
+    (tmp_path / "a.csv").mkdir()
+    code, err = run(capsys, ["smooth", "--input", str(train), "--output", str(tmp_path / "a.csv")])
+    assert code == 1 and f"{tmp_path / 'a.csv'} is a folder" in err
+
+
+def test_compare_names_an_unknown_model_before_reading_data(tmp_path, capsys, train):
+    argv = ["compare", "--train", str(train), "--test", str(train), "--model", "nosuchmodel"]
+    code, err = run(capsys, [*argv, "--output_dir", str(tmp_path / "o")])
+    assert code == 1 and "unknown model 'nosuchmodel'" in err
+
+
+def test_unknown_commands_are_named(capsys):
+    assert main(["bogus"]) == 2
+    assert "unknown command 'bogus'" in capsys.readouterr().err
+    assert main(["retrieval", "bogus"]) == 2
+    assert "unknown subcommand 'bogus'" in capsys.readouterr().err
+
+
+def test_mine_refuses_to_overwrite_its_data(tmp_path, capsys):
+    data = tmp_path / "beir"
+    (data / "qrels").mkdir(parents=True)
+    (data / "corpus.jsonl").write_text('{"_id": "d1", "title": "", "text": "a"}\n')
+    before = (data / "corpus.jsonl").read_bytes()
+    argv = ["retrieval", "mine", "--data_dir", str(data), "--output", str(data / "corpus.jsonl")]
+    code, err = run(capsys, argv)
+    assert code == 1 and "would overwrite the input" in err
+    assert (data / "corpus.jsonl").read_bytes() == before

@@ -156,3 +156,17 @@ def test_a_clean_run_reads_back_as_written(tmp_path):
     path = tmp_path / "run.trec"
     path.write_text("\ufeffq1 Q0 d1 1 0.9 t\r\nq1 Q0 d2 2 -1e-3 t\r\n\nq2 0 d1 7 3 other\n")
     assert data.load_run(path) == {"q1": {"d1": 0.9, "d2": -0.001}, "q2": {"d1": 3.0}}
+
+
+def test_a_run_whose_documents_are_not_in_the_corpus_is_an_error(beir, tmp_path, capsys):
+    run = "q1 Q0 D1 1 0.9 t\nq2 Q0 D2 1 0.9 t\nq3 Q0 D3 1 0.9 t\n"  # ids spelled otherwise
+    rc, err = evaluate(beir, tmp_path, run, capsys)
+    assert rc == 1 and "no document of run" in err and "'D1'" in err and "'d1'" in err
+    assert not (tmp_path / "eval" / "metrics.json").exists()
+
+
+def test_some_unknown_documents_warn_with_their_count(beir, tmp_path, capsys, caplog):
+    run = "q1 Q0 d1 1 0.9 t\nq2 Q0 d2 1 0.9 t\nq3 Q0 zz 1 0.9 t\n"
+    with caplog.at_level(logging.WARNING):
+        rc, _ = evaluate(beir, tmp_path, run, capsys)
+    assert rc == 0 and "1 of the 3 documents of run" in caplog.text

@@ -109,3 +109,13 @@ def test_smooth_refuses_to_write_over_its_input(tmp_path):
     before = train.read_bytes()
     assert main(["smooth", "--input", str(train), "--output", str(train)]) == 1
     assert train.read_bytes() == before
+
+
+def test_a_hand_edited_record_is_refused(made):
+    soft, texts, labels = made
+    path = soft.parent / f"soft.csv{RECORD_SUFFIX}"
+    record = json.loads(path.read_text())
+    record["params"]["epsilon"] = 0.2  # claims the 0.1 labels were made at 0.2
+    path.write_text(json.dumps(record))
+    with pytest.raises(ValueError, match="edited after `textls smooth` wrote it"):
+        read(soft, texts, labels, epsilon=0.2)

@@ -269,6 +269,11 @@ def _finish(result: BuildResult, started: float) -> BuildResult:
         if result.shards_skipped:
             parts.append(f"kept {len(result.shards_skipped)} complete shard(s)")
         parts.append("cache complete" if result.complete else f"stage {result.stage} done")
+        if not result.complete and result.stage == "transform":
+            parts.append(
+                "when every shard is done, run --stage transform without --shard to "
+                "write the manifest"
+            )
         result.message = f"{result.path}: " + ", ".join(parts) + f" in {result.seconds:.1f} s"
     return result
 

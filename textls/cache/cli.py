@@ -155,6 +155,10 @@ def build(args: CacheBuildArguments) -> None:
     from textls.cache import build_cache
 
     params = smoother_params(args.params, args.epsilon, args.temperature)
+    if args.top_k is not None and args.top_k < 1:
+        raise ValueError(
+            f"--top-k must be an integer >= 1 (omit it for a dense cache), got {args.top_k}"
+        )
     result = build_cache(
         args.input,
         args.output,
@@ -170,7 +174,7 @@ def build(args: CacheBuildArguments) -> None:
         num_proc=args.num_proc,
         engine=args.engine,
         ray_address=args.ray_address,
-        layout="topk" if args.top_k else "dense",
+        layout="dense" if args.top_k is None else "topk",
         top_k=args.top_k,
         overwrite=args.overwrite,
     )

@@ -26,6 +26,7 @@ from textls.cache.manifest import (
     settings_params,
     sha256_file,
 )
+from textls.errors import InputTypeError
 
 #: Parameters that change how targets are computed (batch size), not what they are.
 _NOT_TARGETS = ("chunk_size",)
@@ -318,6 +319,11 @@ class SoftLabelCache:
         """
         from datasets import concatenate_datasets
 
+        if not hasattr(dataset, "column_names"):
+            raise InputTypeError(
+                f"add_to_dataset takes a datasets.Dataset, got {type(dataset).__name__}; "
+                "convert it first, e.g. datasets.Dataset.from_pandas(frame, preserve_index=False)"
+            )
         if len(dataset) != len(self):
             raise CacheError(
                 f"{self.path} holds {len(self)} rows but the dataset has {len(dataset)}; "

@@ -116,9 +116,9 @@ def settings_params(method: str, params: dict | None = None) -> dict:
     return out
 
 
-def manifest_checksum(manifest: dict) -> str:
+def manifest_checksum(manifest: dict, key: str = CHECKSUM) -> str:
     """SHA-256 over the canonical JSON (sorted keys, no spaces) of every field but the checksum."""
-    fields = {k: v for k, v in manifest.items() if k != CHECKSUM}
+    fields = {k: v for k, v in manifest.items() if k != key}
     text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -23,6 +23,7 @@ from textls.classification.data import (
     read_soft_label_file,
 )
 from textls.classification.modeling import (
+    check_model,
     default_batch_size,
     default_learning_rate,
     load_tokenizer,
@@ -246,6 +247,7 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
             raise ValueError(f"{option} must be {expected}, got {value!r}")
     if args.loss_mode not in ("soft", "auxiliary"):
         raise ValueError(f"--loss_mode must be soft or auxiliary, got {args.loss_mode!r}")
+    check_model(args.model)
     params = _json_option("--smoother_params", args.smoother_params)
     files = _json_option("--soft_label_files", args.soft_label_files)
     stray = sorted(set(files) - set(methods) - {"none"}) or (["none"] if "none" in files else [])

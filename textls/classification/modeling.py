@@ -37,8 +37,19 @@ def resolve(name: str) -> str:
     return str(default_model_path()) if name == "minilm" else name
 
 
+def check_model(model: str) -> None:
+    """Raise ``ValueError`` unless ``model`` is a from-scratch name, ``minilm``, a folder or a hub id."""
+    if model in FROM_SCRATCH or model == "minilm" or Path(model).exists() or "/" in model:
+        return
+    raise ValueError(
+        f"unknown model {model!r}: use minilm, {', '.join(FROM_SCRATCH)}, a local model folder "
+        "or a hub id (org/name)"
+    )
+
+
 def load_tokenizer(model: str):
     """The tokenizer of ``model``; from-scratch models use the packaged MiniLM's WordPiece."""
+    check_model(model)
     source = resolve("minilm" if model in FROM_SCRATCH else model)
     return AutoTokenizer.from_pretrained(source)
 
@@ -57,11 +68,8 @@ def make_model_factory(model: str, classes, tokenizer):
             vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id or 0, **common
         )
         return lambda: model_cls(config)
+    check_model(model)
     source = resolve(model)
-    if not Path(source).exists() and "/" not in source:
-        raise ValueError(
-            f"unknown model {model!r}: use minilm, fasttext, textcnn, a local folder or a hub id"
-        )
     return lambda: AutoModelForSequenceClassification.from_pretrained(source, **common)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,6 +101,7 @@ def _mine(args: MineArguments) -> None:
     from textls.retrieval.data import load_beir, passage_text
     from textls.retrieval.mining import mine_bm25, mine_dense
 
+    refuse_writing_into_inputs(args.output, args.data_dir)
     dataset = load_beir(args.data_dir, args.split)
     doc_ids, query_ids = list(dataset.corpus), list(dataset.queries)
     doc_row = {d: i for i, d in enumerate(doc_ids)}
@@ -139,14 +141,26 @@ def _mine(args: MineArguments) -> None:
         mined = mine_dense(embeddings, index, positives, k=args.k)
     else:
         raise ValueError(f"--retriever must be bm25 or dense, got {args.retriever!r}")
+    from textls.retrieval.index import _atomic_write
+
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for q, rows in zip(query_ids, mined, strict=True):
-            f.write(json.dumps({"query_id": q, "neg_ids": [doc_ids[r] for r in rows]}) + "\n")
-    os.replace(tmp, out)
+    lines = [
+        json.dumps({"query_id": q, "neg_ids": [doc_ids[r] for r in rows]}) + "\n"
+        for q, rows in zip(query_ids, mined, strict=True)
+    ]
+    _atomic_write(out, lambda f: f.writelines(lines), mode="w")
     print(f"wrote {args.k} {args.retriever} hard negatives for {len(query_ids)} queries to {out}")
+
+
+def refuse_writing_into_inputs(output: str, data_dir: str) -> None:
+    """Refuse an output that would replace one of a BEIR folder's files (corpus, queries, qrels)."""
+    root = Path(data_dir)
+    inputs = [*root.glob("corpus.jsonl*"), *root.glob("queries.jsonl*"), *root.glob("qrels/*")]
+    target = Path(output).resolve()
+    for path in inputs:
+        if path.resolve() == target:
+            raise ValueError(f"--output {output} would overwrite the input {path}")
 
 
 def _train(args: RetrievalTrainArguments) -> None:
@@ -274,6 +288,8 @@ SUBCOMMANDS = {
 
 
 def retrieval_main(argv: list[str]) -> int:
+    if argv and argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help"):
+        print(f"textls retrieval: unknown subcommand {argv[0]!r}", file=sys.stderr)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in SUBCOMMANDS:
         print(
             "usage: textls retrieval {" + ",".join(SUBCOMMANDS) + "} [--help] [ARGS | CONFIG.json]"

@@ -40,7 +40,7 @@ import logging
 import math
 import numbers
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import numpy as np
 
@@ -224,3 +224,30 @@ def _ndcg(rel: np.ndarray, ideal: np.ndarray) -> float:
     dcg = float(np.sum(gains / np.log2(np.arange(2, gains.size + 2))))
     idcg = float(np.sum(ideal / np.log2(np.arange(2, ideal.size + 2))))
     return dcg / idcg
+
+
+def check_documents(
+    run: Mapping[str, Mapping[str, float]],
+    corpus_ids: Collection[str],
+    *,
+    run_name: str = "the run",
+    corpus_name: str = "the corpus",
+) -> int:
+    """Refuse a run none of whose documents is in the corpus (every measure would be 0, as with
+    ids spelled differently); warn with the count when some are not.  Returns that count."""
+    docs = {d for ranked in run.values() for d in ranked}
+    unknown = [d for d in docs if d not in corpus_ids]
+    if docs and len(unknown) == len(docs):
+        raise ValueError(
+            f"no document of run {run_name} is in corpus {corpus_name}; run doc ids look like "
+            f"{sorted(unknown)[:3]}, corpus like {list(corpus_ids)[:3]}"
+        )
+    if unknown:
+        logger.warning(
+            "%d of the %d documents of run %s are not in corpus %s (they count as unjudged)",
+            len(unknown),
+            len(docs),
+            run_name,
+            corpus_name,
+        )
+    return len(unknown)

@@ -24,7 +24,12 @@ from textls.retrieval.data import (
 )
 from textls.retrieval.encoder import DualEncoder, load_encoder_and_tokenizer
 from textls.retrieval.index import DenseIndex, build_index, encode_corpus
-from textls.retrieval.metrics import DEFAULT_MEASURES, check_coverage, evaluate_run
+from textls.retrieval.metrics import (
+    DEFAULT_MEASURES,
+    check_coverage,
+    check_documents,
+    evaluate_run,
+)
 from textls.retrieval.mining import mine_bm25
 from textls.retrieval.soft_targets import METHODS, CandidateSoftTargets
 from textls.retrieval.trainer import RetrievalTrainer
@@ -293,7 +298,14 @@ def evaluate_run_file(
     ``queries`` is ``check_coverage``'s count of how the run covers the split's qrels.
     """
     run = load_run(run_path)
-    qrels = load_beir(data_dir, split).qrels
+    dataset = load_beir(data_dir, split)
+    qrels = dataset.qrels
+    check_documents(
+        run,
+        dataset.corpus,
+        run_name=str(run_path),
+        corpus_name=str(Path(data_dir) / "corpus.jsonl"),
+    )
     queries = check_coverage(
         run,
         qrels,
