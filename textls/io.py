@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+import unicodedata
 import zlib
 from pathlib import Path
 
@@ -11,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from textls.errors import MissingKeyError
+
+logger = logging.getLogger(__name__)
 
 _READERS = {
     ".csv": lambda p: pd.read_csv(p, keep_default_na=False, na_values=[""]),
@@ -59,6 +63,21 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise ValueError(f"{path} has a header but no rows")
     if _suffix(path) in (".csv", ".tsv"):
         _refuse_duplicate_columns(path, frame)
+        frame = _keep_integer_text(path, frame)
+    return frame
+
+
+def _keep_integer_text(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """An integer column whose cells do not read back as written (``01``, ``+1``, `` 1``) keeps its
+    text: parsing would merge ``01`` and ``1`` into one class."""
+    numeric = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])]
+    if not numeric:
+        return frame
+    sep = "\t" if _suffix(path) == ".tsv" else ","
+    raw = pd.read_csv(path, sep=sep, usecols=numeric, dtype=str, keep_default_na=False)
+    for column in numeric:
+        if not (raw[column] == frame[column].astype(str)).all():
+            frame[column] = raw[column]
     return frame
 
 
@@ -109,6 +128,7 @@ def texts_and_labels(
         raise ValueError(
             f"{source}: column {label_column!r} is empty in {int(missing.sum())} row(s), first {rows}"
         )
+    _warn_near_duplicate_labels(labels, label_column, source)
     if pd.api.types.is_float_dtype(labels):
         if not (labels == labels.round()).all():
             row = int(np.flatnonzero((labels != labels.round()).to_numpy())[0])
@@ -117,6 +137,24 @@ def texts_and_labels(
             )
         labels = labels.astype(np.int64)
     return texts.tolist(), [v.item() if isinstance(v, np.generic) else v for v in labels.tolist()]
+
+
+def _warn_near_duplicate_labels(labels: pd.Series, column: str, source: str) -> None:
+    """Warn when labels differ only in case, surrounding spaces or Unicode normal form: they are
+    distinct classes to textls (it never guesses), but rarely meant to be."""
+    names = [v for v in labels.unique() if isinstance(v, str)]
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(unicodedata.normalize("NFKC", name).strip().casefold(), []).append(name)
+    alike = [group for group in groups.values() if len(group) > 1]
+    if alike:
+        logger.warning(
+            "%s: column %r has labels that differ only in case, spaces or Unicode form, and are "
+            "kept as distinct classes: %s",
+            source,
+            column,
+            "; ".join(", ".join(repr(n) for n in group) for group in alike[:5]),
+        )
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:

@@ -170,3 +170,29 @@ def test_mine_refuses_to_overwrite_its_data(tmp_path, capsys):
     code, err = run(capsys, argv)
     assert code == 1 and "would overwrite the input" in err
     assert (data / "corpus.jsonl").read_bytes() == before
+
+
+def test_csv_labels_01_and_1_stay_two_classes(tmp_path):
+    from textls.io import read_table, texts_and_labels
+
+    path = tmp_path / "zero.csv"
+    path.write_text("text,label\na,01\nb,1\nc,2\n")
+    _, labels = texts_and_labels(read_table(path), "text", "label")
+    assert labels == ["01", "1", "2"]
+    path.write_text("text,label\na,3\nb,1\nc,2\n")  # integers that read back as written stay ints
+    assert texts_and_labels(read_table(path), "text", "label")[1] == [3, 1, 2]
+
+
+def test_labels_alike_but_for_case_spaces_or_unicode_form_warn(tmp_path, caplog):
+    import unicodedata
+
+    from textls.io import read_table, texts_and_labels
+
+    nfd = unicodedata.normalize("NFD", "négatif")
+    frame = pd.DataFrame({"text": list("abcd"), "label": ["négatif", nfd, "Positive", "positive "]})
+    frame.to_csv(tmp_path / "l.csv", index=False)
+    with caplog.at_level("WARNING"):
+        _, labels = texts_and_labels(read_table(tmp_path / "l.csv"), "text", "label")
+    assert len(set(labels)) == 4  # kept apart: textls never guesses
+    assert "differ only in case, spaces or Unicode form" in caplog.text
+    assert "'Positive', 'positive '" in caplog.text
