@@ -196,3 +196,20 @@ def test_labels_alike_but_for_case_spaces_or_unicode_form_warn(tmp_path, caplog)
     assert len(set(labels)) == 4  # kept apart: textls never guesses
     assert "differ only in case, spaces or Unicode form" in caplog.text
     assert "'Positive', 'positive '" in caplog.text
+
+
+def test_compare_refuses_a_folder_of_foreign_files_and_clears_its_own_predictions(tmp_path):
+    from textls.classification.compare import prepare_output_dir
+
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "report.md").write_text("my notes")
+    with pytest.raises(ValueError, match="did not write"):
+        prepare_output_dir(mine)
+    assert (mine / "report.md").read_text() == "my notes"
+    previous = tmp_path / "run"
+    (previous / "predictions").mkdir(parents=True)
+    (previous / "results.json").write_text("{}")
+    (previous / "predictions" / "kwls-seed0.npz").write_bytes(b"old")
+    prepare_output_dir(previous)
+    assert not (previous / "predictions" / "kwls-seed0.npz").exists()

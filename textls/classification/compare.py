@@ -319,6 +319,23 @@ def soft_labels_for(
     return soft, diagnose(relevance, y, soft)
 
 
+def prepare_output_dir(out: Path) -> None:
+    """Refuse a folder of someone else's files; in a previous compare's folder, remove its
+    predictions, so none of another run's methods is left next to this run's results."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ValueError(f"--output_dir {out} is a file")
+    own = {"predictions", "figures"}  # what an interrupted compare leaves before results.json
+    if not (out / "results.json").is_file() and any(p.name not in own for p in out.iterdir()):
+        raise ValueError(
+            f"--output_dir {out} holds files that textls compare did not write (no results.json); "
+            "choose a new or empty folder"
+        )
+    for stale in (out / "predictions").glob("*-seed*.npz"):
+        stale.unlink()
+
+
 def predict_logits(trainer: SoftLabelTrainer, dataset) -> np.ndarray:
     return np.asarray(trainer.predict(dataset).predictions, dtype=np.float64)
 
@@ -327,6 +344,7 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
     """Train every method for every seed; write results.json, report.md, predictions and figures."""
     methods, params, files = check_arguments(args)
     out = Path(args.output_dir)
+    prepare_output_dir(out)
     (out / "predictions").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(parents=True, exist_ok=True)
 
