@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -359,6 +360,16 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
     model_factory = model_factory or make_model_factory(args.model, classes, tokenizer)
     batch = args.batch_size or default_batch_size(args.model)
     lr = args.learning_rate or default_learning_rate(args.model, batch)
+    steps = math.ceil(len(train_texts) / (batch * args.gradient_accumulation_steps)) * args.epochs
+    if steps < 10:  # 10% warm-up from a learning rate of 0: one step would not train at all
+        logger.warning(
+            "only %d optimiser step(s) per run (%d rows, batch %d, %g epochs): the models barely "
+            "train; raise --epochs or lower --batch_size",
+            math.ceil(steps),
+            len(train_texts),
+            batch * args.gradient_accumulation_steps,
+            args.epochs,
+        )
     val_set = build_dataset(tokenizer, data["validation"][0], y_val, max_length=args.max_length)
     test_set = build_dataset(tokenizer, data["test"][0], y_test, max_length=args.max_length)
     print(
