@@ -215,3 +215,9 @@ def test_top_k_per_row_does_not_modify_its_input_and_handles_k_zero():
 def test_l2_normalize_rows_matches_sklearn():
     matrix = sp.random(8, 9, density=0.4, format="csr", random_state=3)
     np.testing.assert_allclose(l2_normalize_rows(matrix).toarray(), normalize(matrix.toarray()))
+
+
+def test_mix_with_gold_keeps_a_row_without_evidence_uniform_under_a_prior():
+    # uniform relevance says nothing: dividing it by the prior would send the mass to rare classes
+    out = mix_with_gold(np.full((1, 3), 1 / 3), np.array([0]), 0.1, [0.9, 0.09, 0.01])
+    np.testing.assert_allclose(out, [[1 - 0.1 * 2 / 3, 0.1 / 3, 0.1 / 3]], atol=1e-7)

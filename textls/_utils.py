@@ -118,7 +118,9 @@ def mix_with_gold(relevance: np.ndarray, y: np.ndarray, epsilon, prior=None) -> 
         y_{ik} = m_i \, \frac{r_{ik} / \pi_k}{\sum_{j \ne g_i} r_{ij} / \pi_j} \quad (k \ne g_i),
 
     with :math:`\pi` the class ``prior`` (``None``: uniform, so it cancels), and the non-gold share
-    uniform where :math:`r_i` puts no mass off the gold class.  Dividing a posterior-like relevance
+    uniform where :math:`r_i` puts no mass off the gold class.  A row whose relevance is uniform (a
+    blank text, no keyword in the vocabulary) carries no evidence: it is not divided by the prior,
+    so its mass is spread as LS-Classic spreads it, not sent to the rarest classes.  Dividing a posterior-like relevance
     by the training prior gives the likelihood :math:`p(x \mid k)` up to a constant: frequent classes
     do not draw the mass for being frequent.  Uniform :math:`r` without a prior gives
     :math:`y_{ik} = \epsilon / C`: classic label smoothing.  Returns float32.
@@ -128,8 +130,9 @@ def mix_with_gold(relevance: np.ndarray, y: np.ndarray, epsilon, prior=None) -> 
     eps = np.broadcast_to(np.asarray(epsilon, dtype=np.float64), (n,))
     mass = eps * (c - 1) / c
     off = np.array(relevance, dtype=np.float64)
-    if prior is not None:
-        off /= np.asarray(prior, dtype=np.float64)[None, :]
+    if prior is not None:  # a row without evidence (uniform r) keeps the uniform share
+        evidence = ~np.all(off == off[:, :1], axis=1)
+        off[evidence] /= np.asarray(prior, dtype=np.float64)[None, :]
     off[rows, y] = 0.0
     total = off.sum(axis=1, keepdims=True)
     uniform = np.full_like(off, 1.0 / (c - 1))

@@ -237,6 +237,7 @@ def parse_arguments(parser, argv: list[str]):
             raise ValueError(
                 f"{argv[0]} must hold a JSON object of options, got {type(config).__name__}"
             )
+        check_config_types(config, parser.dataclass_types[0], argv[0])
         try:
             (args,) = parser.parse_dict(config, allow_extra_keys=False)
         except (ValueError, TypeError) as exc:  # unknown keys; a required field missing
@@ -244,6 +245,31 @@ def parse_arguments(parser, argv: list[str]):
         return args
     (args,) = parser.parse_args_into_dataclasses(argv)
     return args
+
+
+#: JSON values a config may give a field of each type (flags are converted by argparse).
+_JSON_TYPES = {
+    int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+    float: lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    str: lambda v: isinstance(v, str),
+    bool: lambda v: isinstance(v, bool),
+    type(None): lambda v: v is None,
+}
+
+
+def check_config_types(config: dict, schema, path: str) -> None:
+    """Refuse a config value of the wrong JSON type (``"seeds": "2"``), naming the file and key:
+    ``parse_dict`` does not convert values, and the type error would surface as a traceback."""
+    import typing
+
+    for name, hint in typing.get_type_hints(schema).items():
+        if name not in config:
+            continue
+        kinds = typing.get_args(hint) or (hint,)
+        checks = [_JSON_TYPES[k] for k in kinds if k in _JSON_TYPES]
+        if len(checks) == len(kinds) and not any(check(config[name]) for check in checks):
+            shown = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+            raise ValueError(f"{path}: key {name!r} must be {shown}, got {config[name]!r}")
 
 
 if __name__ == "__main__":

@@ -213,3 +213,12 @@ def test_compare_refuses_a_folder_of_foreign_files_and_clears_its_own_prediction
     (previous / "predictions" / "kwls-seed0.npz").write_bytes(b"old")
     prepare_output_dir(previous)
     assert not (previous / "predictions" / "kwls-seed0.npz").exists()
+
+
+def test_a_config_value_of_the_wrong_type_names_the_key(tmp_path, capsys, train):
+    config = tmp_path / "compare.json"
+    config.write_text(
+        json.dumps({"train": str(train), "test": str(train), "output_dir": "o", "seeds": "2"})
+    )
+    code, err = run(capsys, ["compare", str(config)])
+    assert code == 1 and "key 'seeds' must be int, got '2'" in err
