@@ -11,6 +11,7 @@ optional dependency (``ImportError``) are the user's too.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import zlib
 from collections.abc import Callable
@@ -34,13 +35,16 @@ USER_ERRORS = (ValueError, OSError, EOFError, zlib.error, ImportError)
 def run_command(prog: str, command: Callable[[], object]) -> int:
     """Run ``command``; return 0, or 1 after printing ``PROG: error: MESSAGE`` for a user error.
 
-    Anything else (a bug) propagates with its traceback.
+    Anything else (a bug) propagates with its traceback; ``TEXTLS_DEBUG=1`` in the environment
+    shows the traceback of a user error too.
     """
     if not logging.getLogger().handlers:  # library warnings reach the terminal, one line each
         logging.basicConfig(level=logging.WARNING, format=f"{prog}: %(levelname)s: %(message)s")
     try:
         command()
     except USER_ERRORS as exc:
+        if os.environ.get("TEXTLS_DEBUG"):  # the traceback, for a bug that looks like a user error
+            raise
         print(f"{prog}: error: {describe(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -51,8 +55,8 @@ def run_command(prog: str, command: Callable[[], object]) -> int:
 
 def describe(exc: BaseException) -> str:
     """One line for ``exc``: its message, with the file for an ``OSError`` that names one."""
-    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
-        return f"{exc.filename}: {exc.strerror}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror if exc.filename is None else f"{exc.filename}: {exc.strerror}"
     if isinstance(exc, EOFError | zlib.error):
         return f"truncated or corrupt compressed input ({exc})"
     return str(exc) or type(exc).__name__

@@ -190,7 +190,18 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
 
 
 def user_file_mode() -> int:
-    """The mode ``open()`` gives a new file under the process's umask (0644 under umask 022)."""
+    """The mode ``open()`` gives a new file under the process's umask (0644 under umask 022).
+
+    Read from ``/proc/self/status`` where there is one: setting the umask to read it back would
+    change it for every thread for a moment.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask

@@ -172,14 +172,11 @@ _RECORD_CHECKSUM = "record_sha256"  # over the record's other fields: a hand edi
 
 
 def effective_params(method: str, params: dict) -> dict:
-    """Every parameter of ``method`` as it runs with ``params`` (defaults filled), JSON-comparable.
+    """What decides ``method``'s targets with ``params``: every parameter, defaults filled
+    (:func:`textls.cache.manifest.settings_params`), less those that only batch the work."""
+    from textls.cache.manifest import NOT_TARGETS, settings_params
 
-    Values JSON cannot hold (an estimator, an extractor) are kept as their ``repr``.
-    """
-    from textls.smoothers import get_smoother
-
-    full = get_smoother(method, **params).get_params(deep=False)
-    return json.loads(json.dumps(full, sort_keys=True, default=repr))
+    return {k: v for k, v in settings_params(method, params).items() if k not in NOT_TARGETS}
 
 
 def write_soft_labels(path, frame: pd.DataFrame, method: str, params: dict, texts, labels) -> Path:

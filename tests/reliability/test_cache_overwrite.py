@@ -86,3 +86,19 @@ def test_an_export_over_its_own_input_is_refused(tmp_path):
     with pytest.raises(ValueError, match="is the input"):
         export_cache(tmp_path / "c", data, tmp_path / "." / "d.jsonl", format="tevatron")
     assert data.read_bytes() == before
+
+
+def test_overwrite_with_a_shard_is_refused(data, tmp_path):
+    from textls.cache import build_cache
+
+    with pytest.raises(ValueError, match="cannot go with --shard"):
+        build_cache(
+            str(data),
+            str(tmp_path / "c"),
+            method="kwls",
+            num_shards=2,
+            stage="fit",
+            shard=0,
+            overwrite=True,
+        )
+    assert not (tmp_path / "c").exists()

@@ -199,7 +199,7 @@ def test_labels_alike_but_for_case_spaces_or_unicode_form_warn(tmp_path, caplog)
 
 
 def test_compare_refuses_a_folder_of_foreign_files_and_clears_its_own_predictions(tmp_path):
-    from textls.classification.compare import prepare_output_dir
+    from textls.classification.compare import prepare_output_dir, remove_stale_predictions
 
     mine = tmp_path / "notes"
     mine.mkdir()
@@ -211,7 +211,9 @@ def test_compare_refuses_a_folder_of_foreign_files_and_clears_its_own_prediction
     (previous / "predictions").mkdir(parents=True)
     (previous / "results.json").write_text("{}")
     (previous / "predictions" / "kwls-seed0.npz").write_bytes(b"old")
-    prepare_output_dir(previous)
+    prepare_output_dir(previous)  # a previous compare's folder: accepted, nothing removed yet
+    assert (previous / "predictions" / "kwls-seed0.npz").exists()
+    remove_stale_predictions(previous)  # once every check has passed
     assert not (previous / "predictions" / "kwls-seed0.npz").exists()
 
 

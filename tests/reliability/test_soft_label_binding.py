@@ -119,3 +119,21 @@ def test_a_hand_edited_record_is_refused(made):
     path.write_text(json.dumps(record))
     with pytest.raises(ValueError, match="edited after `textls smooth` wrote it"):
         read(soft, texts, labels, epsilon=0.2)
+
+
+def test_a_recorded_table_is_still_checked_cell_by_cell(tmp_path):
+    from textls.smooth import write_soft_labels
+
+    texts, labels = [t for t, _ in ROWS], [y for _, y in ROWS]
+    frame = pd.DataFrame({"id": range(len(ROWS)), "label": labels})
+    for c in CLASSES:
+        frame[f"soft:{c}"] = 1 / 3
+    frame.loc[3, "soft:sport"] = float("nan")  # a table textls itself wrote wrongly
+    path = write_soft_labels(tmp_path / "s.csv", frame, "ls-classic", {}, texts, labels)
+    with pytest.raises(ValueError, match=r"row 3, column soft:sport"):
+        read_soft_label_file(str(path), CLASSES, labels, texts, "ls-classic", {})
+
+
+def test_chunk_size_does_not_make_a_file_foreign(made):
+    soft, texts, labels = made
+    assert read(soft, texts, labels, chunk_size=7).shape == (len(ROWS), 3)

@@ -209,6 +209,11 @@ def build_cache(
     started = time.perf_counter()
     params = dict(params or {})
     _check_options(method, params, stage, shard, engine, layout, top_k, num_proc, num_shards)
+    if overwrite and shard is not None:  # one shard task must not clear its siblings' files
+        raise ValueError(
+            "--overwrite clears the whole folder, so it cannot go with --shard (other shard tasks "
+            "may be writing there); clear it with one whole-folder run first"
+        )
     root = Path(output)
     spec = InputSpec(str(input), text_column, label_column, id_column, split)
     with _writing(root, spec, whole_folder=shard is None, overwrite=overwrite):

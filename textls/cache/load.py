@@ -20,6 +20,7 @@ import pyarrow as pa
 from textls.cache.fingerprint import Fingerprinter, data_fingerprint
 from textls.cache.manifest import (
     MANIFEST,
+    NOT_TARGETS,
     TARGETS_VERSION,
     CacheError,
     read_manifest,
@@ -29,7 +30,6 @@ from textls.cache.manifest import (
 from textls.errors import InputTypeError
 
 #: Parameters that change how targets are computed (batch size), not what they are.
-_NOT_TARGETS = ("chunk_size",)
 
 
 class ShardedArray:
@@ -210,7 +210,7 @@ class SoftLabelCache:
         differ = [
             k
             for k in sorted(set(built) & set(asked))
-            if k not in _NOT_TARGETS and built[k] != asked[k]
+            if k not in NOT_TARGETS and built[k] != asked[k]
         ]
         if method == built_method and not differ:
             return

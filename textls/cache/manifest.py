@@ -94,6 +94,10 @@ def read_json(path: Path) -> dict:
         return json.load(f)
 
 
+#: Generator parameters that only batch the work, never change a target.
+NOT_TARGETS = ("chunk_size",)
+
+
 def settings_params(method: str, params: dict | None = None) -> dict:
     """The generator's full parameters as a cache records them.
 

@@ -321,8 +321,8 @@ def soft_labels_for(
 
 
 def prepare_output_dir(out: Path) -> None:
-    """Refuse a folder of someone else's files; in a previous compare's folder, remove its
-    predictions, so none of another run's methods is left next to this run's results."""
+    """Refuse a folder of someone else's files (a previous compare's folder is fine: its
+    predictions are removed by :func:`remove_stale_predictions` before the first model trains)."""
     if not out.exists():
         return
     if not out.is_dir():
@@ -333,6 +333,10 @@ def prepare_output_dir(out: Path) -> None:
             f"--output_dir {out} holds files that textls compare did not write (no results.json); "
             "choose a new or empty folder"
         )
+
+
+def remove_stale_predictions(out: Path) -> None:
+    """A previous compare's predictions, removed once this run has passed every check."""
     for stale in (out / "predictions").glob("*-seed*.npz"):
         stale.unlink()
 
@@ -385,6 +389,7 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
             method, args, train_texts, train_labels, classes, params, files, data["train_rows"]
         )
         soft_seconds[method] = time.perf_counter() - start
+    remove_stale_predictions(out)  # every check passed: no method of another run is left behind
     for method in methods:
         soft = targets.pop(method)
         train_set = build_dataset(tokenizer, train_texts, y_train, soft, max_length=args.max_length)

@@ -56,8 +56,11 @@ class KeywordSmoother(BaseSmoother):
        ``T`` by maximising the likelihood of the gold labels under the out-of-sample ``r`` of the
        training set (temperature scaling), which adapts the sharpness to the corpus.
     5. **Target.**  The mass LS-Classic moves off the gold class, :math:`m_i = \epsilon_i (C-1)/C`,
-       goes to the other classes in proportion to their relevance:
-       :math:`y_{ig_i} = 1 - m_i`, :math:`y_{ik} = m_i\, r_{ik} / \sum_{j \ne g_i} r_{ij}`.
+       goes to the other classes in proportion to their relevance over the training prior
+       :math:`\pi` (``balanced=True``; :math:`\pi` uniform with ``balanced=False``):
+       :math:`y_{ig_i} = 1 - m_i`,
+       :math:`y_{ik} = m_i\, (r_{ik}/\pi_k) / \sum_{j \ne g_i} (r_{ij}/\pi_j)`; a row with uniform
+       :math:`r_i` (no evidence) keeps the uniform share.
        :math:`\epsilon_i = \epsilon`, or, with ``adaptive_epsilon=True``,
        :math:`\epsilon_i = \min\bigl(1, \epsilon \tfrac{C}{C-1} (1 - r_{i g_i})\bigr)`: an instance whose
        keywords point to other classes gets more smoothing, one that is clearly its own class less;

@@ -32,9 +32,11 @@ class DistillSmoother(BaseSmoother):
 
     .. math::
         r_{ik} = \frac{q_{ik}^{1/T}}{\sum_j q_{ij}^{1/T}} = \mathrm{softmax}_k(\ln q_{ik} / T), \qquad
-        y_{ig_i} = 1 - m, \qquad y_{ik} = m\, r_{ik} / \textstyle\sum_{j \ne g_i} r_{ij} \quad (k \ne g_i)
+        y_{ig_i} = 1 - m, \qquad
+        y_{ik} = m\, \frac{r_{ik} / \pi_k}{\sum_{j \ne g_i} r_{ij} / \pi_j} \quad (k \ne g_i)
 
-    with :math:`m = e (C - 1) / C`, the mass LS-Classic moves off the gold class: the teacher decides
+    with :math:`m = e (C - 1) / C`, the mass LS-Classic moves off the gold class, and :math:`\pi` the
+    training class frequencies (``balanced=True``; uniform with ``balanced=False``): the teacher decides
     where the smoothing mass goes, not how much.  For pure knowledge distillation (Hinton et al., 2015)
     train on ``relevance`` itself with :func:`textls.losses.distill_kl_div`.
 
@@ -110,7 +112,9 @@ class DistillSmoother(BaseSmoother):
                     f"teacher must be 'tfidf-lr', 'precomputed' or an estimator, got {self.teacher!r}"
                 )
         elif not hasattr(self.teacher, "predict_proba"):
-            raise InputTypeError(f"teacher {type(self.teacher).__name__} has no predict_proba method")
+            raise InputTypeError(
+                f"teacher {type(self.teacher).__name__} has no predict_proba method"
+            )
 
     def _fit(self, texts, y) -> None:
         if self.teacher == "precomputed":

@@ -22,10 +22,12 @@ class TfidfSmoother(BaseSmoother):
         s_{ik} = x_i \cdot c_k, \qquad r_{ik} = \mathrm{softmax}_k(s_{ik} / T),
 
     and the target moves LS-Classic's mass :math:`m = e (C - 1) / C` off the gold class, spread by
-    relevance over the other classes:
+    relevance over the training prior :math:`\pi` (``balanced=True``; uniform with ``balanced=False``)
+    over the other classes:
 
     .. math::
-        y_{ig_i} = 1 - m, \qquad y_{ik} = m\, r_{ik} / \textstyle\sum_{j \ne g_i} r_{ij} \quad (k \ne g_i).
+        y_{ig_i} = 1 - m, \qquad
+        y_{ik} = m\, \frac{r_{ik} / \pi_k}{\sum_{j \ne g_i} r_{ij} / \pi_j} \quad (k \ne g_i).
 
     ``fit_relevance`` / ``fit_transform`` score each training instance against leave-one-out profiles
     (:math:`S_{g_i} - x_i` for its own class), exactly out-of-sample, so its soft label does not reward
