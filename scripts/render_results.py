@@ -110,7 +110,7 @@ def classification_section(
     out.append(_provenance(data, name) + "\n")
     sub = f", at most {data['max_train']} training rows" if data.get("max_train") else ""
     epochs = f"{data['epochs']:g} epochs"
-    if any("epochs" in run for run in data["runs"].values()):
+    if data.get("min_steps", 400) and any("epochs" in run for run in data["runs"].values()):
         epochs = (
             f"at least {data['epochs']:g} epochs and {data.get('min_steps', 400)} optimiser steps "
             "per cell (each cell's epochs are in the table)"
