@@ -98,15 +98,12 @@ def smooth(args: SmoothArguments) -> None:
 
 
 def refuse_overwriting_input(input_path: str, output_path: str) -> None:
-    """Refuse an output that is the input file, or its soft-label record."""
-    from pathlib import Path
-
+    """Refuse an output, or its soft-label record, that is the input file."""
+    from textls.io import refuse_overwriting
     from textls.smooth import RECORD_SUFFIX
 
-    source = Path(input_path).resolve()
-    for target in (Path(output_path), Path(f"{output_path}{RECORD_SUFFIX}")):
-        if target.resolve() == source:
-            raise ValueError(f"--output {output_path} would overwrite the input {input_path}")
+    for target in (output_path, f"{output_path}{RECORD_SUFFIX}"):
+        refuse_overwriting(target, [input_path])
 
 
 def compare(args) -> None:

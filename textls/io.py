@@ -205,3 +205,11 @@ def user_file_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+def refuse_overwriting(output, inputs) -> None:
+    """Raise ``ValueError`` if ``output`` resolves to one of ``inputs`` (paths; symlinks followed)."""
+    target = Path(output).resolve()
+    for path in inputs:
+        if Path(path).resolve() == target:
+            raise ValueError(f"--output {output} would overwrite the input {path}")

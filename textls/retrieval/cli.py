@@ -155,12 +155,11 @@ def _mine(args: MineArguments) -> None:
 
 def refuse_writing_into_inputs(output: str, data_dir: str) -> None:
     """Refuse an output that would replace one of a BEIR folder's files (corpus, queries, qrels)."""
+    from textls.io import refuse_overwriting
+
     root = Path(data_dir)
     inputs = [*root.glob("corpus.jsonl*"), *root.glob("queries.jsonl*"), *root.glob("qrels/*")]
-    target = Path(output).resolve()
-    for path in inputs:
-        if path.resolve() == target:
-            raise ValueError(f"--output {output} would overwrite the input {path}")
+    refuse_overwriting(output, inputs)
 
 
 def _train(args: RetrievalTrainArguments) -> None:
