@@ -79,6 +79,13 @@ def smooth(args: SmoothArguments) -> None:
             f"{args.input}: no column {args.id_column!r}; columns are {list(frame.columns)}"
         )
     ids = frame[args.id_column].tolist() if args.id_column else list(range(len(frame)))
+    repeated = frame[args.id_column].duplicated(keep=False) if args.id_column else None
+    if repeated is not None and repeated.any():
+        rows = [int(i) for i in repeated.to_numpy().nonzero()[0][:5]]
+        raise ValueError(
+            f"{args.input}: column {args.id_column!r} repeats ids ({ids[rows[0]]!r} in rows "
+            f"{rows}); an id must name one row"
+        )
 
     if args.diagnose:
         from textls.smooth import diagnose_methods, format_diagnosis

@@ -224,3 +224,12 @@ def test_a_config_value_of_the_wrong_type_names_the_key(tmp_path, capsys, train)
     )
     code, err = run(capsys, ["compare", str(config)])
     assert code == 1 and "key 'seeds' must be int, got '2'" in err
+
+
+def test_smooth_refuses_repeated_ids(tmp_path, capsys):
+    path = tmp_path / "dup.csv"
+    pd.DataFrame(
+        {"id": ["r0", "r0", "r1"], "text": ["a b", "c d", "e f"], "label": list("xyz")}
+    ).to_csv(path, index=False)
+    code, err = run(capsys, ["smooth", "--input", str(path), "--id_column", "id", "--diagnose"])
+    assert code == 1 and "repeats ids ('r0' in rows [0, 1])" in err

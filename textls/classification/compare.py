@@ -350,8 +350,6 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
     methods, params, files = check_arguments(args)
     out = Path(args.output_dir)
     prepare_output_dir(out)
-    (out / "predictions").mkdir(parents=True, exist_ok=True)
-    (out / "figures").mkdir(parents=True, exist_ok=True)
 
     data = prepare_data(args)
     classes = data["classes"]
@@ -390,6 +388,8 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
         )
         soft_seconds[method] = time.perf_counter() - start
     remove_stale_predictions(out)  # every check passed: no method of another run is left behind
+    (out / "predictions").mkdir(parents=True, exist_ok=True)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
     for method in methods:
         soft = targets.pop(method)
         train_set = build_dataset(tokenizer, train_texts, y_train, soft, max_length=args.max_length)
