@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
 import unicodedata
 import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -175,18 +178,33 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
         raise IsADirectoryError(f"{path} is a folder; give a file name such as {path}/soft.csv")
     path.parent.mkdir(parents=True, exist_ok=True)
     # The temporary name ends in the real suffix, so pandas infers the same compression (.csv.gz).
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent
-    )
+    with atomic_path(path, suffix=f".tmp{path.suffix}") as tmp:
+        writers[suffix](frame, tmp)
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path, suffix: str = ".tmp") -> Iterator[str]:
+    """A temporary path beside ``path`` (mode as the umask gives, not mkstemp's 0600) to write
+    to; renamed to ``path`` when the block ends, removed if it raises: never half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
-        os.chmod(tmp, user_file_mode())  # mkstemp makes it 0600; the user's umask decides
-        writers[suffix](frame, tmp)
+        os.chmod(tmp, user_file_mode())
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+
+
+def atomic_write(path: Path, write: Callable[[IO], None], mode: str = "wb") -> None:
+    """``write(f)`` to an open file that becomes ``path`` only once whole (see :func:`atomic_path`)."""
+    with (
+        atomic_path(path) as tmp,
+        open(tmp, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f,
+    ):
+        write(f)
 
 
 def user_file_mode() -> int:

@@ -109,13 +109,13 @@ def test_smooth_outputs_get_the_user_umask(tmp_path, train):
 
 
 def test_retrieval_runs_and_index_files_get_the_user_umask(tmp_path):
+    from textls.io import atomic_write
     from textls.retrieval.data import write_run
-    from textls.retrieval.index import _atomic_write
 
     old = os.umask(0o022)
     try:
         run = write_run({"q1": {"d1": 1.0, "d2": 0.5}}, tmp_path / "run.trec")
-        _atomic_write(tmp_path / "ids.json", lambda f: f.write(b"[]"))
+        atomic_write(tmp_path / "ids.json", lambda f: f.write(b"[]"))
     finally:
         os.umask(old)
     for path in (run, tmp_path / "ids.json"):

@@ -141,7 +141,7 @@ def _mine(args: MineArguments) -> None:
         mined = mine_dense(embeddings, index, positives, k=args.k)
     else:
         raise ValueError(f"--retriever must be bm25 or dense, got {args.retriever!r}")
-    from textls.retrieval.index import _atomic_write
+    from textls.io import atomic_write
 
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -149,7 +149,7 @@ def _mine(args: MineArguments) -> None:
         json.dumps({"query_id": q, "neg_ids": [doc_ids[r] for r in rows]}) + "\n"
         for q, rows in zip(query_ids, mined, strict=True)
     ]
-    _atomic_write(out, lambda f: f.writelines(lines), mode="w")
+    atomic_write(out, lambda f: f.writelines(lines), mode="w")
     print(f"wrote {args.k} {args.retriever} hard negatives for {len(query_ids)} queries to {out}")
 
 

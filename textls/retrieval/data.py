@@ -29,7 +29,6 @@ import json
 import math
 import numbers
 import os
-import tempfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from textls.io import user_file_mode
+from textls.io import atomic_write
 
 __all__ = [
     "QRELS_HEADER",
@@ -521,15 +520,7 @@ def write_run(
             lines.append(f"{query_id} Q0 {doc_id} {rank} {score!r} {tag}\n")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, user_file_mode())  # mkstemp makes it 0600; the umask decides
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.writelines(lines)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda f: f.writelines(lines), mode="w")
     return path
 
 

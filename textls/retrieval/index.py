@@ -36,7 +36,7 @@ import faiss
 import numpy as np
 from tqdm.auto import tqdm
 
-from textls.io import user_file_mode
+from textls.io import atomic_write
 
 __all__ = [
     "INDEX_KINDS",
@@ -123,18 +123,6 @@ def _shard_paths(out_dir: Path, i: int) -> tuple[Path, Path]:
     return out_dir / f"shard-{i:05d}.npy", out_dir / f"shard-{i:05d}.ids.json"
 
 
-def _atomic_write(path: Path, write: Callable[[object], None], mode: str = "wb") -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, user_file_mode())  # mkstemp makes it 0600; the umask decides
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def encode_corpus(
     encode_fn: Callable[[list[str]], np.ndarray],
     texts: Sequence[str],
@@ -203,8 +191,8 @@ def encode_corpus(
             else:
                 emb = _encode_batches(encode_fn, texts[part], batch_size, bar, dim)
                 dim = emb.shape[1]
-                _atomic_write(npy, lambda f, emb=emb: np.save(f, emb))
-                _atomic_write(ids_file, lambda f, p=part: json.dump(ids[p], f), mode="w")
+                atomic_write(npy, lambda f, emb=emb: np.save(f, emb))
+                atomic_write(ids_file, lambda f, p=part: json.dump(ids[p], f), mode="w")
             paths.append(npy)
         return paths
     finally:
