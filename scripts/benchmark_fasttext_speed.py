@@ -7,10 +7,12 @@ compare's TrainingArguments.  Each config trains once per seed, configs interlea
 (epochs x training rows / seconds of ``trainer.train()``), test accuracy and macro-F1, and the
 ratio of median examples/s new / old.
 
-* ``old``: batch 64, AdamW (not fused) lr 5e-3, as benchmark_classification.py ran before.
+* ``old``: batch 64, AdamW (not fused) lr 5e-3, the whole 30,522-row WordPiece embedding table,
+  as benchmark_classification.py ran before.
 * ``new``: ``default_batch_size("fasttext")`` and ``default_learning_rate("fasttext")``, with
-  compare's fused AdamW.
-* ``B@LR``: any other batch size and learning rate with the fused AdamW, e.g. ``128@0.007``.
+  compare's fused AdamW and compare's embedding table (rows for the training texts' tokens only).
+* ``B@LR``: any other batch size and learning rate, as ``new``, e.g. ``128@0.007``.
+* ``NAME:full``: config ``NAME`` with the whole embedding table, e.g. ``new:full``.
 
 On a shared machine wall-clock speed swings with the load: the load average and the CPU seconds
 of each training are recorded next to its wall-clock seconds.  Under load, torch's two OpenMP
@@ -54,16 +56,23 @@ from textls.metrics import compute_metrics  # noqa: E402
 from textls.smoothers import get_smoother  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-OLD = {"batch_size": 64, "learning_rate": 5e-3, "optim": "adamw_torch"}
+OLD = {"batch_size": 64, "learning_rate": 5e-3, "optim": "adamw_torch", "table": "full"}
 FUSED = "adamw_torch_fused"
 
 
 def config(name: str, args) -> dict:
+    if name.endswith(":full"):  # any config but with the whole embedding table, e.g. new:full
+        return {**config(name.removesuffix(":full"), args), "table": "full"}
     if name == "old":
         return dict(OLD)
     if "@" in name:
         batch, lr = name.split("@")
-        return {"batch_size": int(batch), "learning_rate": float(lr), "optim": FUSED}
+        return {
+            "batch_size": int(batch),
+            "learning_rate": float(lr),
+            "optim": FUSED,
+            "table": "train",
+        }
     from textls.classification.modeling import default_batch_size, default_learning_rate
 
     batch = args.batch_size or default_batch_size("fasttext")
@@ -71,13 +80,14 @@ def config(name: str, args) -> dict:
         "batch_size": batch,
         "learning_rate": args.learning_rate or default_learning_rate("fasttext", batch),
         "optim": FUSED,
+        "table": "train",
     }
 
 
 def train_once(cfg, factory, tokenizer, train_set, test_set, y_test, epochs, seed) -> dict:
     """compare.train_and_evaluate's TrainingArguments (no progress bar); train timed alone."""
     set_seed(seed)
-    model = factory()
+    model = factory[cfg["table"]]()
     with tempfile.TemporaryDirectory() as tmp:
         training_args = training_arguments(
             tmp,
@@ -161,7 +171,10 @@ def main() -> None:
     tokenizer = load_tokenizer("fasttext")
     train_set = build_dataset(tokenizer, texts, y_train, soft, max_length=64)
     test_set = build_dataset(tokenizer, data["test"][0], y_test, max_length=64)
-    factory = make_model_factory("fasttext", classes, tokenizer)
+    factory = {  # the whole WordPiece table, or rows for the training texts' tokens only
+        "full": make_model_factory("fasttext", classes, tokenizer),
+        "train": make_model_factory("fasttext", classes, tokenizer, train_set["input_ids"]),
+    }
 
     names = [c.strip() for c in args.configs.split(",") if c.strip()]
     configs = {name: config(name, args) for name in names}

@@ -83,3 +83,58 @@ def test_fasttext_padding_row_stays_zero_and_gets_no_gradient():
     assert not model.embeddings.weight.grad[0].any()
     assert model.embeddings.weight.grad[5].any()
     assert not model.embeddings.weight.grad.is_sparse  # torch's AdamW takes dense gradients only
+
+
+def _kept_model(kept=(5, 6, 7, 9)):
+    torch.manual_seed(0)
+    config = FastTextConfig(vocab_size=50, num_labels=3, embedding_dim=8, kept_token_ids=list(kept))
+    return FastTextForSequenceClassification(config).eval()
+
+
+def test_fasttext_kept_tokens_leave_other_tokens_out_of_the_mean():
+    model = _kept_model()
+    assert model.embeddings.weight.shape == (5, 8)  # four kept tokens and the zero row
+    with_unseen = model(input_ids=torch.tensor([[5, 30, 6, 41, 7]])).logits
+    without = model(input_ids=torch.tensor([[5, 6, 7]])).logits
+    torch.testing.assert_close(with_unseen, without)
+    rows = model.embeddings.weight[1:4]  # ids 5, 6, 7 in sorted order
+    torch.testing.assert_close(without, model.classifier(rows.mean(0, keepdim=True)))
+    # A text of unseen tokens only pools to zero: its logits are the classifier's bias.
+    torch.testing.assert_close(
+        model(input_ids=torch.tensor([[30, 41]])).logits[0], model.classifier.bias
+    )
+
+
+def test_fasttext_kept_tokens_round_trip_and_train(tmp_path):
+    model = _kept_model().train()
+    ids = torch.tensor([[5, 6, 0], [7, 9, 44]])
+    out = model(input_ids=ids, labels=torch.tensor([0, 2]))
+    out.loss.backward()
+    assert model.embeddings.weight.grad[0].abs().sum() == 0  # the shared row of left-out tokens
+    model.save_pretrained(tmp_path)
+    loaded = FastTextForSequenceClassification.from_pretrained(tmp_path).eval()
+    assert loaded.config.kept_token_ids == [5, 6, 7, 9]
+    torch.testing.assert_close(loaded(input_ids=ids).logits, model.eval()(input_ids=ids).logits)
+
+
+def test_fasttext_kept_tokens_outside_the_vocabulary_are_refused():
+    with pytest.raises(ValueError, match=r"kept_token_ids must lie in \[0, vocab_size=50\)"):
+        _kept_model(kept=(3, 50))
+
+
+def test_model_factory_keeps_the_training_tokens_for_fasttext_only():
+    from textls.classification.modeling import make_model_factory
+
+    class Tok:
+        pad_token_id = 0
+
+        def __len__(self):
+            return 50
+
+    ids = [[3, 4, 0], [4, 9]]
+    fasttext = make_model_factory("fasttext", ["a", "b"], Tok(), ids)()
+    assert fasttext.config.kept_token_ids == [0, 3, 4, 9]
+    assert make_model_factory("fasttext", ["a", "b"], Tok())().config.kept_token_ids is None
+    assert not hasattr(
+        make_model_factory("textcnn", ["a", "b"], Tok(), ids)().config, "kept_token_ids"
+    )

@@ -359,7 +359,9 @@ def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> d
     y_test = encode_split(data["test"][1], classes, args.test)
 
     tokenizer = tokenizer or load_tokenizer(args.model)
-    model_factory = model_factory or make_model_factory(args.model, classes, tokenizer)
+    if model_factory is None:
+        train_ids = tokenizer(train_texts, truncation=True, max_length=args.max_length)["input_ids"]
+        model_factory = make_model_factory(args.model, classes, tokenizer, train_ids)
     batch = args.batch_size or default_batch_size(args.model)
     lr = args.learning_rate or default_learning_rate(args.model, batch)
     steps = math.ceil(len(train_texts) / (batch * args.gradient_accumulation_steps)) * args.epochs

@@ -19,8 +19,8 @@ FROM_SCRATCH = {
     "textcnn": (TextCNNConfig, TextCNNForSequenceClassification),
 }
 # Examples per optimiser step that suit each family.  fastText's step costs O(vocab x dim) whatever
-# the batch (AdamW over the whole embedding table; compare uses the fused AdamW, several times
-# faster on a CPU).  On health tweets (5 epochs) batch 128 matches batch 64's accuracy at about
+# the batch (AdamW over the whole embedding table, cut to the training texts' tokens by
+# make_model_factory; compare uses the fused AdamW, several times faster on a CPU).  On health tweets (5 epochs) batch 128 matches batch 64's accuracy at about
 # twice its speed; 256 and 512 are faster still but lose about one point of accuracy
 # (scripts/results/fasttext_speed.json).
 DEFAULT_BATCH_SIZE = {"fasttext": 128, "textcnn": 32, "transformer": 32}
@@ -54,14 +54,20 @@ def load_tokenizer(model: str):
     return AutoTokenizer.from_pretrained(source)
 
 
-def make_model_factory(model: str, classes, tokenizer):
-    """A zero-argument callable building a fresh model (called after the seed is set)."""
+def make_model_factory(model: str, classes, tokenizer, train_token_ids=None):
+    """A zero-argument callable building a fresh model (called after the seed is set).
+
+    ``train_token_ids``: the training texts' ``input_ids`` (lists of ints).  fastText then gives an
+    embedding row only to the tokens they contain (``FastTextConfig.kept_token_ids``); other models
+    ignore it."""
     labels = {i: str(c) for i, c in enumerate(classes)}
     common = {
         "num_labels": len(classes),
         "id2label": labels,
         "label2id": {v: k for k, v in labels.items()},
     }
+    if model == "fasttext" and train_token_ids is not None:
+        common["kept_token_ids"] = sorted({i for ids in train_token_ids for i in ids})
     if model in FROM_SCRATCH:
         config_cls, model_cls = FROM_SCRATCH[model]
         config = config_cls(
