@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 import time
 
-#: The fields of a paired comparison (``textls.classification.report.aggregate``) a summary keeps.
+#: The fields of a paired comparison (``textls.report.aggregate``) a summary keeps.
 PAIRED_FIELDS = ("mean_diff", "std_diff", "p_value", "wins", "n")
 
 

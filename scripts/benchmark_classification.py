@@ -34,7 +34,7 @@ from textls.classification.compare import (  # noqa: E402
     run_compare,
 )
 from textls.classification.modeling import default_batch_size  # noqa: E402
-from textls.classification.report import aggregate  # noqa: E402
+from textls.report import aggregate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ("healthtweets", "sentiment", "rotten_tomatoes", "kjv_chapters", "foldoc")

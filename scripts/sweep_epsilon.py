@@ -31,7 +31,7 @@ from benchmark_classification import SETTINGS, epochs_for  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.classification.compare import CompareArguments, run_compare  # noqa: E402
-from textls.classification.report import aggregate  # noqa: E402
+from textls.report import aggregate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS = ("accuracy", "macro_f1", "nll", "ece")

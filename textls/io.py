@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import tempfile
@@ -178,24 +179,55 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
         raise IsADirectoryError(f"{path} is a folder; give a file name such as {path}/soft.csv")
     path.parent.mkdir(parents=True, exist_ok=True)
     # The temporary name ends in the real suffix, so pandas infers the same compression (.csv.gz).
-    with atomic_path(path, suffix=f".tmp{path.suffix}") as tmp:
+    with atomic_path(path, suffix=path.suffix) as tmp:
         writers[suffix](frame, tmp)
     return path
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path, suffix: str = ".tmp") -> Iterator[str]:
-    """A temporary path beside ``path`` (mode as the umask gives, not mkstemp's 0600) to write
-    to; renamed to ``path`` when the block ends, removed if it raises: never half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[str]:
+    """A temporary path beside ``path`` to write a file to, published as ``path`` when the block
+    ends: never half a file, under any reader or crash.
+
+    The temporary name is unique (``.NAME.tmp-PID-XXXXXXXX`` + ``suffix``, made by ``mkstemp`` in
+    the target folder, so the rename stays on one file system) and gets the mode ``open()`` would
+    give (the umask's, not mkstemp's 0600).  When the block ends the file is fsynced, renamed over
+    ``path`` (``os.replace``, atomic on POSIX) and the folder fsynced; if the block raises, the
+    temporary file is removed and ``path`` is left as it was.  Every file textls publishes goes
+    through here.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.tmp-{os.getpid()}-", suffix=suffix, dir=path.parent
+    )
     os.close(fd)
     try:
         os.chmod(tmp, user_file_mode())
         yield tmp
+        _fsync(tmp)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink(missing_ok=True)
         raise
+    try:  # the rename itself
+        _fsync(path.parent)
+    except OSError as exc:  # a folder some systems cannot open or sync; a full disk still raises
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF, errno.EACCES, errno.EISDIR):
+            raise
+
+
+#: What :func:`atomic_path` names a temporary file for ``NAME`` (group 1), e.g. to tell a crashed
+#: writer's leftovers from someone else's files.
+TEMPORARY_NAME = r"\.(.+?)\.tmp-\d+-\w+(?:\..*)?"
+
+
+def _fsync(path: str | os.PathLike) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def atomic_write(path: Path, write: Callable[[IO], None], mode: str = "wb") -> None:

@@ -85,6 +85,7 @@ from textls.cache.statistics import (
     training_targets,
     vocabulary_terms,
 )
+from textls.io import TEMPORARY_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -521,8 +522,10 @@ def _build_files(root: Path) -> set[Path]:
 
 
 def _is_build_file(file: Path, ours: set[Path]) -> bool:
-    # atomic_write's temporary names (".NAME.tmp-PID") and a lock being taken over (".stale-PID")
-    temporary = re.fullmatch(r"\.(.+)\.(?:tmp|stale)-\d+", file.name)
+    # atomic_path's temporary names and a lock being taken over (".NAME.stale-PID")
+    temporary = re.fullmatch(TEMPORARY_NAME, file.name) or re.fullmatch(
+        r"\.(.+)\.stale-\d+", file.name
+    )
     return file in ours or (temporary is not None and file.with_name(temporary[1]) in ours)
 
 

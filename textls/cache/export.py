@@ -38,6 +38,7 @@ from textls.cache.load import SoftLabelCache, load_cache
 from textls.cache.manifest import CacheError, storage_error
 from textls.cache.source import iter_batches
 from textls.errors import MissingKeyError
+from textls.io import atomic_path
 
 EXPORT_FORMATS = ("sentence-transformers", "tevatron", "flagembedding")
 SCORES = ("log-prob", "prob")
@@ -80,52 +81,51 @@ def export_cache(
     m = _negatives(cache, max_negatives)
     ids = cache.table.column("id").to_pylist()
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp-{os.getpid()}")
     fp, start, writer = Fingerprinter(), 0, None
     try:
-        jsonl = suffix == ".jsonl"
-        with open(tmp, "w", encoding="utf-8") if jsonl else contextlib.nullcontext() as lines:
-            for batch in iter_batches(spec):
-                n = len(batch)
-                if start + n > len(cache):
-                    raise CacheError(f"{input} has more rows than the cache ({len(cache)})")
-                fp.update(batch.column("text"), batch.column("label"))
-                candidates, probs = _candidates(cache, start, start + n, m)
-                values = np.log(np.maximum(probs, _FLOOR)) if scores == "log-prob" else probs
-                records = _records(
-                    format,
-                    batch.column("text").to_pylist(),
-                    ids[start : start + n],
-                    candidates,
-                    values,
-                    cache.classes,
-                    names,
+        with atomic_path(output) as tmp:
+            jsonl = suffix == ".jsonl"
+            with open(tmp, "w", encoding="utf-8") if jsonl else contextlib.nullcontext() as lines:
+                for batch in iter_batches(spec):
+                    n = len(batch)
+                    if start + n > len(cache):
+                        raise CacheError(f"{input} has more rows than the cache ({len(cache)})")
+                    fp.update(batch.column("text"), batch.column("label"))
+                    candidates, probs = _candidates(cache, start, start + n, m)
+                    values = np.log(np.maximum(probs, _FLOOR)) if scores == "log-prob" else probs
+                    records = _records(
+                        format,
+                        batch.column("text").to_pylist(),
+                        ids[start : start + n],
+                        candidates,
+                        values,
+                        cache.classes,
+                        names,
+                    )
+                    if lines is not None:
+                        lines.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+                    else:
+                        table = pa.Table.from_pylist(records)
+                        if writer is None:
+                            writer = pq.ParquetWriter(tmp, table.schema)
+                        writer.write_table(table)
+                    start += n
+            if writer is not None:
+                writer.close()
+                writer = None
+            if fp.hexdigest() != data["fingerprint"]:
+                raise CacheError(
+                    f"{cache.path} was built for other data: {input} has the fingerprint "
+                    f"{fp.hexdigest()[:23]}... over {fp.num_rows} rows, the cache "
+                    f"{data['fingerprint'][:23]}... over {data['num_rows']} rows; nothing was exported"
                 )
-                if lines is not None:
-                    lines.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-                else:
-                    table = pa.Table.from_pylist(records)
-                    if writer is None:
-                        writer = pq.ParquetWriter(str(tmp), table.schema)
-                    writer.write_table(table)
-                start += n
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise storage_error(exc, output) from exc
+    finally:
         if writer is not None:
             writer.close()
-            writer = None
-        if fp.hexdigest() != data["fingerprint"]:
-            raise CacheError(
-                f"{cache.path} was built for other data: {input} has the fingerprint "
-                f"{fp.hexdigest()[:23]}... over {fp.num_rows} rows, the cache {data['fingerprint'][:23]}... "
-                f"over {data['num_rows']} rows; nothing was exported"
-            )
-        os.replace(tmp, output)
-    except BaseException as exc:
-        if writer is not None:
-            writer.close()
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
-            raise storage_error(exc, output) from exc
-        raise
     return output
 
 

@@ -32,6 +32,8 @@ import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from textls.io import atomic_path
+
 FORMAT = "textls-soft-label-cache"
 FORMAT_VERSION = 1
 #: The soft-label formula a cache's targets follow; a build of another version is never reused.
@@ -58,21 +60,13 @@ def sha256_file(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
 
 
 def atomic_write(path: Path, write: Callable[[str], None]) -> None:
-    """Call ``write(tmp_path)``, fsync, then rename to ``path``; on any error leave nothing behind."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    """Call ``write(tmp_path)`` and publish it as ``path`` (:func:`textls.io.atomic_path`: fsync,
+    rename, nothing left behind on error); a storage error names ``path``."""
     try:
-        write(str(tmp))
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise storage_error(exc, path) from exc
-        raise
+        with atomic_path(path) as tmp:
+            write(tmp)
+    except OSError as exc:
+        raise storage_error(exc, path) from exc
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from textls.cache.fingerprint import Fingerprinter
 from textls.cache.manifest import CacheError
 from textls.errors import InputTypeError, MissingKeyError
+from textls.io import atomic_path
 
 BATCH_ROWS = 65_536
 
@@ -82,28 +83,26 @@ def fingerprint_input(spec: InputSpec) -> InputInfo:
 def write_input(spec: InputSpec, destination: Path) -> InputInfo:
     """Stream the input into one uncompressed Arrow file (temporary name, then renamed)."""
     fp = Fingerprinter()
-    tmp = destination.with_name(f".{destination.name}.tmp-{os.getpid()}")
     writer = schema = None
     try:
-        for batch in iter_batches(spec):
-            if writer is None:
-                schema = batch.schema
-                writer = pa.ipc.new_file(str(tmp), schema)
-            elif batch.schema != schema:  # pragma: no cover - _Checker keeps one schema
-                raise ValueError(f"{spec.path}: column types change between rows")
-            fp.update(batch.column("text"), batch.column("label"))
-            writer.write_table(batch)
-        writer.close()
-        kind = "int" if pa.types.is_integer(schema.field("label").type) else "str"
-        os.replace(tmp, destination)
-    except BaseException:
+        with atomic_path(destination) as tmp:
+            for batch in iter_batches(spec):
+                if writer is None:
+                    schema = batch.schema
+                    writer = pa.ipc.new_file(tmp, schema)
+                elif batch.schema != schema:  # pragma: no cover - _Checker keeps one schema
+                    raise ValueError(f"{spec.path}: column types change between rows")
+                fp.update(batch.column("text"), batch.column("label"))
+                writer.write_table(batch)
+            writer.close()
+            writer = None
+            kind = "int" if pa.types.is_integer(schema.field("label").type) else "str"
+    finally:
         if writer is not None:
             try:
                 writer.close()
             except Exception:  # noqa: BLE001 - already failing; keep the first error
                 pass
-        tmp.unlink(missing_ok=True)
-        raise
     return InputInfo(fp.num_rows, fp.hexdigest(), kind)
 
 

@@ -30,7 +30,7 @@ from textls.classification.modeling import (
     load_tokenizer,
     make_model_factory,
 )
-from textls.classification.report import aggregate, format_table, write_report
+from textls.report import aggregate, format_table, write_report
 from textls.classification.splits import (
     flip_labels,
     long_tail,

@@ -353,7 +353,7 @@ class RetrievalCompareArguments:
 
 
 def run_retrieval_compare(args: RetrievalCompareArguments) -> dict:
-    from textls.classification.report import aggregate, format_table, write_report
+    from textls.report import aggregate, format_table, write_report
 
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import ttest_rel
 
-from textls.classification.report import (
+from textls.report import (
     METRIC_DIRECTION,
     aggregate,
     format_table,

@@ -1,0 +1,512 @@
+r"""Aggregate the runs of ``textls compare`` over seeds and write them as a Markdown report.
+
+``textls compare`` trains several label-smoothing methods on the same data with the same seeds
+and evaluates every run on the test set. :func:`aggregate` turns those runs into the mean and
+standard deviation of each metric per method, and a paired comparison of each method against a
+baseline over the seeds both were run with: for method :math:`a`, baseline :math:`b` and the
+common seeds :math:`s = 1..n`, the differences :math:`d_s = a_s - b_s` give
+
+.. math::
+    \bar d = \frac1n \sum_s d_s, \qquad
+    t = \frac{\bar d}{\mathrm{sd}(d) / \sqrt n}, \qquad
+    \mathrm{wins} = \#\{s : d_s \text{ is an improvement}\}
+
+with :math:`\mathrm{sd}` the sample standard deviation (``ddof=1``) and the two-sided p-value of
+:math:`t` on :math:`n - 1` degrees of freedom, as ``scipy.stats.ttest_rel`` computes them.
+Pairing by seed removes the share of the noise that both runs of a seed have in common.
+:func:`write_report` writes the result as ``report.md``; :func:`format_table` as a fixed-width
+table for the terminal; :func:`write_comparison` writes a comparison's ``results.json`` and
+``report.md`` (``textls compare`` and ``textls retrieval compare`` both), each once and atomically.
+
+Example:
+    >>> runs = [
+    ...     {"method": "none", "seed": 0, "metrics": {"accuracy": 0.80, "nll": 0.60}},
+    ...     {"method": "none", "seed": 1, "metrics": {"accuracy": 0.82, "nll": 0.58}},
+    ...     {"method": "ls-classic", "seed": 0, "metrics": {"accuracy": 0.81, "nll": 0.55}},
+    ...     {"method": "ls-classic", "seed": 1, "metrics": {"accuracy": 0.84, "nll": 0.54}},
+    ... ]
+    >>> results = aggregate(runs)
+    >>> round(results["methods"]["none"]["mean"]["accuracy"], 4)
+    0.81
+    >>> results["paired"]["ls-classic"]["nll"]["wins"]
+    2
+    >>> path = write_report(results, "runs/compare", title="AG News")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+from scipy import stats
+
+from textls.io import atomic_write
+
+__all__ = [
+    "METRIC_DIRECTION",
+    "aggregate",
+    "format_table",
+    "higher_is_better",
+    "per_class_sections",
+    "write_comparison",
+    "write_report",
+]
+
+#: Whether a higher value of a metric is better, for the metrics of
+#: :func:`textls.metrics.compute_metrics`. A name that starts or ends with one of these keys
+#: followed or preceded by ``_``, ``/``, ``-`` or ``.`` takes that key's direction (``nll_ts``,
+#: ``ece_ts``, ``test/brier``); any other name, e.g. the per-class ``f1/<class>``, is taken as
+#: higher-is-better. Add an entry here to declare the direction of a new metric.
+METRIC_DIRECTION: dict[str, bool] = {
+    "accuracy": True,
+    "macro_f1": True,
+    "nll": False,
+    "brier": False,
+    "ece": False,
+}
+
+# Differences that agree on every seed up to float rounding (0.85 - 0.80 vs 0.95 - 0.90) have
+# zero variance in truth; ttest_rel would turn the rounding noise into |t| ~ 1e15 and p ~ 0.
+_ZERO_SPREAD_RTOL = 1e-12
+
+
+def higher_is_better(metric: str) -> bool:
+    """Whether a higher value of ``metric`` is better; see :data:`METRIC_DIRECTION`."""
+    if metric in METRIC_DIRECTION:
+        return METRIC_DIRECTION[metric]
+    # Longest key first, so that a longer key that contains a shorter one wins.
+    for key in sorted(METRIC_DIRECTION, key=len, reverse=True):
+        if re.fullmatch(rf"{re.escape(key)}[_/.-].+|.+[_/.-]{re.escape(key)}", metric):
+            return METRIC_DIRECTION[key]
+    return True
+
+
+def aggregate(runs: Iterable[Mapping[str, Any]], baseline: str | None = "none") -> dict[str, Any]:
+    """Mean and spread of every metric per method, and each method paired with ``baseline``.
+
+    Args:
+        runs: one ``{"method": str, "seed": int, "metrics": {name: float}}`` per trained model.
+            Every run must report the same metric names; their direction comes from
+            :func:`higher_is_better`.
+        baseline: the method the others are compared with, or ``None`` for no comparison.
+
+    Returns:
+        A JSON-serialisable dict (no NaN anywhere; missing values are ``None``)::
+
+            {"baseline": "none",
+             "methods": {method: {"mean": {m: float}, "std": {m: float | None},
+                                  "n_seeds": int, "per_seed": {str(seed): {m: float}}}},
+             "paired": {method: {m: {"mean_diff": float | None, "std_diff": float | None,
+                                     "t": float | None, "p_value": float | None,
+                                     "n": int, "wins": int}}}}
+
+        Methods and metrics keep the order in which they first appear in ``runs``; seeds are
+        sorted. ``std`` is the sample standard deviation (``ddof=1``), ``None`` for one seed.
+        ``paired`` has every method but the baseline, over the seeds both were run with (``n``);
+        ``mean_diff`` is method minus baseline (``None`` when ``n = 0``), ``wins`` the number of
+        seeds where the method is strictly better. ``t`` and ``p_value`` (two-sided) are
+        ``scipy.stats.ttest_rel(method, baseline)``, ``None`` when ``n < 2`` or the difference
+        is the same on every seed.
+
+    Raises:
+        ValueError: if ``runs`` is empty or malformed, a (method, seed) pair repeats, a run lacks
+            a metric that others report, a metric is NaN or infinite (naming method, seed and
+            metric), or ``baseline`` is not one of the methods.
+    """
+    table, metrics = _check_runs(runs)
+    if baseline is not None and baseline not in table:
+        raise ValueError(
+            f"baseline {baseline!r} is not among the methods {list(table)}; "
+            "pass one of them, or baseline=None for no paired comparison"
+        )
+    return {
+        "baseline": baseline,
+        "methods": {method: _summarize(by_seed, metrics) for method, by_seed in table.items()},
+        "paired": {
+            method: _paired(by_seed, table[baseline], metrics)
+            for method, by_seed in table.items()
+            if baseline is not None and method != baseline
+        },
+    }
+
+
+def _check_runs(runs: Iterable[Mapping[str, Any]]) -> tuple[dict[str, dict[int, dict]], list[str]]:
+    """Validate ``runs``; return ``{method: {seed: {metric: float}}}`` and the metric names."""
+    runs = list(runs)
+    if not runs:
+        raise ValueError("runs is empty; aggregate needs at least one run")
+    table: dict[str, dict[int, dict[str, float]]] = {}
+    metrics: dict[str, None] = {}  # an ordered set
+    for i, run in enumerate(runs):
+        if not isinstance(run, Mapping) or not {"method", "seed", "metrics"} <= run.keys():
+            raise ValueError(
+                f"runs[{i}] must be a dict with 'method', 'seed' and 'metrics', got {run!r}"
+            )
+        method, seed, values = run["method"], run["seed"], run["metrics"]
+        if not isinstance(method, str) or not method:
+            raise ValueError(f"runs[{i}]: method must be a non-empty string, got {method!r}")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise ValueError(
+                f"runs[{i}] (method {method!r}): seed must be an integer, got {seed!r}"
+            )
+        seed = int(seed)
+        if not isinstance(values, Mapping) or not values:
+            raise ValueError(f"method {method!r}, seed {seed}: metrics must be a non-empty dict")
+        by_seed = table.setdefault(method, {})
+        if seed in by_seed:
+            raise ValueError(f"duplicate run for method {method!r}, seed {seed}")
+        checked = {}
+        for name, value in values.items():
+            where = f"metric {name!r} of method {method!r}, seed {seed}"
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(f"{where} must be a number, got {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"{where} is {value!r}; every metric must be finite")
+            checked[str(name)] = float(value)
+            metrics.setdefault(str(name))
+        by_seed[seed] = checked
+    for method, by_seed in table.items():
+        for seed, values in by_seed.items():
+            missing = [name for name in metrics if name not in values]
+            if missing:
+                raise ValueError(
+                    f"method {method!r}, seed {seed} lacks metric(s) {missing} that other runs "
+                    "report; every run must report the same metrics"
+                )
+    return table, list(metrics)
+
+
+def _summarize(by_seed: dict[int, dict[str, float]], metrics: list[str]) -> dict[str, Any]:
+    seeds = sorted(by_seed)
+    values = {m: np.array([by_seed[s][m] for s in seeds]) for m in metrics}
+    return {
+        "mean": {m: float(v.mean()) for m, v in values.items()},
+        "std": {m: float(v.std(ddof=1)) if len(seeds) > 1 else None for m, v in values.items()},
+        "n_seeds": len(seeds),
+        "per_seed": {str(s): {m: by_seed[s][m] for m in metrics} for s in seeds},
+    }
+
+
+def _paired(
+    by_seed: dict[int, dict[str, float]], base: dict[int, dict[str, float]], metrics: list[str]
+) -> dict[str, dict[str, Any]]:
+    seeds = sorted(by_seed.keys() & base.keys())
+    out = {}
+    for m in metrics:
+        a = np.array([by_seed[s][m] for s in seeds])
+        b = np.array([base[s][m] for s in seeds])
+        out[m] = _paired_stats(a, b, higher_is_better(m))
+    return out
+
+
+def _paired_stats(a: np.ndarray, b: np.ndarray, higher: bool) -> dict[str, Any]:
+    n = len(a)
+    diff = a - b
+    result = {
+        "mean_diff": float(diff.mean()) if n else None,
+        "std_diff": float(diff.std(ddof=1)) if n > 1 else None,
+        "t": None,
+        "p_value": None,
+        "n": n,
+        "wins": int(np.sum(diff > 0 if higher else diff < 0)),
+    }
+    scale = max(1.0, float(np.max(np.abs(np.concatenate([a, b]))))) if n else 1.0
+    if n > 1 and np.ptp(diff) > _ZERO_SPREAD_RTOL * scale:
+        test = stats.ttest_rel(a, b)
+        if math.isfinite(test.statistic) and math.isfinite(test.pvalue):
+            result["t"] = float(test.statistic)
+            result["p_value"] = float(test.pvalue)
+    return result
+
+
+def write_report(
+    results: Mapping[str, Any],
+    path: str | os.PathLike[str],
+    title: str,
+    config: Mapping[str, Any] | None = None,
+    figures: Mapping[str, str | os.PathLike[str]] | None = None,
+    sections: Sequence[str] = (),
+) -> Path:
+    """Write the results of :func:`aggregate` as a Markdown report; return the file's path.
+
+    The report has the title, a ``key | value`` table of ``config`` (if given), a table of
+    methods by metrics with ``mean ± std`` over seeds and the best mean of each column in bold
+    (by :func:`higher_is_better`), the paired comparison with the baseline (mean difference,
+    wins / n and p-value per method and metric), the soft-label diagnostics if ``results`` has
+    them, the Markdown lines of ``sections`` (e.g. :func:`per_class_sections`), and ``figures``
+    as images.
+
+    Args:
+        results: the dict returned by :func:`aggregate` (or read back from its JSON).
+        path: a ``.md`` file, or a folder to write ``report.md`` into. Missing folders are made;
+            the file is written to a temporary name and moved into place, so a reader never
+            sees half a report.
+        title: the report's heading.
+        config: settings shown in the configuration table; lists and dicts are shown as JSON.
+        figures: ``{caption: image path}``. Paths are absolute or relative to the current
+            directory (as ``plot_reliability_diagram`` returns them) and are linked relative
+            to the report's folder; a relative path that exists only under the report's folder
+            is taken as relative to it.
+    """
+    methods, metrics = _check_results(results)
+    path = Path(path)
+    if path.suffix.lower() != ".md":
+        path = path / "report.md"
+    baseline = results.get("baseline")
+
+    lines = [f"# {title}", ""]
+    if config:
+        lines += ["## Configuration", "", "| Key | Value |", "| --- | --- |"]
+        lines += [f"| {_md(key)} | {_md(_config_value(value))} |" for key, value in config.items()]
+        lines.append("")
+    lines += [
+        "## Results",
+        "",
+        "Mean ± standard deviation over seeds (sample std, ddof = 1). "
+        "↑: higher is better, ↓: lower is better; the best mean of each column is in **bold**.",
+        "",
+        *_results_table(results, methods, metrics),
+        "",
+    ]
+    paired = results.get("paired") or {}
+    if baseline is not None and paired:
+        lines += _paired_section(paired, baseline, metrics)
+    if results.get("soft_label_diagnostics"):
+        lines += _diagnostics_section(results["soft_label_diagnostics"])
+    lines += list(sections)
+    if figures:
+        lines += ["## Figures", ""]
+        for caption, figure in figures.items():
+            lines += [f"![{caption}]({quote(_relative_link(figure, path.parent))})", ""]
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "\n".join(lines)
+    atomic_write(path, lambda f: f.write(text if text.endswith("\n") else text + "\n"), mode="w")
+    return path
+
+
+def write_comparison(
+    folder: str | os.PathLike[str],
+    results: Mapping[str, Any],
+    title: str,
+    config: Mapping[str, Any] | None = None,
+    figures: Mapping[str, str | os.PathLike[str]] | None = None,
+    sections: Sequence[str] = (),
+) -> tuple[Path, Path]:
+    """Write a comparison's ``results.json`` and ``report.md`` into ``folder``, each once and
+    atomically (:func:`textls.io.atomic_write`: a reader sees the old file or the whole new one);
+    return both paths.  ``results`` is :func:`aggregate`'s dict with any extra JSON fields; the
+    other arguments are :func:`write_report`'s.  JSON has no NaN (``allow_nan=False``)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(results, indent=2, allow_nan=False) + "\n"
+    atomic_write(folder / "results.json", lambda f: f.write(text), mode="w")
+    report = write_report(
+        results, folder / "report.md", title, config=config, figures=figures, sections=sections
+    )
+    return folder / "results.json", report
+
+
+def per_class_sections(per_class: Mapping[str, Mapping[str, Mapping[str, float]]]) -> list[str]:
+    """Markdown tables of per-class F1, precision and recall (classes as rows, methods as
+    columns, the best of each row in bold), from ``{method: {class: {precision, recall, f1,
+    support}}}`` as :func:`textls.metrics.classification_report` gives them (averaged over seeds)."""
+    methods = list(per_class)
+    if not methods:
+        return []
+    classes = list(per_class[methods[0]])
+    lines = []
+    for key, name in (("f1", "F1"), ("precision", "precision"), ("recall", "recall")):
+        lines += [
+            f"## Per-class {name} (test set, mean over seeds)",
+            "",
+            "| Class | Support | " + " | ".join(f"`{_md(m)}`" for m in methods) + " |",
+            "| --- | ---: | " + " | ".join("---:" for _ in methods) + " |",
+        ]
+        for cls in classes:
+            values = [per_class[m][cls][key] for m in methods]
+            cells = [
+                f"**{v:.4f}**" if v == max(values) and len(methods) > 1 else f"{v:.4f}"
+                for v in values
+            ]
+            support = per_class[methods[0]][cls]["support"]
+            lines.append(f"| {_md(cls)} | {support:.0f} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
+def _results_table(results: Mapping[str, Any], methods: list[str], metrics: list[str]) -> list[str]:
+    summaries = results["methods"]
+    best = {}
+    if len(methods) > 1:
+        for m in metrics:
+            means = [summaries[method]["mean"][m] for method in methods]
+            best[m] = max(means) if higher_is_better(m) else min(means)
+    arrows = [f"{m} {'↑' if higher_is_better(m) else '↓'}" for m in metrics]
+    lines = [
+        "| " + " | ".join(["Method", "Seeds", *arrows]) + " |",
+        "| --- | ---: |" + " ---: |" * len(metrics),
+    ]
+    for method in methods:
+        summary = summaries[method]
+        cells = [f"`{_md(method)}`", str(summary["n_seeds"])]
+        for m in metrics:
+            cell = _mean_std(summary["mean"][m], summary["std"][m])
+            cells.append(f"**{cell}**" if summary["mean"][m] == best.get(m) else cell)
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _diagnostics_section(diagnostics: Mapping[str, Mapping[str, float]]) -> list[str]:
+    """What each method's training targets say (see :func:`textls.smooth.diagnose`)."""
+    lines = [
+        "## Soft labels of the training rows",
+        "",
+        "Top-1 agreement and log-likelihood of the gold label under each method's out-of-sample "
+        "relevance (higher is better; '-' where the soft labels came from a file), and the mean "
+        "mass its targets put off the gold class.",
+        "",
+        "| Method | Top-1 agreement ↑ | Log-likelihood ↑ | Off-gold mass |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for method, d in diagnostics.items():
+        cells = [
+            f"{d[k]:.4f}" if k in d else "-"
+            for k in ("top1_agreement", "log_likelihood", "off_gold_mass")
+        ]
+        lines.append(f"| `{_md(method)}` | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _paired_section(paired: Mapping[str, Any], baseline: str, metrics: list[str]) -> list[str]:
+    base = f"`{_md(baseline)}`"
+    lines = [
+        f"## Paired comparison against {base}",
+        "",
+        f"Each method is compared with {base} on the seeds both were run with (n). Δ is the mean "
+        f"over those seeds of (method − {base}): an improvement is positive for ↑ metrics and "
+        f"negative for ↓ metrics. Wins counts the seeds on which the method beat {base} (ties are "
+        "not wins). p is from a two-sided paired t-test over seeds (`scipy.stats.ttest_rel`); it "
+        "is n/a with fewer than two paired seeds or when the difference is the same on every "
+        "seed. With few seeds p-values are weak evidence, and they are not corrected for the "
+        "number of methods and metrics compared: read them together with the wins and the spread.",
+        "",
+        f"| Method | Metric | Δ (method − {base}) | sd of Δ | Wins | p |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for method, by_metric in paired.items():
+        for m in metrics:
+            s = by_metric[m]
+            arrow = "↑" if higher_is_better(m) else "↓"
+            lines.append(
+                f"| `{_md(method)}` | {_md(m)} {arrow} | {_signed(s['mean_diff'])} "
+                f"| {_num(s['std_diff'])} | {s['wins']}/{s['n']} | {_p(s['p_value'])} |"
+            )
+    lines.append("")
+    return lines
+
+
+def format_table(results: Mapping[str, Any], metrics: Sequence[str] | None = None) -> str:
+    """A fixed-width text table of :func:`aggregate`'s results, for printing to a terminal.
+
+    One row per method: its name, the number of seeds and ``mean ± std`` of each of ``metrics``
+    (default: all). When there is a baseline and an ``accuracy`` metric, a last column gives the
+    paired accuracy difference against the baseline and the wins, e.g. ``+0.0123 (4/5)``.
+
+    Raises:
+        ValueError: if a name in ``metrics`` is not in the results.
+    """
+    methods, all_metrics = _check_results(results)
+    if metrics is None:
+        metrics = all_metrics
+    else:
+        metrics = list(metrics)
+        unknown = [m for m in metrics if m not in all_metrics]
+        if unknown:
+            raise ValueError(f"unknown metric(s) {unknown}; the results have {all_metrics}")
+    summaries = results["methods"]
+    header = ["method", "seeds", *metrics]
+    rows = [
+        [method, str(summaries[method]["n_seeds"])]
+        + [_mean_std(summaries[method]["mean"][m], summaries[method]["std"][m]) for m in metrics]
+        for method in methods
+    ]
+    baseline = results.get("baseline")
+    paired = results.get("paired") or {}
+    if baseline is not None and "accuracy" in all_metrics:
+        header.append(f"accuracy diff vs {baseline}")
+        for method, row in zip(methods, rows, strict=True):
+            s = paired.get(method, {}).get("accuracy")
+            if method == baseline:
+                row.append("(baseline)")
+            elif s is None:
+                row.append("n/a")
+            else:
+                row.append(f"{_signed(s['mean_diff'])} ({s['wins']}/{s['n']})")
+
+    widths = [max(len(row[j]) for row in [header, *rows]) for j in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))])
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
+
+
+def _check_results(results: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Method and metric names of an :func:`aggregate` result; raise if it does not look like one."""
+    summaries = results.get("methods") if isinstance(results, Mapping) else None
+    if not isinstance(summaries, Mapping) or not summaries:
+        raise ValueError("results must be the non-empty dict returned by aggregate()")
+    methods = list(summaries)
+    first = summaries[methods[0]]
+    if not isinstance(first, Mapping) or not {"mean", "std", "n_seeds"} <= first.keys():
+        raise ValueError(f"results['methods'][{methods[0]!r}] lacks 'mean', 'std' or 'n_seeds'")
+    return methods, list(first["mean"])
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    return f"{x:.4f}" if x == 0 or abs(x) >= 1e-3 else f"{x:.2e}"
+
+
+def _signed(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    return f"{x:+.4f}" if x == 0 or abs(x) >= 1e-3 else f"{x:+.2e}"
+
+
+def _p(p: float | None) -> str:
+    return "n/a" if p is None else f"{p:.3g}"
+
+
+def _mean_std(mean: float, std: float | None) -> str:
+    # With one seed there is no spread to show, only the value.
+    return _num(mean) if std is None else f"{_num(mean)} ± {_num(std)}"
+
+
+def _config_value(value: Any) -> str:
+    if isinstance(value, Mapping | list | tuple):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def _md(text: Any) -> str:
+    """Make ``text`` safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _relative_link(figure: str | os.PathLike[str], folder: Path) -> str:
+    figure = Path(figure)
+    if not figure.is_absolute() and not figure.exists() and (folder / figure).exists():
+        return figure.as_posix()
+    return Path(os.path.relpath(figure.resolve(), folder.resolve())).as_posix()
