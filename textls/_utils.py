@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.special
 
 from textls.errors import InputTypeError
 
@@ -98,12 +99,20 @@ def is_blank(texts: Sequence[str]) -> np.ndarray:
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
-    """Row-wise ``softmax(scores / temperature)``, computed stably in float64."""
-    z = np.asarray(scores, dtype=np.float64) / temperature
-    z -= z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    return z
+    """Row-wise ``softmax(scores / temperature)`` in float64: scipy's, stable (max subtracted)."""
+    return scipy.special.softmax(np.asarray(scores, dtype=np.float64) / temperature, axis=1)
+
+
+def class_sums(rows: sp.spmatrix, y: np.ndarray, n_classes: int) -> sp.csr_matrix:
+    r"""``(C, V)`` sums of the rows of each class, :math:`S_k = \sum_{i: y_i = k} x_i`.
+
+    Indices sorted, so a later sum over a row of :math:`S` runs in one order whether the rows
+    were summed at once or shard by shard and added.
+    """
+    onehot = sp.csr_matrix((np.ones(len(y)), (y, np.arange(len(y)))), shape=(n_classes, len(y)))
+    out = sp.csr_matrix(onehot @ rows)
+    out.sort_indices()
+    return out
 
 
 def mix_with_gold(relevance: np.ndarray, y: np.ndarray, epsilon, prior=None) -> np.ndarray:

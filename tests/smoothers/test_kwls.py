@@ -3,6 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from corpora import TWO_TOPIC_LABELS as LABELS
+from corpora import TWO_TOPIC_TEXTS as TEXTS
 from scipy.special import softmax as scipy_softmax
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
@@ -10,17 +12,6 @@ from textls import KeywordExtractor, KeywordSmoother, ctfidf_scores, log_odds_sc
 from textls._utils import default_model_path, mix_with_gold
 from textls.smoothers.kwls import cross_fit_folds
 
-TEXTS = [
-    "the striker scored a late goal in the football match",
-    "the football league match ended with a penalty goal",
-    "the coach praised the striker after the league win",
-    "fans cheered the goal as the team won the match",
-    "the party won the election after a close vote",
-    "voters backed the party in the parliament election",
-    "the minister called a vote in parliament on the budget",
-    "the election campaign focused on the minister and the budget",
-]
-LABELS = ["sport"] * 4 + ["politics"] * 4
 NEW = [
     "a late goal in the league match",
     "the minister lost the vote on the budget",

@@ -2,23 +2,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from corpora import TWO_TOPIC_LABELS as LABELS
+from corpora import TWO_TOPIC_TEXTS as TEXTS
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from textls import DistillSmoother
 from textls.smoothers.ls_distill import default_teacher
-
-TEXTS = [
-    "the striker scored a late goal in the football match",
-    "the football league match ended with a penalty goal",
-    "the coach praised the striker after the league win",
-    "fans cheered the goal as the team won the match",
-    "the party won the election after a close vote",
-    "voters backed the party in the parliament election",
-    "the minister called a vote in parliament on the budget",
-    "the election campaign focused on the minister and the budget",
-]
-LABELS = ["sport"] * 4 + ["politics"] * 4
 
 
 def noise_corpus(n=60, seed=0):

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from corpora import THREE_TOPIC_LABELS as STR_LABELS
+from corpora import THREE_TOPIC_TEXTS as TEXTS
 from sklearn.base import clone
 
 from textls._utils import mix_with_gold
 from textls.smoothers import SMOOTHERS, BaseSmoother, get_smoother
 
-TEXTS = [
-    "the striker scored a late goal in the football match",
-    "the football league match ended with a penalty goal",
-    "the coach praised the striker after the league win",
-    "fans cheered the goal as the team won the match",
-    "the party won the election after a close vote",
-    "voters backed the party in the parliament election",
-    "the minister called a vote in parliament on the budget",
-    "the election campaign focused on the minister and the budget",
-    "bake the bread in a hot oven with butter and flour",
-    "whisk the eggs with flour and butter for the cake",
-    "the recipe calls for butter sugar and a hot oven",
-    "knead the dough and bake the bread until golden",
-]
-STR_LABELS = ["sport"] * 4 + ["politics"] * 4 + ["cooking"] * 4
 INT_LABELS = [7] * 4 + [2] * 4 + [5] * 4
 
 METHODS = sorted(SMOOTHERS)

@@ -8,7 +8,8 @@ be merged by addition:
   :math:`df_t`, total count :math:`tf_t` and, for KWLS, the class-by-term counts :math:`y_{kt}`.
   All are integers, so the merge is exact in any order.  ``min_df``, ``max_df`` and
   ``max_features`` are applied once to the merged counts, exactly as scikit-learn's
-  ``CountVectorizer`` applies them, and the idf is :math:`\ln\frac{1 + n}{1 + df_t} + 1`.
+  ``CountVectorizer`` applies them, and the idf is :math:`\ln\frac{1 + n}{1 + df_t} + 1`
+  (:mod:`textls._sklearn_compat`, the one place that repeats scikit-learn's ``fit``).
 * **class sums** (``ls-tfidf`` only, after the counts): :math:`S_k = \sum_{i: g_i = k} x_i` of the
   L2-normalised TF-IDF rows.  These are floating-point sums, so their last bits depend on how the
   rows are split into shards (not on which engine or how many processes run them).
@@ -19,6 +20,10 @@ be merged by addition:
 KWLS's training targets are cross-fitted (each row is scored against class keywords fitted without
 its fold), so the counts pass also keeps the class-by-term counts of each fold; a row's fold is a
 function of its index in the whole input and the number of rows, which a shard knows.
+
+This module only counts and merges; the generators fit themselves from the merged counts
+through their own small protocol (``count_vectorizer``, ``fit_from_counts``, ``training_scores``,
+``targets_from_scores``: see :mod:`textls.smoothers._base`).
 
 With these, a KWLS fitted from merged shard statistics equals ``KeywordSmoother().fit`` on all the
 texts bit for bit (vocabulary, idf, class keywords, temperature, soft labels), and so does
@@ -33,20 +38,17 @@ Example (the same passes a cache build runs, in memory)::
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
-from sklearn.preprocessing import normalize
+from sklearn.feature_extraction.text import CountVectorizer
 
-from textls._utils import check_labels, check_texts, encode_labels, softmax, unique_classes
+from textls._utils import check_labels, check_texts, encode_labels, unique_classes
+from textls._utils import class_sums as sum_by_class
 from textls.smoothers import get_smoother
-from textls.smoothers._base import BaseSmoother, check_temperature, fit_temperature
-from textls.smoothers._base import temperature_sample as _temperature_sample
-from textls.smoothers.kwls import _class_counts, cross_fit_folds
-from textls.smoothers.ls_tfidf import _leave_one_out_scores
+from textls.smoothers._base import BaseSmoother, temperature_sample
+from textls.smoothers.kwls import cross_fit_folds
 
 MERGEABLE = ("kwls", "ls-tfidf", "ls-classic")
 PASSES = {"kwls": ("counts",), "ls-tfidf": ("counts", "class-sums"), "ls-classic": ("counts",)}
@@ -130,13 +132,12 @@ def shard_counts(
     counts = sp.csr_matrix(counts)
     class_term, fold_class_term = None, []
     if class_terms:
-        class_term = _class_counts(counts, y, len(classes))
+        class_term = sum_by_class(counts, y, len(classes))
         if folds is not None:
             first_row, n_rows, n_splits = folds
             fold = cross_fit_folds(first_row + np.arange(len(y)), n_rows, n_splits)
             fold_class_term = [
-                _class_counts(counts[fold == f], y[fold == f], len(classes))
-                for f in range(n_splits)
+                sum_by_class(counts[fold == f], y[fold == f], len(classes)) for f in range(n_splits)
             ]
     stats = CountStatistics(
         num_rows=len(texts),
@@ -228,58 +229,12 @@ def merge_counts(parts: list[CountStatistics]) -> CountStatistics:
     )
 
 
-def limit_vocabulary(counts: CountStatistics, vectorizer: CountVectorizer) -> np.ndarray:
-    """Mask of the raw terms that ``vectorizer``'s ``min_df``, ``max_df``, ``max_features`` keep.
-
-    The same arithmetic as ``CountVectorizer.fit`` (``_limit_features``), on the merged counts.
-    """
-    n_doc = counts.num_rows
-    max_df, min_df, limit = vectorizer.max_df, vectorizer.min_df, vectorizer.max_features
-    high = max_df if isinstance(max_df, numbers.Integral) else max_df * n_doc
-    low = min_df if isinstance(min_df, numbers.Integral) else min_df * n_doc
-    if high < low:
-        raise ValueError("max_df corresponds to < documents than min_df")
-    if len(counts.terms) == 0:
-        raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-    dfs = counts.doc_freq
-    mask = (dfs <= high) & (dfs >= low)
-    if limit is not None and mask.sum() > limit:
-        tfs = counts.term_freq.astype(np.float64)
-        mask_inds = (-tfs[mask]).argsort()[:limit]
-        new_mask = np.zeros(len(dfs), dtype=bool)
-        new_mask[np.where(mask)[0][mask_inds]] = True
-        mask = new_mask
-    if not mask.any():
-        raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
-    return mask
-
-
 def raw_counter(vectorizer: CountVectorizer) -> CountVectorizer:
     """The vectorizer with the same tokenisation but no pruning: it counts a shard's raw vocabulary."""
     names = CountVectorizer().get_params()
     params = {k: v for k, v in vectorizer.get_params().items() if k in names}
     params.update(min_df=1, max_df=1.0, max_features=None, vocabulary=None, dtype=np.float64)
     return CountVectorizer(**params)
-
-
-def _set_vocabulary(vectorizer: CountVectorizer, terms: np.ndarray) -> None:
-    """Give ``vectorizer`` the fitted state ``fit`` gives it for this (sorted) vocabulary."""
-    vectorizer._validate_vocabulary()  # fixed_vocabulary_ = False, as fit sets it
-    vectorizer.vocabulary_ = {str(t): i for i, t in enumerate(terms)}
-
-
-def _set_idf(transformer, doc_freq: np.ndarray, n_doc: int) -> None:
-    """``TfidfTransformer.fit``'s idf from document frequencies, the same operations in the same order."""
-    transformer.n_features_in_ = len(doc_freq)
-    if transformer.use_idf:
-        df = doc_freq.astype(np.float64)
-        df += float(transformer.smooth_idf)
-        n_samples = n_doc + int(transformer.smooth_idf)
-        idf = np.full_like(df, fill_value=n_samples, dtype=np.float64)
-        idf /= df
-        np.log(idf, out=idf)
-        idf += 1.0
-        transformer.idf_ = idf
 
 
 # -- the fitted state ----------------------------------------------------------------------------
@@ -311,87 +266,25 @@ def counter_for(method: str, params: dict) -> tuple[CountVectorizer | None, bool
     """The raw counting vectorizer of a method, whether it needs class-by-term counts, and the
     number of cross-fitting folds they are kept for."""
     smoother = get_smoother(method, **params)
+    if method not in ("kwls", "ls-tfidf"):
+        return None, False, None
+    counter = raw_counter(smoother.count_vectorizer())
     if method == "kwls":
-        counter = raw_counter(smoother._vocabulary_extractor()._count_vectorizer())
         return counter, True, smoother.n_splits
-    if method == "ls-tfidf":
-        return raw_counter(smoother._vectorizer()), False, None
-    return None, False, None
+    return counter, False, None
 
 
 def fit_from_counts(method: str, params: dict, counts: CountStatistics) -> FittedState:
     """The generator fitted from merged counts: complete, or waiting for class sums / temperature."""
+    if method not in MERGEABLE:
+        raise ValueError(f"{method} cannot be fitted from shard statistics; fit it in one process")
     smoother = get_smoother(method, **params)
-    classes = unique_classes(np.array(list(counts.label_counts), dtype=object))
-    if counts.num_rows == 0:
-        raise ValueError("cannot fit on an empty list of texts")
-    if len(classes) < 2:
-        raise ValueError(f"need at least 2 classes to smooth labels, got only {list(classes)}")
-    smoother._check_params()
-    smoother.classes_ = classes
-    frequency = np.array([counts.label_counts[c] for c in classes.tolist()], dtype=np.float64)
-    smoother.class_prior_ = frequency / counts.num_rows
+    held_out = smoother.fit_from_counts(counts)
     state = FittedState(method, smoother, num_rows=counts.num_rows)
     if method == "kwls":
-        state.fold_matches = _kwls_from_counts(smoother, counts)
-    elif method == "ls-tfidf":
-        _ls_tfidf_from_counts(smoother, counts)
-    elif method != "ls-classic":
-        raise ValueError(f"{method} cannot be fitted from shard statistics; fit it in one process")
+        state.fold_matches = held_out
     state.temperature_pending = getattr(smoother, "temperature", None) == "auto"
-    if method in ("kwls", "ls-tfidf") and not state.temperature_pending:
-        smoother.temperature_ = float(smoother.temperature)
     return state
-
-
-def _kwls_from_counts(smoother, counts: CountStatistics) -> list:
-    """Set the fitted state of a KWLS and return its match matrix without each fold."""
-    extractor = smoother._vocabulary_extractor()
-    vectorizer = extractor._count_vectorizer()
-    try:
-        mask = limit_vocabulary(counts, vectorizer)
-    except ValueError as exc:  # worded as KeywordSmoother.fit words it
-        raise ValueError(
-            f"KWLS: no usable terms in the training texts ({exc}); with min_df={smoother.min_df!r} "
-            "a term must occur in that many texts"
-        ) from exc
-    terms = counts.terms[mask]
-    _set_vocabulary(vectorizer, terms)
-    extractor.vectorizer_ = vectorizer
-    extractor.tfidf_ = extractor._tfidf_transformer()
-    _set_idf(extractor.tfidf_, counts.doc_freq[mask], counts.num_rows)
-    extractor.terms_ = vectorizer.get_feature_names_out()
-    smoother.vocabulary_extractor_ = extractor
-    index = {c: k for k, c in enumerate(counts.class_labels)}
-    order = [index[c] for c in smoother.classes_.tolist()]
-    kept = np.flatnonzero(mask)
-    class_term = counts.class_term[order][:, kept]
-    embeddings = smoother._term_embeddings(extractor.terms_)
-    smoother._fit_keywords(class_term, extractor.terms_, embeddings)
-    smoother.extractor_ = None
-    return [
-        smoother._held_out_match(class_term - fold[order][:, kept], embeddings)
-        for fold in counts.fold_class_term
-    ]
-
-
-def _ls_tfidf_from_counts(smoother, counts: CountStatistics) -> None:
-    check_temperature(smoother.temperature)
-    vectorizer = smoother._vectorizer()
-    try:
-        mask = limit_vocabulary(counts, vectorizer)
-    except ValueError as exc:  # worded as TfidfSmoother.fit words it
-        raise ValueError(f"LS-TFIDF found no usable terms in the training texts: {exc}") from exc
-    _set_vocabulary(vectorizer, counts.terms[mask])
-    vectorizer._check_params()
-    vectorizer._tfidf = TfidfTransformer(
-        norm=vectorizer.norm,
-        use_idf=vectorizer.use_idf,
-        smooth_idf=vectorizer.smooth_idf,
-        sublinear_tf=vectorizer.sublinear_tf,
-    )
-    _set_idf(vectorizer._tfidf, counts.doc_freq[mask], counts.num_rows)
-    smoother.vectorizer_ = vectorizer  # profiles_ come from the class sums pass
 
 
 # -- pass 2: LS-TFIDF class sums -----------------------------------------------------------------
@@ -403,11 +296,7 @@ def class_sums(
     """:math:`\\sum_{i \\in shard, g_i = k} x_i`, shape ``(C, V)``; ``counts`` from :func:`remap_counts`."""
     smoother = state.smoother
     y = encode_labels(check_labels(labels, len(texts)), smoother.classes_)
-    x = _tfidf_rows(smoother, texts, counts)
-    onehot = sp.csr_matrix(
-        (np.ones(len(y)), (y, np.arange(len(y)))), shape=(len(smoother.classes_), len(y))
-    )
-    return sp.csr_matrix(onehot @ x)
+    return sum_by_class(smoother.tfidf_rows(texts, counts), y, len(smoother.classes_))
 
 
 def set_class_sums(state: FittedState, parts: list[sp.csr_matrix]) -> None:
@@ -416,7 +305,7 @@ def set_class_sums(state: FittedState, parts: list[sp.csr_matrix]) -> None:
     for part in parts[1:]:
         total = total + part
     state.class_sums = total.toarray()
-    state.smoother.profiles_ = sp.csr_matrix(normalize(state.class_sums))
+    state.smoother.fit_profiles(state.class_sums)
 
 
 # -- temperature ---------------------------------------------------------------------------------
@@ -424,7 +313,7 @@ def set_class_sums(state: FittedState, parts: list[sp.csr_matrix]) -> None:
 
 def temperature_rows(num_rows: int) -> np.ndarray:
     """The rows, in order, whose scores ``temperature="auto"`` is fitted on."""
-    keep = _temperature_sample(num_rows)
+    keep = temperature_sample(num_rows)
     return np.arange(num_rows) if keep is None else keep
 
 
@@ -435,7 +324,7 @@ def fit_state_temperature(
     indices in the whole input)."""
     smoother = state.smoother
     y = encode_labels(check_labels(labels, len(texts)), smoother.classes_)
-    smoother.temperature_ = fit_temperature(_training_scores(state, texts, y, rows), y)
+    smoother.fit_temperature_from_scores(_training_scores(state, texts, y, rows), y)
     state.temperature_pending = False
 
 
@@ -443,23 +332,12 @@ def _training_scores(
     state: FittedState, texts: list[str], y: np.ndarray, rows: np.ndarray, counts=None
 ) -> np.ndarray:
     """Out-of-sample scores of training rows; ``rows`` are their indices in the whole input."""
-    smoother = state.smoother
-    if state.method == "kwls":
-        if counts is None:
-            weights = smoother._instance_weights(texts)
-        else:
-            weights = smoother.vocabulary_extractor_.weigh(counts, smoother.top_k)
-        return smoother._cross_fitted_scores(weights, rows, state.num_rows, state.fold_matches)
-    if state.method == "ls-tfidf":
-        return _leave_one_out_scores(_tfidf_rows(smoother, texts, counts), y, state.class_sums)
-    raise ValueError(f"{state.method} has no fitted temperature")
-
-
-def _tfidf_rows(smoother, texts: list[str], counts: sp.csr_matrix | None) -> sp.csr_matrix:
-    """LS-TFIDF's ``x_i``: ``vectorizer_.transform(texts)``, or the same from remapped counts."""
-    if counts is None:
-        return smoother.vectorizer_.transform(texts)
-    return smoother.vectorizer_._tfidf.transform(counts, copy=True)
+    if state.method not in ("kwls", "ls-tfidf"):
+        raise ValueError(f"{state.method} has no fitted temperature")
+    held_out = state.fold_matches if state.method == "kwls" else state.class_sums
+    return state.smoother.training_scores(
+        texts, y, held_out, rows=rows, n_rows=state.num_rows, counts=counts
+    )
 
 
 def vocabulary_terms(state: FittedState) -> np.ndarray | None:
@@ -498,8 +376,7 @@ def training_targets(
         rows = np.arange(len(texts))[part] + first_row
         part_counts = None if counts is None else counts[part]
         scores = _training_scores(state, texts[part], y[part], rows, part_counts)
-        relevance = smoother._finish_relevance(softmax(scores, smoother.temperature_), texts[part])
-        out[part] = smoother._mix(relevance, y[part])
+        out[part] = smoother.targets_from_scores(scores, texts[part], y[part])
     return out
 
 

@@ -7,8 +7,19 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.utils.validation import check_is_fitted
 
+from textls._sklearn_compat import fit_idf_from_counts, fit_vectorizer_from_counts
 from textls._utils import check_texts, l2_normalize_rows, top_k_per_row
 from textls.keywords._base import KeywordExtractor, rows_to_keywords
+
+#: The options that decide a TF-IDF vocabulary and its weights.  KWLS, LS-TFIDF and
+#: :class:`TfidfKeywordExtractor` take them under these names and build their vectorizers from
+#: :func:`tfidf_options`, so the three tokenise and prune alike.
+TFIDF_OPTIONS = ("ngram_range", "min_df", "max_df", "max_features", "stop_words", "sublinear_tf")
+
+
+def tfidf_options(estimator) -> dict:
+    """``{name: estimator.name}`` for the names in :data:`TFIDF_OPTIONS`."""
+    return {name: getattr(estimator, name) for name in TFIDF_OPTIONS}
 
 
 class TfidfKeywordExtractor(KeywordExtractor):
@@ -75,18 +86,36 @@ class TfidfKeywordExtractor(KeywordExtractor):
     def fit_counts(self, texts) -> sp.csr_matrix:
         """Fit and return the ``(n, V)`` count matrix, so callers tokenise the corpus only once."""
         texts = check_texts(texts)
-        self.vectorizer_ = self._count_vectorizer()
+        self.vectorizer_ = self.count_vectorizer()
         try:
             counts = self.vectorizer_.fit_transform(texts)
-        except (
-            ValueError
-        ) as exc:  # sklearn: "empty vocabulary; perhaps the documents only contain stop words"
+        except ValueError as exc:  # sklearn: "empty vocabulary; perhaps ... only stop words"
             raise ValueError(f"no usable terms in the training texts ({exc})") from exc
         self.tfidf_ = self._tfidf_transformer().fit(counts)
         self.terms_ = self.vectorizer_.get_feature_names_out()
         return counts
 
-    def _count_vectorizer(self) -> CountVectorizer:
+    def fit_from_counts(
+        self, terms: np.ndarray, doc_freq: np.ndarray, term_freq: np.ndarray, n_docs: int
+    ) -> TfidfKeywordExtractor:
+        """The fit on texts, from their counts over the raw vocabulary (sharded fits merge these).
+
+        ``terms`` is the sorted raw vocabulary that :meth:`count_vectorizer` without pruning finds
+        in the texts, ``doc_freq`` and ``term_freq`` each term's document frequency and total
+        count, ``n_docs`` the number of texts; ``min_df``, ``max_df`` and ``max_features`` prune
+        them here.  The fitted state equals ``fit(texts)``'s bit for bit.
+        """
+        self.vectorizer_ = self.count_vectorizer()
+        try:
+            kept = fit_vectorizer_from_counts(self.vectorizer_, terms, doc_freq, term_freq, n_docs)
+        except ValueError as exc:  # worded as fit words it
+            raise ValueError(f"no usable terms in the training texts ({exc})") from exc
+        self.tfidf_ = fit_idf_from_counts(self._tfidf_transformer(), doc_freq[kept], n_docs)
+        self.terms_ = self.vectorizer_.get_feature_names_out()
+        return self
+
+    def count_vectorizer(self) -> CountVectorizer:
+        """The unfitted ``CountVectorizer`` that tokenises the texts and prunes the vocabulary."""
         return CountVectorizer(
             ngram_range=self.ngram_range,
             min_df=self.min_df,

@@ -21,6 +21,23 @@ leave-one-out, by method), so a row's soft label never comes from class statisti
 (the vocabulary and idf are unsupervised and fitted on all rows).
 ``score(texts, labels)`` is the mean log-likelihood of the gold labels under ``relevance`` (higher is
 better), so ``GridSearchCV`` and ``cross_val_score`` choose a method's parameters on your corpus.
+
+**Fitting from counts.**  LS-Classic, LS-TFIDF and KWLS read the corpus only through sums over
+rows, so a fit can run shard by shard and merge (:mod:`textls.cache.statistics`).  They share a
+small protocol for it, each in its own file; a sharded fit calls nothing else of theirs:
+
+* ``count_vectorizer()`` (LS-TFIDF, KWLS): the unfitted vectorizer whose tokenisation and
+  ``min_df`` / ``max_df`` / ``max_features`` the fit uses; without its pruning it counts a shard.
+* ``fit_from_counts(counts)``: the fitted state ``fit`` gives, from the merged counts (rows per
+  label, the raw vocabulary's document and total counts, KWLS's class-by-term counts); it returns
+  the held-out statistics that score the training rows out of sample (KWLS: the match matrix
+  fitted without each cross-fitting fold), or ``None``.  LS-TFIDF's come from a second pass:
+  ``fit_profiles(class_sums)`` sets its profiles from the merged :math:`S_k`.
+* ``training_scores(texts, y, held_out, rows=..., n_rows=..., counts=...)``: the out-of-sample
+  scores of training rows, as ``fit_relevance`` computes them; ``counts`` (the rows' counts over
+  the fitted vocabulary) spare tokenising again.
+* ``targets_from_scores(scores, texts, y)`` and ``fit_temperature_from_scores(scores, y)``
+  (:class:`ScoredSmoother`): ``fit_transform``'s rows and ``temperature_`` from those scores.
 """
 
 from __future__ import annotations
@@ -42,6 +59,7 @@ from textls._utils import (
     encode_labels,
     is_blank,
     mix_with_gold,
+    softmax,
     unique_classes,
 )
 
@@ -140,6 +158,18 @@ class BaseSmoother(BaseEstimator):
         self.class_prior_ = np.bincount(y, minlength=len(classes)) / len(y)
         return texts, y
 
+    def _check_fit_counts(self, counts) -> None:
+        """``_check_fit_input`` for a fit from counts (``counts.num_rows``, ``counts.label_counts``)."""
+        if counts.num_rows == 0:
+            raise ValueError("cannot fit on an empty list of texts")
+        classes = unique_classes(np.array(list(counts.label_counts), dtype=object))
+        if len(classes) < 2:
+            raise ValueError(f"need at least 2 classes to smooth labels, got only {list(classes)}")
+        self._check_params()
+        self.classes_ = classes
+        frequency = np.array([counts.label_counts[c] for c in classes.tolist()], dtype=np.float64)
+        self.class_prior_ = frequency / counts.num_rows
+
     def _check_params(self) -> None:
         eps = self.epsilon
         if not isinstance(eps, numbers.Real) or not 0.0 <= eps <= 1.0:
@@ -163,6 +193,52 @@ class BaseSmoother(BaseEstimator):
         # informative methods take ``balanced``; LS-Classic has none and stays torch's smoothing
         prior = self.class_prior_ if getattr(self, "balanced", False) else None
         return mix_with_gold(relevance, y, self._epsilon(relevance, y), prior)
+
+
+class ScoredSmoother(BaseSmoother):
+    r"""Base of the generators whose relevance is a softmax of scores, :math:`r_{ik} = \mathrm{softmax}_k(s_{ik} / T)`.
+
+    KWLS and LS-TFIDF: subclasses implement ``_text_scores(texts) -> (n, C)`` and
+    ``_fit_and_score(texts, labels, training_scores) -> (texts, y, scores)``, which fits and, with
+    ``training_scores``, returns the training rows' out-of-sample scores (``None`` otherwise) and
+    sets ``temperature_`` (fitted on those scores when ``temperature="auto"``).
+    """
+
+    def fit(self, texts, labels) -> ScoredSmoother:
+        # the training rows' out-of-sample scores are needed only to fit the temperature
+        self._fit_and_score(texts, labels, training_scores=self.temperature == "auto")
+        return self
+
+    def _fit_relevance(self, texts, labels) -> tuple[np.ndarray, np.ndarray]:
+        """The training rows' out-of-sample relevance and labels, tokenising the corpus once."""
+        texts, y, scores = self._fit_and_score(texts, labels, training_scores=True)
+        return self.relevance_from_scores(scores, texts), y
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_temperature(self.temperature)
+
+    def _relevance(self, texts) -> np.ndarray:
+        return softmax(self._text_scores(texts), self.temperature_)
+
+    def relevance_from_scores(self, scores: np.ndarray, texts: list[str]) -> np.ndarray:
+        r""":math:`\mathrm{softmax}_k(s_{ik} / T)` with ``temperature_``, blank texts uniform."""
+        return self._finish_relevance(softmax(scores, self.temperature_), texts)
+
+    def targets_from_scores(
+        self, scores: np.ndarray, texts: list[str], y: np.ndarray
+    ) -> np.ndarray:
+        """Soft targets of rows whose scores are ``scores`` and labels (column indices) ``y``:
+        ``fit_transform``'s rows, given the training rows' out-of-sample scores."""
+        return self._mix(self.relevance_from_scores(scores, texts), y)
+
+    def fit_temperature_from_scores(
+        self, scores: np.ndarray | None, y: np.ndarray
+    ) -> ScoredSmoother:
+        """Set ``temperature_``: :func:`fit_temperature` on the training rows' out-of-sample
+        ``scores`` when ``temperature="auto"``, else ``float(temperature)`` (``scores`` unused)."""
+        self.temperature_ = fitted_temperature(self.temperature, scores, y)
+        return self
 
 
 def check_temperature(temperature) -> None:

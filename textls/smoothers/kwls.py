@@ -10,25 +10,26 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
+from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from textls._utils import (
     check_texts,
     chunks,
+    class_sums,
     encode_labels,
     l2_normalize_rows,
     load_sentence_transformer,
-    softmax,
     top_k_per_row,
 )
 from textls.errors import InputTypeError
 from textls.keywords._base import KeywordExtractor, rows_to_keywords
 from textls.keywords.class_scores import CLASS_SCORERS
-from textls.keywords.tfidf import TfidfKeywordExtractor
-from textls.smoothers._base import BaseSmoother, check_temperature, fitted_temperature
+from textls.keywords.tfidf import TfidfKeywordExtractor, tfidf_options
+from textls.smoothers._base import ScoredSmoother
 
 
-class KeywordSmoother(BaseSmoother):
+class KeywordSmoother(ScoredSmoother):
     r"""Keyword-based label smoothing: an instance's keyword match with every class is its soft label.
 
     1. **Class keywords.**  From the class-by-term counts :math:`y_{kt}` of the training set, score how
@@ -184,19 +185,8 @@ class KeywordSmoother(BaseSmoother):
 
     # -- fitting -------------------------------------------------------------------------------
 
-    def fit(self, texts, labels) -> KeywordSmoother:
-        # the cross-fitted scores are needed only to fit the temperature
-        self._fit_and_score(texts, labels, cross_fit=self.temperature == "auto")
-        return self
-
-    def _fit_relevance(self, texts, labels) -> tuple[np.ndarray, np.ndarray]:
-        """The training rows' cross-fitted relevance and labels, tokenising the corpus once."""
-        texts, y, scores = self._fit_and_score(texts, labels, cross_fit=True)
-        return self._finish_relevance(softmax(scores, self.temperature_), texts), y
-
     def _check_params(self) -> None:
         super()._check_params()
-        check_temperature(self.temperature)
         for name in ("top_k", "class_top_k"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, numbers.Integral) or value < 1):
@@ -218,9 +208,9 @@ class KeywordSmoother(BaseSmoother):
                 f"extractor must be a textls KeywordExtractor, got {type(self.extractor).__name__}"
             )
 
-    def _fit_and_score(self, texts, labels, cross_fit: bool):
-        """Fit; with ``cross_fit``, also score every training row against the class keywords
-        fitted without its fold (and fit the temperature on those scores)."""
+    def _fit_and_score(self, texts, labels, training_scores: bool):
+        """Fit; with ``training_scores``, also score every training row against the class
+        keywords fitted without its fold (cross-fitting) and fit the temperature on those scores."""
         texts, y = self._check_fit_input(texts, labels)
         self.vocabulary_extractor_ = self._vocabulary_extractor()
         try:
@@ -230,55 +220,122 @@ class KeywordSmoother(BaseSmoother):
                 f"KWLS: {exc}; with min_df={self.min_df!r} a term must occur in that many texts"
             ) from exc
         terms = self.vocabulary_extractor_.terms_
-        class_counts = _class_counts(counts, y, len(self.classes_))
+        class_counts = class_sums(counts, y, len(self.classes_))
         embeddings = self._term_embeddings(terms)
         self._fit_keywords(class_counts, terms, embeddings)
         if self.extractor is None:
             self.extractor_ = None
         else:
             self.extractor_ = clone(self.extractor).fit(texts)
-        if not cross_fit:
-            self.temperature_ = float(self.temperature)
+        if not training_scores:
+            self.fit_temperature_from_scores(None, y)
             return texts, y, None
-        if self.extractor_ is None:
-            weights = self.vocabulary_extractor_.weigh(counts, self.top_k)
-        else:
-            weights = self._instance_weights(texts)
         rows = np.arange(len(texts))
         folds = cross_fit_folds(rows, len(texts), self.n_splits)
         matches = [
             self._held_out_match(
-                class_counts - _class_counts(counts[folds == f], y[folds == f], len(self.classes_)),
+                class_counts - class_sums(counts[folds == f], y[folds == f], len(self.classes_)),
                 embeddings,
             )
             for f in range(self.n_splits)
         ]
-        scores = self._cross_fitted_scores(weights, rows, len(texts), matches)
-        self.temperature_ = fitted_temperature(self.temperature, scores, y)
+        counts = counts if self.extractor_ is None else None
+        scores = self.training_scores(
+            texts, y, matches, rows=rows, n_rows=len(texts), counts=counts
+        )
+        self.fit_temperature_from_scores(scores, y)
         return texts, y, scores
 
-    def _cross_fitted_scores(
-        self, weights: sp.csr_matrix, rows: np.ndarray, n_rows: int, matches: list
+    # -- fitting from counts (textls.cache.statistics; see textls.smoothers._base) -------------
+
+    def count_vectorizer(self) -> CountVectorizer:
+        """The unfitted ``CountVectorizer`` whose tokenisation and ``min_df`` / ``max_df`` /
+        ``max_features`` build the vocabulary (the class keywords' and, by default, the texts')."""
+        return self._vocabulary_extractor().count_vectorizer()
+
+    def fit_from_counts(self, counts) -> list:
+        """Fit from the corpus's counts instead of its texts: the state ``fit`` gives, bit for bit.
+
+        Parameters
+        ----------
+        counts : CountStatistics
+            The merged counts of :mod:`textls.cache.statistics`: ``num_rows``,
+            ``label_counts`` (rows per label), the raw vocabulary ``terms`` (sorted, before
+            pruning) with ``doc_freq`` and ``term_freq``, and ``class_term``, the ``(C, V)``
+            class-by-term counts :math:`y_{kt}`, rows in the order of ``class_labels``, with
+            ``fold_class_term`` the same for each cross-fitting fold's rows.
+
+        Returns
+        -------
+        held_out : list of ``n_splits`` match matrices
+            :math:`M` fitted without each fold, for :meth:`training_scores`.  With
+            ``temperature="auto"`` ``temperature_`` is left unset: fit it with
+            :meth:`fit_temperature_from_scores` on the training scores.
+        """
+        if self.extractor is not None:
+            raise ValueError("KWLS with an extractor reads the texts: it cannot fit from counts")
+        self._check_fit_counts(counts)
+        extractor = self._vocabulary_extractor()
+        try:
+            extractor.fit_from_counts(
+                counts.terms, counts.doc_freq, counts.term_freq, counts.num_rows
+            )
+        except ValueError as exc:  # worded as fit words it
+            raise ValueError(
+                f"KWLS: {exc}; with min_df={self.min_df!r} a term must occur in that many texts"
+            ) from exc
+        self.vocabulary_extractor_ = extractor
+        terms = extractor.terms_
+        index = {c: k for k, c in enumerate(counts.class_labels)}
+        rows = [index[c] for c in self.classes_.tolist()]
+        columns = np.searchsorted(counts.terms, terms)  # the kept terms among the raw ones
+
+        def kept(class_term: sp.csr_matrix) -> sp.csr_matrix:
+            return class_term[rows][:, columns]
+
+        class_counts = kept(counts.class_term)
+        embeddings = self._term_embeddings(terms)
+        self._fit_keywords(class_counts, terms, embeddings)
+        self.extractor_ = None
+        if self.temperature != "auto":
+            self.fit_temperature_from_scores(None, None)
+        return [
+            self._held_out_match(class_counts - kept(fold), embeddings)
+            for fold in counts.fold_class_term
+        ]
+
+    def training_scores(
+        self,
+        texts: list[str],
+        y: np.ndarray,
+        held_out: list,
+        *,
+        rows: np.ndarray,
+        n_rows: int,
+        counts: sp.csr_matrix | None = None,
     ) -> np.ndarray:
-        """Scores of training rows (``rows``: their indices among all ``n_rows``), each against
-        the match matrix fitted without its fold (``matches[f]``)."""
-        folds = cross_fit_folds(rows, n_rows, len(matches))
+        """Cross-fitted scores of training rows, shape ``(n, C)``: each row against the match
+        matrix fitted without its fold.
+
+        ``held_out`` are those matrices (:meth:`fit_from_counts`), ``rows`` the rows' indices
+        among all ``n_rows`` training rows (they decide the folds, :func:`cross_fit_folds`) and
+        ``counts`` their counts over the fitted vocabulary, if at hand (default extractor only),
+        which spare tokenising ``texts`` again.  ``y`` is not used (the folds hold it out).
+        """
+        if counts is None:
+            weights = self._instance_weights(texts)
+        else:
+            weights = self.vocabulary_extractor_.weigh(counts, self.top_k)
+        folds = cross_fit_folds(rows, n_rows, len(held_out))
         scores = np.empty((len(rows), len(self.classes_)))
-        for f, match in enumerate(matches):
+        for f, match in enumerate(held_out):
             mine = np.flatnonzero(folds == f)
             if len(mine):
                 scores[mine] = self._scores(weights[mine], match)
         return scores
 
     def _vocabulary_extractor(self) -> TfidfKeywordExtractor:
-        return TfidfKeywordExtractor(
-            ngram_range=self.ngram_range,
-            min_df=self.min_df,
-            max_df=self.max_df,
-            max_features=self.max_features,
-            stop_words=self.stop_words,
-            sublinear_tf=self.sublinear_tf,
-        )
+        return TfidfKeywordExtractor(**tfidf_options(self))
 
     def _class_weights(self, class_counts: sp.spmatrix) -> sp.csr_matrix:
         """:math:`b_{kt}`: the significant (or top) class-keyword scores, rows at unit L2 norm.
@@ -366,8 +423,8 @@ class KeywordSmoother(BaseSmoother):
         scores = weights @ (self.match_matrix_ if match is None else match)
         return scores.toarray() if sp.issparse(scores) else np.asarray(scores, dtype=np.float64)
 
-    def _relevance(self, texts) -> np.ndarray:
-        return softmax(self._scores(self._instance_weights(texts)), self.temperature_)
+    def _text_scores(self, texts) -> np.ndarray:
+        return self._scores(self._instance_weights(texts))
 
     def _epsilon(self, relevance: np.ndarray, y: np.ndarray):
         if not self.adaptive_epsilon:
@@ -432,15 +489,6 @@ def cross_fit_folds(rows: np.ndarray, n_rows: int, n_splits: int) -> np.ndarray:
     and ``n_rows`` alone, so a sharded fit assigns the same folds as one process.
     """
     return np.random.default_rng(0).permutation(n_rows)[np.asarray(rows)] % n_splits
-
-
-def _class_counts(counts: sp.csr_matrix, y: np.ndarray, n_classes: int) -> sp.csr_matrix:
-    """``(C, V)`` class-by-term counts :math:`y_{kt}` of the rows of ``counts``, indices sorted
-    (so sums over a row run in the same order as over counts merged from shards)."""
-    onehot = sp.csr_matrix((np.ones(len(y)), (y, np.arange(len(y)))), shape=(n_classes, len(y)))
-    out = sp.csr_matrix(onehot @ counts)
-    out.sort_indices()
-    return out
 
 
 @dataclass

@@ -50,5 +50,11 @@ class ClassicSmoother(BaseSmoother):
     def _fit(self, texts, y) -> None:
         pass
 
+    def fit_from_counts(self, counts) -> None:
+        """Fit from the corpus's rows per label (``counts.num_rows``, ``counts.label_counts``), as
+        a sharded fit merges them: the classes and their frequencies are all LS-Classic learns.
+        Returns ``None``: its training targets need no held-out statistics."""
+        self._check_fit_counts(counts)
+
     def _relevance(self, texts) -> np.ndarray:
         return np.full((len(texts), len(self.classes_)), 1.0 / len(self.classes_))

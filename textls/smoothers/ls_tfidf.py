@@ -7,11 +7,13 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from textls._utils import softmax
-from textls.smoothers._base import BaseSmoother, check_temperature, fitted_temperature
+from textls._sklearn_compat import fit_vectorizer_from_counts, tfidf_from_counts
+from textls._utils import class_sums
+from textls.keywords.tfidf import tfidf_options
+from textls.smoothers._base import ScoredSmoother
 
 
-class TfidfSmoother(BaseSmoother):
+class TfidfSmoother(ScoredSmoother):
     r"""Relevance from the cosine between an instance's TF-IDF vector and each class profile.
 
     Let :math:`x_i` be the L2-normalised TF-IDF vector of instance ``i`` (scikit-learn's
@@ -94,18 +96,11 @@ class TfidfSmoother(BaseSmoother):
         self.balanced = balanced
         self.chunk_size = chunk_size
 
-    def fit(self, texts, labels) -> TfidfSmoother:
-        self._fit_and_score(texts, labels)
-        return self
-
-    def _fit_relevance(self, texts, labels) -> tuple[np.ndarray, np.ndarray]:
-        texts, y, loo_scores = self._fit_and_score(texts, labels)
-        return self._finish_relevance(self._softmax(loo_scores), texts), y
-
-    def _fit_and_score(self, texts, labels):
+    def _fit_and_score(self, texts, labels, training_scores: bool):
+        """Fit; with ``training_scores``, also score every training row against leave-one-out
+        profiles and fit the temperature on those scores."""
         texts, y = self._check_fit_input(texts, labels)
-        check_temperature(self.temperature)
-        self.vectorizer_ = self._vectorizer()
+        self.vectorizer_ = self.count_vectorizer()
         try:
             x = self.vectorizer_.fit_transform(texts)
         except (
@@ -114,31 +109,76 @@ class TfidfSmoother(BaseSmoother):
             raise ValueError(
                 f"LS-TFIDF found no usable terms in the training texts: {exc}"
             ) from exc
-        onehot = sp.csr_matrix(
-            (np.ones(len(y)), (y, np.arange(len(y)))), shape=(len(self.classes_), len(y))
-        )
-        sums = (onehot @ x).toarray()  # (C, V): S_k
-        self.profiles_ = sp.csr_matrix(normalize(sums))
+        sums = class_sums(x, y, len(self.classes_)).toarray()  # (C, V): S_k
+        self.fit_profiles(sums)
+        if not training_scores:
+            self.fit_temperature_from_scores(None, y)
+            return texts, y, None
         loo_scores = _leave_one_out_scores(x, y, sums)
-        self.temperature_ = fitted_temperature(self.temperature, loo_scores, y)
+        self.fit_temperature_from_scores(loo_scores, y)
         return texts, y, loo_scores
 
-    def _vectorizer(self) -> TfidfVectorizer:
-        return TfidfVectorizer(
-            ngram_range=self.ngram_range,
-            min_df=self.min_df,
-            max_df=self.max_df,
-            max_features=self.max_features,
-            stop_words=self.stop_words,
-            sublinear_tf=self.sublinear_tf,
-        )
+    def _text_scores(self, texts) -> np.ndarray:
+        return (self.vectorizer_.transform(texts) @ self.profiles_.T).toarray()
 
-    def _relevance(self, texts) -> np.ndarray:
-        scores = (self.vectorizer_.transform(texts) @ self.profiles_.T).toarray()
-        return self._softmax(scores)
+    # -- fitting from counts (textls.cache.statistics; see textls.smoothers._base) -------------
 
-    def _softmax(self, scores):
-        return softmax(scores, self.temperature_)
+    def count_vectorizer(self) -> TfidfVectorizer:
+        """The unfitted ``TfidfVectorizer`` whose tokenisation and ``min_df`` / ``max_df`` /
+        ``max_features`` build the vocabulary."""
+        return TfidfVectorizer(**tfidf_options(self))
+
+    def fit_from_counts(self, counts) -> None:
+        """Fit the vocabulary and idf from the corpus's counts instead of its texts.
+
+        ``counts`` are the merged counts of :mod:`textls.cache.statistics` (``num_rows``,
+        ``label_counts``, and the raw vocabulary ``terms`` with ``doc_freq`` and ``term_freq``).
+        ``vectorizer_`` then equals ``fit``'s; ``profiles_`` wait for the class sums
+        :math:`S_k` of the TF-IDF rows (:meth:`tfidf_rows`), merged and passed to
+        :meth:`fit_profiles`, which are also the held-out statistics of
+        :meth:`training_scores`.  With ``temperature="auto"`` ``temperature_`` is left unset.
+        Returns ``None``: there are no held-out statistics yet.
+        """
+        self._check_fit_counts(counts)
+        vectorizer = self.count_vectorizer()
+        try:
+            fit_vectorizer_from_counts(
+                vectorizer, counts.terms, counts.doc_freq, counts.term_freq, counts.num_rows
+            )
+        except ValueError as exc:  # worded as fit words it
+            raise ValueError(
+                f"LS-TFIDF found no usable terms in the training texts: {exc}"
+            ) from exc
+        self.vectorizer_ = vectorizer
+        if self.temperature != "auto":
+            self.fit_temperature_from_scores(None, None)
+
+    def fit_profiles(self, class_sums: np.ndarray) -> TfidfSmoother:
+        r"""Set ``profiles_`` :math:`c_k = S_k / \lVert S_k \rVert` from the ``(C, V)`` class sums."""
+        self.profiles_ = sp.csr_matrix(normalize(class_sums))
+        return self
+
+    def tfidf_rows(self, texts: list[str], counts: sp.spmatrix | None = None) -> sp.csr_matrix:
+        """:math:`x_i`: ``vectorizer_.transform(texts)``, or the same from the texts' ``counts``
+        over the fitted vocabulary (sparing tokenising them again)."""
+        if counts is None:
+            return self.vectorizer_.transform(texts)
+        return tfidf_from_counts(self.vectorizer_, counts)
+
+    def training_scores(
+        self,
+        texts: list[str],
+        y: np.ndarray,
+        held_out: np.ndarray,
+        *,
+        rows: np.ndarray | None = None,
+        n_rows: int | None = None,
+        counts: sp.spmatrix | None = None,
+    ) -> np.ndarray:
+        """Leave-one-out scores of training rows, shape ``(n, C)``: each row against the
+        profiles of ``held_out``, the ``(C, V)`` class sums :math:`S_k` of all training rows,
+        with its own :math:`x_i` taken out of its class's.  ``rows`` and ``n_rows`` are not used."""
+        return _leave_one_out_scores(self.tfidf_rows(texts, counts), y, held_out)
 
 
 def _leave_one_out_scores(x: sp.csr_matrix, y: np.ndarray, sums: np.ndarray) -> np.ndarray:
