@@ -2,34 +2,44 @@
 
 Soft labels that come from the text itself (LS-TFIDF, KWLS) or from a teacher (LS-Distill), next to
 classic uniform smoothing (LS-Classic), with the losses that consume them.
+
+The public names are imported on first use (:mod:`textls._lazy`): ``import textls`` (and so
+``textls --help``) loads neither torch nor scikit-learn.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from textls.keywords import (
-    EmbeddingKeywordExtractor,
-    KeywordExtractor,
-    TfidfKeywordExtractor,
-    ctfidf_scores,
-    log_odds_scores,
-)
-from textls.losses import (
-    SoftTargetCrossEntropyLoss,
-    auxiliary_soft_target_loss,
-    distill_kl_div,
-    soft_target_cross_entropy,
-)
-from textls.smoothers import (
-    SMOOTHERS,
-    BaseSmoother,
-    ClassicSmoother,
-    DistillSmoother,
-    Explanation,
-    KeywordSmoother,
-    TfidfSmoother,
-    get_smoother,
+from textls._lazy import lazy_exports
+
+__getattr__, __dir__, _names = lazy_exports(
+    __name__,
+    {
+        "textls.keywords": [
+            "EmbeddingKeywordExtractor",
+            "KeywordExtractor",
+            "TfidfKeywordExtractor",
+            "ctfidf_scores",
+            "log_odds_scores",
+        ],
+        "textls.losses": [
+            "SoftTargetCrossEntropyLoss",
+            "auxiliary_soft_target_loss",
+            "distill_kl_div",
+            "soft_target_cross_entropy",
+        ],
+        "textls.smoothers": [
+            "SMOOTHERS",
+            "BaseSmoother",
+            "ClassicSmoother",
+            "DistillSmoother",
+            "Explanation",
+            "KeywordSmoother",
+            "TfidfSmoother",
+            "get_smoother",
+        ],
+    },
 )
 
 
@@ -45,24 +55,4 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-__all__ = [
-    "SMOOTHERS",
-    "BaseSmoother",
-    "ClassicSmoother",
-    "DistillSmoother",
-    "EmbeddingKeywordExtractor",
-    "Explanation",
-    "KeywordExtractor",
-    "KeywordSmoother",
-    "SoftTargetCrossEntropyLoss",
-    "TfidfKeywordExtractor",
-    "TfidfSmoother",
-    "__version__",
-    "auxiliary_soft_target_loss",
-    "ctfidf_scores",
-    "distill_kl_div",
-    "get_smoother",
-    "load_cache",
-    "log_odds_scores",
-    "soft_target_cross_entropy",
-]
+__all__ = sorted([*_names, "__version__", "load_cache"])

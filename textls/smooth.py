@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from sklearn.metrics import log_loss
 from textls.smoothers import BaseSmoother
 
 SOFT_PREFIX = "soft:"
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,6 +64,118 @@ def smooth_texts(
     soft, relevance, y = smoother.fit_targets(texts, labels)
     summary = summarize(soft, y, smoother, method or type(smoother).__name__, relevance)
     return soft, y, summary
+
+
+@dataclass
+class SmoothTableResult:
+    """What :func:`smooth_table` did; ``str()`` is what ``textls smooth`` prints."""
+
+    source: str
+    rows: int
+    num_classes: int
+    diagnosis: dict | None = None  # diagnose_methods' table, with diagnose=True
+    summary: SmoothSummary | None = None  # with an output
+    path: Path | None = None  # the soft-label table written
+
+    def __str__(self) -> str:
+        lines = []
+        if self.diagnosis is not None:
+            lines.append(f"{self.source}: {self.rows} rows, {self.num_classes} classes")
+            lines.append(format_diagnosis(self.diagnosis, self.num_classes))
+        if self.path is not None:
+            lines.append(str(self.summary))
+            lines.append(
+                f"wrote {self.rows} soft labels x {len(self.summary.classes)} classes to {self.path}"
+            )
+        return "\n".join(lines)
+
+
+def smooth_table(
+    input: str,
+    output: str | None = None,
+    *,
+    method: str = "kwls",
+    params: dict | None = None,
+    text_column: str = "text",
+    label_column: str = "label",
+    id_column: str | None = None,
+    diagnose: bool = False,
+) -> SmoothTableResult:
+    """Soft labels for a labelled table (``textls smooth``), and/or every method's diagnosis.
+
+    Parameters
+    ----------
+    input : str
+        A .csv, .tsv, .jsonl, .json or .parquet file (:func:`textls.io.read_table`).
+    output : str, optional
+        Where to write ``method``'s soft labels (:func:`write_soft_labels`, with its record);
+        required unless ``diagnose``.  Neither it nor its record may be ``input``.
+    method, params : str, dict
+        The generator (:func:`textls.smoothers.get_smoother`); ``params`` holds ``epsilon``.
+    text_column, label_column : str
+        The columns holding the text and the gold label.
+    id_column : str, optional
+        A column of ids, one per row, copied to the output (default: the row number).
+    diagnose : bool
+        Fit every method on the rows and report :func:`diagnose` for each (``params`` apply
+        to ``method``).
+
+    Returns
+    -------
+    SmoothTableResult
+
+    Raises
+    ------
+    ValueError
+        No output and no diagnosis asked for; an output over the input; an unknown method or
+        parameter; a missing column or id column; an id repeated in ``id_column``.
+    """
+    from textls.errors import MissingKeyError
+    from textls.io import read_table, texts_and_labels
+    from textls.smoothers import SMOOTHERS, get_smoother
+
+    if output is None and not diagnose:
+        raise ValueError("give --output (where to write the soft labels) or --diagnose")
+    if output is not None:
+        refuse_overwriting_input(input, output)
+    params = dict(params or {})
+    smoother = get_smoother(method, **params)
+
+    frame = read_table(input)
+    texts, labels = texts_and_labels(frame, text_column, label_column, source=input)
+    if id_column is not None and id_column not in frame.columns:
+        raise MissingKeyError(
+            f"{input}: no column {id_column!r}; columns are {list(frame.columns)}"
+        )
+    ids = frame[id_column].tolist() if id_column else list(range(len(frame)))
+    repeated = frame[id_column].duplicated(keep=False) if id_column else None
+    if repeated is not None and repeated.any():
+        rows = [int(i) for i in repeated.to_numpy().nonzero()[0][:5]]
+        raise ValueError(
+            f"{input}: column {id_column!r} repeats ids ({ids[rows[0]]!r} in rows "
+            f"{rows}); an id must name one row"
+        )
+
+    result = SmoothTableResult(input, len(texts), len(set(map(str, labels))))
+    if diagnose:
+        own = {k: v for k, v in params.items() if k != "epsilon"}
+        result.diagnosis = diagnose_methods(
+            texts, labels, SMOOTHERS, smoother.epsilon, {method: own}
+        )
+    if output is not None:
+        soft, _, result.summary = smooth_texts(smoother, texts, labels, method=method)
+        frame = soft_label_frame(soft, smoother.classes_, ids, labels)
+        result.path = write_soft_labels(output, frame, method, params, texts, labels)
+        logger.info("wrote %d soft labels x %d classes to %s", *soft.shape, result.path)
+    return result
+
+
+def refuse_overwriting_input(input_path: str, output_path: str) -> None:
+    """Refuse an output, or its soft-label record, that is the input file."""
+    from textls.io import refuse_overwriting
+
+    for target in (output_path, f"{output_path}{RECORD_SUFFIX}"):
+        refuse_overwriting(target, [input_path])
 
 
 def summarize(

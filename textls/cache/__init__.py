@@ -8,22 +8,16 @@ FlagEmbedding read.  The command line is ``textls cache build | verify | export`
 
 from __future__ import annotations
 
-from textls.cache.build import BuildResult, build_cache
-from textls.cache.export import EXPORT_FORMATS, export_cache
-from textls.cache.fingerprint import data_fingerprint
-from textls.cache.load import ShardedArray, SoftLabelCache, load_cache
-from textls.cache.manifest import CacheError
-from textls.cache.statistics import fit_in_shards
+from textls._lazy import lazy_exports
 
-__all__ = [
-    "EXPORT_FORMATS",
-    "BuildResult",
-    "CacheError",
-    "ShardedArray",
-    "SoftLabelCache",
-    "build_cache",
-    "data_fingerprint",
-    "export_cache",
-    "fit_in_shards",
-    "load_cache",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "textls.cache.build": ["BuildResult", "build_cache"],
+        "textls.cache.export": ["EXPORT_FORMATS", "export_cache"],
+        "textls.cache.fingerprint": ["data_fingerprint"],
+        "textls.cache.load": ["ShardedArray", "SoftLabelCache", "load_cache"],
+        "textls.cache.manifest": ["CacheError"],
+        "textls.cache.statistics": ["fit_in_shards"],
+    },
+)

@@ -12,42 +12,19 @@ calls the library.  A scheduler builds a cache in steps (shown for KWLS; LS-TFID
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 
-SUBCOMMANDS = ("build", "verify", "export")
+from textls._cli import Command, dispatch
+from textls.cli import SoftLabelArguments
 
 
 @dataclass
-class CacheBuildArguments:
-    input: str = field(
-        metadata={
-            "help": "Labelled data: .csv, .tsv, .jsonl, .json or .parquet, or a datasets folder."
-        }
-    )
-    output: str = field(metadata={"help": "The cache folder (created; shared by all workers)."})
-    text_column: str = field(default="text", metadata={"help": "Column holding the text."})
-    label_column: str = field(default="label", metadata={"help": "Column holding the gold label."})
-    id_column: str | None = field(
-        default=None, metadata={"help": "Column with an example id (default: the row number)."}
+class CacheBuildArguments(SoftLabelArguments):
+    output: str = field(
+        kw_only=True, metadata={"help": "The cache folder (created; shared by all workers)."}
     )
     split: str | None = field(
         default=None, metadata={"help": "Split of a datasets folder that holds several."}
-    )
-    method: str = field(
-        default="kwls",
-        metadata={"help": "Soft-label method: ls-classic, ls-distill, ls-tfidf or kwls."},
-    )
-    epsilon: float = field(
-        default=0.1, metadata={"help": "Smoothing mass moved off the gold label."}
-    )
-    temperature: str | None = field(
-        default=None,
-        metadata={"help": "Relevance temperature: a number, or 'auto'. Default: the method's."},
-    )
-    params: str | None = field(
-        default=None,
-        metadata={"help": "Other generator parameters as JSON, e.g. '{\"class_top_k\": 100}'."},
     )
     num_shards: int | None = field(
         default=None,
@@ -151,10 +128,9 @@ class CacheExportArguments:
 
 
 def build(args: CacheBuildArguments) -> None:
-    from textls._utils import smoother_params
     from textls.cache import build_cache
 
-    params = smoother_params(args.params, args.epsilon, args.temperature)
+    params = args.smoother_params()
     if args.top_k is not None and args.top_k < 1:
         raise ValueError(
             f"--top-k must be an integer >= 1 (omit it for a dense cache), got {args.top_k}"
@@ -213,42 +189,22 @@ def export(args: CacheExportArguments) -> None:
 
 
 COMMANDS = {
-    "build": (CacheBuildArguments, build, "Build (or resume) a soft-label cache."),
-    "verify": (
+    "build": Command("Build (or resume) a soft-label cache.", CacheBuildArguments, build),
+    "verify": Command(
+        "Check a cache's checksums, rows and (given data) fingerprint.",
         CacheVerifyArguments,
         verify,
-        "Check a cache's checksums, rows and (given data) fingerprint.",
+        positional="--cache",
     ),
-    "export": (
+    "export": Command(
+        "Write the soft labels for sentence-transformers, Tevatron or FlagEmbedding.",
         CacheExportArguments,
         export,
-        "Write the soft labels for sentence-transformers, Tevatron or FlagEmbedding.",
+        positional="--cache",
     ),
 }
 
 
 def cache_main(argv: list[str]) -> int:
     """``textls cache SUBCOMMAND ...``; returns the exit status (0 ok, 1 error, 2 usage)."""
-    if not argv or argv[0] in ("-h", "--help"):
-        print("usage: textls cache {build,verify,export} [--help] [ARGS | CONFIG.json]\n")
-        for name, (_, _, about) in COMMANDS.items():
-            print(f"  {name:<8} {about}")
-        return 0 if argv else 2
-    name, rest = argv[0], list(argv[1:])
-    if name not in COMMANDS:
-        print(
-            f"textls cache: unknown subcommand {name!r}; use one of {', '.join(COMMANDS)}",
-            file=sys.stderr,
-        )
-        return 2
-    schema, run, about = COMMANDS[name]
-    if (
-        name in ("verify", "export")
-        and rest
-        and not rest[0].startswith("-")
-        and not rest[0].endswith(".json")
-    ):
-        rest = ["--cache", rest[0], *rest[1:]]  # `textls cache verify CACHE`
-    from textls.cli import run_subcommand
-
-    return run_subcommand(f"textls cache {name}", schema, run, about, rest)
+    return dispatch("textls cache", COMMANDS, argv)

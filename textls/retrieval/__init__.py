@@ -1,17 +1,20 @@
-"""Dense retrieval with soft labels: dual encoder, soft targets over candidates, FAISS, IR metrics."""
+"""Dense retrieval with soft labels: dual encoder, soft targets over candidates, FAISS, IR metrics.
+
+The public names are imported on first use (:mod:`textls._lazy`), so ``textls retrieval --help``
+loads neither torch nor transformers.
+"""
 
 from __future__ import annotations
 
-from textls.retrieval.collator import RetrievalCollator
-from textls.retrieval.encoder import DualEncoder
-from textls.retrieval.loss import contrastive_soft_target_loss
-from textls.retrieval.soft_targets import CandidateSoftTargets
-from textls.retrieval.trainer import RetrievalTrainer
+from textls._lazy import lazy_exports
 
-__all__ = [
-    "CandidateSoftTargets",
-    "DualEncoder",
-    "RetrievalCollator",
-    "RetrievalTrainer",
-    "contrastive_soft_target_loss",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "textls.retrieval.collator": ["RetrievalCollator"],
+        "textls.retrieval.encoder": ["DualEncoder"],
+        "textls.retrieval.loss": ["contrastive_soft_target_loss"],
+        "textls.retrieval.soft_targets": ["CandidateSoftTargets"],
+        "textls.retrieval.trainer": ["RetrievalTrainer"],
+    },
+)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import scipy.sparse as sp
 
 from textls._utils import chunks
 from textls.retrieval.soft_targets import bm25_vectors
+
+logger = logging.getLogger(__name__)
 
 
 def top_k_excluding(scores: np.ndarray, k: int, exclude: list[set[int]]) -> list[list[int]]:
@@ -51,3 +59,97 @@ def mine_dense(
         [int(r) for r in row if r >= 0 and int(r) not in positives[i]][:k]
         for i, row in enumerate(rows)
     ]
+
+
+def mine_hard_negatives(
+    data_dir: str,
+    output: str,
+    *,
+    split: str = "train",
+    retriever: str = "bm25",
+    model: str | None = None,
+    index_dir: str | None = None,
+    k: int = 30,
+) -> tuple[Path, list[int]]:
+    """Mine each query's hard negatives from a BEIR folder; write them as JSONL.
+
+    Parameters
+    ----------
+    data_dir : str
+        The BEIR folder; the queries of ``qrels/<split>.tsv`` get negatives.
+    output : str
+        The JSONL file (``{"query_id": ..., "neg_ids": [...]}`` a line, in query order) that
+        ``retrieval train --hard_negatives`` reads; written atomically, never over an input.
+    split : str
+        The qrels split; its relevant passages are never negatives.
+    retriever : str
+        ``bm25`` (:func:`mine_bm25`) or ``dense`` (``model`` through a FAISS index,
+        :func:`mine_dense`).
+    model : str, optional
+        ``dense``: the encoder.
+    index_dir : str, optional
+        ``dense``: an index built with ``model`` (default: build one in a temporary folder).
+    k : int
+        Negatives per query, best ranked first (fewer where the corpus runs out).
+
+    Returns
+    -------
+    tuple
+        ``(path, negatives written for each query)``.
+    """
+    from textls.io import atomic_write
+    from textls.retrieval.data import load_beir, passage_text
+
+    refuse_writing_into_inputs(output, data_dir)
+    if retriever not in ("bm25", "dense"):
+        raise ValueError(f"--retriever must be bm25 or dense, got {retriever!r}")
+    if retriever == "dense" and not model:
+        raise ValueError("--retriever dense needs --model")
+    dataset = load_beir(data_dir, split)
+    doc_ids, query_ids = list(dataset.corpus), list(dataset.queries)
+    doc_row = {d: i for i, d in enumerate(doc_ids)}
+    positives = [{doc_row[d] for d, rel in dataset.qrels[q].items() if rel > 0} for q in query_ids]
+    queries = [dataset.queries[q] for q in query_ids]
+    if retriever == "bm25":
+        passages = [passage_text(dataset.corpus[d]) for d in doc_ids]
+        mined = mine_bm25(queries, passages, positives, k=k)
+    else:
+        mined = _mine_with_encoder(model, data_dir, index_dir, queries, positives, k)
+    out = Path(output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        json.dumps({"query_id": q, "neg_ids": [doc_ids[r] for r in rows]}) + "\n"
+        for q, rows in zip(query_ids, mined, strict=True)
+    ]
+    atomic_write(out, lambda f: f.writelines(lines), mode="w")
+    logger.info("wrote %s hard negatives for %d queries to %s", retriever, len(lines), out)
+    return out, [len(rows) for rows in mined]
+
+
+def _mine_with_encoder(
+    model: str, data_dir: str, index_dir: str | None, queries: list[str], positives, k: int
+) -> list[list[int]]:
+    """:func:`mine_dense` with ``model``'s query embeddings, over ``index_dir`` or a fresh index."""
+    from textls.retrieval.encoder import load_encoder_and_tokenizer
+    from textls.retrieval.pipeline import _encode_fn, build_corpus_index
+    from textls.retrieval.steps import load_index_for
+
+    encoder, tokenizer = load_encoder_and_tokenizer(model)
+    if index_dir:
+        index = load_index_for(model, index_dir, encoder)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            index = build_corpus_index(
+                model, data_dir, os.path.join(tmp, "index"), encoder=encoder, tokenizer=tokenizer
+            )
+    embeddings = _encode_fn(encoder, tokenizer, "query", 32)(queries)
+    return mine_dense(embeddings, index, positives, k=k)
+
+
+def refuse_writing_into_inputs(output: str, data_dir: str) -> None:
+    """Refuse an output that would replace one of a BEIR folder's files (corpus, queries, qrels)."""
+    from textls.io import refuse_overwriting
+
+    root = Path(data_dir)
+    inputs = [*root.glob("corpus.jsonl*"), *root.glob("queries.jsonl*"), *root.glob("qrels/*")]
+    refuse_overwriting(output, inputs)

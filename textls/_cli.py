@@ -1,0 +1,182 @@
+"""The one dispatcher behind ``textls``, ``textls retrieval`` and ``textls cache``.
+
+Each of those is a table of :class:`Command` (and, at the top, :class:`Group`) entries handed to
+:func:`dispatch`, which prints the usage, answers ``--help`` and ``--version``, refuses an unknown
+name (exit 2, naming the known ones) and runs the command through :func:`run_subcommand`: its
+arguments dataclass is parsed by ``HfArgumentParser`` from flags or from one JSON config, and
+:func:`textls.errors.run_command` maps a user error to exit 1 with its message.
+
+A table names heavy things by ``"module:attribute"`` strings, imported only when that command
+runs, so ``--help`` loads neither torch nor transformers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+USAGE_TAIL = "[--help] [ARGS | CONFIG.json]"
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command: one help line, its arguments dataclass and the function that runs it.
+
+    ``schema`` and ``run`` are objects or ``"module:attribute"`` strings (imported on use).
+    ``positional`` is the flag a bare first argument stands for (``textls cache verify CACHE``
+    means ``--cache CACHE``).
+    """
+
+    about: str
+    schema: type | str
+    run: Callable | str
+    positional: str | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """A command with commands of its own: ``commands`` is its table (or ``"module:TABLE"``)."""
+
+    about: str
+    commands: dict[str, Command] | str
+
+
+def resolve(target):
+    """``target`` itself, or the attribute a ``"module:attribute"`` string names (imported now)."""
+    if not isinstance(target, str):
+        return target
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def dispatch(
+    prog: str,
+    commands: dict[str, Command | Group],
+    argv: list[str],
+    *,
+    noun: str = "subcommand",
+    title: str | None = None,
+) -> int:
+    """Run ``argv[0]`` of ``commands`` on the rest of ``argv``; return the exit status.
+
+    Parameters
+    ----------
+    prog : str
+        How the user called it (``"textls cache"``), for the usage and the messages.
+    commands : dict
+        Name -> :class:`Command` or :class:`Group`, listed in this order by the usage.
+    argv : list of str
+        The arguments after ``prog``.
+    noun : str
+        What an entry is called in the messages (``"command"`` at the top).
+    title : str, optional
+        A line printed above the usage.
+
+    Returns
+    -------
+    int
+        0 for success or ``--help``; 1 for a user error (its message on stderr); 2 for no
+        command (after the usage) or an unknown one (naming the known ones).
+    """
+    if not argv or argv[0] in ("-h", "--help"):
+        print_usage(prog, commands, noun, title)
+        return 0 if argv else 2
+    if argv[0] == "--version":
+        from textls import __version__
+
+        print(__version__)
+        return 0
+    name, rest = argv[0], list(argv[1:])
+    if name not in commands:
+        known = ", ".join(commands)
+        print(f"{prog}: unknown {noun} {name!r}; {noun}s: {known}", file=sys.stderr)
+        return 2
+    entry = commands[name]
+    if isinstance(entry, Group):
+        return dispatch(f"{prog} {name}", resolve(entry.commands), rest)
+    if entry.positional and rest and not rest[0].startswith("-") and not rest[0].endswith(".json"):
+        rest = [entry.positional, *rest]
+    return run_subcommand(
+        f"{prog} {name}", resolve(entry.schema), resolve(entry.run), entry.about, rest
+    )
+
+
+def print_usage(
+    prog: str, commands: dict[str, Command | Group], noun: str, title: str | None
+) -> None:
+    if title:
+        print(f"{title}\n")
+    print(f"usage: {prog} {noun.upper()} {USAGE_TAIL}\n\n{noun}s:")
+    width = max(map(len, commands)) + 2
+    for name, entry in commands.items():
+        print(f"  {name:<{width}} {entry.about}")
+
+
+def run_subcommand(prog: str, schema, run, about: str, argv: list[str]) -> int:
+    """Parse ``argv`` (flags, or one JSON config of the same fields) into ``schema`` and call ``run``.
+
+    One policy for every command (:func:`textls.errors.run_command`): a user error, a bad config
+    included, exits 1 with one line; a bug keeps its traceback; ``--help`` and bad flags are
+    argparse's (exit 0 / 2).
+    """
+    from transformers import HfArgumentParser
+
+    from textls.errors import run_command
+
+    parser = HfArgumentParser(schema, prog=prog, description=about)
+    return run_command(prog, lambda: run(parse_arguments(parser, argv)))
+
+
+def parse_arguments(parser, argv: list[str]):
+    """The dataclass of ``argv``: flags, or a single JSON config file of the same fields.
+
+    A config that is not JSON, holds a key the command does not take or lacks a required one is a
+    ``ValueError`` naming the file.
+    """
+    if len(argv) == 1 and argv[0].endswith(".json"):
+        import json
+        from pathlib import Path
+
+        try:
+            config = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{argv[0]}: not valid JSON: {exc}") from None
+        if not isinstance(config, dict):
+            raise ValueError(
+                f"{argv[0]} must hold a JSON object of options, got {type(config).__name__}"
+            )
+        check_config_types(config, parser.dataclass_types[0], argv[0])
+        try:
+            (args,) = parser.parse_dict(config, allow_extra_keys=False)
+        except (ValueError, TypeError) as exc:  # unknown keys; a required field missing
+            raise ValueError(f"{argv[0]}: {exc}") from None
+        return args
+    (args,) = parser.parse_args_into_dataclasses(argv)
+    return args
+
+
+#: JSON values a config may give a field of each type (flags are converted by argparse).
+_JSON_TYPES = {
+    int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+    float: lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    str: lambda v: isinstance(v, str),
+    bool: lambda v: isinstance(v, bool),
+    type(None): lambda v: v is None,
+}
+
+
+def check_config_types(config: dict, schema, path: str) -> None:
+    """Refuse a config value of the wrong JSON type (``"seeds": "2"``), naming the file and key:
+    ``parse_dict`` does not convert values, and the type error would surface as a traceback."""
+    import typing
+
+    for name, hint in typing.get_type_hints(schema).items():
+        if name not in config:
+            continue
+        kinds = typing.get_args(hint) or (hint,)
+        checks = [_JSON_TYPES[k] for k in kinds if k in _JSON_TYPES]
+        if len(checks) == len(kinds) and not any(check(config[name]) for check in checks):
+            shown = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+            raise ValueError(f"{path}: key {name!r} must be {shown}, got {config[name]!r}")

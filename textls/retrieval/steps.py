@@ -1,0 +1,216 @@
+"""The retrieval steps on folders, one function each: what ``textls retrieval encode | index |
+search | evaluate`` run (``mine`` is :func:`textls.retrieval.mining.mine_hard_negatives`).
+
+An embeddings folder (:func:`encode_corpus_folder`) holds the shards of
+:func:`~textls.retrieval.index.encode_corpus` and ``encoder.json``, the record of the encoder that
+made them (:func:`read_encoder_record`): an index built from the folder carries that encoder, so a
+search with another one is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from textls.io import atomic_write
+
+logger = logging.getLogger(__name__)
+
+#: The file of an embeddings folder naming the encoder of its shards.
+ENCODER_RECORD = "encoder.json"
+
+
+def encode_corpus_folder(
+    model: str,
+    data_dir: str,
+    output_dir: str,
+    *,
+    batch_size: int = 64,
+    shard_size: int = 100_000,
+    passage_max_length: int = 128,
+) -> int:
+    """Encode a BEIR corpus into an embeddings folder; return the number of passages.
+
+    Parameters
+    ----------
+    model : str
+        A saved textls encoder, ``minilm`` or a Hugging Face folder
+        (:func:`~textls.retrieval.encoder.load_encoder_and_tokenizer`).
+    data_dir : str
+        A BEIR folder; its ``corpus.jsonl`` is encoded (title and text, :func:`passage_text`).
+    output_dir : str
+        The embeddings folder: ``encoder.json`` and the shards (``shard-*.npy`` and their ids);
+        finished shards are kept on a re-run.
+    batch_size, shard_size, passage_max_length : int
+        Passages per forward pass, per shard, and tokens per passage.
+    """
+    from textls.retrieval.data import load_beir, passage_text
+    from textls.retrieval.encoder import load_encoder_and_tokenizer
+    from textls.retrieval.index import encode_corpus
+    from textls.retrieval.pipeline import _encode_fn
+
+    encoder, tokenizer = load_encoder_and_tokenizer(model)
+    dataset = load_beir(data_dir, None)
+    ids = list(dataset.corpus)
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_encoder_record(out, model, encoder)
+    encode_corpus(
+        _encode_fn(encoder, tokenizer, "passage", passage_max_length),
+        [passage_text(dataset.corpus[d]) for d in ids],
+        ids,
+        batch_size=batch_size,
+        shard_size=shard_size,
+        out_dir=out,
+    )
+    logger.info("encoded %d passages into %s", len(ids), out)
+    return len(ids)
+
+
+def write_encoder_record(embeddings_dir: str | Path, model: str, encoder) -> Path:
+    """Write ``encoder.json``: the encoder's identity, its dimension and whether it normalises."""
+    from textls.retrieval.pipeline import encoder_identity
+
+    record = {
+        "encoder": encoder_identity(model),
+        "dim": encoder.dim,
+        "normalize": encoder.settings["normalize"],
+    }
+    path = Path(embeddings_dir) / ENCODER_RECORD
+    atomic_write(path, lambda f: f.write(json.dumps(record) + "\n"), mode="w")
+    return path
+
+
+def read_encoder_record(embeddings_dir: str | Path) -> dict:
+    """The ``encoder.json`` of an embeddings folder; a ``FileNotFoundError`` naming it if absent."""
+    path = Path(embeddings_dir) / ENCODER_RECORD
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{embeddings_dir}: no {ENCODER_RECORD}; not an embeddings folder written by "
+            "`textls retrieval encode`"
+        )
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from None
+    missing = [key for key in ("encoder", "normalize") if key not in record]
+    if missing:
+        raise ValueError(f"{path} lacks {missing}")
+    return record
+
+
+def index_corpus(
+    output_dir: str,
+    *,
+    kind: str = "flat",
+    embeddings_dir: str | None = None,
+    data_dir: str | None = None,
+    model: str | None = None,
+):
+    """Build and save a FAISS index of an embeddings folder, or of a BEIR corpus encoded now.
+
+    Parameters
+    ----------
+    output_dir : str
+        Where the index and its ``meta.json`` go.
+    kind : str
+        ``flat`` (exact inner product), ``ivf``, ``hnsw`` or ``ivfpq``.
+    embeddings_dir : str, optional
+        An embeddings folder (:func:`encode_corpus_folder`); its encoder record names the index's
+        encoder.
+    data_dir, model : str, optional
+        Without ``embeddings_dir``: the BEIR folder to encode with ``model``.
+
+    Returns
+    -------
+    DenseIndex
+    """
+    from textls.retrieval.index import DenseIndex, build_index, load_shards
+    from textls.retrieval.pipeline import build_corpus_index
+
+    if embeddings_dir:
+        record = read_encoder_record(embeddings_dir)
+        embeddings, ids = load_shards(embeddings_dir)
+        index = DenseIndex(
+            build_index(embeddings, kind=kind),
+            ids,
+            encoder=record["encoder"],
+            kind=kind,
+            normalize=record["normalize"],
+        )
+        index.save(output_dir)
+    elif data_dir and model:
+        index = build_corpus_index(model, data_dir, output_dir, kind=kind)
+    else:
+        raise ValueError("give --embeddings_dir, or --data_dir and --model")
+    logger.info("indexed %d passages (%s) into %s", len(index), kind, output_dir)
+    return index
+
+
+def load_index_for(model: str, index_dir: str, encoder):
+    """The index in ``index_dir``, refused unless ``model`` (loaded as ``encoder``) built it."""
+    from textls.retrieval.index import DenseIndex
+    from textls.retrieval.pipeline import encoder_identity
+
+    return DenseIndex.load(
+        index_dir, expected_dim=encoder.dim, expected_encoder=encoder_identity(model)
+    )
+
+
+def search_split(
+    model: str, index_dir: str, data_dir: str, output_dir: str, *, split: str = "test", k: int = 100
+) -> tuple[Path, int]:
+    """Search a split's queries with ``model`` and write ``output_dir/run.<split>.trec``.
+
+    Parameters
+    ----------
+    model : str
+        The encoder the index was built with (another one is refused: re-index).
+    index_dir : str
+        A folder written by :func:`index_corpus`.
+    data_dir, split : str
+        The BEIR folder; the queries of ``qrels/<split>.tsv`` are searched.
+    output_dir : str
+        Where the run goes; tagged with the model's folder name.
+    k : int
+        Passages retrieved per query.
+
+    Returns
+    -------
+    tuple
+        ``(path, number of queries)``.
+    """
+    from textls.retrieval.data import write_run
+    from textls.retrieval.encoder import load_encoder_and_tokenizer
+    from textls.retrieval.pipeline import search_queries
+
+    encoder, tokenizer = load_encoder_and_tokenizer(model)
+    index = load_index_for(model, index_dir, encoder)
+    run = search_queries(model, index, data_dir, split, k=k, encoder=encoder, tokenizer=tokenizer)
+    path = Path(output_dir) / f"run.{split}.trec"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_run(run, path, tag=Path(model).name or "textls")
+    logger.info("wrote %d queries x %d to %s", len(run), k, path)
+    return path, len(run)
+
+
+def evaluate_run_to_folder(
+    run: str, data_dir: str, output_dir: str, *, split: str = "test"
+) -> tuple[dict[str, float], dict]:
+    """Evaluate a TREC run on a BEIR split; write ``output_dir/metrics.json``.
+
+    Returns
+    -------
+    tuple
+        ``(measures, queries)`` of :func:`~textls.retrieval.pipeline.evaluate_run_file`;
+        ``metrics.json`` holds the measures and, under ``"queries"``, how the run covers the qrels.
+    """
+    from textls.retrieval.pipeline import evaluate_run_file
+
+    metrics, queries = evaluate_run_file(run, data_dir, split)
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({**metrics, "queries": queries}, indent=2) + "\n"
+    atomic_write(out / "metrics.json", lambda f: f.write(text), mode="w")
+    return metrics, queries
