@@ -164,13 +164,13 @@ def main() -> None:
             output_dir="unused",
         )
     )
-    classes, (texts, labels) = data["classes"], data["train"]
+    classes, (texts, labels) = data.classes, data.train
     y_train = encode_split(labels, classes, args.corpus)
-    y_test = encode_split(data["test"][1], classes, args.corpus)
+    y_test = encode_split(data.test[1], classes, args.corpus)
     soft = get_smoother("ls-classic", epsilon=0.1).fit_transform(texts, labels)
     tokenizer = load_tokenizer("fasttext")
     train_set = build_dataset(tokenizer, texts, y_train, soft, max_length=64)
-    test_set = build_dataset(tokenizer, data["test"][0], y_test, max_length=64)
+    test_set = build_dataset(tokenizer, data.test[0], y_test, max_length=64)
     factory = {  # the whole WordPiece table, or rows for the training texts' tokens only
         "full": make_model_factory("fasttext", classes, tokenizer),
         "train": make_model_factory("fasttext", classes, tokenizer, train_set["input_ids"]),

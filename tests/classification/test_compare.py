@@ -188,18 +188,18 @@ def test_soft_label_file_rows_follow_subsampling_and_the_validation_split(tmp_pa
         soft_label_files="{}",
     )
     data = prepare_data(args)
-    texts, labels = data["train"]
-    classes = data["classes"]
+    texts, labels = data.train
+    classes = data.classes
     params = {"kwls": {"min_df": 1}}  # as the file was made
     soft, diagnosis = soft_labels_for(
-        "kwls", args, texts, labels, classes, params, {"kwls": str(soft_file)}, data["train_rows"]
+        "kwls", args, texts, labels, classes, params, {"kwls": str(soft_file)}, data.train_rows
     )
     assert set(diagnosis) == {"off_gold_mass"}  # no relevance behind a file
     frame = pd.read_csv(soft_file)
     by_text = {text: i for i, (text, _) in enumerate(rows)}
     expected = frame[[f"soft:{c}" for c in classes]].to_numpy()[[by_text[t] for t in texts]]
     np.testing.assert_allclose(soft, expected, atol=1e-6)
-    assert len(texts) + len(data["validation"][0]) <= 30
+    assert len(texts) + len(data.validation[0]) <= 30
 
 
 def test_label_noise_flips_exactly_the_requested_share_of_training_labels_only(tmp_path, files):
@@ -211,10 +211,10 @@ def test_label_noise_flips_exactly_the_requested_share_of_training_labels_only(t
     assert flip_labels(labels, ["a", "b", "c"], 0.25, seed=0) == noisy
     clean = prepare_data(_args(tmp_path, *files))
     dirty = prepare_data(_args(tmp_path, *files, label_noise=0.5))
-    assert dirty["train"][0] == clean["train"][0]
-    flipped = sum(x != y for x, y in zip(clean["train"][1], dirty["train"][1], strict=True))
-    assert flipped == round(0.5 * len(clean["train"][1]))
-    assert dirty["validation"] == clean["validation"] and dirty["test"] == clean["test"]
+    assert dirty.train[0] == clean.train[0]
+    flipped = sum(x != y for x, y in zip(clean.train[1], dirty.train[1], strict=True))
+    assert flipped == round(0.5 * len(clean.train[1]))
+    assert dirty.validation == clean.validation and dirty.test == clean.test
     with pytest.raises(ValueError, match="label_noise"):
         flip_labels(labels, ["a", "b"], 1.0, seed=0)
 
@@ -248,16 +248,16 @@ def test_long_tailed_data_keeps_every_class_in_training(tmp_path, options, caplo
     with caplog.at_level("WARNING", logger="textls.classification.splits"):
         data = prepare_data(_args(tmp_path, train, test, **options))
     classes = {"budget", "politics", "sport", "weather"}
-    assert list(data["classes"]) == sorted(classes)
-    assert set(data["train"][1]) == classes and set(data["test"][1]) == classes
-    assert "budget" not in data["validation"][1] and len(data["validation"][1]) > 0
+    assert list(data.classes) == sorted(classes)
+    assert set(data.train[1]) == classes and set(data.test[1]) == classes
+    assert "budget" not in data.validation[1] and len(data.validation[1]) > 0
     assert "'budget' (1 row)" in caplog.text  # the warning names the rare class
     if "max_train_samples" in options:
-        assert len(data["train"][1]) + len(data["validation"][1]) == options["max_train_samples"]
+        assert len(data.train[1]) + len(data.validation[1]) == options["max_train_samples"]
     if "max_test_samples" in options:
-        assert len(data["test"][1]) == options["max_test_samples"]
+        assert len(data.test[1]) == options["max_test_samples"]
     again = prepare_data(_args(tmp_path, train, test, **options))
-    assert again["train"] == data["train"] and again["test"] == data["test"]
+    assert again.train == data.train and again.test == data.test
 
 
 def test_a_test_class_absent_from_training_is_named_before_any_subsampling(tmp_path):

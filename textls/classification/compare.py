@@ -7,11 +7,14 @@ import logging
 import math
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
+from scipy.special import softmax
 from transformers import TrainingArguments, set_seed
 
 from textls.calibration import TemperatureScaler
@@ -30,7 +33,6 @@ from textls.classification.modeling import (
     load_tokenizer,
     make_model_factory,
 )
-from textls.report import aggregate, format_table, write_report
 from textls.classification.splits import (
     flip_labels,
     long_tail,
@@ -38,9 +40,12 @@ from textls.classification.splits import (
     validation_split,
 )
 from textls.classification.trainer import SoftLabelTrainer
+from textls.io import atomic_write
 from textls.metrics import classification_report, compute_metrics, plot_reliability_diagram
+from textls.report import aggregate, format_table, per_class_sections, write_comparison
 from textls.smooth import diagnose
 from textls.smoothers import SMOOTHERS, get_smoother
+from textls.training_args import CompareTrainingArguments, changed_options, run_arguments
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +158,39 @@ class CompareArguments:
     )
 
 
-def prepare_data(args: CompareArguments):
+class Split(NamedTuple):
+    """The texts and labels of one split, in the same order."""
+
+    texts: list[str]
+    labels: list
+
+
+@dataclass
+class ComparisonData:
+    """One compare's data after every subsample and split (:func:`prepare_data`).
+
+    ``train_rows`` are the training rows' indices in ``--train`` (a soft-label file of
+    ``--train`` is restricted to them); ``sources`` the files each split came from, for errors.
+    """
+
+    classes: list
+    train: Split
+    train_rows: np.ndarray
+    validation: Split
+    test: Split
+    sources: tuple[str, str, str]
+
+    def encoded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Train, validation and test labels as indices into ``classes`` (a label the training
+        data lacks is a ``ValueError`` naming its file)."""
+        splits = (self.train, self.validation, self.test)
+        return tuple(
+            encode_split(split.labels, self.classes, source)
+            for split, source in zip(splits, self.sources, strict=True)
+        )
+
+
+def prepare_data(args: CompareArguments) -> ComparisonData:
     """Train / validation / test texts and labels.  ``train_rows`` are the training rows' indices in
     ``--train``, kept through every subsample and split so a soft-label file of ``--train`` lines up.
 
@@ -195,13 +232,14 @@ def prepare_data(args: CompareArguments):
     train_labels = [labels[i] for i in train_rows]
     if args.label_noise:
         train_labels = flip_labels(train_labels, classes, args.label_noise, args.data_seed)
-    return {
-        "classes": classes,
-        "train": ([texts[i] for i in train_rows], train_labels),
-        "train_rows": train_rows,
-        "validation": (val_texts, val_labels),
-        "test": (test_texts, test_labels),
-    }
+    return ComparisonData(
+        classes=classes,
+        train=Split([texts[i] for i in train_rows], train_labels),
+        train_rows=train_rows,
+        validation=Split(val_texts, val_labels),
+        test=Split(test_texts, test_labels),
+        sources=(args.train, args.validation or args.train, args.test),
+    )
 
 
 def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
@@ -341,140 +379,143 @@ def remove_stale_predictions(out: Path) -> None:
         stale.unlink()
 
 
-def predict_logits(trainer: SoftLabelTrainer, dataset) -> np.ndarray:
-    return np.asarray(trainer.predict(dataset).predictions, dtype=np.float64)
+@dataclass
+class RunSetup:
+    """What every (method, seed) run of one compare shares: the model, the Trainer options and
+    the evaluation data (:func:`train_and_evaluate`)."""
+
+    args: CompareArguments
+    training_args: TrainingArguments
+    model_factory: Callable[[], torch.nn.Module]
+    tokenizer: Any
+    batch_size: int
+    learning_rate: float
+    val_set: Any
+    test_set: Any
+    y_val: np.ndarray
+    y_test: np.ndarray
 
 
-def run_compare(args: CompareArguments, model_factory=None, tokenizer=None) -> dict:
-    """Train every method for every seed; write results.json, report.md, predictions and figures."""
+@dataclass
+class RunResult:
+    """One trained model's test metrics (with the temperature-scaled ``*_ts``), its test
+    probabilities, and the temperature fitted on the validation split."""
+
+    metrics: dict[str, float]
+    probs: np.ndarray
+    temperature: float
+
+
+def run_compare(
+    args: CompareArguments,
+    model_factory=None,
+    tokenizer=None,
+    training_args: TrainingArguments | None = None,
+) -> dict:
+    """Train every method for every seed; write results.json, report.md, predictions and figures.
+
+    Three steps: :func:`prepare_data` (subsamples and splits), then for each method its soft
+    labels (:func:`soft_labels_for`, all before any training, so a bad one fails early) and one
+    :func:`train_and_evaluate` per seed, then :func:`write_outputs`.  ``training_args``: the
+    Trainer options every run starts from (default :class:`CompareTrainingArguments`); each run
+    is a copy with its own folder, batch size, epochs, learning rate and seed.  Returns the
+    results (as in ``results.json``).
+    """
     methods, params, files = check_arguments(args)
     out = Path(args.output_dir)
     prepare_output_dir(out)
-
     data = prepare_data(args)
-    classes = data["classes"]
-    train_texts, train_labels = data["train"]
-    y_train = encode_split(train_labels, classes, args.train)
-    y_val = encode_split(data["validation"][1], classes, args.validation or args.train)
-    y_test = encode_split(data["test"][1], classes, args.test)
-
-    tokenizer = tokenizer or load_tokenizer(args.model)
-    if model_factory is None:
-        train_ids = tokenizer(train_texts, truncation=True, max_length=args.max_length)["input_ids"]
-        model_factory = make_model_factory(args.model, classes, tokenizer, train_ids)
-    batch = args.batch_size or default_batch_size(args.model)
-    lr = args.learning_rate or default_learning_rate(args.model, batch)
-    steps = math.ceil(len(train_texts) / (batch * args.gradient_accumulation_steps)) * args.epochs
-    if steps < 10:  # 10% warm-up from a learning rate of 0: one step would not train at all
-        logger.warning(
-            "only %d optimiser step(s) per run (%d rows, batch %d, %g epochs): the models barely "
-            "train; raise --epochs or lower --batch_size",
-            math.ceil(steps),
-            len(train_texts),
-            batch * args.gradient_accumulation_steps,
-            args.epochs,
-        )
-    val_set = build_dataset(tokenizer, data["validation"][0], y_val, max_length=args.max_length)
-    test_set = build_dataset(tokenizer, data["test"][0], y_test, max_length=args.max_length)
-    print(
-        f"compare: {len(train_texts)} train / {len(y_val)} validation / {len(y_test)} test, "
-        f"{len(classes)} classes, model {args.model}, methods {methods}, seeds {args.seeds}"
+    y_train, y_val, y_test = data.encoded()
+    setup = _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_args)
+    logger.info(
+        "compare: %d train / %d validation / %d test, %d classes, model %s, methods %s, seeds %d",
+        len(y_train),
+        len(y_val),
+        len(y_test),
+        len(data.classes),
+        args.model,
+        methods,
+        args.seeds,
     )
 
-    runs, timings, pooled, temperatures, reports, diagnostics = [], {}, {}, {}, {}, {}
-    targets, soft_seconds = {}, {}
+    targets, diagnostics, soft_seconds = {}, {}, {}
     for method in methods:  # every method's soft labels (and their checks) before any training
         start = time.perf_counter()
         targets[method], diagnostics[method] = soft_labels_for(
-            method, args, train_texts, train_labels, classes, params, files, data["train_rows"]
+            method, args, *data.train, data.classes, params, files, data.train_rows
         )
         soft_seconds[method] = time.perf_counter() - start
     remove_stale_predictions(out)  # every check passed: no method of another run is left behind
     (out / "predictions").mkdir(parents=True, exist_ok=True)
-    (out / "figures").mkdir(parents=True, exist_ok=True)
+
+    runs, outcomes, timings = [], {}, {}
+    total, started = len(methods) * args.seeds, time.perf_counter()
     for method in methods:
-        soft = targets.pop(method)
-        train_set = build_dataset(tokenizer, train_texts, y_train, soft, max_length=args.max_length)
+        train_set = build_dataset(
+            setup.tokenizer, data.train.texts, y_train, targets.pop(method), args.max_length
+        )
+        seconds = []
         for seed in range(args.seeds):
             start = time.perf_counter()
-            metrics, test_probs, temperature = train_and_evaluate(
-                args,
-                batch,
-                model_factory,
-                tokenizer,
-                train_set,
-                val_set,
-                test_set,
-                y_val,
-                y_test,
+            result = train_and_evaluate(setup, train_set, seed)
+            seconds.append(time.perf_counter() - start)
+            runs.append({"method": method, "seed": seed, "metrics": result.metrics})
+            outcomes.setdefault(method, []).append(result)
+            _save_predictions(out, method, seed, result.probs, y_test, data.classes)
+            done = len(runs)
+            elapsed = time.perf_counter() - started
+            logger.info(
+                "run %d of %d: %s seed %d: %s (%s elapsed, about %s left)",
+                done,
+                total,
+                method,
                 seed,
-                lr,
-            )
-            runs.append({"method": method, "seed": seed, "metrics": metrics})
-            temperatures.setdefault(method, []).append(temperature)
-            np.savez_compressed(
-                out / "predictions" / f"{method}-seed{seed}.npz",
-                probs=test_probs.astype(np.float32),
-                labels=y_test,
-                classes=np.asarray([str(c) for c in classes]),
-            )
-            pooled.setdefault(method, []).append(test_probs)
-            reports.setdefault(method, []).append(
-                classification_report(test_probs, y_test, [str(c) for c in classes])
-            )
-            timings.setdefault(method, []).append(time.perf_counter() - start)
-            print(
-                f"  {method} seed {seed}: "
-                + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if not k.endswith("_ts"))
+                ", ".join(f"{k} {v:.4f}" for k, v in result.metrics.items() if "_ts" not in k),
+                _duration(elapsed),
+                _duration(elapsed / done * (total - done)),
             )
         timings[method] = {
             "soft_label_seconds": soft_seconds[method],
-            "train_eval_seconds": timings[method],
+            "train_eval_seconds": seconds,
         }
+    return write_outputs(out, args, setup, data, y_train, runs, outcomes, diagnostics, timings)
 
-    results = aggregate(runs, baseline="none" if "none" in methods else methods[0])
-    results["config"] = asdict(args)
-    results["classes"] = [str(c) for c in classes]
-    counts = np.bincount(np.asarray(y_train), minlength=len(classes))
-    results["data"] = {
-        "train": len(y_train),
-        "validation": len(y_val),
-        "test": len(y_test),
-        "train_class_counts": {str(c): int(n) for c, n in zip(classes, counts, strict=True)},
-    }
-    # The mass each method moves off the gold class (eps (C-1)/C for every smoother, by design)
-    # and, for those fitted here, how well the training rows' out-of-sample relevance finds gold.
-    results["off_gold_mass"] = {m: d["off_gold_mass"] for m, d in diagnostics.items()}
-    results["soft_label_diagnostics"] = diagnostics
-    results["timings"] = timings
-    results["temperature_scaling"] = {m: {"temperatures": t} for m, t in temperatures.items()}
-    results["environment"] = {
-        "torch": torch.__version__,
-        "device": "cuda" if torch.cuda.is_available() else "cpu",
-        "threads": torch.get_num_threads(),
-    }
-    figure = plot_reliability_diagram(
-        {m: np.concatenate(p) for m, p in pooled.items()},
-        np.tile(y_test, args.seeds),
-        out / "figures" / "reliability.png",
-        title="Reliability on the test set (all seeds pooled)",
+
+def _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_args) -> RunSetup:
+    tokenizer = tokenizer or load_tokenizer(args.model)
+    if model_factory is None:
+        train_ids = tokenizer(data.train.texts, truncation=True, max_length=args.max_length)
+        model_factory = make_model_factory(
+            args.model, data.classes, tokenizer, train_ids["input_ids"]
+        )
+    batch = args.batch_size or default_batch_size(args.model)
+    steps = math.ceil(len(data.train.texts) / (batch * args.gradient_accumulation_steps))
+    if steps * args.epochs < 10:  # 10% warm-up from a learning rate of 0: one step would not train
+        logger.warning(
+            "only %d optimiser step(s) per run (%d rows, batch %d, %g epochs): the models barely "
+            "train; raise --epochs or lower --batch_size",
+            math.ceil(steps * args.epochs),
+            len(data.train.texts),
+            batch * args.gradient_accumulation_steps,
+            args.epochs,
+        )
+    return RunSetup(
+        args=args,
+        training_args=training_args or CompareTrainingArguments(),
+        model_factory=model_factory,
+        tokenizer=tokenizer,
+        batch_size=batch,
+        learning_rate=args.learning_rate or default_learning_rate(args.model, batch),
+        val_set=build_dataset(tokenizer, data.validation.texts, y_val, max_length=args.max_length),
+        test_set=build_dataset(tokenizer, data.test.texts, y_test, max_length=args.max_length),
+        y_val=y_val,
+        y_test=y_test,
     )
-    results["per_class"] = per_class_means(reports)
-    (out / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False) + "\n")
-    write_report(
-        results,
-        out / "report.md",
-        title=f"textls compare: {Path(args.train).name}",
-        config=_config_rows(args, len(train_texts), batch, lr),
-        figures={"reliability": str(figure)},
-    )
-    _append_per_class(out / "report.md", results["per_class"])
-    table = format_table(
-        results, metrics=["accuracy", "macro_f1", "nll", "brier", "ece", "nll_ts", "ece_ts"]
-    )
-    print(table)
-    print(f"wrote {out / 'results.json'}, {out / 'report.md'}")
-    return results
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes}:{seconds:02d}"
 
 
 def training_arguments(
@@ -486,113 +527,162 @@ def training_arguments(
     seed: int,
     gradient_accumulation_steps: int = 1,
     bf16: bool = False,
-    optim: str = "adamw_torch_fused",
-    disable_tqdm: bool = False,
+    base: TrainingArguments | None = None,
+    **options,
 ) -> TrainingArguments:
-    """The ``TrainingArguments`` of one compare run: AdamW with linear decay after a 10% warm-up,
-    no checkpoints, no logging.  The fused AdamW is the same update as the default one, and on a
-    CPU it is several times faster for a large embedding table (fastText's 30,522 x 128:
-    ``scripts/benchmark_fasttext_speed.py``)."""
-    return TrainingArguments(
+    """The ``TrainingArguments`` of one compare run: ``base`` (default
+    :class:`~textls.training_args.CompareTrainingArguments`: AdamW with linear decay after a 10%
+    warm-up, no checkpoints, no logging) with this run's folder, batch size, learning rate,
+    epochs and seed, and any other ``options`` (e.g. ``disable_tqdm=True``).  The fused AdamW
+    (transformers' default) is several times faster on a CPU for a large embedding table
+    (``scripts/benchmark_fasttext_speed.py``)."""
+    base = base or CompareTrainingArguments()
+    return run_arguments(
+        base,
         output_dir=output_dir,
         per_device_train_batch_size=batch_size,
         per_device_eval_batch_size=max(64, batch_size),
         gradient_accumulation_steps=gradient_accumulation_steps,
         num_train_epochs=epochs,
         learning_rate=learning_rate,
-        weight_decay=0.01,
-        warmup_steps=0.1,
-        lr_scheduler_type="linear",
-        optim=optim,
         seed=seed,
         data_seed=seed,
-        bf16=bf16,
-        save_strategy="no",
-        eval_strategy="no",
-        report_to=[],
-        logging_strategy="no",
-        disable_tqdm=disable_tqdm,
-        dataloader_num_workers=0,
-        dataloader_pin_memory=torch.cuda.is_available(),
+        bf16=bf16 or base.bf16,
+        **options,
     )
 
 
-def train_and_evaluate(
-    args, batch, model_factory, tokenizer, train_set, val_set, test_set, y_val, y_test, seed, lr
-):
+def train_and_evaluate(setup: RunSetup, train_set, seed: int) -> RunResult:
+    """Train one model on ``train_set`` with ``seed``; its test metrics, with temperature scaling
+    fitted on the validation split (never the test split)."""
+    args = setup.args
     set_seed(seed)
-    model = model_factory()
+    model = setup.model_factory()
     with tempfile.TemporaryDirectory() as tmp:
-        training_args = training_arguments(
-            tmp,
-            batch_size=batch,
-            learning_rate=lr,
-            epochs=args.epochs,
-            seed=seed,
-            gradient_accumulation_steps=args.gradient_accumulation_steps,
-            bf16=args.bf16,
-        )
         trainer = SoftLabelTrainer(
             model=model,
-            args=training_args,
+            args=training_arguments(
+                tmp,
+                batch_size=setup.batch_size,
+                learning_rate=setup.learning_rate,
+                epochs=args.epochs,
+                seed=seed,
+                gradient_accumulation_steps=args.gradient_accumulation_steps,
+                bf16=args.bf16,
+                base=setup.training_args,
+            ),
             train_dataset=train_set,
-            data_collator=SoftLabelCollator(tokenizer, max_length=args.max_length),
+            data_collator=SoftLabelCollator(setup.tokenizer, max_length=args.max_length),
             loss_mode=args.loss_mode,
             lam=args.lam,
         )
         trainer.train()
-        val_logits = predict_logits(trainer, val_set)
-        test_logits = predict_logits(trainer, test_set)
-    probs = _softmax(test_logits)
-    metrics = compute_metrics(probs, y_test)
-    scaler = TemperatureScaler().fit(val_logits, y_val)
-    calibrated = compute_metrics(scaler.transform(test_logits), y_test)
+        val_logits = predict_logits(trainer, setup.val_set)
+        test_logits = predict_logits(trainer, setup.test_set)
+    probs = softmax(test_logits, axis=1)
+    metrics = compute_metrics(probs, setup.y_test)
+    scaler = TemperatureScaler().fit(val_logits, setup.y_val)
+    calibrated = compute_metrics(scaler.transform(test_logits), setup.y_test)
     for name in ("nll", "brier", "ece"):
         metrics[f"{name}_ts"] = calibrated[name]
-    return {k: float(v) for k, v in metrics.items()}, probs, scaler.temperature_
+    return RunResult({k: float(v) for k, v in metrics.items()}, probs, scaler.temperature_)
 
 
-def per_class_means(reports: dict[str, list[dict]]) -> dict:
-    """``{method: {class: {precision, recall, f1, support}}}`` averaged over seeds."""
-    out = {}
-    for method, per_seed in reports.items():
-        out[method] = {
-            cls: {k: float(np.mean([r[cls][k] for r in per_seed])) for k in per_seed[0][cls]}
-            for cls in per_seed[0]
-        }
-    return out
+def predict_logits(trainer: SoftLabelTrainer, dataset) -> np.ndarray:
+    return np.asarray(trainer.predict(dataset).predictions, dtype=np.float64)
 
 
-def _append_per_class(report: Path, per_class: dict) -> None:
-    """Add a per-class F1 table (mean over seeds; classes as rows, methods as columns) to report.md."""
-    methods = list(per_class)
-    classes = list(per_class[methods[0]])
-    lines = [
-        "",
-        "## Per-class F1 (test set, mean over seeds)",
-        "",
-        "| Class | Support | " + " | ".join(f"`{m}`" for m in methods) + " |",
-    ]
-    lines.append("| --- | ---: | " + " | ".join("---:" for _ in methods) + " |")
-    for cls in classes:
-        f1 = [per_class[m][cls]["f1"] for m in methods]
-        cells = [f"**{v:.4f}**" if v == max(f1) and len(methods) > 1 else f"{v:.4f}" for v in f1]
-        lines.append(
-            f"| {cls} | {per_class[methods[0]][cls]['support']:.0f} | " + " | ".join(cells) + " |"
+def _save_predictions(out: Path, method: str, seed: int, probs, y_test, classes) -> None:
+    def write(f) -> None:
+        np.savez_compressed(
+            f,
+            probs=probs.astype(np.float32),
+            labels=y_test,
+            classes=np.asarray([str(c) for c in classes]),
         )
-    with open(report, "a", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+
+    atomic_write(out / "predictions" / f"{method}-seed{seed}.npz", write)
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    return p / p.sum(axis=1, keepdims=True)
+def write_outputs(
+    out: Path,
+    args: CompareArguments,
+    setup: RunSetup,
+    data: ComparisonData,
+    y_train: np.ndarray,
+    runs: list[dict],
+    outcomes: dict[str, list[RunResult]],
+    diagnostics: dict,
+    timings: dict,
+) -> dict:
+    """``results.json``, ``report.md`` (each written once, atomically) and the reliability figure
+    of a finished compare; returns the results."""
+    methods = list(outcomes)
+    classes = [str(c) for c in data.classes]
+    results = aggregate(runs, baseline="none" if "none" in methods else methods[0])
+    results["config"] = asdict(args)
+    results["trainer_options"] = changed_options(setup.training_args)
+    results["classes"] = classes
+    counts = np.bincount(y_train, minlength=len(classes))
+    results["data"] = {
+        "train": len(y_train),
+        "validation": len(setup.y_val),
+        "test": len(setup.y_test),
+        "train_class_counts": dict(zip(classes, map(int, counts), strict=True)),
+    }
+    # The mass each method moves off the gold class (eps (C-1)/C for every smoother, by design)
+    # and, for those fitted here, how well the training rows' out-of-sample relevance finds gold.
+    results["off_gold_mass"] = {m: d["off_gold_mass"] for m, d in diagnostics.items()}
+    results["soft_label_diagnostics"] = diagnostics
+    results["timings"] = timings
+    results["temperature_scaling"] = {
+        m: {"temperatures": [r.temperature for r in rs]} for m, rs in outcomes.items()
+    }
+    results["environment"] = {
+        "torch": torch.__version__,
+        "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "threads": torch.get_num_threads(),
+    }
+    figure = plot_reliability_diagram(
+        {m: np.concatenate([r.probs for r in rs]) for m, rs in outcomes.items()},
+        np.tile(setup.y_test, args.seeds),
+        out / "figures" / "reliability.png",
+        title="Reliability on the test set (all seeds pooled)",
+    )
+    results["per_class"] = {
+        m: _mean_over_seeds([classification_report(r.probs, setup.y_test, classes) for r in rs])
+        for m, rs in outcomes.items()
+    }
+    write_comparison(
+        out,
+        results,
+        title=f"textls compare: {Path(args.train).name}",
+        config=_config_rows(args, setup, len(y_train)),
+        figures={"reliability": str(figure)},
+        sections=per_class_sections(results["per_class"]),
+    )
+    return results
 
 
-def _config_rows(args: CompareArguments, n_train: int, batch: int, lr: float) -> dict:
+def format_results(results: dict) -> str:
+    """The terminal table of a compare's results (what ``textls compare`` prints)."""
+    return format_table(
+        results, metrics=["accuracy", "macro_f1", "nll", "brier", "ece", "nll_ts", "ece_ts"]
+    )
+
+
+def _mean_over_seeds(per_seed: list[dict]) -> dict:
+    """``{class: {precision, recall, f1, support}}`` averaged over seeds."""
+    return {
+        cls: {k: float(np.mean([r[cls][k] for r in per_seed])) for k in per_seed[0][cls]}
+        for cls in per_seed[0]
+    }
+
+
+def _config_rows(args: CompareArguments, setup: RunSetup, n_train: int) -> dict:
     rows = {k: v for k, v in asdict(args).items() if v not in (None, "")}
     rows["train examples used"] = n_train
-    rows["batch size used"] = batch
-    rows["learning rate used"] = lr
+    rows["batch size used"] = setup.batch_size
+    rows["learning rate used"] = setup.learning_rate
+    rows.update({f"trainer: {k}": v for k, v in changed_options(setup.training_args).items()})
     return rows

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from textls.io import atomic_path
 from textls.metrics._validation import check_n_bins, check_probs_labels
 from textls.metrics.classification import ReliabilityBins, _ece_from_bins, _reliability_bins
 
@@ -133,5 +134,6 @@ def plot_reliability_diagram(
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    with atomic_path(path, suffix=path.suffix) as tmp:
+        fig.savefig(tmp, dpi=120)
     return path

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import torch
 from datasets import Dataset
 from transformers import TrainingArguments, set_seed
 
+from textls.report import aggregate, format_table, write_comparison
 from textls.retrieval.collator import RetrievalCollator
 from textls.retrieval.data import (
     load_beir,
@@ -33,23 +35,21 @@ from textls.retrieval.metrics import (
 from textls.retrieval.mining import mine_bm25
 from textls.retrieval.soft_targets import METHODS, CandidateSoftTargets
 from textls.retrieval.trainer import RetrievalTrainer
+from textls.training_args import RetrievalTrainingArguments, changed_options, run_arguments
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
-class RetrievalTrainArguments:
-    data_dir: str = field(
-        metadata={"help": "BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv."}
-    )
-    output_dir: str = field(metadata={"help": "Where the trained encoder is saved."})
+class RetrievalOptions:
+    """The training options ``textls retrieval train`` and ``textls retrieval compare`` share;
+    every other ``TrainingArguments`` option passes through (:mod:`textls.training_args`)."""
+
     model: str = field(
         default="minilm",
         metadata={
             "help": "Start model: minilm (packaged), an HF folder, or a saved textls encoder."
         },
-    )
-    split: str = field(default="train", metadata={"help": "Qrels split to train on."})
-    method: str = field(
-        default="none", metadata={"help": "Soft targets: none, " + ", ".join(METHODS) + "."}
     )
     epsilon: float = field(default=0.1, metadata={"help": "Smoothing mass over the candidates."})
     soft_temperature: float = field(
@@ -79,8 +79,24 @@ class RetrievalTrainArguments:
     max_train_queries: int | None = field(
         default=None, metadata={"help": "Use only the first N training pairs."}
     )
-    seed: int = field(default=0, metadata={"help": "Seed of initialisation order and sampling."})
     bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU)."})
+
+
+@dataclass
+class _TrainFolders:
+    data_dir: str = field(
+        metadata={"help": "BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv."}
+    )
+    output_dir: str = field(metadata={"help": "Where the trained encoder is saved."})
+
+
+@dataclass
+class RetrievalTrainArguments(RetrievalOptions, _TrainFolders):
+    split: str = field(default="train", metadata={"help": "Qrels split to train on."})
+    method: str = field(
+        default="none", metadata={"help": "Soft targets: none, " + ", ".join(METHODS) + "."}
+    )
+    seed: int = field(default=0, metadata={"help": "Seed of initialisation order and sampling."})
 
 
 def _rows(dataset):
@@ -94,8 +110,18 @@ def _rows(dataset):
     )
 
 
-def train_dual_encoder(args: RetrievalTrainArguments, encoder=None, tokenizer=None) -> Path:
-    """Train and save a dual encoder; returns the output folder."""
+def train_dual_encoder(
+    args: RetrievalTrainArguments,
+    encoder=None,
+    tokenizer=None,
+    training_args: TrainingArguments | None = None,
+) -> Path:
+    """Train and save a dual encoder; returns the output folder.
+
+    ``training_args``: the Trainer options to start from (default
+    :class:`~textls.training_args.RetrievalTrainingArguments`); ``args`` sets the folder, batch
+    size, epochs, learning rate and seed, and the collator needs ``remove_unused_columns=False``
+    and ``dataloader_drop_last=True``, which are always set."""
     if args.method != "none" and args.method not in METHODS:
         raise ValueError(f"unknown method {args.method!r}; choose none or one of {METHODS}")
     dataset = load_beir(args.data_dir, args.split)
@@ -138,21 +164,16 @@ def train_dual_encoder(args: RetrievalTrainArguments, encoder=None, tokenizer=No
             "negative_rows": [negatives.get(q, []) for q, _ in pairs],
         }
     )
-    training_args = TrainingArguments(
+    training_args = run_arguments(
+        training_args or RetrievalTrainingArguments(),
         output_dir=args.output_dir,
         per_device_train_batch_size=args.batch_size,
         num_train_epochs=args.epochs,
         learning_rate=args.learning_rate,
-        warmup_steps=0.1,
-        weight_decay=0.01,
         seed=args.seed,
         data_seed=args.seed,
-        bf16=args.bf16,
-        save_strategy="no",
-        report_to=[],
-        logging_steps=50,
-        remove_unused_columns=False,
-        dataloader_pin_memory=torch.cuda.is_available(),
+        bf16=args.bf16 or (training_args is not None and training_args.bf16),
+        remove_unused_columns=False,  # the collator reads the row columns
         dataloader_drop_last=True,  # equal batches on every device, for the gathered negatives
     )
     trainer = RetrievalTrainer(
@@ -316,80 +337,64 @@ def evaluate_run_file(
 
 
 @dataclass
-class RetrievalCompareArguments:
+class _CompareFolders:
     data_dir: str = field(
         metadata={"help": "BEIR folder with qrels/train.tsv and the evaluation split."}
     )
     output_dir: str = field(
         metadata={"help": "Folder for encoders, indexes, runs, results.json, report.md."}
     )
+
+
+@dataclass
+class RetrievalCompareArguments(RetrievalOptions, _CompareFolders):
     methods: str = field(
         default="none,ls-classic,ls-tfidf,kwls,ls-distill",
         metadata={"help": "Comma-separated methods."},
     )
     eval_split: str = field(default="test", metadata={"help": "Qrels split to evaluate on."})
     seeds: int = field(default=1, metadata={"help": "Seeds per method."})
-    model: str = field(default="minilm", metadata={"help": "Start model for every method."})
     include_pretrained: bool = field(
         default=True, metadata={"help": "Also evaluate the start model without training."}
     )
-    epochs: float = field(default=1.0, metadata={"help": "Training epochs."})
-    batch_size: int = field(default=32, metadata={"help": "Queries per step."})
-    learning_rate: float = field(default=2e-5, metadata={"help": "AdamW learning rate."})
-    epsilon: float = field(default=0.1, metadata={"help": "Smoothing mass."})
-    soft_temperature: float = field(
-        default=0.05, metadata={"help": "Lexical relevance temperature."}
-    )
-    hard_negatives: str | None = field(
-        default="bm25", metadata={"help": "bm25, a JSONL file, or none."}
-    )
-    negatives_per_query: int = field(default=1, metadata={"help": "Hard negatives per query."})
-    passage_max_length: int = field(default=128, metadata={"help": "Passage tokens."})
-    max_train_queries: int | None = field(
-        default=None, metadata={"help": "Train on only the first N training pairs."}
-    )
     index_kind: str = field(default="flat", metadata={"help": "flat, ivf, hnsw or ivfpq."})
-    bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU)."})
 
 
-def run_retrieval_compare(args: RetrievalCompareArguments) -> dict:
-    from textls.report import aggregate, format_table, write_report
+#: The measures ``textls retrieval compare`` reports and prints.
+COMPARE_MEASURES = ["RR@10", "R@1", "R@10", "R@100", "nDCG@10", "AP"]
 
+
+def run_retrieval_compare(
+    args: RetrievalCompareArguments, training_args: TrainingArguments | None = None
+) -> dict:
+    """Train a dual encoder per method and seed from the same start model, index and search the
+    evaluation split with each, and write results.json and report.md (one writer,
+    :func:`textls.report.write_comparison`); returns the results.  ``training_args``: the Trainer
+    options every run starts from (:func:`train_dual_encoder`)."""
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     runs, timings = [], {}
-    measures = ["RR@10", "R@1", "R@10", "R@100", "nDCG@10", "AP"]
     if args.include_pretrained:
         start = time.perf_counter()
         metrics = _index_search_evaluate(args, args.model, out / "pretrained")
-        runs.append(
-            {"method": "pretrained", "seed": 0, "metrics": metrics}
-        )  # untrained: no seed to vary
+        runs.append({"method": "pretrained", "seed": 0, "metrics": metrics})  # no seed to vary
         timings["pretrained"] = {"index_eval_seconds": time.perf_counter() - start}
-        print("  pretrained: " + ", ".join(f"{m} {metrics[m]:.4f}" for m in measures))
+        logger.info("pretrained: %s", _measures(metrics))
+    shared = {f.name: getattr(args, f.name) for f in fields(RetrievalOptions)}
     for method in methods:
         for seed in range(args.seeds):
             folder = out / f"{method}-seed{seed}"
             start = time.perf_counter()
             train_dual_encoder(
                 RetrievalTrainArguments(
+                    **shared,
                     data_dir=args.data_dir,
                     output_dir=str(folder / "encoder"),
-                    model=args.model,
                     method=method,
-                    epsilon=args.epsilon,
-                    soft_temperature=args.soft_temperature,
-                    hard_negatives=args.hard_negatives,
-                    negatives_per_query=args.negatives_per_query,
-                    epochs=args.epochs,
-                    batch_size=args.batch_size,
-                    learning_rate=args.learning_rate,
-                    passage_max_length=args.passage_max_length,
-                    max_train_queries=args.max_train_queries,
                     seed=seed,
-                    bf16=args.bf16,
-                )
+                ),
+                training_args=training_args,
             )
             trained = time.perf_counter()
             metrics = _index_search_evaluate(args, str(folder / "encoder"), folder)
@@ -400,21 +405,28 @@ def run_retrieval_compare(args: RetrievalCompareArguments) -> dict:
                 }
             )
             runs.append({"method": method, "seed": seed, "metrics": metrics})
-            print(
-                f"  {method} seed {seed}: " + ", ".join(f"{m} {metrics[m]:.4f}" for m in measures)
-            )
+            logger.info("%s seed %d: %s", method, seed, _measures(metrics))
     results = aggregate(runs, baseline="none" if "none" in methods else methods[0])
     results["config"] = asdict(args)
+    if training_args is not None:
+        results["trainer_options"] = changed_options(training_args)
     results["timings"] = timings
-    (out / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False) + "\n")
-    write_report(
+    write_comparison(
+        out,
         results,
-        out / "report.md",
         title=f"textls retrieval compare: {Path(args.data_dir).name}",
         config=asdict(args),
     )
-    print(format_table(results, metrics=measures))
     return results
+
+
+def _measures(metrics: dict[str, float]) -> str:
+    return ", ".join(f"{m} {metrics[m]:.4f}" for m in COMPARE_MEASURES)
+
+
+def format_retrieval_results(results: dict) -> str:
+    """The terminal table of a retrieval compare (what ``textls retrieval compare`` prints)."""
+    return format_table(results, metrics=COMPARE_MEASURES)
 
 
 def _index_search_evaluate(
