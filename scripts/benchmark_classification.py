@@ -55,7 +55,7 @@ def epochs_for(cell: CompareArguments, min_steps: int) -> float:
     otherwise get a few dozen steps and leave the model underfit, and the comparison would be
     about underfit models.
     """
-    n_train = len(prepare_data(cell)["train"][1])
+    n_train = len(prepare_data(cell).train.labels)
     batch = cell.batch_size or default_batch_size(cell.model)
     steps_per_epoch = math.ceil(n_train / (batch * cell.gradient_accumulation_steps))
     return float(max(cell.epochs, math.ceil(min_steps / steps_per_epoch)))
