@@ -73,27 +73,36 @@ class CacheBuildArguments(SoftLabelArguments):
 
 
 @dataclass
-class CacheVerifyArguments:
+class CacheDataArguments:
+    """A cache and the columns of the data it was built from: shared by ``verify`` and ``export``."""
+
     cache: str = field(
         metadata={"help": "The cache folder (may also be given first, without --cache)."}
     )
-    input: str | None = field(
-        default=None, metadata={"help": "The data it was built from, to check the fingerprint."}
-    )
     text_column: str | None = field(
-        default=None, metadata={"help": "Text column of --input (default: the cache's)."}
+        default=None,
+        kw_only=True,
+        metadata={"help": "Text column of --input (default: the cache's)."},
     )
     label_column: str | None = field(
-        default=None, metadata={"help": "Label column of --input (default: the cache's)."}
+        default=None,
+        kw_only=True,
+        metadata={"help": "Label column of --input (default: the cache's)."},
     )
-    split: str | None = field(default=None, metadata={"help": "Split of a datasets folder."})
+    split: str | None = field(
+        default=None, kw_only=True, metadata={"help": "Split of a datasets folder."}
+    )
 
 
 @dataclass
-class CacheExportArguments:
-    cache: str = field(
-        metadata={"help": "The cache folder (may also be given first, without --cache)."}
+class CacheVerifyArguments(CacheDataArguments):
+    input: str | None = field(
+        default=None, metadata={"help": "The data it was built from, to check the fingerprint."}
     )
+
+
+@dataclass
+class CacheExportArguments(CacheDataArguments):
     input: str = field(metadata={"help": "The data the cache was built from (for the texts)."})
     output: str = field(metadata={"help": "Output file, .jsonl or .parquet."})
     format: str = field(
@@ -102,13 +111,6 @@ class CacheExportArguments:
             "help": "sentence-transformers (DistillKLDivLoss 'label'), tevatron or flagembedding."
         },
     )
-    text_column: str | None = field(
-        default=None, metadata={"help": "Text column of --input (default: the cache's)."}
-    )
-    label_column: str | None = field(
-        default=None, metadata={"help": "Label column of --input (default: the cache's)."}
-    )
-    split: str | None = field(default=None, metadata={"help": "Split of a datasets folder."})
     class_texts: str | None = field(
         default=None,
         metadata={
@@ -173,18 +175,7 @@ def verify(args: CacheVerifyArguments) -> None:
 def export(args: CacheExportArguments) -> None:
     from textls.cache import export_cache
 
-    path = export_cache(
-        args.cache,
-        args.input,
-        args.output,
-        format=args.format,
-        text_column=args.text_column,
-        label_column=args.label_column,
-        split=args.split,
-        class_texts=args.class_texts,
-        scores=args.scores,
-        max_negatives=args.max_negatives,
-    )
+    path = export_cache(**vars(args))
     print(f"wrote {args.format} training file {path}")
 
 
