@@ -138,3 +138,23 @@ def test_model_factory_keeps_the_training_tokens_for_fasttext_only():
     assert not hasattr(
         make_model_factory("textcnn", ["a", "b"], Tok(), ids)().config, "kept_token_ids"
     )
+
+
+def test_loading_report_is_one_line_for_a_fresh_head_and_a_warning_for_other_keys(caplog):
+    import logging
+
+    from textls.classification.modeling import report_loading
+
+    with caplog.at_level(logging.INFO, logger="textls"):
+        report_loading("m", {"missing_keys": {"classifier.weight", "classifier.bias"}})
+    assert [r.levelname for r in caplog.records] == ["INFO"]
+    assert "new classification head (classifier.bias, classifier.weight)" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="textls"):
+        report_loading(
+            "m",
+            {"missing_keys": {"bert.pooler.dense.weight"}, "unexpected_keys": {"lm_head.bias"}},
+        )
+    assert [r.levelname for r in caplog.records] == ["WARNING", "WARNING"]
+    assert "1 missing weight(s) when loading it: bert.pooler.dense.weight" in caplog.text
+    assert "1 unexpected weight(s) when loading it: lm_head.bias" in caplog.text

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers.utils import logging as hf_logging
 
 from textls._utils import default_model_path
 from textls.classification.models import (
@@ -13,6 +15,13 @@ from textls.classification.models import (
     TextCNNConfig,
     TextCNNForSequenceClassification,
 )
+
+logger = logging.getLogger(__name__)
+
+#: First names of the weights a sequence-classification head adds on top of an encoder (BERT,
+#: RoBERTa, DistilBERT, DeBERTa, ELECTRA ...): missing from a sentence encoder's checkpoint, as
+#: they should be.
+HEAD_PREFIXES = ("classifier", "score", "pre_classifier", "logits_proj")
 
 FROM_SCRATCH = {
     "fasttext": (FastTextConfig, FastTextForSequenceClassification),
@@ -76,7 +85,61 @@ def make_model_factory(model: str, classes, tokenizer, train_token_ids=None):
         return lambda: model_cls(config)
     check_model(model)
     source = resolve(model)
-    return lambda: AutoModelForSequenceClassification.from_pretrained(source, **common)
+    said = []
+
+    def factory():
+        built, info = load_quietly(source, **common)
+        if not said:  # once per compare, not once per run
+            said.append(True)
+            report_loading(source, info)
+        return built
+
+    return factory
+
+
+def load_quietly(source: str, **kwargs):
+    """``AutoModelForSequenceClassification.from_pretrained(source, output_loading_info=True)``
+    without transformers' per-load "LOAD REPORT" table and progress bar (a compare loads the model
+    once per run); returns the model and its loading info for :func:`report_loading`."""
+    hf_logger = logging.getLogger("transformers.modeling_utils")
+    level, bars = hf_logger.level, hf_logging.is_progress_bar_enabled()
+    hf_logger.setLevel(logging.ERROR)
+    hf_logging.disable_progress_bar()
+    try:
+        return AutoModelForSequenceClassification.from_pretrained(
+            source, output_loading_info=True, **kwargs
+        )
+    finally:
+        hf_logger.setLevel(level)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def report_loading(source: str, info: dict) -> None:
+    """One line for what a fine-tuning run expects (a fresh classification head); a warning
+    naming the keys for anything else (weights missing outside the head, unexpected or
+    mismatched ones)."""
+    missing = sorted(info.get("missing_keys") or ())
+    head = [k for k in missing if k.split(".")[0] in HEAD_PREFIXES]
+    other = {
+        "missing": [k for k in missing if k not in head],
+        "unexpected": sorted(info.get("unexpected_keys") or ()),
+        "mismatched": sorted(str(k) for k in info.get("mismatched_keys") or ()),
+    }
+    if head:
+        logger.info(
+            "%s: new classification head (%s), trained from scratch", source, ", ".join(head)
+        )
+    for kind, keys in other.items():
+        if keys:
+            logger.warning(
+                "%s: %d %s weight(s) when loading it: %s%s",
+                source,
+                len(keys),
+                kind,
+                ", ".join(keys[:8]),
+                " ..." if len(keys) > 8 else "",
+            )
 
 
 def default_batch_size(model: str) -> int:
