@@ -2,9 +2,14 @@
 
 Each method gives a sparse vector per query and per passage such that the query-candidate
 relevance score is their dot product; a batch's scores are then one small sparse product,
-``Q[batch_queries] @ P[batch_candidates].T``, and the target over the batch's candidates ``j`` is
+``Q[batch_queries] @ P[batch_candidates].T``.  With ``K_i`` the batch candidates that are known
+positives of query ``i`` (its own positive and any other its qrels mark relevant), the target over
+the batch's ``P`` candidates ``j`` is
 
-    y_ij = (1 - e) [j = pos_i] + e * softmax_{j not positive}(s_ij / T)     (ls-classic: 1/P over all j)
+    y_ij = (1 - e) [j in K_i] / |K_i| + e * softmax_{j not in K_i}(s_ij / T)
+
+(the softmax is 0 on ``K_i``, and runs over all candidates when every one is in ``K_i``); for
+``ls-classic`` the second term is ``e / P`` on every candidate, positives included.
 """
 
 from __future__ import annotations
@@ -52,19 +57,24 @@ def bm25_vectors(
 
 
 class CandidateSoftTargets:
-    """Per-batch soft targets for retrieval training.
+    """Per-batch soft targets for retrieval training (the formula is in the module docstring).
 
     Parameters
     ----------
-    method : {"ls-classic", "ls-tfidf", "kwls", "ls-distill"}
-        ``ls-tfidf``: TF-IDF cosine of query and passage.  ``kwls``: cosine of the query's top
-        ``top_k`` TF-IDF keywords and the passage's top ``passage_top_k`` keywords (KWLS with
-        passages as labels).  ``ls-distill``: a teacher's scores, BM25 by default.
+    method : {"ls-classic", "ls-tfidf", "kwls", "ls-distill"}, default "kwls"
+        ``ls-classic``: uniform, no scores.  ``ls-tfidf``: cosine of the query's and the passage's
+        TF-IDF vectors (sublinear tf, English stop words, idf from the passages).  ``kwls``: cosine
+        of the query's top ``top_k`` TF-IDF keywords and the passage's top ``passage_top_k``
+        keywords (KWLS with passages as labels).  ``ls-distill``: a teacher's scores, BM25 when
+        ``fit`` gets no ``teacher_scores``.
     epsilon : float, default 0.1
+        ``e``: the mass the relevance spreads; ``1 - e`` stays on the known positives.
     temperature : float, default 0.05
-        Of the softmax over candidates; lexical cosines lie in [0, 1], so 0.05 turns a 0.15 lead
-        into a factor of ``e^3``.  For BM25 scores (unbounded) ``temperature`` is applied to scores
-        divided by the batch's largest score.
+        ``T`` of the softmax over a query's non-positive candidates (unused by ``ls-classic``);
+        lexical cosines lie in [0, 1], so 0.05 turns a 0.15 lead into a factor of ``e^3``.
+        ``ls-distill`` scores (BM25 or a teacher's, unbounded) are first divided by the query's
+        largest score among its non-positive candidates in the batch; when that score is not
+        positive, every score becomes 0 and the relevance is uniform over those candidates.
     top_k, passage_top_k : int, default 10 and 10
         KWLS keyword counts.  KWLS is the cosine of the two *keyword* vectors; with counts as large
         as the texts it would be exactly LS-TFIDF's cosine (an identity we measured on data/faq
@@ -94,9 +104,10 @@ class CandidateSoftTargets:
     ) -> CandidateSoftTargets:
         """Vectorise every query and passage once (rows follow the given orders).
 
-        ``teacher_scores`` (``ls-distill`` only): a sparse ``(n_queries, n_passages)`` matrix of a
-        teacher's scores (see :func:`textls.retrieval.data.load_teacher_scores`); a pair it lacks
-        scores 0.  Without it the teacher is BM25.
+        ``teacher_scores`` (``ls-distill`` only; the other methods ignore it): a sparse
+        ``(n_queries, n_passages)`` matrix of a teacher's scores (see
+        :func:`textls.retrieval.data.load_teacher_scores`); a pair it lacks scores 0.  Without it
+        the teacher is BM25.
         """
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")

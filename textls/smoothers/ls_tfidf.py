@@ -57,8 +57,11 @@ class TfidfSmoother(ScoredSmoother):
     ----------
     classes_ : ndarray of shape (C,)
     vectorizer_ : TfidfVectorizer
-    profiles_ : ndarray of shape (C, V)
-        The normalised class centroids :math:`c_k`, stored dense-as-sparse (CSR).
+    profiles_ : scipy.sparse.csr_matrix of shape (C, V)
+        The class profiles :math:`c_k = S_k / \lVert S_k \rVert`, one row per class in
+        ``classes_`` order: the direction of the class's TF-IDF centroid, from all training rows
+        (the leave-one-out profiles that score the training rows are not kept); an all-zero row
+        for a class whose texts have no term in the vocabulary.
     temperature_ : float
         The temperature used (fitted when ``temperature="auto"``).
 
