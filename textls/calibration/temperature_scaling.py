@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize_scalar
-from scipy.special import logsumexp, softmax
+from scipy.special import softmax
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -67,10 +67,41 @@ def probs_to_logits(probs: Any, *, eps: float = 1e-12) -> np.ndarray:
     return np.log(np.clip(check_probs(probs), eps, 1.0))
 
 
-def _nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
+def temperature_nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
+    r"""Mean negative log-likelihood of ``labels`` under :math:`\operatorname{softmax}(z / T)`.
+
+    :math:`\frac1n \sum_i \bigl[m_i + \log \sum_c e^{z_{ic}/T - m_i} - z_{i,y_i}/T\bigr]` with
+    :math:`m_i = \max_c z_{ic}/T`, so no exponential overflows.  ``logits`` is a float64
+    ``(n, C)`` array and ``labels`` ``(n,)`` column indices, both already checked.
+    """
     scaled = logits / temperature
-    true = scaled[np.arange(labels.shape[0]), labels]
-    return float(np.mean(logsumexp(scaled, axis=1) - true))
+    top = scaled.max(axis=1)
+    log_norm = top + np.log(np.exp(scaled - top[:, None]).sum(axis=1))
+    return float(np.mean(log_norm - logits[np.arange(len(labels)), labels] / temperature))
+
+
+def search_temperature(
+    logits: np.ndarray,
+    labels: np.ndarray,
+    bounds: tuple[float, float],
+    *,
+    xatol: float = 1e-5,
+    max_iter: int = 500,
+) -> tuple[float, int]:
+    r"""The :math:`T` in ``bounds`` that minimises :func:`temperature_nll`, and the evaluations used.
+
+    Bounded Brent search (``minimize_scalar(method="bounded")``) over :math:`\log T`, to an
+    absolute tolerance ``xatol``: the NLL is convex in :math:`1/T`, hence unimodal in
+    :math:`\log T`.  :class:`TemperatureScaler` and the generators' ``temperature="auto"``
+    (:func:`textls.smoothers._base.fit_temperature`) both fit their temperature with it.
+    """
+    result = minimize_scalar(
+        lambda log_t: temperature_nll(logits, labels, np.exp(log_t)),
+        bounds=(np.log(bounds[0]), np.log(bounds[1])),
+        method="bounded",
+        options={"xatol": xatol, "maxiter": max_iter},
+    )
+    return float(np.exp(result.x)), int(result.nfev)
 
 
 class TemperatureScaler(BaseEstimator):
@@ -144,15 +175,11 @@ class TemperatureScaler(BaseEstimator):
         logits = check_scores(logits, name="logits")
         labels = check_labels(labels, n=logits.shape[0], n_classes=logits.shape[1])
 
-        result = minimize_scalar(
-            lambda log_t: _nll(logits, labels, math.exp(log_t)),
-            bounds=(math.log(t_min), math.log(t_max)),
-            method="bounded",
-            options={"xatol": self.xatol, "maxiter": int(self.max_iter)},
+        temperature, n_iter = search_temperature(
+            logits, labels, (t_min, t_max), xatol=self.xatol, max_iter=int(self.max_iter)
         )
-        temperature = math.exp(float(result.x))
-        nll_before = _nll(logits, labels, 1.0)
-        nll_after = _nll(logits, labels, temperature)
+        nll_before = temperature_nll(logits, labels, 1.0)
+        nll_after = temperature_nll(logits, labels, temperature)
         # `<=` also keeps T = 1 when the NLL is flat in T (e.g. constant logits).
         if t_min <= 1.0 <= t_max and nll_before <= nll_after:
             temperature, nll_after = 1.0, nll_before
@@ -171,7 +198,7 @@ class TemperatureScaler(BaseEstimator):
         self.n_classes_ = int(logits.shape[1])
         self.nll_before_ = nll_before
         self.nll_after_ = nll_after
-        self.n_iter_ = int(result.nfev)
+        self.n_iter_ = n_iter
         return self
 
     def transform(self, logits: Any) -> np.ndarray:

@@ -45,7 +45,6 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 from sklearn.base import BaseEstimator
 from sklearn.metrics import log_loss
 from sklearn.utils import ClassifierTags
@@ -62,6 +61,7 @@ from textls._utils import (
     softmax,
     unique_classes,
 )
+from textls.calibration.temperature_scaling import search_temperature
 
 
 class BaseSmoother(BaseEstimator):
@@ -261,7 +261,10 @@ def fit_temperature(
     This is temperature scaling (Guo et al., 2017) applied to the lexical scores: the relevance then
     puts on the gold class the probability it deserves on the training data, and the rest is spread
     over the other classes in proportion to the evidence.  The NLL is convex in ``1 / T``; we search
-    ``log T`` in ``[log 1e-3, log 1e3]`` on at most ``max_rows`` rows.
+    ``log T`` in ``[log 1e-3, log 1e3]`` on at most ``max_rows`` rows, with the search
+    :class:`~textls.calibration.TemperatureScaler` uses
+    (:func:`~textls.calibration.temperature_scaling.search_temperature`).  Rows whose scores are
+    all equal carry no information about ``T`` and are left out; with none left, ``T = 1``.
     """
     keep = temperature_sample(len(y), max_rows, seed)
     if keep is not None:
@@ -270,16 +273,7 @@ def fit_temperature(
     informative = scores.max(axis=1) > scores.min(axis=1)
     if not informative.any():
         return 1.0
-    scores, y = scores[informative], y[informative]
-    gold = scores[np.arange(len(y)), y]
-
-    def nll(log_t: float) -> float:
-        z = scores / np.exp(log_t)
-        m = z.max(axis=1)
-        return float(np.mean(m + np.log(np.exp(z - m[:, None]).sum(axis=1)) - gold / np.exp(log_t)))
-
-    result = minimize_scalar(nll, bounds=(np.log(1e-3), np.log(1e3)), method="bounded")
-    return float(np.exp(result.x))
+    return search_temperature(scores[informative], y[informative], (1e-3, 1e3))[0]
 
 
 def temperature_sample(n: int, max_rows: int = 20_000, seed: int = 0) -> np.ndarray | None:
