@@ -8,7 +8,7 @@ from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-from textls.classification.models._init import init_weights
+from textls.classification.models.weight_init import init_weights
 
 
 class TextCNNConfig(PretrainedConfig):
