@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from tiny_corpora import make_corpus, write
+from corpora import make_corpus
+from tiny_corpora import write
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tiny_corpora import make_corpus, write
+from corpora import make_corpus
+from tiny_corpora import write
 
 from textls import get_smoother
 from textls.cache import CacheError, build_cache, load_cache

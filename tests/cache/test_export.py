@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from scipy.special import softmax as scipy_softmax
 
 from textls.cache import CacheError, build_cache, export_cache, load_cache
 
@@ -19,9 +20,7 @@ def cache(tmp_path, data_csv):
 
 
 def _softmax(x):
-    x = np.asarray(x, dtype=np.float64)
-    e = np.exp(x - x.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    return scipy_softmax(np.asarray(x, dtype=np.float64), axis=1)
 
 
 def test_sentence_transformers_label_column_gives_back_the_soft_labels(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tiny_corpora import make_corpus
+from corpora import make_corpus
 
 from textls import get_smoother
 from textls.cache.statistics import (
