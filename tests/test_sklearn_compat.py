@@ -16,6 +16,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, T
 from textls._sklearn_compat import (
     fit_idf_from_counts,
     fit_vectorizer_from_counts,
+    forget_stop_words_id,
     tfidf_from_counts,
 )
 
@@ -114,3 +115,13 @@ def test_errors_are_the_ones_fit_raises(params):
             CountVectorizer(**params), terms, doc_freq, term_freq, len(texts)
         )
     assert str(ours.value) == str(expected.value)
+
+
+def test_forget_stop_words_id_drops_the_cached_address_and_nothing_else():
+    vectorizer = TfidfVectorizer(stop_words="english").fit(TEXTS)
+    assert isinstance(vectorizer._stop_words_id, int)  # sklearn still caches it under this name
+    expected = vectorizer.transform(TEXTS).toarray()
+    forget_stop_words_id(vectorizer)
+    assert not hasattr(vectorizer, "_stop_words_id")
+    np.testing.assert_array_equal(vectorizer.transform(TEXTS).toarray(), expected)
+    forget_stop_words_id(None)  # a generator without that vectorizer

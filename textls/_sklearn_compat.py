@@ -13,7 +13,8 @@ repeats, on merged counts, what ``fit`` does:
   (``smooth_idf=True``; :math:`\ln\frac{n}{df_t} + 1` without), the same operations in the
   same order, so the result agrees bit for bit;
 * the fitted attributes: ``fixed_vocabulary_`` (set by the private ``_validate_vocabulary``),
-  ``vocabulary_``, and a ``TfidfVectorizer``'s private ``_tfidf`` transformer.
+  ``vocabulary_``, and a ``TfidfVectorizer``'s private ``_tfidf`` transformer;
+* the private ``_stop_words_id`` a vectorizer caches, dropped so its pickle is reproducible.
 
 ``tests/test_sklearn_compat.py`` fits each vectorizer both ways on small corpora and compares
 every fitted attribute and output, so a scikit-learn release that changes any of this fails
@@ -92,6 +93,17 @@ def tfidf_from_counts(vectorizer: TfidfVectorizer, counts: sp.spmatrix) -> sp.cs
     """A fitted ``TfidfVectorizer``'s ``transform`` of the texts whose counts (over its
     vocabulary, as its ``CountVectorizer`` part counts them) are ``counts``, without the texts."""
     return vectorizer._tfidf.transform(counts, copy=True)
+
+
+def forget_stop_words_id(vectorizer: CountVectorizer | None) -> None:
+    """Drop the ``id(stop_words)`` a vectorizer caches when it first builds its analyzer.
+
+    A memory address, different in every process: without it a pickled vectorizer is the same
+    bytes wherever it was fitted (a cache's ``fit/state.pkl``).  scikit-learn sets it again when
+    it next needs it.
+    """
+    if vectorizer is not None and hasattr(vectorizer, "_stop_words_id"):
+        del vectorizer._stop_words_id
 
 
 def _limit_features(
