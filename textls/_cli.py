@@ -26,13 +26,17 @@ class Command:
 
     ``schema`` and ``run`` are objects or ``"module:attribute"`` strings (imported on use).
     ``positional`` is the flag a bare first argument stands for (``textls cache verify CACHE``
-    means ``--cache CACHE``).
+    means ``--cache CACHE``).  ``trainer``: a ``TrainingArguments`` subclass (or its string) for
+    a command that trains; every flag or config key ``schema`` does not take is then parsed as a
+    Trainer option (:mod:`textls.training_args`) and ``run`` is called as
+    ``run(args, training_args)``.
     """
 
     about: str
     schema: type | str
     run: Callable | str
     positional: str | None = None
+    trainer: type | str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,12 @@ def dispatch(
     if entry.positional and rest and not rest[0].startswith("-") and not rest[0].endswith(".json"):
         rest = [entry.positional, *rest]
     return run_subcommand(
-        f"{prog} {name}", resolve(entry.schema), resolve(entry.run), entry.about, rest
+        f"{prog} {name}",
+        resolve(entry.schema),
+        resolve(entry.run),
+        entry.about,
+        rest,
+        trainer=resolve(entry.trainer),
     )
 
 
@@ -114,28 +123,66 @@ def print_usage(
         print(f"  {name:<{width}} {entry.about}")
 
 
-def run_subcommand(prog: str, schema, run, about: str, argv: list[str]) -> int:
+#: How ``--help`` of a training command tells about the Trainer options it also takes.
+TRAINER_EPILOG = (
+    "Every other transformers TrainingArguments option is accepted too, as flags or config "
+    "keys (e.g. --activation_checkpointing, --fp16, --report_to wandb, --dataloader_num_workers "
+    "4, --lr_scheduler_type cosine, --max_grad_norm 0.5, --save_strategy epoch), with textls's "
+    "defaults where they differ: weight_decay 0.01, warmup_steps 0.1, save_strategy no, "
+    "report_to none. The output folder, batch size, epochs, learning rate and seed are this "
+    "command's own options. See textls.training_args."
+)
+
+
+def run_subcommand(
+    prog: str, schema, run, about: str, argv: list[str], trainer: type | None = None
+) -> int:
     """Parse ``argv`` (flags, or one JSON config of the same fields) into ``schema`` and call ``run``.
 
-    One policy for every command (:func:`textls.errors.run_command`): a user error, a bad config
-    included, exits 1 with one line; a bug keeps its traceback; ``--help`` and bad flags are
-    argparse's (exit 0 / 2).
+    With ``trainer`` (a ``TrainingArguments`` subclass), the flags or keys ``schema`` does not
+    take are Trainer options and ``run(args, training_args)`` is called.  One policy for every
+    command (:func:`textls.errors.run_command`): a user error, a bad config included, exits 1
+    with one line; a bug keeps its traceback; ``--help`` and bad flags are argparse's (exit 0 / 2).
+    Progress that the library logs (``textls.*`` loggers, INFO) is shown on stderr.
     """
     from transformers import HfArgumentParser
 
     from textls.errors import run_command
 
-    parser = HfArgumentParser(schema, prog=prog, description=about)
-    return run_command(prog, lambda: run(parse_arguments(parser, argv)))
+    epilog = TRAINER_EPILOG if trainer is not None else None
+    parser = HfArgumentParser(schema, prog=prog, description=about, epilog=epilog)
+    show_progress()
+    if trainer is None:
+        return run_command(prog, lambda: run(parse_arguments(parser, argv)))
+    return run_command(prog, lambda: run(*parse_arguments(parser, argv, trainer)))
 
 
-def parse_arguments(parser, argv: list[str]):
-    """The dataclass of ``argv``: flags, or a single JSON config file of the same fields.
+def show_progress() -> None:
+    """Print the ``textls`` loggers' INFO messages (progress, run k of n) as plain lines on
+    stderr, once; library code only logs."""
+    import logging
+
+    textls_logger = logging.getLogger("textls")
+    if not any(getattr(h, "_textls_cli", False) for h in textls_logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler._textls_cli = True
+        textls_logger.addHandler(handler)
+        textls_logger.setLevel(logging.INFO)
+
+
+def parse_arguments(parser, argv: list[str], trainer: type | None = None):
+    """The dataclass of ``argv``: flags, or a single JSON config file of the same fields; with
+    ``trainer``, ``(args, training_args)``, the flags or keys the dataclass does not take parsed
+    by :func:`textls.training_args.parse_trainer_options`.
 
     A config that is not JSON, holds a key the command does not take or lacks a required one is a
     ``ValueError`` naming the file.
     """
+    if trainer is not None:
+        from textls.training_args import parse_trainer_options
     if len(argv) == 1 and argv[0].endswith(".json"):
+        import dataclasses
         import json
         from pathlib import Path
 
@@ -147,14 +194,25 @@ def parse_arguments(parser, argv: list[str]):
             raise ValueError(
                 f"{argv[0]} must hold a JSON object of options, got {type(config).__name__}"
             )
-        check_config_types(config, parser.dataclass_types[0], argv[0])
+        schema = parser.dataclass_types[0]
+        rest = {}
+        if trainer is not None:
+            own = {f.name for f in dataclasses.fields(schema)}
+            rest = {k: v for k, v in config.items() if k not in own}
+            config = {k: v for k, v in config.items() if k in own}
+        check_config_types(config, schema, argv[0])
         try:
             (args,) = parser.parse_dict(config, allow_extra_keys=False)
+            if trainer is None:
+                return args
+            return args, parse_trainer_options(trainer, config=rest)
         except (ValueError, TypeError) as exc:  # unknown keys; a required field missing
             raise ValueError(f"{argv[0]}: {exc}") from None
+    if trainer is None:
+        (args,) = parser.parse_args_into_dataclasses(argv)
         return args
-    (args,) = parser.parse_args_into_dataclasses(argv)
-    return args
+    args, remaining = parser.parse_args_into_dataclasses(argv, return_remaining_strings=True)
+    return args, parse_trainer_options(trainer, remaining)
 
 
 #: JSON values a config may give a field of each type (flags are converted by argparse).

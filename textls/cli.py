@@ -110,10 +110,17 @@ class DemoArguments:
 
 
 def demo(args: DemoArguments) -> None:
-    from textls.classification.compare import run_compare
     from textls.classification.demo import demo_arguments
 
-    run_compare(demo_arguments(args.output_dir, args.data_dir, args.model, args.seeds))
+    compare(demo_arguments(args.output_dir, args.data_dir, args.model, args.seeds))
+
+
+def compare(args, training_args=None) -> None:
+    from textls.classification.compare import format_results, run_compare
+
+    results = run_compare(args, training_args=training_args)
+    print(format_results(results))
+    print(f"wrote {args.output_dir}/results.json, {args.output_dir}/report.md")
 
 
 _COMPARE = "textls.classification.compare"
@@ -123,7 +130,8 @@ COMMANDS = {
     "compare": Command(
         "Fine-tune a classifier with each smoothing method; compare.",
         f"{_COMPARE}:CompareArguments",
-        f"{_COMPARE}:run_compare",
+        compare,
+        trainer="textls.training_args:CompareTrainingArguments",
     ),
     "demo": Command(
         "Run compare on long-tailed bundled tweet sentiment with MiniLM (about 4 min on 2 cores).",

@@ -117,10 +117,17 @@ def mine(args: MineArguments) -> None:
     )
 
 
-def train(args) -> None:
+def train(args, training_args) -> None:
     from textls.retrieval.pipeline import train_dual_encoder
 
-    print(f"saved encoder to {train_dual_encoder(args)}")
+    print(f"saved encoder to {train_dual_encoder(args, training_args=training_args)}")
+
+
+def compare(args, training_args) -> None:
+    from textls.retrieval.pipeline import format_retrieval_results, run_retrieval_compare
+
+    print(format_retrieval_results(run_retrieval_compare(args, training_args)))
+    print(f"wrote {args.output_dir}/results.json, {args.output_dir}/report.md")
 
 
 def encode(args: EncodeArguments) -> None:
@@ -159,12 +166,14 @@ def evaluate(args: EvaluateArguments) -> None:
 
 # train and compare parse dataclasses of the pipeline, which imports torch: named, not imported.
 _PIPELINE = "textls.retrieval.pipeline"
+_TRAINER = "textls.training_args:RetrievalTrainingArguments"
 
 COMMANDS = {
     "train": Command(
         "Train a dual encoder with soft targets over batch candidates.",
         f"{_PIPELINE}:RetrievalTrainArguments",
         train,
+        trainer=_TRAINER,
     ),
     "mine": Command(
         "Mine hard negatives with BM25 or with a dense encoder + FAISS.", MineArguments, mine
@@ -176,7 +185,8 @@ COMMANDS = {
     "compare": Command(
         "Train none and each soft-target method; one table.",
         f"{_PIPELINE}:RetrievalCompareArguments",
-        f"{_PIPELINE}:run_retrieval_compare",
+        compare,
+        trainer=_TRAINER,
     ),
 }
 
