@@ -5,26 +5,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from corpora import THREE_TOPIC_LABELS, THREE_TOPIC_TEXTS
 
 from textls import TfidfSmoother, __version__
 from textls.cli import main
 
-TEXTS = [
-    "the striker scored a late goal in the football match",
-    "the football league match ended with a penalty goal",
-    "the coach praised the striker after the league win",
-    "fans cheered the goal as the team won the match",
-    "the party won the election after a close vote",
-    "voters backed the party in the parliament election",
-    "the minister called a vote in parliament on the budget",
-    "the election campaign focused on the minister and the budget",
-    "bake the bread in a hot oven with butter and flour",
-    "whisk the eggs with flour and butter for the cake",
-    "the recipe calls for butter sugar and a hot oven",
-    "knead the dough and bake the bread until golden",
-]
-# Three classes: with two, every method's target is the same (the off-gold mass has one place to go).
-LABELS = ["sport"] * 4 + ["politics"] * 4 + ["cooking"] * 4
+TEXTS, LABELS = THREE_TOPIC_TEXTS, THREE_TOPIC_LABELS
 
 
 @pytest.fixture

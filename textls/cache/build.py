@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from textls._sklearn_compat import forget_stop_words_id
 from textls.cache import source
 from textls.cache.manifest import (
     FORMAT,
@@ -679,9 +680,7 @@ def _finish_state(work: Work) -> None:
         getattr(getattr(state.smoother, "vocabulary_extractor_", None), "vectorizer_", None),
         getattr(state.smoother, "vectorizer_", None),
     ):
-        # sklearn caches id(stop_words), a memory address: drop it so the file is reproducible
-        if vectorizer is not None and hasattr(vectorizer, "_stop_words_id"):
-            del vectorizer._stop_words_id
+        forget_stop_words_id(vectorizer)  # so the pickle is reproducible
     ensure_folder(work.path("fit"))
     _dump(work.path("fit", "state.pkl"), state)
 
