@@ -1,10 +1,16 @@
-"""A dual encoder over Hugging Face models: shared or separate towers, mean or CLS pooling."""
+"""A dual encoder over Hugging Face models: shared or separate towers, mean or CLS pooling.
+
+:func:`encode_function` turns one side of it into the ``list[str] -> (n, d)`` function that
+:func:`textls.retrieval.encoding.encode_corpus` and the searches call.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -135,6 +141,46 @@ class DualEncoder(nn.Module):
             pooling=config["pooling"],
             normalize=config["normalize"],
         )
+
+
+def encode_function(
+    encoder: DualEncoder, tokenizer, side: str, max_length: int
+) -> Callable[[list[str]], np.ndarray]:
+    """A function embedding a batch of texts with one side of ``encoder``, without gradients.
+
+    The encoder is moved to the GPU when torch sees one (else the CPU) and put in eval mode.
+
+    Parameters
+    ----------
+    encoder : DualEncoder
+        The model; its ``pooling`` and ``normalize`` settings apply.
+    tokenizer
+        The Hugging Face tokenizer of ``encoder``; batches are padded to their longest text.
+    side : str
+        ``"query"`` (:meth:`DualEncoder.encode_queries`) or ``"passage"``
+        (:meth:`DualEncoder.encode_passages`).
+    max_length : int
+        Tokens kept per text (longer ones are truncated).
+
+    Returns
+    -------
+    callable
+        ``encode(texts: list[str]) -> ndarray`` of shape ``(len(texts), encoder.dim)``, float32.
+    """
+    if side not in ("query", "passage"):
+        raise ValueError(f"side must be 'query' or 'passage', got {side!r}")
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    encoder.to(device).eval()
+    embed = encoder.encode_queries if side == "query" else encoder.encode_passages
+
+    @torch.no_grad()
+    def encode(texts: list[str]) -> np.ndarray:
+        features = tokenizer(
+            texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+        ).to(device)
+        return embed(**features).float().cpu().numpy()
+
+    return encode
 
 
 def load_encoder_and_tokenizer(name_or_path: str):

@@ -130,8 +130,8 @@ def _mine_with_encoder(
     model: str, data_dir: str, index_dir: str | None, queries: list[str], positives, k: int
 ) -> list[list[int]]:
     """:func:`mine_dense` with ``model``'s query embeddings, over ``index_dir`` or a fresh index."""
-    from textls.retrieval.encoder import load_encoder_and_tokenizer
-    from textls.retrieval.pipeline import _encode_fn, build_corpus_index
+    from textls.retrieval.encoder import encode_function, load_encoder_and_tokenizer
+    from textls.retrieval.pipeline import build_corpus_index
     from textls.retrieval.steps import load_index_for
 
     encoder, tokenizer = load_encoder_and_tokenizer(model)
@@ -142,7 +142,7 @@ def _mine_with_encoder(
             index = build_corpus_index(
                 model, data_dir, os.path.join(tmp, "index"), encoder=encoder, tokenizer=tokenizer
             )
-    embeddings = _encode_fn(encoder, tokenizer, "query", 32)(queries)
+    embeddings = encode_function(encoder, tokenizer, "query", 32)(queries)
     return mine_dense(embeddings, index, positives, k=k)
 
 

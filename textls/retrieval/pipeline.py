@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
-import torch
 from datasets import Dataset
 from transformers import TrainingArguments, set_seed
 
@@ -24,8 +23,9 @@ from textls.retrieval.data import (
     passage_text,
     write_run,
 )
-from textls.retrieval.encoder import DualEncoder, load_encoder_and_tokenizer
-from textls.retrieval.index import DenseIndex, build_index, encode_corpus
+from textls.retrieval.encoder import encode_function, load_encoder_and_tokenizer
+from textls.retrieval.encoding import encode_corpus
+from textls.retrieval.index import DenseIndex, build_index
 from textls.retrieval.metrics import (
     DEFAULT_MEASURES,
     check_coverage,
@@ -226,21 +226,6 @@ def _hard_negatives(
     }
 
 
-def _encode_fn(encoder: DualEncoder, tokenizer, side: str, max_length: int):
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    encoder.to(device).eval()
-    embed = encoder.encode_queries if side == "query" else encoder.encode_passages
-
-    @torch.no_grad()
-    def encode(texts: list[str]) -> np.ndarray:
-        features = tokenizer(
-            texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
-        ).to(device)
-        return embed(**features).float().cpu().numpy()
-
-    return encode
-
-
 def encoder_identity(model: str) -> str:
     return str(Path(model).resolve()) if Path(model).exists() else model
 
@@ -262,7 +247,7 @@ def build_corpus_index(
     doc_ids = list(dataset.corpus)
     texts = [passage_text(dataset.corpus[d]) for d in doc_ids]
     embeddings = encode_corpus(
-        _encode_fn(encoder, tokenizer, "passage", passage_max_length),
+        encode_function(encoder, tokenizer, "passage", passage_max_length),
         texts,
         doc_ids,
         batch_size=batch_size,
@@ -292,7 +277,7 @@ def search_queries(
         encoder, tokenizer = load_encoder_and_tokenizer(model)
     dataset = load_beir(data_dir, split)
     query_ids = list(dataset.queries)
-    encode = _encode_fn(encoder, tokenizer, "query", query_max_length)
+    encode = encode_function(encoder, tokenizer, "query", query_max_length)
     embeddings = np.concatenate(
         [
             encode([dataset.queries[q] for q in query_ids[i : i + 256]])

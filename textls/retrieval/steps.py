@@ -2,7 +2,7 @@
 search | evaluate`` run (``mine`` is :func:`textls.retrieval.mining.mine_hard_negatives`).
 
 An embeddings folder (:func:`encode_corpus_folder`) holds the shards of
-:func:`~textls.retrieval.index.encode_corpus` and ``encoder.json``, the record of the encoder that
+:func:`~textls.retrieval.encoding.encode_corpus` and ``encoder.json``, the record of the encoder that
 made them (:func:`read_encoder_record`): an index built from the folder carries that encoder, so a
 search with another one is refused.
 """
@@ -46,9 +46,8 @@ def encode_corpus_folder(
         Passages per forward pass, per shard, and tokens per passage.
     """
     from textls.retrieval.data import load_beir, passage_text
-    from textls.retrieval.encoder import load_encoder_and_tokenizer
-    from textls.retrieval.index import encode_corpus
-    from textls.retrieval.pipeline import _encode_fn
+    from textls.retrieval.encoder import encode_function, load_encoder_and_tokenizer
+    from textls.retrieval.encoding import encode_corpus
 
     encoder, tokenizer = load_encoder_and_tokenizer(model)
     dataset = load_beir(data_dir, None)
@@ -57,7 +56,7 @@ def encode_corpus_folder(
     out.mkdir(parents=True, exist_ok=True)
     write_encoder_record(out, model, encoder)
     encode_corpus(
-        _encode_fn(encoder, tokenizer, "passage", passage_max_length),
+        encode_function(encoder, tokenizer, "passage", passage_max_length),
         [passage_text(dataset.corpus[d]) for d in ids],
         ids,
         batch_size=batch_size,
@@ -126,7 +125,8 @@ def index_corpus(
     -------
     DenseIndex
     """
-    from textls.retrieval.index import DenseIndex, build_index, load_shards
+    from textls.retrieval.encoding import load_shards
+    from textls.retrieval.index import DenseIndex, build_index
     from textls.retrieval.pipeline import build_corpus_index
 
     if embeddings_dir:
