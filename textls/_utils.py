@@ -215,6 +215,13 @@ def default_model_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
+def resolve_model(name: str) -> str:
+    """``"minilm"`` -> the folder of the packaged model (:func:`default_model_path`); other names
+    (a local folder, a hub id) unchanged.  Classification and retrieval both resolve their
+    ``--model`` through it."""
+    return str(default_model_path()) if name == "minilm" else name
+
+
 def load_sentence_transformer(model):
     """A SentenceTransformer from a model object, a local path, or None (the packaged MiniLM)."""
     if model is not None and not isinstance(model, (str, Path)):

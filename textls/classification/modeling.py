@@ -8,7 +8,7 @@ from pathlib import Path
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
-from textls._utils import default_model_path
+from textls._utils import resolve_model
 from textls.classification.models import (
     FastTextConfig,
     FastTextForSequenceClassification,
@@ -41,11 +41,6 @@ DEFAULT_LEARNING_RATE = {"fasttext": 7e-3, "textcnn": 1e-3, "transformer": 5e-5}
 FASTTEXT_LEARNING_RATE = {64: 5e-3, 128: 7e-3, 256: 1e-2, 512: 2e-2}
 
 
-def resolve(name: str) -> str:
-    """``"minilm"`` -> the packaged model's folder; other names unchanged."""
-    return str(default_model_path()) if name == "minilm" else name
-
-
 def check_model(model: str) -> None:
     """Raise ``ValueError`` unless ``model`` is a from-scratch name, ``minilm``, a folder or a hub id."""
     if model in FROM_SCRATCH or model == "minilm" or Path(model).exists() or "/" in model:
@@ -59,7 +54,7 @@ def check_model(model: str) -> None:
 def load_tokenizer(model: str):
     """The tokenizer of ``model``; from-scratch models use the packaged MiniLM's WordPiece."""
     check_model(model)
-    source = resolve("minilm" if model in FROM_SCRATCH else model)
+    source = resolve_model("minilm" if model in FROM_SCRATCH else model)
     return AutoTokenizer.from_pretrained(source)
 
 
@@ -84,7 +79,7 @@ def make_model_factory(model: str, classes, tokenizer, train_token_ids=None):
         )
         return lambda: model_cls(config)
     check_model(model)
-    source = resolve(model)
+    source = resolve_model(model)
     said = []
 
     def factory():

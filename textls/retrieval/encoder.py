@@ -16,6 +16,8 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
+from textls._utils import resolve_model
+
 CONFIG_NAME = "textls_dual_encoder.json"
 
 
@@ -185,9 +187,7 @@ def encode_function(
 
 def load_encoder_and_tokenizer(name_or_path: str):
     """A saved textls dual encoder, or a fresh one over an HF model (``minilm`` = the packaged MiniLM)."""
-    from textls.classification.modeling import resolve
-
-    source = Path(resolve(name_or_path))
+    source = Path(resolve_model(name_or_path))
     if (source / CONFIG_NAME).exists():
         return DualEncoder.load(source), AutoTokenizer.from_pretrained(source / "query")
     return DualEncoder(str(source)), AutoTokenizer.from_pretrained(str(source))
