@@ -47,7 +47,7 @@ from provenance import provenance  # noqa: E402
 from textls import get_smoother  # noqa: E402
 from textls._utils import encode_labels  # noqa: E402
 from textls.classification.data import load_labelled  # noqa: E402
-from textls.smooth import top1_hits  # noqa: E402
+from textls.diagnostics import top1_hits  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ("healthtweets", "sentiment", "rotten_tomatoes", "kjv_chapters", "foldoc")

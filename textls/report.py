@@ -366,7 +366,7 @@ def _results_table(results: Mapping[str, Any], methods: list[str], metrics: list
 
 
 def _diagnostics_section(diagnostics: Mapping[str, Mapping[str, float]]) -> list[str]:
-    """What each method's training targets say (see :func:`textls.smooth.diagnose`)."""
+    """What each method's training targets say (see :func:`textls.diagnostics.diagnose`)."""
     lines = [
         "## Soft labels of the training rows",
         "",

@@ -189,7 +189,7 @@ def test_other_data_or_settings_are_refused(tmp_path, data_csv, corpus):
 
 
 def test_the_trainer_refuses_a_cache_of_other_data(tmp_path, data_csv, corpus):
-    from textls.classification.data import read_soft_label_file
+    from textls.soft_labels import read_soft_label_file
 
     texts, labels = corpus
     build_cache(data_csv, tmp_path / "c", num_shards=2)

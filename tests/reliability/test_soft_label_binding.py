@@ -13,9 +13,8 @@ import pandas as pd
 import pytest
 
 from textls.classification.compare import CompareArguments, check_arguments
-from textls.classification.data import read_soft_label_file
 from textls.cli import main
-from textls.smooth import RECORD_SUFFIX
+from textls.soft_labels import RECORD_SUFFIX, read_soft_label_file
 
 ROWS = [
     ("the striker scored a late goal", "sport"),
@@ -122,7 +121,7 @@ def test_a_hand_edited_record_is_refused(made):
 
 
 def test_a_recorded_table_is_still_checked_cell_by_cell(tmp_path):
-    from textls.smooth import write_soft_labels
+    from textls.soft_labels import write_soft_labels
 
     texts, labels = [t for t, _ in ROWS], [y for _, y in ROWS]
     frame = pd.DataFrame({"id": range(len(ROWS)), "label": labels})

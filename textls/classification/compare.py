@@ -19,13 +19,7 @@ from transformers import TrainingArguments, set_seed
 
 from textls.calibration import TemperatureScaler
 from textls.classification.collator import SoftLabelCollator
-from textls.classification.data import (
-    build_dataset,
-    classes_of,
-    encode_split,
-    load_labelled,
-    read_soft_label_file,
-)
+from textls.classification.data import build_dataset, classes_of, encode_split, load_labelled
 from textls.classification.modeling import (
     check_model,
     default_batch_size,
@@ -40,11 +34,12 @@ from textls.classification.splits import (
     validation_split,
 )
 from textls.classification.trainer import SoftLabelTrainer
+from textls.diagnostics import diagnose
 from textls.io import atomic_write
 from textls.metrics import classification_report, compute_metrics, plot_reliability_diagram
 from textls.report import aggregate, format_table, per_class_sections, write_comparison
-from textls.smooth import diagnose
 from textls.smoothers import SMOOTHERS, get_smoother
+from textls.soft_labels import read_soft_label_file
 from textls.training_args import CompareTrainingArguments, changed_options, run_arguments
 
 logger = logging.getLogger(__name__)
@@ -338,7 +333,7 @@ def soft_labels_for(
     files: dict,
     train_rows,
 ):
-    """Soft labels of the training rows and what they say (:func:`textls.smooth.diagnose`): fitted
+    """Soft labels of the training rows and what they say (:func:`textls.diagnostics.diagnose`): fitted
     here from out-of-sample relevance, or read from a `textls smooth` file / cache of the whole
     ``--train`` table (checked against it, then restricted to ``train_rows``; only the off-gold mass
     is known then)."""

@@ -1,20 +1,39 @@
-"""Turn a labelled table into soft labels: the library side of ``textls smooth``."""
+"""The soft-label table: made and written by ``textls smooth``, read back by ``textls compare``.
+
+A table has one row per input row: ``id``, the gold ``label``, then one ``soft:<class>`` column per
+class, each row a distribution.  Next to a table ``F`` lies its record ``F.textls.json``
+(:data:`RECORD_SUFFIX`): the fingerprint of the rows it was made from, the method, its effective
+parameters and the table's checksum, so the table is never used for other rows or settings.
+
+* making it: :func:`smooth_table` (``textls smooth``), :func:`smooth_texts`,
+  :func:`soft_label_frame`;
+* writing it with its record: :func:`write_soft_labels`;
+* reading it back: :func:`read_soft_label_file` (which checks the record,
+  :func:`check_soft_label_record`; a folder is read as a soft-label cache, ``textls cache build``).
+
+What the targets say about the corpus (``--diagnose``) is :mod:`textls.diagnostics`.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import log_loss
 
+from textls.diagnostics import diagnose, diagnose_methods, format_diagnosis
 from textls.smoothers import BaseSmoother
 
+#: A table's soft-label columns are ``SOFT_PREFIX + class``.
 SOFT_PREFIX = "soft:"
+#: A soft-label file ``F`` is described by ``F`` + this suffix: what made it, so it is never used
+#: for other rows or other settings.
+RECORD_SUFFIX = ".textls.json"
+_RECORD_FORMAT = "textls-soft-labels"
+_RECORD_CHECKSUM = "record_sha256"  # over the record's other fields: a hand edit is refused
 logger = logging.getLogger(__name__)
 
 
@@ -56,10 +75,26 @@ class SmoothSummary:
 def smooth_texts(
     smoother: BaseSmoother, texts: list[str], labels: list, method: str = ""
 ) -> tuple[np.ndarray, np.ndarray, SmoothSummary]:
-    """Fit ``smoother`` on the texts, return ``(soft_labels, y, summary)``.
+    """Fit ``smoother`` on the texts and return their soft labels, with what they say.
 
-    ``soft_labels`` are ``fit_transform``'s (from out-of-sample relevance) and ``y`` are the gold
-    labels as indices into ``smoother.classes_``.
+    Parameters
+    ----------
+    smoother : BaseSmoother
+        An unfitted generator.
+    texts : list of str
+        The rows' texts.
+    labels : list
+        Their gold labels.
+    method : str, default ""
+        The name the summary shows (default: the smoother's class name).
+
+    Returns
+    -------
+    soft_labels : ndarray of shape (n, C)
+        ``fit_transform``'s (from out-of-sample relevance).
+    y : ndarray of shape (n,)
+        The gold labels as indices into ``smoother.classes_``.
+    summary : SmoothSummary
     """
     soft, relevance, y = smoother.fit_targets(texts, labels)
     summary = summarize(soft, y, smoother, method or type(smoother).__name__, relevance)
@@ -171,7 +206,14 @@ def smooth_table(
 
 
 def refuse_overwriting_input(input_path: str, output_path: str) -> None:
-    """Refuse an output, or its soft-label record, that is the input file."""
+    """Refuse an output, or its soft-label record, that is the input file.
+
+    Raises
+    ------
+    ValueError
+        ``output_path`` or ``output_path + RECORD_SUFFIX`` is ``input_path``
+        (:func:`textls.io.refuse_overwriting`).
+    """
     from textls.io import refuse_overwriting
 
     for target in (output_path, f"{output_path}{RECORD_SUFFIX}"):
@@ -181,6 +223,23 @@ def refuse_overwriting_input(input_path: str, output_path: str) -> None:
 def summarize(
     soft: np.ndarray, y: np.ndarray, smoother: BaseSmoother, method: str, relevance: np.ndarray
 ) -> SmoothSummary:
+    """What ``soft`` (the targets) and ``relevance`` (out of sample) of a fitted ``smoother`` say.
+
+    Parameters
+    ----------
+    soft, relevance : ndarray of shape (n, C)
+        The rows' soft labels and out-of-sample relevance (``fit_targets``).
+    y : ndarray of shape (n,)
+        The gold labels as indices into ``smoother.classes_``.
+    smoother : BaseSmoother
+        The fitted generator (KWLS adds its top keywords per class).
+    method : str
+        The name the summary shows.
+
+    Returns
+    -------
+    SmoothSummary
+    """
     classes = smoother.classes_.tolist()
     rows = np.arange(len(y))
     off_gold = soft.astype(np.float64).copy()
@@ -216,61 +275,22 @@ def summarize(
     )
 
 
-def diagnose(relevance: np.ndarray, y: np.ndarray, soft: np.ndarray) -> dict:
-    r"""What a method's training targets say, from the rows' out-of-sample ``relevance``.
-
-    ``top1_agreement``: mean of :func:`top1_hits` (a tie for first among ``t`` classes counts
-    ``1/t``, so uniform relevance scores ``1/C``, like guessing).  ``log_likelihood``: mean
-    :math:`\ln r_{i g_i}` (``-sklearn.metrics.log_loss``; higher is better, ``ln(1/C)`` is
-    uniform).  ``off_gold_mass``: mean share of the target off the gold class.
-    """
-    rows = np.arange(len(y))
-    return {
-        "top1_agreement": float(top1_hits(relevance, y).mean()),
-        "log_likelihood": -float(log_loss(y, relevance, labels=np.arange(relevance.shape[1]))),
-        "off_gold_mass": float(1.0 - soft[rows, y].astype(np.float64).mean()),
-    }
-
-
-def top1_hits(relevance: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per row ``[gold is a maximum of the row] / (number of maxima)``: top-1 with fair ties."""
-    best = relevance.max(axis=1, keepdims=True)
-    at_max = np.isclose(relevance, best, rtol=1e-12, atol=0.0)
-    return at_max[np.arange(len(y)), y] / at_max.sum(axis=1)
-
-
-def diagnose_methods(
-    texts: list[str], labels: list, methods, epsilon: float, params: dict | None = None
-) -> dict:
-    """``{method: diagnose(...) plus fit seconds}`` for each method fitted on the same rows."""
-    from textls.smoothers import get_smoother
-
-    out = {}
-    for method in methods:
-        start = time.perf_counter()
-        smoother = get_smoother(method, **{"epsilon": epsilon, **(params or {}).get(method, {})})
-        soft, relevance, y = smoother.fit_targets(texts, labels)
-        out[method] = {**diagnose(relevance, y, soft), "seconds": time.perf_counter() - start}
-    return out
-
-
-def format_diagnosis(diagnosis: dict, n_classes: int) -> str:
-    """The table ``textls smooth --diagnose`` prints."""
-    lines = [
-        f"{'method':<12} {'top-1 agreement':>16} {'log-likelihood':>15} {'off-gold mass':>14} "
-        f"{'seconds':>8}",
-        f"{'(uniform)':<12} {1 / n_classes:>16.3f} {np.log(1 / n_classes):>15.3f}",
-    ]
-    for method, d in diagnosis.items():
-        lines.append(
-            f"{method:<12} {d['top1_agreement']:>16.3f} {d['log_likelihood']:>15.3f} "
-            f"{d['off_gold_mass']:>14.3f} {d['seconds']:>8.2f}"
-        )
-    return "\n".join(lines)
-
-
 def soft_label_frame(soft: np.ndarray, classes, ids, labels) -> pd.DataFrame:
-    """One row per input row: id, gold label, then one ``soft:<class>`` column per class."""
+    """The soft-label table: one row per input row.
+
+    Parameters
+    ----------
+    soft : ndarray of shape (n, C)
+        The soft labels; column ``k`` is ``classes[k]``.
+    classes : sequence of length C
+    ids, labels : sequence of length n
+        The rows' ids and gold labels.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``id``, ``label``, then one ``soft:<class>`` column per class.
+    """
     frame = pd.DataFrame({"id": ids, "label": labels})
     columns = pd.DataFrame(soft, columns=[f"{SOFT_PREFIX}{c}" for c in classes])
     return pd.concat([frame, columns], axis=1)
@@ -278,16 +298,16 @@ def soft_label_frame(soft: np.ndarray, classes, ids, labels) -> pd.DataFrame:
 
 # -- a soft-label file bound to what made it -----------------------------------------------------
 
-#: A soft-label file ``F`` is described by ``F`` + this suffix: what made it, so it is never used
-#: for other rows or other settings.
-RECORD_SUFFIX = ".textls.json"
-_RECORD_FORMAT = "textls-soft-labels"
-_RECORD_CHECKSUM = "record_sha256"  # over the record's other fields: a hand edit is refused
-
 
 def effective_params(method: str, params: dict) -> dict:
-    """What decides ``method``'s targets with ``params``: every parameter, defaults filled
-    (:func:`textls.cache.manifest.settings_params`), less those that only batch the work."""
+    """What decides ``method``'s targets with ``params``.
+
+    Returns
+    -------
+    dict
+        Every parameter, defaults filled (:func:`textls.cache.manifest.settings_params`), less
+        those that only batch the work.
+    """
     from textls.cache.manifest import NOT_TARGETS, settings_params
 
     return {k: v for k, v in settings_params(method, params).items() if k not in NOT_TARGETS}
@@ -298,9 +318,27 @@ def write_soft_labels(path, frame: pd.DataFrame, method: str, params: dict, text
 
     The record holds the fingerprint of the rows (texts and labels, in order), the method, its
     effective parameters (epsilon included), the classes, the table's SHA-256 and its own SHA-256
-    over those fields: a consumer
-    recomputes them (:func:`check_soft_label_record`) and refuses any mismatch.  The table is
-    written first, so a crash in between leaves a table whose record is missing or stale: refused.
+    over those fields: a consumer recomputes them (:func:`check_soft_label_record`) and refuses
+    any mismatch.  The table is written first, so a crash in between leaves a table whose record
+    is missing or stale: refused.
+
+    Parameters
+    ----------
+    path : str or Path
+        Where the table goes (:func:`textls.io.write_table`; the suffix picks the format).
+    frame : DataFrame
+        :func:`soft_label_frame`'s table.
+    method : str
+        The generator that made it.
+    params : dict
+        Its parameters (epsilon included).
+    texts, labels : list
+        The rows it was made from, in order.
+
+    Returns
+    -------
+    Path
+        The table written.
     """
     from textls.cache.fingerprint import data_fingerprint
     from textls.cache.manifest import manifest_checksum, sha256_file, write_json
@@ -323,9 +361,26 @@ def write_soft_labels(path, frame: pd.DataFrame, method: str, params: dict, text
 
 
 def check_soft_label_record(path, method: str, params: dict, texts, labels) -> None:
-    """Raise ``ValueError`` unless ``path`` was written by ``textls smooth`` for exactly these rows
-    (texts and labels, in order) with this ``method`` and these effective ``params``; the message
-    names what differs."""
+    """Check that ``path`` was written by ``textls smooth`` for exactly these rows and settings.
+
+    Parameters
+    ----------
+    path : str or Path
+        A soft-label table; its record is ``path + RECORD_SUFFIX``.
+    method : str
+        The generator it must hold.
+    params : dict
+        The parameters it must have been made with (compared as :func:`effective_params`).
+    texts, labels : list
+        The rows (texts and labels, in order) it must have been made from.
+
+    Raises
+    ------
+    ValueError
+        The record is missing, unreadable or edited, the table changed since, or the method,
+        the effective parameters, the number of rows or the rows' fingerprint differ; the message
+        names what differs.
+    """
     from textls.cache.fingerprint import data_fingerprint
     from textls.cache.manifest import manifest_checksum, sha256_file
 
@@ -370,3 +425,128 @@ def check_soft_label_record(path, method: str, params: dict, texts, labels) -> N
             f"{path} was computed from other rows: the texts or labels (or their order) differ "
             "from the data's"
         )
+
+
+# -- reading it back -----------------------------------------------------------------------------
+
+
+def read_soft_label_file(
+    path: str, classes: np.ndarray, labels: list, texts: list[str], method: str, params: dict
+) -> np.ndarray:
+    """Soft labels made by ``method`` with ``params`` for exactly these rows and classes, else an error.
+
+    A file written by ``textls smooth`` is checked against its record
+    (:func:`check_soft_label_record`: the rows' fingerprint, texts included, the method, its
+    effective parameters and the table's checksum), then column by column: one ``soft:<class>``
+    column per class (any order), the ``label`` column row by row, no missing values, every row a
+    distribution.  A folder is read as a soft-label cache (``textls cache build``), checked
+    against the data's fingerprint and the method's settings.
+
+    Parameters
+    ----------
+    path : str
+        A soft-label table (:func:`write_soft_labels`) or a soft-label cache folder.
+    classes : ndarray of shape (C,)
+        The data's classes; column ``k`` of the result is ``classes[k]``.
+    labels : list
+        The rows' gold labels, in order.
+    texts : list of str
+        The rows' texts, in order.
+    method : str
+        The generator the soft labels must come from.
+    params : dict
+        Its parameters (epsilon included).
+
+    Returns
+    -------
+    ndarray of shape (n, C), float32
+        Rows renormalised to sum to one.
+
+    Raises
+    ------
+    ValueError
+        The record or cache does not match (see :func:`check_soft_label_record`), or a class
+        column, the row count, a row's label, a value (NaN or missing) or a row's sum is wrong;
+        the message names the file, row and column.
+    """
+    from textls.io import read_table
+
+    if Path(path).is_dir():
+        return read_soft_label_cache(path, classes, texts, labels, method, params)
+    check_soft_label_record(path, method, params, texts, labels)
+    frame = read_table(path)
+    columns = [c for c in frame.columns if str(c).startswith(SOFT_PREFIX)]
+    found = {c[len(SOFT_PREFIX) :] for c in columns}
+    expected = {str(c) for c in classes}
+    if found != expected:
+        raise ValueError(
+            f"{path}: soft-label classes do not match the data: missing {sorted(expected - found)}, "
+            f"unexpected {sorted(found - expected)}"
+        )
+    if len(frame) != len(labels):
+        raise ValueError(f"{path} has {len(frame)} rows but the data has {len(labels)}")
+    if "label" in frame.columns:
+        cached = frame["label"].astype(str).to_numpy()
+        mismatch = np.flatnonzero(cached != np.asarray([str(v) for v in labels]))
+        if mismatch.size:
+            i = int(mismatch[0])
+            raise ValueError(
+                f"{path}: row {i} has label {cached[i]!r} but the data has {labels[i]!r}; "
+                "the soft labels were computed for other data"
+            )
+    soft = frame[[f"{SOFT_PREFIX}{c}" for c in classes]].to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(soft)
+    if bad.any():
+        i, j = map(int, np.argwhere(bad)[0])
+        raise ValueError(
+            f"{path}: row {i}, column {SOFT_PREFIX}{classes[j]} is {soft[i, j]} (NaN or missing)"
+        )
+    sums = soft.sum(axis=1)
+    off = np.flatnonzero((np.abs(sums - 1) > 1e-3) | (soft < 0).any(axis=1))
+    if off.size:
+        raise ValueError(
+            f"{path}: row {int(off[0])} is not a distribution (sums to {sums[off[0]]:.4f})"
+        )
+    return (soft / sums[:, None]).astype(np.float32)
+
+
+def read_soft_label_cache(
+    path: str, classes: np.ndarray, texts: list[str], labels: list, method: str, params: dict
+) -> np.ndarray:
+    """The soft labels of a cache built from exactly these texts and labels by ``method``.
+
+    Parameters
+    ----------
+    path : str
+        A soft-label cache folder (``textls cache build``).
+    classes : ndarray of shape (C,)
+        The data's classes; column ``k`` of the result is ``classes[k]``.
+    texts, labels : list
+        The rows, in order.
+    method : str
+        The generator the cache must hold.
+    params : dict
+        The settings it must have been built with.
+
+    Returns
+    -------
+    ndarray of shape (n, C), float32
+
+    Raises
+    ------
+    ValueError
+        Another method, epsilon or parameter, other data, or other classes.
+    """
+    from textls.cache import load_cache
+
+    cache = load_cache(path)
+    cache.check_settings(method, params)  # refuses another method, epsilon or parameter
+    cache.check_data(texts, labels)  # refuses a cache of other data, saying so
+    position = {str(c): k for k, c in enumerate(cache.classes)}
+    missing = [c for c in classes if str(c) not in position]
+    if missing or len(position) != len(classes):
+        raise ValueError(
+            f"{path}: the cache's classes {cache.classes} do not match the data's {list(classes)}"
+        )
+    soft = cache.dense()[:, [position[str(c)] for c in classes]]
+    return np.ascontiguousarray(soft, dtype=np.float32)

@@ -1,4 +1,4 @@
-"""``textls.smooth.diagnose``: what a method's out-of-sample relevance says about its targets."""
+"""``textls.diagnostics.diagnose``: what a method's out-of-sample relevance says about its targets."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import log_loss
 
 from textls._utils import mix_with_gold
-from textls.smooth import diagnose
+from textls.diagnostics import diagnose
 
 
 def test_diagnose_against_direct_computation():
