@@ -18,19 +18,20 @@ Pairing by seed removes the share of the noise that both runs of a seed have in 
 table for the terminal; :func:`write_comparison` writes a comparison's ``results.json`` and
 ``report.md`` (``textls compare`` and ``textls retrieval compare`` both), each once and atomically.
 
-Example:
-    >>> runs = [
-    ...     {"method": "none", "seed": 0, "metrics": {"accuracy": 0.80, "nll": 0.60}},
-    ...     {"method": "none", "seed": 1, "metrics": {"accuracy": 0.82, "nll": 0.58}},
-    ...     {"method": "ls-classic", "seed": 0, "metrics": {"accuracy": 0.81, "nll": 0.55}},
-    ...     {"method": "ls-classic", "seed": 1, "metrics": {"accuracy": 0.84, "nll": 0.54}},
-    ... ]
-    >>> results = aggregate(runs)
-    >>> round(results["methods"]["none"]["mean"]["accuracy"], 4)
-    0.81
-    >>> results["paired"]["ls-classic"]["nll"]["wins"]
-    2
-    >>> path = write_report(results, "runs/compare", title="AG News")  # doctest: +SKIP
+Examples
+--------
+>>> runs = [
+...     {"method": "none", "seed": 0, "metrics": {"accuracy": 0.80, "nll": 0.60}},
+...     {"method": "none", "seed": 1, "metrics": {"accuracy": 0.82, "nll": 0.58}},
+...     {"method": "ls-classic", "seed": 0, "metrics": {"accuracy": 0.81, "nll": 0.55}},
+...     {"method": "ls-classic", "seed": 1, "metrics": {"accuracy": 0.84, "nll": 0.54}},
+... ]
+>>> results = aggregate(runs)
+>>> round(results["methods"]["none"]["mean"]["accuracy"], 4)
+0.81
+>>> results["paired"]["ls-classic"]["nll"]["wins"]
+2
+>>> path = write_report(results, "runs/compare", title="AG News")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -92,13 +93,18 @@ def higher_is_better(metric: str) -> bool:
 def aggregate(runs: Iterable[Mapping[str, Any]], baseline: str | None = "none") -> dict[str, Any]:
     """Mean and spread of every metric per method, and each method paired with ``baseline``.
 
-    Args:
-        runs: one ``{"method": str, "seed": int, "metrics": {name: float}}`` per trained model.
-            Every run must report the same metric names; their direction comes from
-            :func:`higher_is_better`.
-        baseline: the method the others are compared with, or ``None`` for no comparison.
+    Parameters
+    ----------
+    runs : iterable of mapping
+        One ``{"method": str, "seed": int, "metrics": {name: float}}`` per trained model.
+        Every run must report the same metric names; their direction comes from
+        :func:`higher_is_better`.
+    baseline : str or None, default "none"
+        The method the others are compared with, or ``None`` for no comparison.
 
-    Returns:
+    Returns
+    -------
+    dict
         A JSON-serialisable dict (no NaN anywhere; missing values are ``None``)::
 
             {"baseline": "none",
@@ -116,10 +122,12 @@ def aggregate(runs: Iterable[Mapping[str, Any]], baseline: str | None = "none") 
         ``scipy.stats.ttest_rel(method, baseline)``, ``None`` when ``n < 2`` or the difference
         is the same on every seed.
 
-    Raises:
-        ValueError: if ``runs`` is empty or malformed, a (method, seed) pair repeats, a run lacks
-            a metric that others report, a metric is NaN or infinite (naming method, seed and
-            metric), or ``baseline`` is not one of the methods.
+    Raises
+    ------
+    ValueError
+        If ``runs`` is empty or malformed, a (method, seed) pair repeats, a run lacks a metric
+        that others report, a metric is NaN or infinite (naming method, seed and metric), or
+        ``baseline`` is not one of the methods.
     """
     table, metrics = _check_runs(runs)
     if baseline is not None and baseline not in table:
@@ -244,17 +252,23 @@ def write_report(
     them, the Markdown lines of ``sections`` (e.g. :func:`per_class_sections`), and ``figures``
     as images.
 
-    Args:
-        results: the dict returned by :func:`aggregate` (or read back from its JSON).
-        path: a ``.md`` file, or a folder to write ``report.md`` into. Missing folders are made;
-            the file is written to a temporary name and moved into place, so a reader never
-            sees half a report.
-        title: the report's heading.
-        config: settings shown in the configuration table; lists and dicts are shown as JSON.
-        figures: ``{caption: image path}``. Paths are absolute or relative to the current
-            directory (as ``plot_reliability_diagram`` returns them) and are linked relative
-            to the report's folder; a relative path that exists only under the report's folder
-            is taken as relative to it.
+    Parameters
+    ----------
+    results : mapping
+        The dict returned by :func:`aggregate` (or read back from its JSON).
+    path : str or PathLike
+        A ``.md`` file, or a folder to write ``report.md`` into. Missing folders are made; the
+        file is written to a temporary name and moved into place, so a reader never sees half a
+        report.
+    title : str
+        The report's heading.
+    config : mapping, optional
+        Settings shown in the configuration table; lists and dicts are shown as JSON.
+    figures : mapping, optional
+        ``{caption: image path}``. Paths are absolute or relative to the current directory (as
+        ``plot_reliability_diagram`` returns them) and are linked relative to the report's
+        folder; a relative path that exists only under the report's folder is taken as relative
+        to it.
     """
     methods, metrics = _check_results(results)
     path = Path(path)
@@ -421,8 +435,10 @@ def format_table(results: Mapping[str, Any], metrics: Sequence[str] | None = Non
     (default: all). When there is a baseline and an ``accuracy`` metric, a last column gives the
     paired accuracy difference against the baseline and the wins, e.g. ``+0.0123 (4/5)``.
 
-    Raises:
-        ValueError: if a name in ``metrics`` is not in the results.
+    Raises
+    ------
+    ValueError
+        If a name in ``metrics`` is not in the results.
     """
     methods, all_metrics = _check_results(results)
     if metrics is None:

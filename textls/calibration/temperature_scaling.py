@@ -16,19 +16,21 @@ under-confident ones, which label-smoothed models often are).
 Stored probabilities can be calibrated too: with :math:`z_i = \log p_i` (:func:`probs_to_logits`)
 temperature scaling becomes :math:`\hat p_{ic} \propto p_{ic}^{1/T}`.
 
-References:
-    Chuan Guo, Geoff Pleiss, Yu Sun, Kilian Q. Weinberger. "On Calibration of Modern Neural
-    Networks", ICML 2017. https://arxiv.org/abs/1706.04599
+References
+----------
+Chuan Guo, Geoff Pleiss, Yu Sun, Kilian Q. Weinberger. "On Calibration of Modern Neural
+Networks", ICML 2017. https://arxiv.org/abs/1706.04599
 
-Example:
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> true_logits = rng.normal(size=(2000, 4))
-    >>> labels = np.array([rng.choice(4, p=np.exp(z) / np.exp(z).sum()) for z in true_logits])
-    >>> scaler = TemperatureScaler().fit(3.0 * true_logits, labels)
-    >>> 2.5 < scaler.temperature_ < 3.5
-    True
-    >>> probs = scaler.transform(3.0 * true_logits)  # (2000, 4), rows sum to one
+Examples
+--------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> true_logits = rng.normal(size=(2000, 4))
+>>> labels = np.array([rng.choice(4, p=np.exp(z) / np.exp(z).sum()) for z in true_logits])
+>>> scaler = TemperatureScaler().fit(3.0 * true_logits, labels)
+>>> 2.5 < scaler.temperature_ < 3.5
+True
+>>> probs = scaler.transform(3.0 * true_logits)  # (2000, 4), rows sum to one
 """
 
 from __future__ import annotations
@@ -55,12 +57,17 @@ def probs_to_logits(probs: Any, *, eps: float = 1e-12) -> np.ndarray:
     :class:`TemperatureScaler` to calibrate probabilities whose logits were not kept. ``eps``
     (default ``1e-12``) keeps zero probabilities finite.
 
-    Args:
-        probs: ``(n, C)`` array (numpy or torch) whose rows are probability distributions.
-        eps: lower clip for the probabilities before the log.
+    Parameters
+    ----------
+    probs : array-like of shape (n, C)
+        Array (numpy or torch) whose rows are probability distributions.
+    eps : float, default 1e-12
+        Lower clip for the probabilities before the log.
 
-    Returns:
-        ``(n, C)`` float64 array of log-probabilities.
+    Returns
+    -------
+    ndarray of shape (n, C)
+        float64 array of log-probabilities.
     """
     if not eps > 0:
         raise ValueError(f"eps must be positive, got {eps!r}")
@@ -119,24 +126,35 @@ class TemperatureScaler(BaseEstimator):
     (which is inside the default bounds) gives a validation NLL at least as low, so fitting
     never makes the validation NLL worse.
 
-    Args:
-        bounds: ``(T_min, T_max)``, the range searched for ``T``; ``0 < T_min < T_max``.
-            A warning is raised when the optimum lands on a bound.
-        max_iter: maximum number of Brent iterations.
-        xatol: absolute tolerance on :math:`\log T` at convergence.
+    Parameters
+    ----------
+    bounds : tuple of float, default (1e-2, 1e2)
+        ``(T_min, T_max)``, the range searched for ``T``; ``0 < T_min < T_max``. A warning is
+        raised when the optimum lands on a bound.
+    max_iter : int, default 500
+        Maximum number of Brent iterations.
+    xatol : float, default 1e-6
+        Absolute tolerance on :math:`\log T` at convergence.
 
-    Attributes:
-        temperature_: the fitted temperature :math:`T^\star > 0`.
-        n_classes_: number of classes ``C`` seen in ``fit``.
-        nll_before_: validation NLL of ``softmax(logits)`` (``T = 1``).
-        nll_after_: validation NLL of ``softmax(logits / temperature_)``; ``<= nll_before_``
-            whenever ``1`` lies within ``bounds``.
-        n_iter_: number of objective evaluations the optimiser used.
+    Attributes
+    ----------
+    temperature_ : float
+        The fitted temperature :math:`T^\star > 0`.
+    n_classes_ : int
+        Number of classes ``C`` seen in ``fit``.
+    nll_before_ : float
+        Validation NLL of ``softmax(logits)`` (``T = 1``).
+    nll_after_ : float
+        Validation NLL of ``softmax(logits / temperature_)``; ``<= nll_before_`` whenever ``1``
+        lies within ``bounds``.
+    n_iter_ : int
+        Number of objective evaluations the optimiser used.
 
-    Example:
-        >>> scaler = TemperatureScaler().fit(val_logits, val_labels)  # doctest: +SKIP
-        >>> test_probs = scaler.transform(test_logits)  # doctest: +SKIP
-        >>> scaler = TemperatureScaler().fit(probs_to_logits(val_probs), val_labels)  # doctest: +SKIP
+    Examples
+    --------
+    >>> scaler = TemperatureScaler().fit(val_logits, val_labels)  # doctest: +SKIP
+    >>> test_probs = scaler.transform(test_logits)  # doctest: +SKIP
+    >>> scaler = TemperatureScaler().fit(probs_to_logits(val_probs), val_labels)  # doctest: +SKIP
     """
 
     def __init__(

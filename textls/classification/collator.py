@@ -23,11 +23,16 @@ class SoftLabelCollator:
     * Otherwise, with a fitted ``smoother``, they are computed on the fly from ``text`` and ``labels``
       (``labels`` are class indices into ``smoother.classes_``); keep ``text`` in the dataset.
 
-    Args:
-        tokenizer: a Hugging Face tokenizer.
-        smoother: optional fitted textls generator for on-the-fly soft labels.
-        max_length: truncation length when tokenising raw text.
-        text_column: name of the raw text field.
+    Parameters
+    ----------
+    tokenizer : PreTrainedTokenizerBase
+        A Hugging Face tokenizer.
+    smoother : optional
+        Fitted textls generator for on-the-fly soft labels.
+    max_length : int, default 128
+        Truncation length when tokenising raw text.
+    text_column : str, default "text"
+        Name of the raw text field.
     """
 
     tokenizer: PreTrainedTokenizerBase

@@ -31,10 +31,13 @@ class SoftLabelTrainer(Trainer):
     accumulation and DDP give the loss of one big batch.  ``Trainer``/``accelerate`` own the loop,
     devices, mixed precision and distribution.
 
-    Args:
-        loss_mode: ``"auxiliary"`` or ``"soft"``.
-        lam: weight :math:`\lambda` of the soft target in ``"auxiliary"`` mode.
-        *args, **kwargs: passed to ``transformers.Trainer``.
+    Parameters
+    ----------
+    loss_mode : {"auxiliary", "soft"}, default "auxiliary"
+    lam : float, default 0.5
+        Weight :math:`\lambda` of the soft target in ``"auxiliary"`` mode.
+    *args, **kwargs
+        Passed to ``transformers.Trainer``.
     """
 
     # compute_loss normalises by num_items_in_batch itself: Trainer must not divide by GA steps again.

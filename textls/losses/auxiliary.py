@@ -23,12 +23,16 @@ def auxiliary_soft_target_loss(
     usual hard-label cross-entropy, so the model gains no parameters.  ``lam = 0`` is plain
     cross-entropy, ``lam = 1`` trains on the soft labels alone.
 
-    Args:
-        logits: ``(N, C)``.
-        labels: ``(N,)`` int64 gold class indices.
-        soft_targets: ``(N, C)`` rows summing to one.
-        lam: weight of the soft target, in ``[0, 1]``.
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+    Parameters
+    ----------
+    logits : Tensor of shape (N, C)
+    labels : Tensor of shape (N,)
+        int64 gold class indices.
+    soft_targets : Tensor of shape (N, C)
+        Rows summing to one.
+    lam : float, default 0.5
+        Weight of the soft target, in ``[0, 1]``.
+    reduction : {"mean", "sum", "none"}, default "mean"
     """
     if not 0.0 <= lam <= 1.0:
         raise ValueError(f"lam must be in [0, 1], got {lam}")

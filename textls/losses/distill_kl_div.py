@@ -24,11 +24,15 @@ def distill_kl_div(
     The :math:`T^2` factor keeps gradient magnitudes comparable across temperatures
     (Hinton et al., 2015).  Zero teacher probabilities contribute zero (``0 ln 0 = 0``).
 
-    Args:
-        student_logits: ``(N, C)``.
-        teacher_probs: ``(N, C)`` rows summing to one (e.g. an LS-Distill relevance).
-        temperature: ``T > 0``.
-        reduction: ``"mean"`` over examples (``batchmean``), ``"sum"`` or ``"none"``.
+    Parameters
+    ----------
+    student_logits : Tensor of shape (N, C)
+    teacher_probs : Tensor of shape (N, C)
+        Rows summing to one (e.g. an LS-Distill relevance).
+    temperature : float, default 1.0
+        ``T > 0``.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        ``"mean"`` over examples (``batchmean``), ``"sum"`` or ``"none"``.
     """
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")

@@ -14,21 +14,25 @@ def soft_target_cross_entropy(
 ) -> torch.Tensor:
     r"""``-sum_k y_ik log softmax(z_i)_k``, reduced over the batch.
 
-    Args:
-        logits: ``(N, C)`` unnormalised scores :math:`z`.
-        targets: ``(N, C)`` rows that sum to one :math:`y` (any textls generator's output).
-        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
-        validate: check shapes, NaN and row sums (one device sync); a training loop whose targets were
-            checked once at load time may pass ``False``.
-
     With ``targets = (1 - e) * onehot + e / C`` this equals
     ``torch.nn.CrossEntropyLoss(label_smoothing=e)``; with one-hot targets it is plain cross-entropy.
 
-    Example::
+    Parameters
+    ----------
+    logits : Tensor of shape (N, C)
+        Unnormalised scores :math:`z`.
+    targets : Tensor of shape (N, C)
+        Rows that sum to one :math:`y` (any textls generator's output).
+    reduction : {"mean", "sum", "none"}, default "mean"
+    validate : bool, default True
+        Check shapes, NaN and row sums (one device sync); a training loop whose targets were
+        checked once at load time may pass ``False``.
 
-        >>> logits = torch.tensor([[2.0, 0.0]])
-        >>> soft_target_cross_entropy(logits, torch.tensor([[0.9, 0.1]]))
-        tensor(0.3269)
+    Examples
+    --------
+    >>> logits = torch.tensor([[2.0, 0.0]])
+    >>> soft_target_cross_entropy(logits, torch.tensor([[0.9, 0.1]]))
+    tensor(0.3269)
     """
     if validate:
         check_soft_targets(logits, targets)

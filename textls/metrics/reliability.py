@@ -3,13 +3,14 @@
 The figure is drawn on matplotlib's Agg canvas directly (no ``pyplot``), so it never opens a
 window, needs no display and leaves the global backend alone.
 
-Example:
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> probs = rng.dirichlet(np.ones(3), size=200)
-    >>> labels = rng.integers(0, 3, size=200)
-    >>> path = plot_reliability_diagram(probs, labels, "/tmp/reliability.png")  # doctest: +SKIP
-    >>> plot_reliability_diagram({"CE": probs, "LS": probs}, labels, "/tmp/two.png")  # doctest: +SKIP
+Examples
+--------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> probs = rng.dirichlet(np.ones(3), size=200)
+>>> labels = rng.integers(0, 3, size=200)
+>>> path = plot_reliability_diagram(probs, labels, "/tmp/reliability.png")  # doctest: +SKIP
+>>> plot_reliability_diagram({"CE": probs, "LS": probs}, labels, "/tmp/two.png")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -84,19 +85,27 @@ def plot_reliability_diagram(
     prediction as a bar, the gap to the bin's mean confidence as a hatched bar, and the diagonal
     of perfect calibration; the legend gives the top-label ECE.
 
-    Args:
-        probs: ``(n, C)`` predicted probabilities, or a mapping ``name -> (n, C) probs`` to draw
-            several models side by side as small multiples (one panel each, titled by name)
-            for the same ``labels``.
-        labels: ``(n,)`` integer labels in ``[0, C)``.
-        path: output file; the format follows its suffix (PNG for ``.png`` or no suffix).
-            Missing parent directories are created.
-        n_bins: number of confidence bins ``M``.
-        title: figure title (the suptitle when several models are drawn).
+    Parameters
+    ----------
+    probs : array-like of shape (n, C) or mapping
+        Predicted probabilities, or a mapping ``name -> (n, C) probs`` to draw several models
+        side by side as small multiples (one panel each, titled by name) for the same
+        ``labels``.
+    labels : array-like of shape (n,)
+        Integer labels in ``[0, C)``.
+    path : str or PathLike
+        Output file; the format follows its suffix (PNG for ``.png`` or no suffix). Missing
+        parent directories are created.
+    n_bins : int, default 15
+        Number of confidence bins ``M``.
+    title : str, optional
+        Figure title (the suptitle when several models are drawn).
 
-    Raises:
-        ValueError: if a ``probs`` array or ``labels`` is invalid, the mapping is empty, or
-            ``n_bins`` is not a positive integer.
+    Raises
+    ------
+    ValueError
+        If a ``probs`` array or ``labels`` is invalid, the mapping is empty, or ``n_bins`` is
+        not a positive integer.
     """
     n_bins = check_n_bins(n_bins)
     if isinstance(probs, Mapping):
