@@ -143,7 +143,6 @@ def run_subcommand(
     take are Trainer options and ``run(args, training_args)`` is called.  One policy for every
     command (:func:`textls.errors.run_command`): a user error, a bad config included, exits 1
     with one line; a bug keeps its traceback; ``--help`` and bad flags are argparse's (exit 0 / 2).
-    Progress that the library logs (``textls.*`` loggers, INFO) is shown on stderr.
     """
     from transformers import HfArgumentParser
 
@@ -151,24 +150,9 @@ def run_subcommand(
 
     epilog = TRAINER_EPILOG if trainer is not None else None
     parser = HfArgumentParser(schema, prog=prog, description=about, epilog=epilog)
-    show_progress()
     if trainer is None:
         return run_command(prog, lambda: run(parse_arguments(parser, argv)))
     return run_command(prog, lambda: run(*parse_arguments(parser, argv, trainer)))
-
-
-def show_progress() -> None:
-    """Print the ``textls`` loggers' INFO messages (progress, run k of n) as plain lines on
-    stderr, once; library code only logs."""
-    import logging
-
-    textls_logger = logging.getLogger("textls")
-    if not any(getattr(h, "_textls_cli", False) for h in textls_logger.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        handler._textls_cli = True
-        textls_logger.addHandler(handler)
-        textls_logger.setLevel(logging.INFO)
 
 
 def parse_arguments(parser, argv: list[str], trainer: type | None = None):

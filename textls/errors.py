@@ -32,14 +32,34 @@ class MissingKeyError(KeyError, ValueError):
 USER_ERRORS = (ValueError, OSError, EOFError, zlib.error, ImportError)
 
 
+class CommandLogFormatter(logging.Formatter):
+    """How a command shows log records on stderr: textls's progress (INFO) as plain lines, a
+    warning or error as ``PROG: LEVEL: MESSAGE``."""
+
+    def __init__(self, prog: str):
+        super().__init__()
+        self.prog = prog
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return (
+            text if record.levelno < logging.WARNING else f"{self.prog}: {record.levelname}: {text}"
+        )
+
+
 def run_command(prog: str, command: Callable[[], object]) -> int:
     """Run ``command``; return 0, or 1 after printing ``PROG: error: MESSAGE`` for a user error.
 
     Anything else (a bug) propagates with its traceback; ``TEXTLS_DEBUG=1`` in the environment
     shows the traceback of a user error too.
     """
-    if not logging.getLogger().handlers:  # library warnings reach the terminal, one line each
-        logging.basicConfig(level=logging.WARNING, format=f"{prog}: %(levelname)s: %(message)s")
+    root = logging.getLogger()
+    if not root.handlers:  # library warnings reach the terminal, one line each; textls's progress
+        handler = logging.StreamHandler()
+        handler.setFormatter(CommandLogFormatter(prog))
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+        logging.getLogger("textls").setLevel(logging.INFO)
     try:
         command()
     except USER_ERRORS as exc:

@@ -96,16 +96,17 @@ def load_quietly(source: str, **kwargs):
     """``AutoModelForSequenceClassification.from_pretrained(source, output_loading_info=True)``
     without transformers' per-load "LOAD REPORT" table and progress bar (a compare loads the model
     once per run); returns the model and its loading info for :func:`report_loading`."""
-    hf_logger = logging.getLogger("transformers.modeling_utils")
-    level, bars = hf_logger.level, hf_logging.is_progress_bar_enabled()
-    hf_logger.setLevel(logging.ERROR)
+    # transformers' own verbosity (its root logger), not the modeling_utils logger: that one's
+    # level switches on a tensor-parallel check that warns about every layer.
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     try:
         return AutoModelForSequenceClassification.from_pretrained(
             source, output_loading_info=True, **kwargs
         )
     finally:
-        hf_logger.setLevel(level)
+        hf_logging.set_verbosity(verbosity)
         if bars:
             hf_logging.enable_progress_bar()
 
