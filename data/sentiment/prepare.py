@@ -23,7 +23,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from prepare_common import add_split_arguments, package_dir, stratified_split, write_split  # noqa: E402
+from prepare_common import add_split_arguments, drop_conflicting, package_dir, split_and_write  # noqa: E402
 
 # t.co links are random tokens that carry no sentiment; a model could only memorise them.
 URL = re.compile(r"https?[:…]\S*|\bwww\.\S+", re.IGNORECASE)
@@ -48,23 +48,11 @@ def main() -> None:
     df = pd.DataFrame(
         {"text": raw["text"].map(clean), "label": raw["sentiment"], "confidence": raw["confidence"]}
     )
-    df = df[df["text"] != ""]
     # Retweets were labelled again and again, sometimes differently: keep a text only if its
     # labels agree, and then only once.
-    n_labels = df.groupby("text")["label"].transform("nunique")
-    df = df[n_labels == 1].drop_duplicates("text")
-    print(
-        f"after dropping duplicates: {len(df):,} ({(n_labels > 1).sum():,} rows had conflicting labels)"
-    )
-
-    train, test = stratified_split(
-        df, args.test_frac, args.seed, args.max_per_class, args.max_test_per_class
-    )
-    write_split(
-        args.out_dir,
-        train,
-        test,
-        note=lambda part: f"{part['confidence'].isna().sum():,} without confidence",
+    df = drop_conflicting(df)
+    split_and_write(
+        df, args, note=lambda part: f"{part['confidence'].isna().sum():,} without confidence"
     )
 
 
