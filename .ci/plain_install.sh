@@ -13,7 +13,12 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 python -m venv "$work/venv"
 venv="$work/venv/bin"
 "$venv/python" -m pip install --quiet torch==2.13.0
-"$venv/python" -m pip install --quiet "$repo"
+# Build from a copy of the files git would check out, not the checkout: setuptools' build/ folder
+# keeps modules that were since renamed or removed, and would ship them.
+mkdir "$work/src"
+git -C "$repo" ls-files -z --cached --others --exclude-standard -- pyproject.toml README.md textls \
+    | (cd "$repo" && xargs -0 tar -cf -) | tar -C "$work/src" -xf -
+"$venv/python" -m pip install --quiet "$work/src"
 cd "$work"
 
 "$venv/textls" --help >/dev/null
