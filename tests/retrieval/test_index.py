@@ -152,6 +152,46 @@ def test_build_index_options():
         build_index(docs, kind="ivf", nlist=500)
 
 
+def direct_index(kind: str, metric: str, *, nlist: int, m: int, nbits: int, hnsw_m: int):
+    """The index build_index makes, constructed class by class (its search parameters unset)."""
+    import faiss
+
+    faiss_metric = faiss.METRIC_INNER_PRODUCT if metric == "ip" else faiss.METRIC_L2
+
+    def flat():
+        return faiss.IndexFlatIP(DIM) if metric == "ip" else faiss.IndexFlatL2(DIM)
+
+    if kind == "flat":
+        return flat()
+    if kind == "hnsw":
+        return faiss.IndexHNSWFlat(DIM, hnsw_m, faiss_metric)
+    if kind == "ivf":
+        return faiss.IndexIVFFlat(flat(), DIM, nlist, faiss_metric)
+    return faiss.IndexIVFPQ(flat(), DIM, nlist, m, nbits, faiss_metric)
+
+
+@pytest.mark.parametrize("metric", ["ip", "l2"])
+@pytest.mark.parametrize("kind", ["flat", "ivf", "hnsw", "ivfpq"])
+def test_factory_built_index_matches_direct_construction(kind, metric):
+    from textls.retrieval.index import set_search_params
+
+    docs, queries = random_vectors(0, 600), random_vectors(1, 20)
+    options = {"nlist": 20, "m": 4, "nbits": 8, "hnsw_m": 16}
+    built = build_index(docs, kind=kind, metric=metric, use_gpu=False, nprobe=5, **options)
+    direct = direct_index(kind, metric, **options)
+    direct.train(docs)
+    direct.add(docs)
+    if kind in ("ivf", "ivfpq"):
+        set_search_params(direct, nprobe=5)
+    elif kind == "hnsw":
+        set_search_params(direct, ef_search=128)
+    assert built.metric_type == direct.metric_type and built.ntotal == direct.ntotal
+    if kind == "ivfpq":  # the factory's default polysemous training would only cost time
+        assert built.do_polysemous_training == direct.do_polysemous_training
+    for got, expected in zip(built.search(queries, 10), direct.search(queries, 10), strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
 def test_use_gpu_true_without_gpu_is_an_error():
     import faiss
 

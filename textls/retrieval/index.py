@@ -4,24 +4,29 @@ The embeddings come from :func:`textls.retrieval.encoding.encode_corpus` (in mem
 resumable shards) or from anywhere else.
 
 Scores are inner products (``metric="ip"``, larger is better; cosines when the vectors are
-L2-normalised) or squared L2 distances (``metric="l2"``, smaller is better). Index kinds:
+L2-normalised) or squared L2 distances (``metric="l2"``, smaller is better). Index kinds, each
+built from a ``faiss.index_factory`` string:
 
-- ``flat``: exact search (``IndexFlatIP`` / ``IndexFlatL2``).
-- ``ivf``: ``IndexIVFFlat`` with ``nlist`` k-means cells (default :math:`\lceil 4\sqrt n\rceil`),
-  searching ``nprobe`` of them (default :math:`\lceil\sqrt{\mathrm{nlist}}\rceil`).
-- ``hnsw``: ``IndexHNSWFlat`` with ``hnsw_m`` links per node, searched with ``ef_search`` (128).
-- ``ivfpq``: ``IndexIVFPQ``, ``m`` sub-quantisers of ``nbits`` bits over IVF cells; ``m`` must
-  divide the dimension (default: the largest divisor of ``d`` that is at most ``d / 8``).
+- ``flat`` (``"Flat"``): exact search.
+- ``ivf`` (``"IVF{nlist},Flat"``): ``IndexIVFFlat`` with ``nlist`` k-means cells (default
+  :math:`\lceil 4\sqrt n\rceil`), searching ``nprobe`` of them (default
+  :math:`\lceil\sqrt{\mathrm{nlist}}\rceil`).
+- ``hnsw`` (``"HNSW{hnsw_m}"``): ``IndexHNSWFlat`` with ``hnsw_m`` links per node, searched with
+  ``ef_search`` (128).
+- ``ivfpq`` (``"IVF{nlist},PQ{m}x{nbits}np"``): ``IndexIVFPQ``, ``m`` sub-quantisers of ``nbits``
+  bits over IVF cells; ``m`` must divide the dimension (default: the largest divisor of ``d``
+  that is at most ``d / 8``).
 
-Example:
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> docs = rng.normal(size=(100, 8)).astype("float32")
-    >>> ids = [f"d{i}" for i in range(100)]
-    >>> index = DenseIndex.build(docs, ids, encoder="random", normalize=True)
-    >>> scores, found = index.search(docs[:2], k=1)
-    >>> found.tolist()
-    [['d0'], ['d1']]
+Examples
+--------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> docs = rng.normal(size=(100, 8)).astype("float32")
+>>> ids = [f"d{i}" for i in range(100)]
+>>> index = DenseIndex.build(docs, ids, encoder="random", normalize=True)
+>>> scores, found = index.search(docs[:2], k=1)
+>>> found.tolist()
+[['d0'], ['d1']]
 """
 
 from __future__ import annotations
@@ -122,6 +127,10 @@ def build_index(
 ) -> faiss.Index:
     """A FAISS index of ``kind`` over ``embeddings`` (``(n, d)`` float), trained where needed.
 
+    The index comes from ``faiss.index_factory``: ``"Flat"``, ``"HNSW{hnsw_m}"``,
+    ``"IVF{nlist},Flat"`` or ``"IVF{nlist},PQ{m}x{nbits}np"`` (IVF cells over an exact
+    quantizer; ``np``: without polysemous training).
+
     ``use_gpu="auto"`` moves the index to every GPU (``faiss.index_cpu_to_all_gpus``) when FAISS
     sees one and the kind runs there (not ``hnsw``); ``True`` insists, ``False`` stays on CPU.
     """
@@ -139,23 +148,23 @@ def build_index(
         nlist = nlist or _default_nlist(n)
         if not 1 <= nlist <= n:
             raise ValueError(f"nlist = {nlist} needs 1 <= nlist <= n = {n} training vectors")
-    if kind == "flat":
-        index = faiss.IndexFlatIP(d) if metric == "ip" else faiss.IndexFlatL2(d)
-    elif kind == "hnsw":
-        index = faiss.IndexHNSWFlat(d, hnsw_m, faiss_metric)
-    else:
-        quantizer = faiss.IndexFlatIP(d) if metric == "ip" else faiss.IndexFlatL2(d)
-        if kind == "ivf":
-            index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss_metric)
-        else:
-            m = m or _default_m(d)
-            if d % m:
-                raise ValueError(f"m = {m} must divide the dimension {d}")
-            if n < 2**nbits:
-                raise ValueError(
-                    f"ivfpq with nbits = {nbits} needs at least {2**nbits} vectors to train, got {n}"
-                )
-            index = faiss.IndexIVFPQ(quantizer, d, nlist, m, nbits, faiss_metric)
+    if kind == "ivfpq":
+        m = m or _default_m(d)
+        if d % m:
+            raise ValueError(f"m = {m} must divide the dimension {d}")
+        if n < 2**nbits:
+            raise ValueError(
+                f"ivfpq with nbits = {nbits} needs at least {2**nbits} vectors to train, got {n}"
+            )
+    spec = {
+        "flat": "Flat",
+        "hnsw": f"HNSW{hnsw_m}",
+        "ivf": f"IVF{nlist},Flat",
+        # "np": no polysemous training, which the factory adds by default (a slow reordering of
+        # the codes that this search never uses), so the index is IndexIVFPQ's own.
+        "ivfpq": f"IVF{nlist},PQ{m}x{nbits}np",
+    }[kind]
+    index = faiss.index_factory(d, spec, faiss_metric)
     if gpu:
         index = faiss.index_cpu_to_all_gpus(index)
     if not index.is_trained:
