@@ -15,13 +15,19 @@ class RetrievalCollator:
     so the positive of query ``i`` is column ``i``; ``passage_rows`` carries the corpus row of every
     candidate (for soft targets and for duplicates across the batch).
 
-    Args:
-        tokenizer: Hugging Face tokenizer.
-        query_texts: query text by row.
-        passage_texts: passage text by row.
-        query_max_length, passage_max_length: truncation lengths.
-        negatives_per_query: hard negatives taken per query, the first ones of its list (mined
-            lists are ranked); a query with fewer is topped up from the start of its list.
+    Parameters
+    ----------
+    tokenizer : PreTrainedTokenizerBase
+        Hugging Face tokenizer.
+    query_texts : list of str
+        Query text by row.
+    passage_texts : list of str
+        Passage text by row.
+    query_max_length, passage_max_length : int, default 32 and 128
+        Truncation lengths.
+    negatives_per_query : int, default 0
+        Hard negatives taken per query, the first ones of its list (mined lists are ranked); a
+        query with fewer is topped up from the start of its list.
     """
 
     tokenizer: object

@@ -16,10 +16,11 @@ the offending line, cut at 80 characters, where the line itself is malformed); a
 a ``FileNotFoundError``. Nothing is read as "the last one wins": a repeated id, (query, doc)
 pair or JSON key is an error.
 
-Example:
-    >>> data = load_beir("data/faq", "test")  # doctest: +SKIP
-    >>> qid = data.query_ids[0]  # doctest: +SKIP
-    >>> [passage_text(data.corpus[d]) for d in data.positives(qid)]  # doctest: +SKIP
+Examples
+--------
+>>> data = load_beir("data/faq", "test")  # doctest: +SKIP
+>>> qid = data.query_ids[0]  # doctest: +SKIP
+>>> [passage_text(data.corpus[d]) for d in data.positives(qid)]  # doctest: +SKIP
 """
 
 from __future__ import annotations

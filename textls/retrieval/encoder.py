@@ -29,12 +29,18 @@ class DualEncoder(nn.Module):
     ``normalize`` is L2 (``normalize=True``) so scores are cosines.  The training temperature
     ``tau`` lives in the loss, not here.
 
-    Args:
-        model_name_or_path: HF model folder or id for the query tower (and the passage tower when shared).
-        passage_model_name_or_path: a different passage tower (implies ``shared=False``).
-        shared: one tower for both sides; otherwise the passage tower starts as a copy.
-        pooling: ``"mean"`` or ``"cls"``.
-        normalize: L2-normalise embeddings.
+    Parameters
+    ----------
+    model_name_or_path : str
+        HF model folder or id for the query tower (and the passage tower when shared).
+    passage_model_name_or_path : str, optional
+        A different passage tower (implies ``shared=False``).
+    shared : bool, default True
+        One tower for both sides; otherwise the passage tower starts as a copy.
+    pooling : {"mean", "cls"}, default "mean"
+        Mean of the last hidden states over the attention mask, or the first token.
+    normalize : bool, default True
+        L2-normalise embeddings.
     """
 
     def __init__(

@@ -238,17 +238,26 @@ def _search_params(index: faiss.Index) -> dict[str, int | None]:
 class DenseIndex:
     """A FAISS index with the doc ids of its rows and what produced the vectors.
 
-    Args:
-        index: a trained, filled FAISS index (CPU or GPU); row ``i`` is ``doc_ids[i]``.
-        doc_ids: unique string ids, one per row.
-        encoder: identifier of the model that made the vectors (a path or hub id, plus anything
-            that changes the vectors); :meth:`load` compares it.
-        normalize: L2-normalise query embeddings before search (and, in :meth:`build`, the rows).
-            Set it when the rows are unit vectors, so scores are cosines whatever the query scale.
-        kind: ``"flat"``, ``"ivf"``, ``"hnsw"`` or ``"ivfpq"``; read from ``index`` when omitted.
+    Parameters
+    ----------
+    index : faiss.Index
+        A trained, filled FAISS index (CPU or GPU); row ``i`` is ``doc_ids[i]``.
+    doc_ids : sequence of str
+        Unique string ids, one per row.
+    encoder : str
+        Identifier of the model that made the vectors (a path or hub id, plus anything that
+        changes the vectors); :meth:`load` compares it.
+    normalize : bool, default False
+        L2-normalise query embeddings before search (and, in :meth:`build`, the rows). Set it
+        when the rows are unit vectors, so scores are cosines whatever the query scale.
+    kind : {"flat", "ivf", "hnsw", "ivfpq"}, optional
+        Read from ``index`` when omitted.
 
-    ``meta`` records ``encoder``, ``dim``, ``kind``, ``metric``, ``normalize``, ``count``, the
-    search parameters (``nlist``, ``nprobe``, ``ef_search``) and the textls/FAISS versions.
+    Attributes
+    ----------
+    meta : dict
+        Records ``encoder``, ``dim``, ``kind``, ``metric``, ``normalize``, ``count``, the search
+        parameters (``nlist``, ``nprobe``, ``ef_search``) and the textls/FAISS versions.
     """
 
     def __init__(

@@ -39,12 +39,23 @@ def contrastive_soft_target_loss(
     :math:`y_i = (1 - e)\,\mathrm{onehot}(pos_i) + e\, r_i` lets candidates that are in fact relevant
     keep some mass instead of being pushed away as hard as random negatives.
 
-    Args:
-        queries: ``(Q, d)`` query embeddings.
-        passages: ``(P, d)`` candidate embeddings.
-        targets: ``(Q, P)`` rows summing to one.
-        temperature: :math:`\tau` (0.05 as in sentence-transformers' scale 20).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+    Parameters
+    ----------
+    queries : Tensor of shape (Q, d)
+        Query embeddings.
+    passages : Tensor of shape (P, d)
+        Candidate embeddings.
+    targets : Tensor of shape (Q, P)
+        Rows summing to one.
+    temperature : float, default 0.05
+        :math:`\tau` (0.05 as in sentence-transformers' scale 20).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        How the per-query losses are combined.
+
+    Returns
+    -------
+    Tensor
+        The loss: a scalar, or ``(Q,)`` with ``reduction="none"``.
     """
     scores = candidate_scores(queries, passages, temperature)
     return soft_target_cross_entropy(scores.float(), targets, reduction=reduction)

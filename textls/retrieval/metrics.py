@@ -27,11 +27,12 @@ MS MARCO script. trec_eval orders tied documents by **descending** doc id (``str
 the MS MARCO path by **ascending** doc id. The two conventions are kept so the numbers match
 ``ir_measures.calc_aggregate`` to machine precision even for runs with tied scores.
 
-Example:
-    >>> run = {"q1": {"d1": 0.9, "d2": 0.5, "d3": 0.1}, "q2": {"d4": 1.0}}
-    >>> qrels = {"q1": {"d2": 1}, "q2": {"d5": 2}}
-    >>> evaluate_run(run, qrels, ["RR@10", "R@10"])
-    {'RR@10': 0.25, 'R@10': 0.5}
+Examples
+--------
+>>> run = {"q1": {"d1": 0.9, "d2": 0.5, "d3": 0.1}, "q2": {"d4": 1.0}}
+>>> qrels = {"q1": {"d2": 1}, "q2": {"d5": 2}}
+>>> evaluate_run(run, qrels, ["RR@10", "R@10"])
+{'RR@10': 0.25, 'R@10': 0.5}
 """
 
 from __future__ import annotations
@@ -128,9 +129,11 @@ def check_coverage(
     averages over the ``n`` qrels queries, ``a`` of them scored 0 (``COVERAGE_CONVENTION``).
     ``run_name`` and ``qrels_name`` (file paths, say) go into the messages.
 
-    Raises:
-        ValueError: no query of the run is in the qrels (every measure would be 0), with a few
-            ids of each side so a mismatch of id spelling shows.
+    Raises
+    ------
+    ValueError
+        No query of the run is in the qrels (every measure would be 0), with a few ids of each
+        side so a mismatch of id spelling shows.
     """
     in_run = [q for q, docs in run.items() if docs]
     shared = sum(q in qrels for q in in_run)

@@ -51,10 +51,16 @@ class RetrievalTrainer(Trainer):
     the mean over its own queries, and DDP's gradient averaging then gives the gradient of the
     global mean (tested against one process with the same global batch).
 
-    Args:
-        soft_targets: fitted :class:`CandidateSoftTargets` or ``None`` (hard targets).
-        positives: ``{query_row: set(passage_rows)}`` known relevant passages (from qrels).
-        temperature: :math:`\tau` of the contrastive softmax.
+    Parameters
+    ----------
+    soft_targets : CandidateSoftTargets, optional
+        Fitted soft targets, or ``None`` (hard targets).
+    positives : dict, optional
+        ``{query_row: set(passage_rows)}`` known relevant passages (from qrels).
+    temperature : float, default 0.05
+        :math:`\tau` of the contrastive softmax.
+    *args, **kwargs
+        Passed to ``transformers.Trainer``.
     """
 
     def __init__(
