@@ -1,12 +1,59 @@
-"""Small pieces the benchmark scripts share: timing, and the compact form of a compare result."""
+"""Small pieces the benchmark scripts share: their options, the JSON they write, timing, and the
+compact form of a compare result."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import statistics
 import time
+from pathlib import Path
+
+#: Where the scripts write the JSON that scripts/render_results.py reads.
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 #: The fields of a paired comparison (``textls.report.aggregate``) a summary keeps.
 PAIRED_FIELDS = ("mean_diff", "std_diff", "p_value", "wins", "n")
+
+
+def make_parser(doc: str, *, output: str | None = None) -> argparse.ArgumentParser:
+    """A parser whose ``--help`` shows the script's docstring ``doc`` as written.
+
+    With ``output``, it takes ``--output`` (default: that file name under :data:`RESULTS_DIR`).
+    """
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    if output is not None:
+        parser.add_argument("--output", default=str(RESULTS_DIR / output))
+    return parser
+
+
+def add_corpus_arguments(parser: argparse.ArgumentParser, *, words: int) -> None:
+    """``--classes`` (50) and ``--words`` (mean words per document) of a synthetic corpus."""
+    parser.add_argument("--classes", type=int, default=50)
+    parser.add_argument("--words", type=int, default=words, help="mean words per document")
+
+
+def add_training_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    epochs: float,
+    batch_size: int | None = None,
+    batch_size_help: str | None = None,
+) -> None:
+    """``--seeds`` (3), ``--epochs`` and ``--batch-size`` of a benchmark that trains models."""
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--epochs", type=float, default=epochs)
+    parser.add_argument("--batch-size", type=int, default=batch_size, help=batch_size_help)
+
+
+def write_json(path: str | Path, data: dict, *, allow_nan: bool = True) -> None:
+    """Write ``data`` to ``path`` as indented JSON with a final newline, and say so."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, allow_nan=allow_nan) + "\n")
+    print(f"wrote {path}")
 
 
 def median_seconds(fn, repeats: int) -> float:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from bench_common import add_corpus_arguments, make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 
@@ -97,15 +98,11 @@ def run_child(*args: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = make_parser(__doc__, output="cache_benchmark.json")
     parser.add_argument("--docs", type=int, default=1_000_000)
-    parser.add_argument("--classes", type=int, default=50)
-    parser.add_argument("--words", type=int, default=20, help="mean words per document")
+    add_corpus_arguments(parser, words=20)
     parser.add_argument("--procs", default="1,2", help="--num-proc values to run")
     parser.add_argument("--workdir", default=None, help="default: a temporary folder")
-    parser.add_argument("--output", default=str(HERE / "results" / "cache_benchmark.json"))
     parser.add_argument("--task", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -161,9 +158,7 @@ def main() -> None:
     hashes = {tuple(b.pop("shard_sha256")) for b in results["builds"].values()}
     results["identical_across_num_proc"] = len(hashes) == 1
     print(f"shards identical across --num-proc: {results['identical_across_num_proc']}")
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {args.output}")
+    write_json(args.output, results)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ method, mean ± std of accuracy, macro-F1, NLL and ECE and the paired difference
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -25,7 +24,13 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import compact_results, paired_subset, per_seed_runs  # noqa: E402
+from bench_common import (  # noqa: E402
+    add_training_arguments,
+    compact_results,
+    make_parser,
+    paired_subset,
+    per_seed_runs,
+)
 from provenance import provenance  # noqa: E402
 
 from textls.classification.compare import (  # noqa: E402
@@ -81,17 +86,13 @@ def summarize_cell(results: dict) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = make_parser(__doc__)
     parser.add_argument("--corpora", default=",".join(CORPORA))
     parser.add_argument("--settings", default=",".join(SETTINGS))
     parser.add_argument("--methods", default="none,ls-classic,ls-distill,ls-tfidf,kwls")
     parser.add_argument("--model", default="fasttext")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--epochs", type=float, default=5.0)
-    parser.add_argument(
-        "--batch-size", type=int, default=None, help="default: the model's (compare's default)"
+    add_training_arguments(
+        parser, epochs=5.0, batch_size_help="default: the model's (compare's default)"
     )
     parser.add_argument("--max-train", type=int, default=None, help="stratified training subsample")
     parser.add_argument("--max-test", type=int, default=None)

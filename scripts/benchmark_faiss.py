@@ -23,8 +23,6 @@ recall@10 (the share of the exact top-10 found in the returned top-10).
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import statistics
 import sys
@@ -36,6 +34,7 @@ import matplotlib
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.retrieval.index import build_index, set_search_params
@@ -78,9 +77,7 @@ def timed(fn):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = make_parser(__doc__, output="faiss_benchmark.json")
     parser.add_argument("--docs", type=int, default=1_000_000)
     parser.add_argument("--dim", type=int, default=384)
     parser.add_argument("--clusters", type=int, default=1000)
@@ -96,9 +93,6 @@ def main() -> None:
     )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--output", default=str(Path(__file__).parent / "results" / "faiss_benchmark.json")
-    )
     args = parser.parse_args()
     nprobes = [int(v) for v in args.nprobe.split(",")]
     efs = [int(v) for v in args.ef_search.split(",")]
@@ -223,10 +217,8 @@ def main() -> None:
         "threads": faiss.omp_get_max_threads(),
         **provenance(),
     }
+    write_json(args.output, results)
     out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {out}")
 
     fig, ax = plt.subplots(figsize=(8, 5.5))
     colours = {"flat": "black", "ivf": "tab:blue", "ivfpq": "tab:orange", "hnsw": "tab:green"}

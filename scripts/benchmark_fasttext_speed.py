@@ -26,7 +26,6 @@ threads wait on each other in every small op; ``--threads 1`` shows the speed wi
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -41,6 +40,7 @@ import torch
 from transformers import set_seed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import add_training_arguments, make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.classification.collator import SoftLabelCollator  # noqa: E402
@@ -138,20 +138,13 @@ def summarise(runs: list[dict]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = make_parser(__doc__, output="fasttext_speed.json")
     parser.add_argument("--configs", default="old,new")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--epochs", type=float, default=5.0)
+    add_training_arguments(parser, epochs=5.0, batch_size_help="override new's batch size")
     parser.add_argument("--corpus", default="healthtweets")
-    parser.add_argument("--batch-size", type=int, default=None, help="override new's batch size")
     parser.add_argument("--learning-rate", type=float, default=None, help="override new's lr")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     parser.add_argument("--old-code", default=None, help="a --configs old run on the old code")
-    parser.add_argument(
-        "--output", default=str(ROOT / "scripts" / "results" / "fasttext_speed.json")
-    )
     args = parser.parse_args()
     datasets.disable_progress_bars()
     if args.threads:
@@ -217,9 +210,7 @@ def main() -> None:
     for key in ("ratio_new_over_old", "ratio_new_over_old_code"):
         if key in result:
             print(f"{key}: {result[key]:.1f}")
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {args.output}")
+    write_json(args.output, result)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ once. Reported per size: seconds, docs/s and the ratio to the floor.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -22,7 +21,7 @@ import matplotlib
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import median_seconds  # noqa: E402
+from bench_common import add_corpus_arguments, make_parser, median_seconds  # noqa: E402
 from provenance import provenance  # noqa: E402
 from synthetic_corpus import make_corpus  # noqa: E402
 
@@ -56,12 +55,9 @@ def time_size(n: int, classes: int, words: int, methods: list[str], repeats: int
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = make_parser(__doc__, output="generation_scaling.json")
     parser.add_argument("--sizes", default="10000,30000,100000,300000,1000000")
-    parser.add_argument("--classes", type=int, default=50)
-    parser.add_argument("--words", type=int, default=20, help="mean words per document")
+    add_corpus_arguments(parser, words=20)
     parser.add_argument("--methods", default="kwls,ls-tfidf,ls-classic")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--repeat-below", type=int, default=300_000)
@@ -70,9 +66,6 @@ def main() -> None:
         type=float,
         default=None,
         help="seconds for the whole run; a size predicted (linearly from the last) not to fit is skipped",
-    )
-    parser.add_argument(
-        "--output", default=str(Path(__file__).parent / "results" / "generation_scaling.json")
     )
     args = parser.parse_args()
     sizes = [int(v) for v in args.sizes.split(",")]

@@ -30,8 +30,6 @@ a note naming its ``prepare.py``.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 import warnings
@@ -42,6 +40,7 @@ import numpy as np
 from sklearn.metrics import log_loss
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls import get_smoother  # noqa: E402
@@ -124,15 +123,10 @@ def evaluate(method: str, params: dict, train, test) -> tuple[dict, dict[str, np
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = make_parser(__doc__, output="relevance.json")
     parser.add_argument("--corpora", default=",".join(CORPORA))
     parser.add_argument("--configs", default=",".join(CONFIGS), help="Comma-separated names.")
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
-    parser.add_argument(
-        "--output", default=str(Path(__file__).parent / "results" / "relevance.json")
-    )
     args = parser.parse_args()
     configs = args.configs.split(",")
     unknown = sorted(set(configs) - set(CONFIGS))
@@ -175,9 +169,7 @@ def main() -> None:
                     r[f"{key}_vs_kwls"] = paired(per_row[name][key], per_row["kwls"][key])
         results["corpora"][corpus] = {"shape": shape, "configs": rows}
     results.update(provenance())
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {args.output}")
+    write_json(args.output, results)
 
 
 if __name__ == "__main__":

@@ -13,14 +13,12 @@ t-test p-value.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import compact_results  # noqa: E402
+from bench_common import add_training_arguments, compact_results, make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.retrieval.pipeline import RetrievalCompareArguments, run_retrieval_compare  # noqa: E402
@@ -30,15 +28,11 @@ MEASURES = ("RR@10", "R@10", "nDCG@10", "R@1", "R@100")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = make_parser(__doc__)
     parser.add_argument("--corpora", default="news_titles,faq")
     parser.add_argument("--methods", default="none,ls-classic,ls-distill,ls-tfidf,kwls")
     parser.add_argument("--model", default="minilm")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--epochs", type=float, default=1.0)
-    parser.add_argument("--batch-size", type=int, default=32)
+    add_training_arguments(parser, epochs=1.0, batch_size=32)
     parser.add_argument("--epsilon", type=float, default=0.1)
     parser.add_argument(
         "--max-train-queries",
@@ -94,9 +88,7 @@ def main() -> None:
             "timings": results["timings"],
         }
         path = Path(args.results_dir) / f"retrieval_compare_{corpus}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
-        print(f"wrote {path}")
+        write_json(path, summary, allow_nan=False)
 
 
 if __name__ == "__main__":

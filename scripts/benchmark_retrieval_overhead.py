@@ -10,8 +10,6 @@ AdamW).  Medians over ``--steps`` batches; the ratio (a)/(b) is the overhead.
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import sys
 import time
@@ -21,6 +19,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.retrieval.collator import RetrievalCollator
@@ -35,15 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = make_parser(__doc__, output="retrieval_overhead.json")
     parser.add_argument("--data-dir", default=str(ROOT / "data" / "news_titles"))
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument(
-        "--output", default=str(ROOT / "scripts" / "results" / "retrieval_overhead.json")
-    )
     args = parser.parse_args()
 
     data = load_beir(args.data_dir, "train")
@@ -122,9 +116,7 @@ def main() -> None:
         print(
             f"{method:>10}: soft targets {cost * 1000:.2f} ms per batch = {100 * cost / step:.2f}% of a step (vectorised once in {fit_seconds:.1f} s)"
         )
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {args.output}")
+    write_json(args.output, results)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,6 @@ synthetic_corpus.py); each is timed ``--repeats`` times, in interleaved rounds, 
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import sys
 from pathlib import Path
@@ -26,7 +24,7 @@ from pathlib import Path
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import median_seconds  # noqa: E402
+from bench_common import add_corpus_arguments, make_parser, median_seconds, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 from synthetic_corpus import make_corpus  # noqa: E402
 
@@ -41,17 +39,11 @@ def _tfidf_fit_then_transform(texts):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = make_parser(__doc__, output="smoothing_speed.json")
     parser.add_argument("--docs", type=int, default=50_000)
-    parser.add_argument("--classes", type=int, default=50)
-    parser.add_argument("--words", type=int, default=60, help="mean words per document")
+    add_corpus_arguments(parser, words=60)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--methods", default="kwls,ls-tfidf,ls-classic")
-    parser.add_argument(
-        "--output", default=str(Path(__file__).parent / "results" / "smoothing_speed.json")
-    )
     args = parser.parse_args()
 
     texts, labels = make_corpus(args.docs, args.classes, args.words)
@@ -115,9 +107,7 @@ def main() -> None:
         "fit_transform": seconds["TfidfVectorizer fit_transform"],
         "fit_then_transform": seconds["TfidfVectorizer fit, then transform"],
     }
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {args.output}")
+    write_json(args.output, results)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ hard labels, SoftLabelTrainer the same rows plus KWLS soft labels.  The two runs
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -22,6 +20,7 @@ import numpy as np
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls import get_smoother
@@ -54,16 +53,11 @@ def seconds_per_step(trainer_cls, dataset, collator, factory, steps, batch, **kw
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = make_parser(__doc__, output="trainer_overhead.json")
     parser.add_argument("--model", default="minilm")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument(
-        "--output", default=str(ROOT / "scripts" / "results" / "trainer_overhead.json")
-    )
     args = parser.parse_args()
 
     texts, labels = load_labelled(str(ROOT / "data" / "sentiment" / "train.csv"), "text", "label")
@@ -112,9 +106,7 @@ def main() -> None:
         "ratio_of_medians": s / p,
         **provenance(),
     }
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {args.output}")
+    write_json(args.output, result)
 
 
 if __name__ == "__main__":

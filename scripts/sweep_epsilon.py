@@ -14,7 +14,6 @@ The default is the long-tailed (50:1) health tweets with fastText, 3 seeds: the 
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import replace
@@ -26,7 +25,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import paired_subset, per_seed_runs  # noqa: E402
+from bench_common import add_training_arguments, make_parser, paired_subset, per_seed_runs  # noqa: E402
 from benchmark_classification import SETTINGS, epochs_for  # noqa: E402
 from provenance import provenance  # noqa: E402
 
@@ -103,21 +102,17 @@ def plot_sweep(result: dict, path: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = make_parser(__doc__)
     parser.add_argument("--corpus", default="healthtweets")
     parser.add_argument("--setting", default="longtail50", choices=list(SETTINGS))
     parser.add_argument("--model", default="fasttext")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--epochs", type=float, default=5.0)
     parser.add_argument(
         "--min-steps",
         type=int,
         default=400,
         help="Raise the epochs to at least this many optimiser steps, as benchmark_classification.py does.",
     )
-    parser.add_argument("--batch-size", type=int, default=None, help="default: the model's")
+    add_training_arguments(parser, epochs=5.0, batch_size_help="default: the model's")
     parser.add_argument("--max-train", type=int, default=None)
     parser.add_argument("--methods", default="ls-classic,ls-tfidf,kwls")
     parser.add_argument("--epsilons", default="0.05,0.1,0.2,0.3,0.5,0.7,0.9")
