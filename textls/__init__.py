@@ -3,7 +3,8 @@
 Soft labels that come from the text itself (LS-TFIDF, KWLS) or from a teacher (LS-Distill), next to
 classic uniform smoothing (LS-Classic), with the losses that consume them.
 
-The public names are imported on first use (:mod:`textls._lazy`): ``import textls`` (and so
+The public names are the ``__all__`` of textls.keywords, textls.losses and textls.smoothers, read
+from their source and imported on first use (:mod:`textls._lazy`): ``import textls`` (and so
 ``textls --help``) loads neither torch nor scikit-learn.
 """
 
@@ -11,34 +12,13 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from textls._lazy import lazy_exports
+from textls._lazy import lazy_exports, public_names
 
 __getattr__, __dir__, _names = lazy_exports(
     __name__,
     {
-        "textls.keywords": [
-            "EmbeddingKeywordExtractor",
-            "KeywordExtractor",
-            "TfidfKeywordExtractor",
-            "ctfidf_scores",
-            "log_odds_scores",
-        ],
-        "textls.losses": [
-            "SoftTargetCrossEntropyLoss",
-            "auxiliary_soft_target_loss",
-            "distill_kl_div",
-            "soft_target_cross_entropy",
-        ],
-        "textls.smoothers": [
-            "SMOOTHERS",
-            "BaseSmoother",
-            "ClassicSmoother",
-            "DistillSmoother",
-            "Explanation",
-            "KeywordSmoother",
-            "TfidfSmoother",
-            "get_smoother",
-        ],
+        module: public_names(module)
+        for module in ["textls.keywords", "textls.losses", "textls.smoothers"]
     },
 )
 

@@ -3,9 +3,12 @@ command line's ``--help`` do not load torch, transformers or scikit-learn."""
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 
 def lazy_exports(
@@ -41,3 +44,19 @@ def lazy_exports(
         return sorted({*vars(sys.modules[package]), *exports})
 
     return __getattr__, __dir__, sorted(exports)
+
+
+def public_names(module: str) -> list[str]:
+    """The ``__all__`` of ``module``, read from its source without importing it.
+
+    A package lists a subpackage's names through this, so the list is written once, in the
+    subpackage, and ``import textls`` still loads none of it. ``__all__`` must be a literal list.
+    """
+    spec = importlib.util.find_spec(module)
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    raise ImportError(f"{module} ({spec.origin}) has no literal __all__")
