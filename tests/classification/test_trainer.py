@@ -157,3 +157,99 @@ def test_bad_loss_mode_and_lam_are_refused(tmp_path, tokenizer, corpus):
         _trainer(tmp_path, tokenizer, dataset, loss_mode="hard")
     with pytest.raises(ValueError, match="lam"):
         _trainer(tmp_path, tokenizer, dataset, lam=1.5)
+
+
+def test_mixup_mixes_the_head_input_and_the_targets(tmp_path, tokenizer, corpus):
+    """Against a direct computation: pooled h -> lam h + (1 - lam) h[perm] -> classifier, targets
+    mixed the same way, with lam ~ Beta(alpha, alpha) and perm drawn as the trainer draws them."""
+    dataset, y, soft = _dataset(tokenizer, corpus, "kwls", epsilon=0.3)
+    model = make_model().train()
+    trainer = _trainer(
+        tmp_path, tokenizer, dataset, model=model, loss_mode="soft", regularizer="mixup", beta=0.4
+    )
+    batch = _batch(tokenizer, dataset)
+    torch.manual_seed(7)
+    loss = trainer.compute_loss(model, dict(batch))
+    torch.manual_seed(7)
+    lam = float(torch.distributions.Beta(0.4, 0.4).sample())
+    order = torch.randperm(len(y))
+    pooled = model.bert(
+        input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+    ).pooler_output
+    logits = model.classifier(lam * pooled + (1 - lam) * pooled[order])
+    target = torch.from_numpy(soft).float()
+    target = lam * target + (1 - lam) * target[order]
+    expected = -(target * torch.log_softmax(logits, -1)).sum(-1).mean()
+    torch.testing.assert_close(loss, expected)
+    assert 0 < lam < 1 and not torch.equal(order, torch.arange(len(y)))
+    # the hook is gone after the step: evaluation sees the model as it is
+    model.eval()
+    plain = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    again = model.classifier(
+        model.bert(
+            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+        ).pooler_output
+    )
+    torch.testing.assert_close(plain, again)
+
+
+@pytest.mark.parametrize(
+    ("regularizer", "beta"),
+    [("confidence-penalty", 0.3), ("bootstrap-soft", 0.9), ("bootstrap-hard", 0.7)],
+)
+@pytest.mark.parametrize("method", [None, "kwls"])
+def test_regularizers_are_their_losses_on_the_rows_target(
+    tmp_path, tokenizer, corpus, regularizer, beta, method
+):
+    from textls.losses.regularizers import bootstrap_loss, confidence_penalty_loss
+
+    dataset, y, soft = _dataset(tokenizer, corpus, method, epsilon=0.3)
+    model = make_model().train()
+    trainer = _trainer(
+        tmp_path,
+        tokenizer,
+        dataset,
+        model=model,
+        loss_mode="soft",
+        regularizer=regularizer,
+        beta=beta,
+    )
+    batch = _batch(tokenizer, dataset)
+    loss = trainer.compute_loss(model, dict(batch))
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    target = (
+        torch.nn.functional.one_hot(batch["labels"], 3).float()
+        if soft is None
+        else torch.from_numpy(soft).float()
+    )
+    if regularizer == "confidence-penalty":
+        expected = confidence_penalty_loss(logits, target, beta)
+    else:
+        expected = bootstrap_loss(logits, target, beta, hard=regularizer == "bootstrap-hard")
+    torch.testing.assert_close(loss, expected)
+
+
+@pytest.mark.parametrize("regularizer", ["mixup", "confidence-penalty", "bootstrap-soft"])
+def test_each_regularizer_trains_end_to_end(tmp_path, tokenizer, corpus, regularizer):
+    dataset, _, _ = _dataset(tokenizer, corpus, "ls-classic")
+    set_seed(0)
+    trainer = _trainer(
+        tmp_path,
+        tokenizer,
+        dataset,
+        args=_args(tmp_path, max_steps=3),
+        loss_mode="soft",
+        regularizer=regularizer,
+    )
+    out = trainer.train()
+    assert np.isfinite(out.training_loss)
+
+
+def test_bad_regularizers_are_refused(tmp_path, tokenizer, corpus):
+    dataset, _, _ = _dataset(tokenizer, corpus)
+    with pytest.raises(ValueError, match="regularizer must be one of"):
+        _trainer(tmp_path, tokenizer, dataset, regularizer="dropout")
+    with pytest.raises(ValueError, match="mixup's alpha"):
+        _trainer(tmp_path, tokenizer, dataset, regularizer="mixup", beta=0.0)
+    with pytest.raises(ValueError, match="no module attribute named classifier or score"):
+        _trainer(tmp_path, tokenizer, dataset, model=torch.nn.Linear(2, 2), regularizer="mixup")

@@ -7,8 +7,29 @@ import torch.nn.functional as F
 from transformers import Trainer
 
 from textls.losses import auxiliary_soft_target_loss, soft_target_cross_entropy
+from textls.losses.regularizers import DEFAULT_BETA, bootstrap_loss, confidence_penalty_loss
 
 LOSS_MODES = ("auxiliary", "soft")
+#: What may replace or extend the cross-entropy to the target (``regularizer=``).
+REGULARIZERS = ("mixup", "confidence-penalty", "bootstrap-soft", "bootstrap-hard")
+#: Mixup's Beta(alpha, alpha) parameter by default (Zhang et al. 2018 use 0.1 to 0.4).
+DEFAULT_MIXUP_ALPHA = 0.2
+#: Attribute names of the classification head of a Hugging Face sequence classifier (BERT,
+#: DistilBERT, RoBERTa, DeBERTa, ELECTRA, Llama/Qwen's ``score``) and of textls's own models.
+HEAD_NAMES = ("classifier", "score")
+
+
+def classification_head(model: torch.nn.Module) -> torch.nn.Module:
+    """The module that turns the pooled representation into logits (``model.classifier`` or
+    ``model.score``); mixup mixes its input.  A ``ValueError`` names what was looked for."""
+    for name in HEAD_NAMES:
+        head = getattr(model, name, None)
+        if isinstance(head, torch.nn.Module):
+            return head
+    raise ValueError(
+        f"mixup needs the classification head of {type(model).__name__}: no module attribute "
+        f"named {' or '.join(HEAD_NAMES)}"
+    )
 
 
 class SoftLabelTrainer(Trainer):
@@ -26,6 +47,25 @@ class SoftLabelTrainer(Trainer):
     A batch without ``soft_labels`` trains on plain cross-entropy (the ``none`` baseline).  The
     evaluation loss is always the hard-label NLL, so ``eval_loss`` compares methods on equal terms.
 
+    ``regularizer`` replaces that loss, with the row's target :math:`t` (its soft label, or the
+    one-hot gold label; in ``"auxiliary"`` mode :math:`(1-\lambda) g + \lambda y`, the same
+    target):
+
+    * ``"confidence-penalty"``: :math:`\mathrm{CE}(t, q) - \beta H(q)` (Pereyra et al., 2017);
+    * ``"bootstrap-soft"`` / ``"bootstrap-hard"``: Reed et al.'s (2015) target
+      :math:`\beta t + (1 - \beta) q` or :math:`\beta t + (1 - \beta)\,\mathrm{onehot}(\arg\max q)`
+      (:mod:`textls.losses.regularizers`);
+    * ``"mixup"`` (Zhang et al., 2018, for text as Sun et al., COLING 2020): with
+      :math:`\lambda \sim \mathrm{Beta}(\alpha, \alpha)` drawn per batch and a random
+      permutation :math:`\pi` of its rows, the input :math:`h` of the classification head
+      (:func:`classification_head`: ``model.classifier`` or ``model.score``, i.e. the pooled
+      representation after dropout in BERT-style models and textls's fastText / TextCNN; RoBERTa's
+      head takes the token features, which are mixed the same way along the batch) becomes
+      :math:`\lambda h + (1-\lambda) h_\pi` through a forward pre-hook, so any model with such a
+      head is mixed without changing its code, and the target becomes
+      :math:`\lambda t + (1-\lambda) t_\pi` (soft targets mix as they are).  Only training
+      steps are mixed; evaluation and prediction see the model as it is.
+
     The per-example losses are summed and divided by ``num_items_in_batch``, the number of examples
     in the whole optimiser step (all gradient-accumulation micro-batches, all devices), so gradient
     accumulation and DDP give the loss of one big batch.  ``Trainer``/``accelerate`` own the loop,
@@ -36,6 +76,10 @@ class SoftLabelTrainer(Trainer):
     loss_mode : {"auxiliary", "soft"}, default "auxiliary"
     lam : float, default 0.5
         Weight :math:`\lambda` of the soft target in ``"auxiliary"`` mode.
+    regularizer : {"mixup", "confidence-penalty", "bootstrap-soft", "bootstrap-hard"}, optional
+    beta : float, optional
+        The regularizer's weight :math:`\beta` (default 0.1 for the confidence penalty, the
+        paper's 0.95 / 0.8 for soft / hard bootstrapping), or mixup's :math:`\alpha` (default 0.2).
     *args, **kwargs
         Passed to ``transformers.Trainer``.
     """
@@ -43,14 +87,32 @@ class SoftLabelTrainer(Trainer):
     # compute_loss normalises by num_items_in_batch itself: Trainer must not divide by GA steps again.
     loss_is_scaled_for_ga = True
 
-    def __init__(self, *args, loss_mode: str = "auxiliary", lam: float = 0.5, **kwargs):
+    def __init__(
+        self,
+        *args,
+        loss_mode: str = "auxiliary",
+        lam: float = 0.5,
+        regularizer: str | None = None,
+        beta: float | None = None,
+        **kwargs,
+    ):
         if loss_mode not in LOSS_MODES:
             raise ValueError(f"loss_mode must be one of {LOSS_MODES}, got {loss_mode!r}")
         if not 0.0 <= lam <= 1.0:
             raise ValueError(f"lam must be in [0, 1], got {lam}")
+        if regularizer is not None and regularizer not in REGULARIZERS:
+            raise ValueError(f"regularizer must be one of {REGULARIZERS}, got {regularizer!r}")
+        if regularizer == "mixup" and beta is not None and not beta > 0:
+            raise ValueError(f"mixup's alpha (beta=) must be > 0, got {beta}")
         super().__init__(*args, **kwargs)
         self.loss_mode = loss_mode
         self.lam = lam
+        self.regularizer = regularizer
+        if beta is None and regularizer is not None:
+            beta = DEFAULT_MIXUP_ALPHA if regularizer == "mixup" else DEFAULT_BETA[regularizer]
+        self.beta = beta
+        if regularizer == "mixup":
+            self._head = classification_head(self.model)
         # Ask Trainer to count the examples of each optimiser step (see _get_num_items_in_batch).
         self.model_accepts_loss_kwargs = True
 
@@ -62,25 +124,76 @@ class SoftLabelTrainer(Trainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         labels = inputs.pop("labels")
         soft = inputs.pop("soft_labels", None)
-        outputs = model(**inputs)
-        logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
-        logits = logits.float()  # the loss in fp32 under bf16/fp16 autocast
-        if model.training and soft is not None:
-            if self.loss_mode == "soft":
-                per_example = soft_target_cross_entropy(
-                    logits, soft, reduction="none", validate=False
-                )
-            else:
-                per_example = auxiliary_soft_target_loss(
-                    logits, labels, soft, lam=self.lam, reduction="none", validate=False
-                )
+        if model.training and self.regularizer is not None:
+            outputs, per_example = self._regularized(model, inputs, labels, soft)
         else:
-            per_example = F.cross_entropy(logits, labels, reduction="none")
+            outputs = model(**inputs)
+            logits = _logits(outputs)
+            if model.training and soft is not None:
+                if self.loss_mode == "soft":
+                    per_example = soft_target_cross_entropy(
+                        logits, soft, reduction="none", validate=False
+                    )
+                else:
+                    per_example = auxiliary_soft_target_loss(
+                        logits, labels, soft, lam=self.lam, reduction="none", validate=False
+                    )
+            else:
+                per_example = F.cross_entropy(logits, labels, reduction="none")
         if num_items_in_batch is None:
             loss = per_example.mean()
         else:
-            loss = per_example.sum() / torch.as_tensor(num_items_in_batch, device=logits.device)
+            loss = per_example.sum() / torch.as_tensor(
+                num_items_in_batch, device=per_example.device
+            )
             if self.args.average_tokens_across_devices:
                 # num_items_in_batch counts every device; DDP averages gradients over devices.
                 loss = loss * self.accelerator.num_processes
         return (loss, outputs) if return_outputs else loss
+
+    def _target(self, logits: torch.Tensor, labels: torch.Tensor, soft) -> torch.Tensor:
+        """Each row's training target: its soft label, or the one-hot gold label (``"auxiliary"``
+        mode: the equivalent ``(1 - lam) onehot + lam soft``)."""
+        onehot = F.one_hot(labels, logits.shape[-1]).to(logits.dtype)
+        if soft is None:
+            return onehot
+        soft = soft.to(logits.dtype)
+        return soft if self.loss_mode == "soft" else (1 - self.lam) * onehot + self.lam * soft
+
+    def _regularized(self, model, inputs, labels, soft):
+        if self.regularizer != "mixup":
+            outputs = model(**inputs)
+            logits = _logits(outputs)
+            target = self._target(logits, labels, soft)
+            if self.regularizer == "confidence-penalty":
+                loss = confidence_penalty_loss(
+                    logits, target, self.beta, reduction="none", validate=False
+                )
+            else:
+                hard = self.regularizer == "bootstrap-hard"
+                loss = bootstrap_loss(
+                    logits, target, self.beta, hard=hard, reduction="none", validate=False
+                )
+            return outputs, loss
+        mix = float(torch.distributions.Beta(self.beta, self.beta).sample())
+        order = torch.randperm(labels.shape[0], device=labels.device)
+
+        def mix_head_input(module, args):
+            hidden = args[0]
+            return (mix * hidden + (1 - mix) * hidden[order], *args[1:])
+
+        handle = self._head.register_forward_pre_hook(mix_head_input)
+        try:
+            outputs = model(**inputs)
+        finally:
+            handle.remove()
+        logits = _logits(outputs)
+        target = self._target(logits, labels, soft)
+        target = mix * target + (1 - mix) * target[order]
+        return outputs, soft_target_cross_entropy(logits, target, reduction="none", validate=False)
+
+
+def _logits(outputs) -> torch.Tensor:
+    """The logits of a model's outputs, in fp32 (the loss under bf16/fp16 autocast)."""
+    logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
+    return logits.float()
