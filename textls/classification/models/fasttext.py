@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
-from transformers import PretrainedConfig, PreTrainedModel
-from transformers.modeling_outputs import SequenceClassifierOutput
 
-from textls.classification.models.weight_init import init_weights
+from textls.classification.models._base import EmbeddingClassifier, EmbeddingClassifierConfig
 
 
-class FastTextConfig(PretrainedConfig):
+class FastTextConfig(EmbeddingClassifierConfig):
     model_type = "textls-fasttext"
 
-    def __init__(
-        self,
-        vocab_size: int = 30522,
-        embedding_dim: int = 128,
-        dropout: float = 0.1,
-        pad_token_id: int = 0,
-        kept_token_ids: list[int] | None = None,
-        **kwargs,
-    ):
-        super().__init__(pad_token_id=pad_token_id, **kwargs)
-        self.vocab_size = vocab_size
-        self.embedding_dim = embedding_dim
-        self.dropout = dropout
+    def __init__(self, kept_token_ids: list[int] | None = None, **kwargs):
+        super().__init__(**kwargs)
         # The token ids that get an embedding row (e.g. those of the training texts); None: all.
         self.kept_token_ids = None if kept_token_ids is None else sorted(set(kept_token_ids))
 
 
-class FastTextForSequenceClassification(PreTrainedModel):
+class FastTextForSequenceClassification(EmbeddingClassifier):
     r"""``logits = W · dropout(mean_{t: mask_t = 1} E[x_t]) + b``.
 
     The mean is one ``nn.EmbeddingBag`` call, ``sum_t mask_t E[x_t] / max(1, sum_t mask_t)``
@@ -80,20 +66,11 @@ class FastTextForSequenceClassification(PreTrainedModel):
         self.classifier = nn.Linear(config.embedding_dim, config.num_labels)
         self.post_init()
 
-    def _init_weights(self, module: nn.Module) -> None:
-        init_weights(module)
-
-    def forward(
-        self, input_ids, attention_mask=None, labels=None, **kwargs
-    ) -> SequenceClassifierOutput:
-        if attention_mask is None:
-            attention_mask = input_ids.ne(self.config.pad_token_id)
+    def logits(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         if self.config.kept_token_ids is not None:
             input_ids = self.token_rows[input_ids]
             attention_mask = attention_mask * input_ids.ne(0)
         mask = attention_mask.to(self.embeddings.weight.dtype)
         summed = self.embeddings(input_ids, per_sample_weights=mask)
         pooled = summed / mask.sum(1, keepdim=True).clamp_min(1.0)
-        logits = self.classifier(self.dropout(pooled))
-        loss = F.cross_entropy(logits, labels) if labels is not None else None
-        return SequenceClassifierOutput(loss=loss, logits=logits)
+        return self.classifier(self.dropout(pooled))

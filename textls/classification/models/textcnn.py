@@ -5,34 +5,26 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from transformers import PretrainedConfig, PreTrainedModel
-from transformers.modeling_outputs import SequenceClassifierOutput
 
-from textls.classification.models.weight_init import init_weights
+from textls.classification.models._base import EmbeddingClassifier, EmbeddingClassifierConfig
 
 
-class TextCNNConfig(PretrainedConfig):
+class TextCNNConfig(EmbeddingClassifierConfig):
     model_type = "textls-textcnn"
 
     def __init__(
         self,
-        vocab_size: int = 30522,
-        embedding_dim: int = 128,
         kernel_sizes: tuple[int, ...] = (3, 4, 5),
         num_filters: int = 100,
         dropout: float = 0.5,
-        pad_token_id: int = 0,
         **kwargs,
     ):
-        super().__init__(pad_token_id=pad_token_id, **kwargs)
-        self.vocab_size = vocab_size
-        self.embedding_dim = embedding_dim
+        super().__init__(dropout=dropout, **kwargs)
         self.kernel_sizes = list(kernel_sizes)
         self.num_filters = num_filters
-        self.dropout = dropout
 
 
-class TextCNNForSequenceClassification(PreTrainedModel):
+class TextCNNForSequenceClassification(EmbeddingClassifier):
     r"""For each width ``w``: ``h_w = max_t ReLU(conv_w(E[x])_t)`` over unpadded positions;
     ``logits = W · dropout([h_3; h_4; h_5]) + b``.
 
@@ -57,14 +49,7 @@ class TextCNNForSequenceClassification(PreTrainedModel):
         )
         self.post_init()
 
-    def _init_weights(self, module: nn.Module) -> None:
-        init_weights(module)
-
-    def forward(
-        self, input_ids, attention_mask=None, labels=None, **kwargs
-    ) -> SequenceClassifierOutput:
-        if attention_mask is None:
-            attention_mask = input_ids.ne(self.config.pad_token_id)
+    def logits(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         x = self.embeddings(input_ids).transpose(1, 2)  # (B, D, L)
         pooled = []
         for conv, k in zip(self.convs, self.config.kernel_sizes, strict=True):
@@ -75,6 +60,4 @@ class TextCNNForSequenceClassification(PreTrainedModel):
             )
             h = h.masked_fill(valid.eq(0), float("-inf")).amax(dim=2)
             pooled.append(torch.nan_to_num(h, neginf=0.0))
-        logits = self.classifier(self.dropout(torch.cat(pooled, dim=1)))
-        loss = F.cross_entropy(logits, labels) if labels is not None else None
-        return SequenceClassifierOutput(loss=loss, logits=logits)
+        return self.classifier(self.dropout(torch.cat(pooled, dim=1)))
