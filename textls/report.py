@@ -56,6 +56,7 @@ __all__ = [
     "aggregate",
     "format_table",
     "higher_is_better",
+    "ensemble_section",
     "per_class_sections",
     "write_comparison",
     "write_report",
@@ -327,6 +328,40 @@ def write_comparison(
         results, folder / "report.md", title, config=config, figures=figures, sections=sections
     )
     return folder / "results.json", report
+
+
+def ensemble_section(ensembles: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """A Markdown table of each method's seed ensemble (``textls compare``'s ``ensembles``):
+    its metrics, the change against the mean single model, and its cost in training seconds."""
+    if not ensembles:
+        return []
+    metrics = [
+        m
+        for m in ("accuracy", "macro_f1", "nll", "ece")
+        if m in next(iter(ensembles.values()))["metrics"]
+    ]
+    arrows = [f"{m} {'↑' if higher_is_better(m) else '↓'}" for m in metrics]
+    lines = [
+        "## Ensembles of each method's seeds (test set)",
+        "",
+        "The mean of a method's seeds' test probabilities, scored as one model; in brackets the "
+        "change against the mean of its single models. The cost is every seed's training and "
+        "prediction: as many models as seeds.",
+        "",
+        "| Method | Models | " + " | ".join(arrows) + " | Cost (s) |",
+        "| --- | ---: | " + " | ".join("---:" for _ in metrics) + " | ---: |",
+    ]
+    for method, entry in ensembles.items():
+        cells = [
+            f"{entry['metrics'][m]:.4f} ({_signed(entry['metrics'][m] - entry['single_model_mean'][m])})"
+            for m in metrics
+        ]
+        lines.append(
+            f"| `{_md(method)}` | {entry['models']} | "
+            + " | ".join(cells)
+            + f" | {entry['train_eval_seconds']:.0f} |"
+        )
+    return [*lines, ""]
 
 
 def per_class_sections(per_class: Mapping[str, Mapping[str, Mapping[str, float]]]) -> list[str]:

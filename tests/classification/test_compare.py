@@ -289,3 +289,43 @@ def test_long_tailed_end_to_end_compare(tmp_path, tokenizer, caplog):
     for entry in results["methods"].values():
         assert all(np.isfinite(v) for v in entry["mean"].values())
     assert set(results["per_class"]["kwls"]) == {"budget", "politics", "sport", "weather"}
+
+
+def test_regularizers_combine_with_soft_label_methods_and_seed_ensembles_are_reported(
+    tmp_path, files, tokenizer
+):
+    methods = "none,confidence-penalty,kwls+mixup,ls-classic+bootstrap-hard"
+    args = _args(tmp_path, *files, methods=methods, regularizer_weights='{"mixup": 0.4}', seeds=2)
+    results = run_compare(args, lambda: make_model(num_labels=3), tokenizer)
+    assert list(results["methods"]) == methods.split(",")
+    assert set(results["soft_label_diagnostics"]) == {"none", "kwls", "ls-classic"}
+    for method in methods.split(","):
+        entry = results["ensembles"][method]
+        assert entry["models"] == 2 and np.isfinite(entry["metrics"]["nll"])
+        probs = [
+            np.load(tmp_path / "out" / "predictions" / f"{method}-seed{s}.npz") for s in (0, 1)
+        ]
+        mean = (probs[0]["probs"].astype(np.float64) + probs[1]["probs"]) / 2
+        accuracy = float((mean.argmax(1) == probs[0]["labels"]).mean())
+        assert entry["metrics"]["accuracy"] == pytest.approx(accuracy)
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "## Ensembles of each method's seeds" in report and "`kwls+mixup` | 2 |" in report
+
+
+@pytest.mark.parametrize(
+    ("methods", "weights", "message"),
+    [
+        ("none,kwls+dropout", None, "'dropout' is not one of mixup"),
+        ("none,tfidf+mixup", None, "'tfidf' is not none or one of"),
+        ("none,mixup", '{"mixup": 0}', r"mixup'\] must be in \(0, inf\)"),
+        ("none,bootstrap-soft", '{"bootstrap-soft": 1.5}', r"must be in \[0, 1\]"),
+        ("none,mixup", '{"cutmix": 1}', "'cutmix' is not one of"),
+    ],
+)
+def test_bad_regularizer_methods_and_weights_are_refused(
+    tmp_path, files, methods, weights, message
+):
+    from textls.classification.compare import check_arguments
+
+    with pytest.raises(ValueError, match=message):
+        check_arguments(_args(tmp_path, *files, methods=methods, regularizer_weights=weights))

@@ -33,11 +33,17 @@ from textls.classification.splits import (
     stratified_subsample,
     validation_split,
 )
-from textls.classification.trainer import SoftLabelTrainer
+from textls.classification.trainer import REGULARIZERS, SoftLabelTrainer
 from textls.diagnostics import diagnose
 from textls.io import atomic_write
 from textls.metrics import classification_report, compute_metrics, plot_reliability_diagram
-from textls.report import aggregate, format_table, per_class_sections, write_comparison
+from textls.report import (
+    aggregate,
+    ensemble_section,
+    format_table,
+    per_class_sections,
+    write_comparison,
+)
 from textls.smoothers import SMOOTHERS, get_smoother
 from textls.soft_labels import read_soft_label_file
 from textls.training_args import CompareTrainingArguments, changed_options, run_arguments
@@ -69,7 +75,11 @@ class CompareArguments:
     methods: str = field(
         default="none,ls-classic,ls-distill,ls-tfidf,kwls",
         metadata={
-            "help": "Comma-separated methods: none (hard labels) and any of " + ", ".join(SMOOTHERS)
+            "help": "Comma-separated methods: none (hard labels), any of "
+            + ", ".join(SMOOTHERS)
+            + "; and any of "
+            + ", ".join(REGULARIZERS)
+            + " alone (on hard labels) or after a soft-label method with a +, e.g. kwls+mixup"
         },
     )
     seeds: int = field(default=3, metadata={"help": "Number of seeds (0 .. seeds-1) per method."})
@@ -105,6 +115,13 @@ class CompareArguments:
     )
     lam: float = field(
         default=0.5, metadata={"help": "Soft-target weight for loss_mode=auxiliary."}
+    )
+    regularizer_weights: str | None = field(
+        default=None,
+        metadata={
+            "help": "JSON {regularizer: weight}: beta of confidence-penalty (default 0.1), "
+            "bootstrap-soft (0.95) and bootstrap-hard (0.8), alpha of mixup (0.2)."
+        },
     )
     smoother_params: str | None = field(
         default=None,
@@ -243,9 +260,9 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     if not methods:
         raise ValueError("--methods is empty; give e.g. none,ls-classic,kwls")
-    unknown = [m for m in methods if m != "none" and m not in SMOOTHERS]
-    if unknown:
-        raise ValueError(f"unknown method(s) {unknown}; choose from none, {', '.join(SMOOTHERS)}")
+    for method in methods:
+        split_method(method)  # names an unknown method
+    bases = {split_method(m)[0] for m in methods}
     repeated = sorted({m for m in methods if methods.count(m) > 1})
     if repeated:
         raise ValueError(f"--methods names {repeated} more than once")
@@ -284,13 +301,13 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
     check_model(args.model)
     params = _json_option("--smoother_params", args.smoother_params)
     files = _json_option("--soft_label_files", args.soft_label_files)
-    stray = sorted(set(files) - set(methods) - {"none"}) or (["none"] if "none" in files else [])
+    stray = sorted(set(files) - bases - {"none"}) or (["none"] if "none" in files else [])
     if stray:  # soft labels given for a method that is not run would be ignored: say so
         raise ValueError(
             f"--soft_label_files has an entry for {stray}, which this run does not smooth "
             f"(--methods {args.methods})"
         )
-    unused = sorted(set(params) - set(methods))
+    unused = sorted(set(params) - bases)
     if unused:
         logger.warning("--smoother_params for %s: not in --methods, not used", unused)
     for method, value in params.items():
@@ -308,7 +325,42 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
     for method, path in files.items():
         if not isinstance(path, str) or not Path(path).exists():
             raise ValueError(f"--soft_label_files[{method!r}]: no such file or folder {path!r}")
+    for name, weight in _json_option("--regularizer_weights", args.regularizer_weights).items():
+        if name not in REGULARIZERS:
+            raise ValueError(f"--regularizer_weights: {name!r} is not one of {REGULARIZERS}")
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
+            raise ValueError(
+                f"--regularizer_weights[{name!r}] must be a number >= 0, got {weight!r}"
+            )
+        if name.startswith("bootstrap") and weight > 1 or name == "mixup" and weight == 0:
+            raise ValueError(
+                f"--regularizer_weights[{name!r}] must be in "
+                f"{'(0, inf)' if name == 'mixup' else '[0, 1]'}, got {weight!r}"
+            )
     return methods, params, files
+
+
+def split_method(method: str) -> tuple[str, str | None]:
+    """``(soft-label method, regularizer)`` of a ``--methods`` name: ``"kwls+mixup"`` ->
+    ``("kwls", "mixup")``, ``"mixup"`` -> ``("none", "mixup")``, ``"kwls"`` -> ``("kwls", None)``.
+
+    Every regularizer combines with every soft-label method and with hard labels (``none``):
+    mixup mixes whatever target the row has, the confidence penalty is added to the cross-entropy
+    to it, and bootstrapping mixes it with the model's own prediction.  One regularizer per name;
+    an unknown part is a ``ValueError`` naming it.
+    """
+    base, _, regularizer = method.partition("+")
+    if not regularizer and base in REGULARIZERS:
+        base, regularizer = "none", base
+    if base != "none" and base not in SMOOTHERS:
+        raise ValueError(
+            f"unknown method {method!r}: {base!r} is not none or one of {', '.join(SMOOTHERS)}"
+        )
+    if regularizer and regularizer not in REGULARIZERS:
+        raise ValueError(
+            f"unknown method {method!r}: {regularizer!r} is not one of {', '.join(REGULARIZERS)}"
+        )
+    return base, regularizer or None
 
 
 def _json_option(option: str, text: str | None) -> dict:
@@ -434,25 +486,31 @@ def run_compare(
     )
 
     targets, diagnostics, soft_seconds = {}, {}, {}
-    for method in methods:  # every method's soft labels (and their checks) before any training
+    for base in dict.fromkeys(split_method(m)[0] for m in methods):  # before any training
         start = time.perf_counter()
-        targets[method], diagnostics[method] = soft_labels_for(
-            method, args, *data.train, data.classes, params, files, data.train_rows
+        targets[base], diagnostics[base] = soft_labels_for(
+            base, args, *data.train, data.classes, params, files, data.train_rows
         )
-        soft_seconds[method] = time.perf_counter() - start
+        soft_seconds[base] = time.perf_counter() - start
+    weights = _json_option("--regularizer_weights", args.regularizer_weights)
     remove_stale_predictions(out)  # every check passed: no method of another run is left behind
     (out / "predictions").mkdir(parents=True, exist_ok=True)
 
     runs, outcomes, timings = [], {}, {}
     total, started = len(methods) * args.seeds, time.perf_counter()
+    datasets = {}
     for method in methods:
-        train_set = build_dataset(
-            setup.tokenizer, data.train.texts, y_train, targets.pop(method), args.max_length
-        )
+        base, regularizer = split_method(method)
+        if base not in datasets:
+            datasets[base] = build_dataset(
+                setup.tokenizer, data.train.texts, y_train, targets[base], args.max_length
+            )
         seconds = []
         for seed in range(args.seeds):
             start = time.perf_counter()
-            result = train_and_evaluate(setup, train_set, seed)
+            result = train_and_evaluate(
+                setup, datasets[base], seed, regularizer, weights.get(regularizer)
+            )
             seconds.append(time.perf_counter() - start)
             runs.append({"method": method, "seed": seed, "metrics": result.metrics})
             outcomes.setdefault(method, []).append(result)
@@ -470,7 +528,7 @@ def run_compare(
                 _duration(elapsed / done * (total - done)),
             )
         timings[method] = {
-            "soft_label_seconds": soft_seconds[method],
+            "soft_label_seconds": soft_seconds[base],
             "train_eval_seconds": seconds,
         }
     return write_outputs(out, args, setup, data, y_train, runs, outcomes, diagnostics, timings)
@@ -547,9 +605,16 @@ def training_arguments(
     )
 
 
-def train_and_evaluate(setup: RunSetup, train_set, seed: int) -> RunResult:
-    """Train one model on ``train_set`` with ``seed``; its test metrics, with temperature scaling
-    fitted on the validation split (never the test split)."""
+def train_and_evaluate(
+    setup: RunSetup,
+    train_set,
+    seed: int,
+    regularizer: str | None = None,
+    weight: float | None = None,
+) -> RunResult:
+    """Train one model on ``train_set`` with ``seed`` (and ``regularizer`` of ``weight``, see
+    :class:`SoftLabelTrainer`); its test metrics, with temperature scaling fitted on the
+    validation split (never the test split)."""
     args = setup.args
     set_seed(seed)
     model = setup.model_factory()
@@ -570,6 +635,8 @@ def train_and_evaluate(setup: RunSetup, train_set, seed: int) -> RunResult:
             data_collator=SoftLabelCollator(setup.tokenizer, max_length=args.max_length),
             loss_mode=args.loss_mode,
             lam=args.lam,
+            regularizer=regularizer,
+            beta=weight,
         )
         trainer.train()
         val_logits = predict_logits(trainer, setup.val_set)
@@ -648,15 +715,37 @@ def write_outputs(
         m: _mean_over_seeds([classification_report(r.probs, setup.y_test, classes) for r in rs])
         for m, rs in outcomes.items()
     }
+    results["ensembles"] = seed_ensembles(outcomes, setup.y_test, timings)
     write_comparison(
         out,
         results,
         title=f"textls compare: {Path(args.train).name}",
         config=_config_rows(args, setup, len(y_train)),
         figures={"reliability": str(figure)},
-        sections=per_class_sections(results["per_class"]),
+        sections=ensemble_section(results["ensembles"]) + per_class_sections(results["per_class"]),
     )
     return results
+
+
+def seed_ensembles(outcomes: dict[str, list[RunResult]], y_test: np.ndarray, timings: dict) -> dict:
+    """Each method's seeds as one ensemble: the mean of their test probabilities, scored like one
+    model (accuracy, macro-F1, NLL, Brier, ECE), next to the mean of its single models, and what
+    it cost (every seed's training and prediction: ``models`` times one model's).  Methods with
+    one seed have none."""
+    ensembles = {}
+    for method, results in outcomes.items():
+        if len(results) < 2:
+            continue
+        metrics = compute_metrics(np.mean([r.probs for r in results], axis=0), y_test)
+        ensembles[method] = {
+            "models": len(results),
+            "metrics": {k: float(v) for k, v in metrics.items()},
+            "single_model_mean": {
+                k: float(np.mean([r.metrics[k] for r in results])) for k in metrics
+            },
+            "train_eval_seconds": float(sum(timings[method]["train_eval_seconds"])),
+        }
+    return ensembles
 
 
 def format_results(results: dict) -> str:
