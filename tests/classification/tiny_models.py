@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+from tiny_bert import SPECIAL_TOKENS, make_word_tokenizer, tiny_bert_config
+from transformers import BertForSequenceClassification, BertTokenizerFast
 
 WORDS = (
     "goal match striker league coach team win score vote election party poll senate minister law "
@@ -26,23 +27,10 @@ CORPUS = [
 
 
 def make_tokenizer(tmp_path) -> BertTokenizerFast:
-    vocab = tmp_path / "vocab.txt"
-    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
-    return BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True)
+    return make_word_tokenizer(tmp_path, WORDS)
 
 
 def make_model(
-    num_labels: int = 3, vocab_size: int = 5 + len(WORDS)
+    num_labels: int = 3, vocab_size: int = len(SPECIAL_TOKENS) + len(WORDS)
 ) -> BertForSequenceClassification:
-    config = BertConfig(
-        vocab_size=vocab_size,
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
-        num_labels=num_labels,
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,
-    )
-    return BertForSequenceClassification(config)
+    return BertForSequenceClassification(tiny_bert_config(vocab_size, num_labels=num_labels))

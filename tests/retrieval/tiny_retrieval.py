@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from transformers import BertConfig, BertModel, BertTokenizerFast
+from tiny_bert import SPECIAL_TOKENS, make_word_tokenizer, tiny_bert_config
+from transformers import BertModel, BertTokenizerFast
 
 from textls.retrieval.encoder import DualEncoder
 
@@ -32,21 +33,8 @@ WORDS = sorted({w for text in PASSAGES + QUERIES for w in text.split()})
 
 
 def make_tokenizer(folder: Path) -> BertTokenizerFast:
-    folder.mkdir(parents=True, exist_ok=True)
-    vocab = folder / "vocab.txt"
-    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
-    return BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True)
+    return make_word_tokenizer(folder, WORDS)
 
 
 def make_encoder() -> DualEncoder:
-    config = BertConfig(
-        vocab_size=5 + len(WORDS),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,
-    )
-    return DualEncoder.from_models(BertModel(config))
+    return DualEncoder.from_models(BertModel(tiny_bert_config(len(SPECIAL_TOKENS) + len(WORDS))))
