@@ -41,6 +41,13 @@ def write_jsonl(path: Path, rows) -> Path:
     return path
 
 
+def assert_load_fails(load, path: Path, text: str, message: str) -> None:
+    """Write ``text`` to ``path``: ``load(path)`` must raise a ValueError matching ``message``."""
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load(path)
+
+
 @pytest.fixture
 def beir(tmp_path) -> Path:
     write_jsonl(tmp_path / "corpus.jsonl", CORPUS)
@@ -140,10 +147,7 @@ def test_bad_json_and_empty_files(tmp_path):
     ],
 )
 def test_qrels_errors(tmp_path, text, message):
-    path = tmp_path / "test.tsv"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ValueError, match=message):
-        load_qrels(path)
+    assert_load_fails(load_qrels, tmp_path / "test.tsv", text, message)
 
 
 @pytest.mark.parametrize(
@@ -233,11 +237,13 @@ def test_teacher_scores(tmp_path):
     ],
 )
 def test_teacher_score_errors(tmp_path, rows, message):
-    path = tmp_path / "teacher.jsonl"
     # json.dumps writes NaN/Infinity, which json.loads reads back: the check must catch them.
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    with pytest.raises(ValueError, match=message):
-        load_teacher_scores(path, ["q1"], ["d1"])
+    assert_load_fails(
+        lambda path: load_teacher_scores(path, ["q1"], ["d1"]),
+        tmp_path / "teacher.jsonl",
+        "".join(json.dumps(r) + "\n" for r in rows),
+        message,
+    )
 
 
 def test_write_run_round_trips_through_ir_measures(tmp_path):
@@ -272,10 +278,7 @@ def test_write_run_round_trips_through_ir_measures(tmp_path):
     ],
 )
 def test_run_errors(tmp_path, text, message):
-    path = tmp_path / "run.trec"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ValueError, match=message):
-        load_run(path)
+    assert_load_fails(load_run, tmp_path / "run.trec", text, message)
 
 
 @pytest.mark.parametrize(
