@@ -111,12 +111,7 @@ def texts_and_labels(
                 f"{source}: no column {column!r}; columns are {list(frame.columns)}"
             )
     texts = frame[text_column]
-    missing = texts.isna().to_numpy()
-    if missing.any():
-        rows = np.flatnonzero(missing)[:5].tolist()
-        raise ValueError(
-            f"{source}: column {text_column!r} is empty in {int(missing.sum())} row(s), first {rows}"
-        )
+    _refuse_missing(texts, text_column, source)
     not_str = ~texts.map(lambda t: isinstance(t, str)).to_numpy()
     if not_str.any():
         row = int(np.flatnonzero(not_str)[0])
@@ -126,12 +121,7 @@ def texts_and_labels(
     if label_column is None:
         return texts.tolist(), None
     labels = frame[label_column]
-    missing = labels.isna().to_numpy()
-    if missing.any():
-        rows = np.flatnonzero(missing)[:5].tolist()
-        raise ValueError(
-            f"{source}: column {label_column!r} is empty in {int(missing.sum())} row(s), first {rows}"
-        )
+    _refuse_missing(labels, label_column, source)
     _warn_near_duplicate_labels(labels, label_column, source)
     if pd.api.types.is_float_dtype(labels):
         if not (labels == labels.round()).all():
@@ -141,6 +131,16 @@ def texts_and_labels(
             )
         labels = labels.astype(np.int64)
     return texts.tolist(), [v.item() if isinstance(v, np.generic) else v for v in labels.tolist()]
+
+
+def _refuse_missing(values: pd.Series, column: str, source: str) -> None:
+    """Raise naming how many cells of ``column`` are empty, and the first five of their rows."""
+    missing = values.isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing)[:5].tolist()
+        raise ValueError(
+            f"{source}: column {column!r} is empty in {int(missing.sum())} row(s), first {rows}"
+        )
 
 
 def _warn_near_duplicate_labels(labels: pd.Series, column: str, source: str) -> None:
