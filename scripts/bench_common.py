@@ -48,6 +48,12 @@ def add_training_arguments(
     parser.add_argument("--batch-size", type=int, default=batch_size, help=batch_size_help)
 
 
+def run_settings(args: argparse.Namespace) -> dict:
+    """``--model`` and the options of :func:`add_training_arguments`, as the keyword arguments of
+    ``CompareArguments`` / ``RetrievalCompareArguments`` (and the settings a summary records)."""
+    return {name: getattr(args, name) for name in ("model", "seeds", "epochs", "batch_size")}
+
+
 def write_json(path: str | Path, data: dict, *, allow_nan: bool = True) -> None:
     """Write ``data`` to ``path`` as indented JSON with a final newline, and say so."""
     path = Path(path)

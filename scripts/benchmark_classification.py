@@ -30,6 +30,7 @@ from bench_common import (  # noqa: E402
     make_parser,
     paired_subset,
     per_seed_runs,
+    run_settings,
 )
 from provenance import provenance  # noqa: E402
 
@@ -159,10 +160,7 @@ def main() -> None:
                 test=str(ROOT / "data" / corpus / "test.csv"),
                 output_dir=str(Path(args.output_dir) / name),
                 methods=args.methods,
-                seeds=args.seeds,
-                model=args.model,
-                epochs=args.epochs,
-                batch_size=args.batch_size,
+                **run_settings(args),
                 max_train_samples=args.max_train,
                 max_test_samples=args.max_test,
                 max_length=LONG_MAX_LENGTH.get(corpus, args.max_length),

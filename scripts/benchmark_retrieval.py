@@ -18,7 +18,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import add_training_arguments, compact_results, make_parser, write_json  # noqa: E402
+from bench_common import (  # noqa: E402
+    add_training_arguments,
+    compact_results,
+    make_parser,
+    run_settings,
+    write_json,
+)
 from provenance import provenance  # noqa: E402
 
 from textls.retrieval.pipeline import RetrievalCompareArguments, run_retrieval_compare  # noqa: E402
@@ -56,10 +62,7 @@ def main() -> None:
     args = parser.parse_args()
 
     settings = {
-        "model": args.model,
-        "seeds": args.seeds,
-        "epochs": args.epochs,
-        "batch_size": args.batch_size,
+        **run_settings(args),
         "epsilon": args.epsilon,
         "max_train_queries": args.max_train_queries or None,
         "passage_max_length": args.passage_max_length,
@@ -71,10 +74,7 @@ def main() -> None:
                 data_dir=str(ROOT / "data" / corpus),
                 output_dir=str(Path(args.output_dir) / corpus),
                 methods=args.methods,
-                seeds=args.seeds,
-                model=args.model,
-                epochs=args.epochs,
-                batch_size=args.batch_size,
+                **run_settings(args),
                 epsilon=args.epsilon,
                 passage_max_length=args.passage_max_length,
                 max_train_queries=args.max_train_queries or None,

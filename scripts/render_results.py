@@ -39,6 +39,7 @@ def _load(results: Path, name: str) -> dict | None:
 
 
 def _provenance(data: dict, name: str) -> str:
+    """The line that closes a result's paragraph: its command, machine, date and data file."""
     command = (
         f"`{data['command']}`"
         if "command" in data
@@ -48,7 +49,7 @@ def _provenance(data: dict, name: str) -> str:
     date = str(data.get("date", "?"))[:10]
     return (
         f"Command: {command} · machine: {machine} · date: {date} · "
-        f"data: [`scripts/results/{name}`](scripts/results/{name})"
+        f"data: [`scripts/results/{name}`](scripts/results/{name})\n"
     )
 
 
@@ -107,7 +108,7 @@ def classification_section(
     data: dict, name: str, title: str, out: list[str], results: Path, draw: bool
 ) -> None:
     out.append(f"#### {title}\n")
-    out.append(_provenance(data, name) + "\n")
+    out.append(_provenance(data, name))
     sub = f", at most {data['max_train']} training rows" if data.get("max_train") else ""
     epochs = f"{data['epochs']:g} epochs"
     if data.get("min_steps", 400) and any("epochs" in run for run in data["runs"].values()):
@@ -279,7 +280,7 @@ def plot_retrieval(data: dict, path: Path) -> Path:
 def retrieval_section(data: dict, name: str, out: list[str], results: Path, draw: bool) -> None:
     run = data["result"]
     out.append(f"#### {data['corpus']}\n")
-    out.append(_provenance(data, name) + "\n")
+    out.append(_provenance(data, name))
     pairs = data.get("max_train_queries") or "all"
     out.append(
         f"Start model `{data['model']}`, {data['epochs']:g} epoch on {pairs} training pairs, batch "
@@ -308,7 +309,7 @@ def sweep_section(data: dict | None, name: str, out: list[str]) -> None:
     if data is None:
         out.append(f"Not run yet: `python scripts/sweep_epsilon.py` writes `{name}`.\n")
         return
-    out.append(_provenance(data, name) + "\n")
+    out.append(_provenance(data, name))
     none = data["none"]
     out.append(
         f"{data['corpus']} ({data['setting']}), `{data['model']}`, {data['epochs']:g} epochs, "
@@ -361,7 +362,7 @@ def relevance_section(data: dict | None, name: str, out: list[str]) -> None:
     if data is None:
         out.append(f"Not run yet: `python scripts/benchmark_relevance.py` writes `{name}`.\n")
         return
-    out.append(_provenance(data, name) + "\n")
+    out.append(_provenance(data, name))
     out.append(
         "Each configuration is fitted on a corpus's `train.csv`. **test top-1**: how often the "
         "relevance ranks the gold class of a `test.csv` row first (a tie for first among `t` "
@@ -447,7 +448,6 @@ def cost_section(results: Path, out: list[str]) -> None:
             f"{d['repeats']}). Each row is divided by the TfidfVectorizer run that tokenises as often: "
             "`fit_transform` once, `fit` then `transform` on the same texts twice. "
             + _provenance(d, "smoothing_speed.json")
-            + "\n"
         )
         out.append("| | seconds | ratio | KWLS target |\n| --- | --- | --- | --- |")
         out.append(f"| TfidfVectorizer.fit_transform | {base['fit_transform']:.2f} | 1.00x | |")
@@ -470,7 +470,6 @@ def cost_section(results: Path, out: list[str]) -> None:
             f"**Growth from {d['sizes_done'][0]:,} to {d['sizes_done'][-1]:,} documents** "
             f"(~{d['words_per_doc']} words, {d['classes']} classes). "
             + _provenance(d, "generation_scaling.json")
-            + "\n"
         )
         methods = list(d["rows"][0]["methods"])
         out.append("| documents | " + " | ".join(f"{m} s (ratio)" for m in methods) + " |")
@@ -493,7 +492,6 @@ def cost_section(results: Path, out: list[str]) -> None:
             f"{d['batch_size']}, {d['repeats']} alternating repeats): {soft:.1f} vs {plain:.1f} ms per "
             f"step, ratio of medians **{d['ratio_of_medians']:.3f}** (target: within 3%). "
             + _provenance(d, "trainer_overhead.json")
-            + "\n"
         )
     d = _load(results, "retrieval_overhead.json")
     if d:
@@ -504,7 +502,6 @@ def cost_section(results: Path, out: list[str]) -> None:
             f"against a {d['step_ms'] / 1000:.1f} s training step; the largest share is "
             f"**{100 * worst:.3f}%** of a step (target: under 5%). "
             + _provenance(d, "retrieval_overhead.json")
-            + "\n"
         )
     d = _load(results, "cache_benchmark.json")
     if d:
@@ -523,7 +520,7 @@ def cost_section(results: Path, out: list[str]) -> None:
             f"**Cache build** ({d['docs']:,} documents, {d['method']}; TfidfVectorizer "
             f"{d['tfidf_vectorizer']['seconds']:.1f} s): {builds}. Each build reads and fingerprints "
             f"the input and writes {d['builds'][next(iter(d['builds']))]['cache_mib']:,.0f} MiB of "
-            "checksummed shards. " + _provenance(d, "cache_benchmark.json") + "\n"
+            "checksummed shards. " + _provenance(d, "cache_benchmark.json")
         )
     d = _load(results, "faiss_benchmark.json")
     if d:
@@ -531,7 +528,7 @@ def cost_section(results: Path, out: list[str]) -> None:
             f"**FAISS** ({d['docs']:,} synthetic clustered unit vectors of dimension {d['dim']}, "
             f"{d['queries']:,} queries, k={d['k']}, {d['threads']} threads; recall@10 against the "
             "exact top-10). The clusters are well separated, which flatters IVF: rank index kinds on "
-            "your own embeddings. " + _provenance(d, "faiss_benchmark.json") + "\n"
+            "your own embeddings. " + _provenance(d, "faiss_benchmark.json")
         )
         out.append("| index | vectors | build s | MiB | queries/s | recall@10 |")
         out.append("| --- | --- | --- | --- | --- | --- |")

@@ -25,7 +25,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import add_training_arguments, make_parser, paired_subset, per_seed_runs  # noqa: E402
+from bench_common import (  # noqa: E402
+    add_training_arguments,
+    make_parser,
+    paired_subset,
+    per_seed_runs,
+    run_settings,
+)
 from benchmark_classification import SETTINGS, epochs_for  # noqa: E402
 from provenance import provenance  # noqa: E402
 
@@ -145,10 +151,7 @@ def main() -> None:
         test=str(ROOT / "data" / args.corpus / "test.csv"),
         output_dir=str(out / "none"),
         methods="none",
-        seeds=args.seeds,
-        model=args.model,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
+        **run_settings(args),
         max_train_samples=args.max_train,
         **SETTINGS[args.setting],
     )
