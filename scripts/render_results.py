@@ -304,12 +304,21 @@ def retrieval_section(data: dict, name: str, out: list[str], results: Path, draw
     out.append(f"\n![paired differences to none](scripts/results/{plot})\n")
 
 
-def sweep_section(data: dict | None, name: str, out: list[str]) -> None:
-    out.append("### Where smoothing stops helping: epsilon and KWLS temperature\n")
+def _opening(heading: str, data: dict | None, name: str, script: str, out: list[str]) -> bool:
+    """Append a section's ``heading`` and the provenance of its result ``data`` (read from
+    ``name``), or the command that writes it if there is none; returns whether there is one."""
+    out.append(heading)
     if data is None:
-        out.append(f"Not run yet: `python scripts/sweep_epsilon.py` writes `{name}`.\n")
-        return
+        out.append(f"Not run yet: `python scripts/{script}` writes `{name}`.\n")
+        return False
     out.append(_provenance(data, name))
+    return True
+
+
+def sweep_section(data: dict | None, name: str, out: list[str]) -> None:
+    heading = "### Where smoothing stops helping: epsilon and KWLS temperature\n"
+    if not _opening(heading, data, name, "sweep_epsilon.py", out):
+        return
     none = data["none"]
     out.append(
         f"{data['corpus']} ({data['setting']}), `{data['model']}`, {data['epochs']:g} epochs, "
@@ -358,11 +367,9 @@ def _losses(rows: dict, key: str, reference: str = "kwls") -> list[str]:
 
 
 def relevance_section(data: dict | None, name: str, out: list[str]) -> None:
-    out.append("### Choosing the defaults: does the relevance point at the gold class?\n")
-    if data is None:
-        out.append(f"Not run yet: `python scripts/benchmark_relevance.py` writes `{name}`.\n")
+    heading = "### Choosing the defaults: does the relevance point at the gold class?\n"
+    if not _opening(heading, data, name, "benchmark_relevance.py", out):
         return
-    out.append(_provenance(data, name))
     out.append(
         "Each configuration is fitted on a corpus's `train.csv`. **test top-1**: how often the "
         "relevance ranks the gold class of a `test.csv` row first (a tie for first among `t` "
@@ -437,107 +444,132 @@ def relevance_section(data: dict | None, name: str, out: list[str]) -> None:
 _BASELINE_NAMES = {"fit_transform": "fit_transform", "fit_then_transform": "fit, then transform"}
 
 
+def _smoothing_speed(d: dict, name: str, out: list[str]) -> None:
+    """Soft-label generation against the TfidfVectorizer floor, with the KWLS targets."""
+    base = d["baselines"]
+    out.append(
+        f"**Soft-label generation vs the `TfidfVectorizer` floor** ({d['docs']:,} synthetic "
+        f"documents of ~{d['words_per_doc']} words, {d['classes']} classes, median of "
+        f"{d['repeats']}). Each row is divided by the TfidfVectorizer run that tokenises as often: "
+        "`fit_transform` once, `fit` then `transform` on the same texts twice. "
+        + _provenance(d, name)
+    )
+    out.append("| | seconds | ratio | KWLS target |\n| --- | --- | --- | --- |")
+    out.append(f"| TfidfVectorizer.fit_transform | {base['fit_transform']:.2f} | 1.00x | |")
+    out.append(
+        f"| TfidfVectorizer fit, then transform | {base['fit_then_transform']:.2f} | 1.00x | |"
+    )
+    for method, m in d["methods"].items():
+        target = ""
+        if "target" in m:
+            verdict = "met" if m["meets_target"] else "**missed**"
+            target = f"≤ {m['target']:g}x: {verdict}"
+        out.append(
+            f"| {method} | {m['seconds']:.2f} | {m['ratio']:.2f}x "
+            f"{_BASELINE_NAMES[m['baseline']]} | {target} |"
+        )
+    out.append("")
+
+
+def _generation_scaling(d: dict, name: str, out: list[str]) -> None:
+    """How generation time grows with the number of documents."""
+    out.append(
+        f"**Growth from {d['sizes_done'][0]:,} to {d['sizes_done'][-1]:,} documents** "
+        f"(~{d['words_per_doc']} words, {d['classes']} classes). " + _provenance(d, name)
+    )
+    methods = list(d["rows"][0]["methods"])
+    out.append("| documents | " + " | ".join(f"{m} s (ratio)" for m in methods) + " |")
+    out.append("| --- |" + " --- |" * len(methods))
+    for row in d["rows"]:
+        cells = [
+            f"{row['methods'][m]['seconds']:.2f} ({row['methods'][m]['ratio_vs_floor']:.2f})"
+            for m in methods
+        ]
+        out.append(f"| {row['docs']:,} | " + " | ".join(cells) + " |")
+    out.append("\n![generation scaling](scripts/results/generation_scaling.png)\n")
+
+
+def _trainer_overhead(d: dict, name: str, out: list[str]) -> None:
+    """SoftLabelTrainer's seconds per step against the plain Trainer's."""
+    plain, soft = (
+        statistics.median(d["plain_ms_per_step"]),
+        statistics.median(d["soft_ms_per_step"]),
+    )
+    out.append(
+        f"**SoftLabelTrainer vs plain Trainer** (`{d['model']}`, {d['steps']} steps of "
+        f"{d['batch_size']}, {d['repeats']} alternating repeats): {soft:.1f} vs {plain:.1f} ms per "
+        f"step, ratio of medians **{d['ratio_of_medians']:.3f}** (target: within 3%). "
+        + _provenance(d, name)
+    )
+
+
+def _retrieval_overhead(d: dict, name: str, out: list[str]) -> None:
+    """The retrieval soft targets' share of a training step."""
+    worst = max(m["ratio_to_step"] for m in d["methods"].values())
+    per = ", ".join(f"{k} {m['targets_ms']:.2f} ms" for k, m in d["methods"].items())
+    out.append(
+        f"**Retrieval soft targets per batch** (batch {d['batch_size']}, news_titles): {per}, "
+        f"against a {d['step_ms'] / 1000:.1f} s training step; the largest share is "
+        f"**{100 * worst:.3f}%** of a step (target: under 5%). " + _provenance(d, name)
+    )
+
+
+def _cache_benchmark(d: dict, name: str, out: list[str]) -> None:
+    """Building a soft-label cache, per --num-proc."""
+    builds = "; ".join(
+        f"`--{k.replace('=', ' ').replace('_', '-')}`: {b['seconds']:.1f} s, {b['rows_per_second']:,.0f} rows/s, "
+        f"{b['ratio_vs_tfidf_vectorizer']:.2f}x the floor, peak RSS "
+        f"{b['peak_rss_mib_driver']:,.0f} MiB"
+        + (
+            f" + {b['peak_rss_mib_largest_worker']:,.0f} MiB per worker"
+            if b.get("peak_rss_mib_largest_worker")
+            else ""
+        )
+        for k, b in d["builds"].items()
+    )
+    out.append(
+        f"**Cache build** ({d['docs']:,} documents, {d['method']}; TfidfVectorizer "
+        f"{d['tfidf_vectorizer']['seconds']:.1f} s): {builds}. Each build reads and fingerprints "
+        f"the input and writes {d['builds'][next(iter(d['builds']))]['cache_mib']:,.0f} MiB of "
+        "checksummed shards. " + _provenance(d, name)
+    )
+
+
+def _faiss_benchmark(d: dict, name: str, out: list[str]) -> None:
+    """FAISS index kinds: build time, size, speed and recall."""
+    out.append(
+        f"**FAISS** ({d['docs']:,} synthetic clustered unit vectors of dimension {d['dim']}, "
+        f"{d['queries']:,} queries, k={d['k']}, {d['threads']} threads; recall@10 against the "
+        "exact top-10). The clusters are well separated, which flatters IVF: rank index kinds on "
+        "your own embeddings. " + _provenance(d, name)
+    )
+    out.append("| index | vectors | build s | MiB | queries/s | recall@10 |")
+    out.append("| --- | --- | --- | --- | --- | --- |")
+    for c in d["configs"]:
+        out.append(
+            f"| {c['name']} | {c['n_vectors']:,} | {c['build_seconds']:.1f} | "
+            f"{c['index_mib']:,.0f} | {c['qps']:,.0f} | {c['recall_at_10']:.3f} |"
+        )
+    out.append("\n![FAISS](scripts/results/faiss_benchmark.png)\n")
+
+
+#: The paragraphs of the Cost section, each drawn from its result file when that file exists.
+_COST_PARAGRAPHS = {
+    "smoothing_speed.json": _smoothing_speed,
+    "generation_scaling.json": _generation_scaling,
+    "trainer_overhead.json": _trainer_overhead,
+    "retrieval_overhead.json": _retrieval_overhead,
+    "cache_benchmark.json": _cache_benchmark,
+    "faiss_benchmark.json": _faiss_benchmark,
+}
+
+
 def cost_section(results: Path, out: list[str]) -> None:
     out.append("### Cost\n")
-    d = _load(results, "smoothing_speed.json")
-    if d:
-        base = d["baselines"]
-        out.append(
-            f"**Soft-label generation vs the `TfidfVectorizer` floor** ({d['docs']:,} synthetic "
-            f"documents of ~{d['words_per_doc']} words, {d['classes']} classes, median of "
-            f"{d['repeats']}). Each row is divided by the TfidfVectorizer run that tokenises as often: "
-            "`fit_transform` once, `fit` then `transform` on the same texts twice. "
-            + _provenance(d, "smoothing_speed.json")
-        )
-        out.append("| | seconds | ratio | KWLS target |\n| --- | --- | --- | --- |")
-        out.append(f"| TfidfVectorizer.fit_transform | {base['fit_transform']:.2f} | 1.00x | |")
-        out.append(
-            f"| TfidfVectorizer fit, then transform | {base['fit_then_transform']:.2f} | 1.00x | |"
-        )
-        for method, m in d["methods"].items():
-            target = ""
-            if "target" in m:
-                verdict = "met" if m["meets_target"] else "**missed**"
-                target = f"≤ {m['target']:g}x: {verdict}"
-            out.append(
-                f"| {method} | {m['seconds']:.2f} | {m['ratio']:.2f}x "
-                f"{_BASELINE_NAMES[m['baseline']]} | {target} |"
-            )
-        out.append("")
-    d = _load(results, "generation_scaling.json")
-    if d:
-        out.append(
-            f"**Growth from {d['sizes_done'][0]:,} to {d['sizes_done'][-1]:,} documents** "
-            f"(~{d['words_per_doc']} words, {d['classes']} classes). "
-            + _provenance(d, "generation_scaling.json")
-        )
-        methods = list(d["rows"][0]["methods"])
-        out.append("| documents | " + " | ".join(f"{m} s (ratio)" for m in methods) + " |")
-        out.append("| --- |" + " --- |" * len(methods))
-        for row in d["rows"]:
-            cells = [
-                f"{row['methods'][m]['seconds']:.2f} ({row['methods'][m]['ratio_vs_floor']:.2f})"
-                for m in methods
-            ]
-            out.append(f"| {row['docs']:,} | " + " | ".join(cells) + " |")
-        out.append("\n![generation scaling](scripts/results/generation_scaling.png)\n")
-    d = _load(results, "trainer_overhead.json")
-    if d:
-        plain, soft = (
-            statistics.median(d["plain_ms_per_step"]),
-            statistics.median(d["soft_ms_per_step"]),
-        )
-        out.append(
-            f"**SoftLabelTrainer vs plain Trainer** (`{d['model']}`, {d['steps']} steps of "
-            f"{d['batch_size']}, {d['repeats']} alternating repeats): {soft:.1f} vs {plain:.1f} ms per "
-            f"step, ratio of medians **{d['ratio_of_medians']:.3f}** (target: within 3%). "
-            + _provenance(d, "trainer_overhead.json")
-        )
-    d = _load(results, "retrieval_overhead.json")
-    if d:
-        worst = max(m["ratio_to_step"] for m in d["methods"].values())
-        per = ", ".join(f"{k} {m['targets_ms']:.2f} ms" for k, m in d["methods"].items())
-        out.append(
-            f"**Retrieval soft targets per batch** (batch {d['batch_size']}, news_titles): {per}, "
-            f"against a {d['step_ms'] / 1000:.1f} s training step; the largest share is "
-            f"**{100 * worst:.3f}%** of a step (target: under 5%). "
-            + _provenance(d, "retrieval_overhead.json")
-        )
-    d = _load(results, "cache_benchmark.json")
-    if d:
-        builds = "; ".join(
-            f"`--{k.replace('=', ' ').replace('_', '-')}`: {b['seconds']:.1f} s, {b['rows_per_second']:,.0f} rows/s, "
-            f"{b['ratio_vs_tfidf_vectorizer']:.2f}x the floor, peak RSS "
-            f"{b['peak_rss_mib_driver']:,.0f} MiB"
-            + (
-                f" + {b['peak_rss_mib_largest_worker']:,.0f} MiB per worker"
-                if b.get("peak_rss_mib_largest_worker")
-                else ""
-            )
-            for k, b in d["builds"].items()
-        )
-        out.append(
-            f"**Cache build** ({d['docs']:,} documents, {d['method']}; TfidfVectorizer "
-            f"{d['tfidf_vectorizer']['seconds']:.1f} s): {builds}. Each build reads and fingerprints "
-            f"the input and writes {d['builds'][next(iter(d['builds']))]['cache_mib']:,.0f} MiB of "
-            "checksummed shards. " + _provenance(d, "cache_benchmark.json")
-        )
-    d = _load(results, "faiss_benchmark.json")
-    if d:
-        out.append(
-            f"**FAISS** ({d['docs']:,} synthetic clustered unit vectors of dimension {d['dim']}, "
-            f"{d['queries']:,} queries, k={d['k']}, {d['threads']} threads; recall@10 against the "
-            "exact top-10). The clusters are well separated, which flatters IVF: rank index kinds on "
-            "your own embeddings. " + _provenance(d, "faiss_benchmark.json")
-        )
-        out.append("| index | vectors | build s | MiB | queries/s | recall@10 |")
-        out.append("| --- | --- | --- | --- | --- | --- |")
-        for c in d["configs"]:
-            out.append(
-                f"| {c['name']} | {c['n_vectors']:,} | {c['build_seconds']:.1f} | "
-                f"{c['index_mib']:,.0f} | {c['qps']:,.0f} | {c['recall_at_10']:.3f} |"
-            )
-        out.append("\n![FAISS](scripts/results/faiss_benchmark.png)\n")
+    for name, paragraph in _COST_PARAGRAPHS.items():
+        d = _load(results, name)
+        if d:
+            paragraph(d, name, out)
 
 
 def gpu_section(results: Path, out: list[str]) -> None:
