@@ -214,10 +214,11 @@ def check_config_types(config: dict, schema, path: str) -> None:
     ``parse_dict`` does not convert values, and the type error would surface as a traceback."""
     import typing
 
+    declared = getattr(schema, "JSON_TYPES", {})  # fields parsed from a string may take more
     for name, hint in typing.get_type_hints(schema).items():
         if name not in config:
             continue
-        kinds = typing.get_args(hint) or (hint,)
+        kinds = declared.get(name) or typing.get_args(hint) or (hint,)
         checks = [_JSON_TYPES[k] for k in kinds if k in _JSON_TYPES]
         if len(checks) == len(kinds) and not any(check(config[name]) for check in checks):
             shown = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)

@@ -57,6 +57,7 @@ __all__ = [
     "format_table",
     "higher_is_better",
     "ensemble_section",
+    "epsilon_section",
     "per_class_sections",
     "write_comparison",
     "write_report",
@@ -328,6 +329,33 @@ def write_comparison(
         results, folder / "report.md", title, config=config, figures=figures, sections=sections
     )
     return folder / "results.json", report
+
+
+def epsilon_section(selection: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """A Markdown table of ``--epsilon auto``'s choice per method (``epsilon_selection``): the
+    validation NLL at each epsilon of the grid (the chosen one in bold) and the cost."""
+    if not selection:
+        return []
+    grid = next(iter(selection.values()))["grid"]
+    lines = [
+        "## Epsilon chosen on the validation split (`--epsilon auto`)",
+        "",
+        "Validation NLL of one seed-0 model per value (the test split is never used); the "
+        "lowest, in bold, is the epsilon every seed of the method then trains with.",
+        "",
+        "| Method | " + " | ".join(f"eps {e:g}" for e in grid) + " | Chosen | Cost |",
+        "| --- | " + " | ".join("---:" for _ in grid) + " | ---: | ---: |",
+    ]
+    for method, entry in selection.items():
+        cells = [
+            f"**{v:.4f}**" if e == entry["chosen"] else f"{v:.4f}"
+            for e, v in zip(entry["grid"], entry["validation_nll"], strict=True)
+        ]
+        cost = f"{entry['selection_runs']} runs, {entry['selection_seconds']:.0f} s"
+        lines.append(
+            f"| `{_md(method)}` | " + " | ".join(cells) + f" | {entry['chosen']:g} | {cost} |"
+        )
+    return [*lines, ""]
 
 
 def ensemble_section(ensembles: Mapping[str, Mapping[str, Any]]) -> list[str]:

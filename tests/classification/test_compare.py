@@ -329,3 +329,43 @@ def test_bad_regularizer_methods_and_weights_are_refused(
 
     with pytest.raises(ValueError, match=message):
         check_arguments(_args(tmp_path, *files, methods=methods, regularizer_weights=weights))
+
+
+def test_epsilon_auto_picks_each_methods_value_by_validation_nll_without_the_test_split(
+    tmp_path, files, tokenizer
+):
+    from dataclasses import replace
+
+    from textls.classification import compare
+
+    args = _args(tmp_path, *files, methods="none,ls-classic,kwls", epsilon="auto", seeds=1)
+    results = run_compare(args, lambda: make_model(num_labels=3), tokenizer)
+    assert set(results["epsilon_selection"]) == {"ls-classic", "kwls"}
+    for method, entry in results["epsilon_selection"].items():
+        assert entry["grid"] == list(compare.EPSILON_GRID)
+        assert entry["chosen"] == entry["grid"][int(np.argmin(entry["validation_nll"]))]
+        # every seed trains at the chosen value: LS-Classic's off-gold mass is eps (C-1)/C
+        if method == "ls-classic":
+            assert results["off_gold_mass"][method] == pytest.approx(entry["chosen"] * 2 / 3)
+    assert results["config"]["epsilon"] == "auto"
+    assert (
+        "## Epsilon chosen on the validation split" in (tmp_path / "out" / "report.md").read_text()
+    )
+
+    # the selection never touches the test split: it runs with no test data at all
+    data = compare.prepare_data(args)
+    y_train, y_val, y_test = data.encoded()
+    setup = compare._run_setup(
+        args, data, y_val, y_test, lambda: make_model(num_labels=3), tokenizer, None
+    )
+    setup = replace(setup, test_set=None, y_test=None)
+    soft, _, record = compare.choose_epsilon(setup, "kwls", args, data, {"kwls": {"min_df": 1}})
+    assert soft.shape == (len(y_train), 3) and len(record["validation_nll"]) == 4
+
+
+def test_epsilon_is_a_number_in_0_1_or_auto(tmp_path, files):
+    for bad in ("-0.1", "1.5", "big"):
+        with pytest.raises(ValueError, match="--epsilon must be a number in \\[0, 1\\] or auto"):
+            _args(tmp_path, *files, epsilon=bad)
+    assert _args(tmp_path, *files, epsilon="0.2").epsilon == 0.2
+    assert _args(tmp_path, *files, epsilon=0.3).epsilon == 0.3

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import torch
@@ -40,6 +40,7 @@ from textls.metrics import classification_report, compute_metrics, plot_reliabil
 from textls.report import (
     aggregate,
     ensemble_section,
+    epsilon_section,
     format_table,
     per_class_sections,
     write_comparison,
@@ -49,6 +50,11 @@ from textls.soft_labels import read_soft_label_file
 from textls.training_args import CompareTrainingArguments, changed_options, run_arguments
 
 logger = logging.getLogger(__name__)
+
+
+#: The values ``--epsilon auto`` tries: around label smoothing's usual 0.1 (Szegedy et al. 2016;
+#: Muller et al. 2019 use 0.05 to 0.2) and up to 0.3, where textls's own sweep stops gaining.
+EPSILON_GRID = (0.05, 0.1, 0.2, 0.3)
 
 
 @dataclass
@@ -106,7 +112,14 @@ class CompareArguments:
         },
     )
     max_length: int = field(default=64, metadata={"help": "Tokens per text after truncation."})
-    epsilon: float = field(default=0.1, metadata={"help": "Smoothing mass of every method."})
+    epsilon: str = field(
+        default="0.1",
+        metadata={
+            "help": "Smoothing mass of every method, or auto: each method's from "
+            + ", ".join(map(str, EPSILON_GRID))
+            + " by the validation NLL of one seed-0 run per value (never the test split)."
+        },
+    )
     loss_mode: str = field(
         default="soft",
         metadata={
@@ -168,6 +181,26 @@ class CompareArguments:
     data_seed: int = field(
         default=0, metadata={"help": "Seed of the data subsampling and validation split."}
     )
+
+    #: JSON types a config may give a field parsed from a string (``"epsilon": 0.1`` or "auto").
+    JSON_TYPES: ClassVar[dict] = {"epsilon": (float, str)}
+
+    def __post_init__(self):
+        self.epsilon = parse_epsilon(self.epsilon)
+
+
+def parse_epsilon(value) -> float | str:
+    """``--epsilon``: a number in [0, 1] (a string from the command line, or a number), or
+    ``"auto"``; anything else is a ``ValueError`` naming the option."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    try:
+        epsilon = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"--epsilon must be a number in [0, 1] or auto, got {value!r}") from None
+    if not 0.0 <= epsilon <= 1.0:
+        raise ValueError(f"--epsilon must be a number in [0, 1] or auto, got {value!r}")
+    return epsilon
 
 
 class Split(NamedTuple):
@@ -269,7 +302,6 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
     checks = {
         "--seeds": (args.seeds, args.seeds >= 1, "an integer >= 1"),
         "--epochs": (args.epochs, args.epochs > 0, "a number > 0"),
-        "--epsilon": (args.epsilon, 0.0 <= args.epsilon <= 1.0, "a number in [0, 1]"),
         "--lam": (args.lam, 0.0 <= args.lam <= 1.0, "a number in [0, 1]"),
         "--label_noise": (args.label_noise, 0.0 <= args.label_noise < 1.0, "in [0, 1)"),
         "--validation_fraction": (
@@ -316,7 +348,12 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
                 f"--smoother_params[{method!r}] must be an object of parameters other than "
                 f"epsilon (set it with --epsilon), got {value!r}"
             )
-        get_smoother(method, epsilon=args.epsilon, **value)  # names an unknown parameter
+        get_smoother(method, **value)  # names an unknown parameter
+    if files and args.epsilon == "auto":
+        raise ValueError(
+            "--soft_label_files hold soft labels at one epsilon and --epsilon auto chooses it: "
+            "drop one of the two"
+        )
     if files and args.label_noise:
         raise ValueError(
             "--soft_label_files hold soft labels of the clean --train labels; with "
@@ -398,11 +435,54 @@ def soft_labels_for(
         soft = soft[train_rows]
         y = encode_split(labels, classes, args.train)
         return soft, {"off_gold_mass": float(1.0 - soft[np.arange(len(y)), y].mean())}
-    smoother = get_smoother(method, **{"epsilon": args.epsilon, **params.get(method, {})})
+    smoother = fitted_smoother(method, args, params)
     soft, relevance, y = smoother.fit_targets(texts, labels)
     if list(map(str, smoother.classes_)) != list(map(str, classes)):
         raise ValueError(f"{method}: a class has no training example after subsampling")
     return soft, diagnose(relevance, y, soft)
+
+
+def fitted_smoother(method: str, args: CompareArguments, params: dict):
+    """``method``'s generator with ``--smoother_params`` at ``--epsilon`` (the grid's first value
+    under ``auto``, until :func:`choose_epsilon` picks one)."""
+    epsilon = EPSILON_GRID[0] if args.epsilon == "auto" else args.epsilon
+    return get_smoother(method, **{"epsilon": epsilon, **params.get(method, {})})
+
+
+def choose_epsilon(
+    setup: RunSetup, method: str, args: CompareArguments, data: ComparisonData, params: dict
+) -> tuple[np.ndarray, dict, dict]:
+    """``--epsilon auto`` for one method: its soft labels at each value of :data:`EPSILON_GRID`
+    (one fit; only the mix changes), one seed-0 model trained on each, and the value whose model
+    has the lowest validation NLL (before temperature scaling).  The test split is never looked
+    at.  No cheaper proxy is used: the relevance (``score``) does not depend on epsilon, and the
+    NLL of a model trained at each value is what epsilon trades off.
+
+    Returns the soft labels at the chosen value, their diagnostics, and the selection record
+    (grid, validation NLL per value, chosen value, seconds spent: ``len(grid)`` extra trainings).
+    """
+    start = time.perf_counter()
+    smoother = fitted_smoother(method, args, params)
+    _, relevance, y = smoother.fit_targets(*data.train)
+    nll = []
+    for epsilon in EPSILON_GRID:
+        smoother.set_params(epsilon=epsilon)
+        train_set = build_dataset(
+            setup.tokenizer, data.train.texts, y, smoother.mix(relevance, y), args.max_length
+        )
+        nll.append(train_and_evaluate(setup, train_set, seed=0, test=False).validation_nll)
+        logger.info("--epsilon auto: %s at %g: validation NLL %.4f", method, epsilon, nll[-1])
+    chosen = EPSILON_GRID[int(np.argmin(nll))]
+    smoother.set_params(epsilon=chosen)
+    soft = smoother.mix(relevance, y)
+    record = {
+        "grid": list(EPSILON_GRID),
+        "validation_nll": nll,
+        "chosen": chosen,
+        "selection_runs": len(EPSILON_GRID),
+        "selection_seconds": time.perf_counter() - start,
+    }
+    return soft, diagnose(relevance, y, soft), record
 
 
 def prepare_output_dir(out: Path) -> None:
@@ -446,11 +526,12 @@ class RunSetup:
 @dataclass
 class RunResult:
     """One trained model's test metrics (with the temperature-scaled ``*_ts``), its test
-    probabilities, and the temperature fitted on the validation split."""
+    probabilities, the temperature fitted on the validation split, and its validation NLL."""
 
     metrics: dict[str, float]
     probs: np.ndarray
     temperature: float
+    validation_nll: float
 
 
 def run_compare(
@@ -493,6 +574,13 @@ def run_compare(
         )
         soft_seconds[base] = time.perf_counter() - start
     weights = _json_option("--regularizer_weights", args.regularizer_weights)
+    selection = {}
+    if args.epsilon == "auto":  # after every method's checks passed, before the compared runs
+        for base in [b for b in targets if b != "none"]:
+            targets[base], diagnostics[base], selection[base] = choose_epsilon(
+                setup, base, args, data, params
+            )
+            soft_seconds[base] += selection[base]["selection_seconds"]
     remove_stale_predictions(out)  # every check passed: no method of another run is left behind
     (out / "predictions").mkdir(parents=True, exist_ok=True)
 
@@ -531,7 +619,9 @@ def run_compare(
             "soft_label_seconds": soft_seconds[base],
             "train_eval_seconds": seconds,
         }
-    return write_outputs(out, args, setup, data, y_train, runs, outcomes, diagnostics, timings)
+    return write_outputs(
+        out, args, setup, data, y_train, runs, outcomes, diagnostics, timings, selection
+    )
 
 
 def _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_args) -> RunSetup:
@@ -605,20 +695,19 @@ def training_arguments(
     )
 
 
-def train_and_evaluate(
+def train_model(
     setup: RunSetup,
     train_set,
     seed: int,
     regularizer: str | None = None,
     weight: float | None = None,
-) -> RunResult:
-    """Train one model on ``train_set`` with ``seed`` (and ``regularizer`` of ``weight``, see
-    :class:`SoftLabelTrainer`); its test metrics, with temperature scaling fitted on the
-    validation split (never the test split)."""
+) -> SoftLabelTrainer:
+    """One model trained on ``train_set`` with ``seed`` (and ``regularizer`` of ``weight``, see
+    :class:`SoftLabelTrainer`); returns its trainer (its model, ready to predict)."""
     args = setup.args
     set_seed(seed)
     model = setup.model_factory()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:  # nothing is saved: save_strategy "no"
         trainer = SoftLabelTrainer(
             model=model,
             args=training_arguments(
@@ -639,15 +728,35 @@ def train_and_evaluate(
             beta=weight,
         )
         trainer.train()
-        val_logits = predict_logits(trainer, setup.val_set)
-        test_logits = predict_logits(trainer, setup.test_set)
+    return trainer
+
+
+def train_and_evaluate(
+    setup: RunSetup,
+    train_set,
+    seed: int,
+    regularizer: str | None = None,
+    weight: float | None = None,
+    test: bool = True,
+) -> RunResult:
+    """Train one model (:func:`train_model`); its validation NLL and, with ``test``, its test
+    metrics, with temperature scaling fitted on the validation split (never the test split).
+    Without ``test`` (epsilon selection) the test split is not touched."""
+    trainer = train_model(setup, train_set, seed, regularizer, weight)
+    val_logits = predict_logits(trainer, setup.val_set)
+    validation_nll = float(compute_metrics(softmax(val_logits, axis=1), setup.y_val)["nll"])
+    if not test:
+        return RunResult({}, None, None, validation_nll)
+    test_logits = predict_logits(trainer, setup.test_set)
     probs = softmax(test_logits, axis=1)
     metrics = compute_metrics(probs, setup.y_test)
     scaler = TemperatureScaler().fit(val_logits, setup.y_val)
     calibrated = compute_metrics(scaler.transform(test_logits), setup.y_test)
     for name in ("nll", "brier", "ece"):
         metrics[f"{name}_ts"] = calibrated[name]
-    return RunResult({k: float(v) for k, v in metrics.items()}, probs, scaler.temperature_)
+    return RunResult(
+        {k: float(v) for k, v in metrics.items()}, probs, scaler.temperature_, validation_nll
+    )
 
 
 def predict_logits(trainer: SoftLabelTrainer, dataset) -> np.ndarray:
@@ -676,9 +785,11 @@ def write_outputs(
     outcomes: dict[str, list[RunResult]],
     diagnostics: dict,
     timings: dict,
+    selection: dict | None = None,
 ) -> dict:
     """``results.json``, ``report.md`` (each written once, atomically) and the reliability figure
-    of a finished compare; returns the results."""
+    of a finished compare; returns the results.  ``selection``: :func:`choose_epsilon`'s record
+    per method under ``--epsilon auto``."""
     methods = list(outcomes)
     classes = [str(c) for c in data.classes]
     results = aggregate(runs, baseline="none" if "none" in methods else methods[0])
@@ -716,13 +827,17 @@ def write_outputs(
         for m, rs in outcomes.items()
     }
     results["ensembles"] = seed_ensembles(outcomes, setup.y_test, timings)
+    if selection:
+        results["epsilon_selection"] = selection
     write_comparison(
         out,
         results,
         title=f"textls compare: {Path(args.train).name}",
         config=_config_rows(args, setup, len(y_train)),
         figures={"reliability": str(figure)},
-        sections=ensemble_section(results["ensembles"]) + per_class_sections(results["per_class"]),
+        sections=epsilon_section(selection or {})
+        + ensemble_section(results["ensembles"])
+        + per_class_sections(results["per_class"]),
     )
     return results
 

@@ -189,10 +189,16 @@ class BaseSmoother(BaseEstimator):
     def _epsilon(self, relevance: np.ndarray, y: np.ndarray):
         return self.epsilon
 
-    def _mix(self, relevance: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def mix(self, relevance: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The soft targets of rows with this ``relevance`` and gold columns ``y`` at the current
+        ``epsilon`` (:func:`textls._utils.mix_with_gold`, with the training class prior when
+        ``balanced``), as ``fit_transform`` makes them: so ``set_params(epsilon=e)`` then
+        ``mix(relevance, y)`` gives the targets at another epsilon without fitting again."""
         # informative methods take ``balanced``; LS-Classic has none and stays torch's smoothing
         prior = self.class_prior_ if getattr(self, "balanced", False) else None
         return mix_with_gold(relevance, y, self._epsilon(relevance, y), prior)
+
+    _mix = mix
 
 
 class ScoredSmoother(BaseSmoother):
