@@ -310,6 +310,10 @@ def test_regularizers_combine_with_soft_label_methods_and_seed_ensembles_are_rep
         assert entry["metrics"]["accuracy"] == pytest.approx(accuracy)
     report = (tmp_path / "out" / "report.md").read_text()
     assert "## Ensembles of each method's seeds" in report and "`kwls+mixup` | 2 |" in report
+    # Muller et al.'s figure: the three classes' penultimate activations, one panel per method
+    assert results["representation_classes"] == ["politics", "sport", "weather"]
+    assert (tmp_path / "out" / "figures" / "representations.png").stat().st_size > 10_000
+    assert "figures/representations.png" in report
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,14 @@ from textls.classification.modeling import (
     load_tokenizer,
     make_model_factory,
 )
+from textls.classification.representation import (
+    Projection,
+    choose_projection,
+    head_inputs,
+    plot_template_projections,
+    project_onto_templates,
+    templates,
+)
 from textls.classification.splits import (
     flip_labels,
     long_tail,
@@ -521,6 +529,8 @@ class RunSetup:
     test_set: Any
     y_val: np.ndarray
     y_test: np.ndarray
+    projection: Projection | None = None
+    projection_sets: tuple[Any, Any] | None = None
 
 
 @dataclass
@@ -532,6 +542,7 @@ class RunResult:
     probs: np.ndarray
     temperature: float
     validation_nll: float
+    representation: dict | None = None
 
 
 def run_compare(
@@ -597,7 +608,12 @@ def run_compare(
         for seed in range(args.seeds):
             start = time.perf_counter()
             result = train_and_evaluate(
-                setup, datasets[base], seed, regularizer, weights.get(regularizer)
+                setup,
+                datasets[base],
+                seed,
+                regularizer,
+                weights.get(regularizer),
+                represent=seed == 0,
             )
             seconds.append(time.perf_counter() - start)
             runs.append({"method": method, "seed": seed, "metrics": result.metrics})
@@ -642,6 +658,19 @@ def _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_arg
             batch * args.gradient_accumulation_steps,
             args.epochs,
         )
+    projection = choose_projection(data.encoded()[0], y_test)
+    projection_sets = None
+    if projection is not None:  # the rows Muller's figure draws, without soft labels
+        y_train = data.encoded()[0]
+        projection_sets = tuple(
+            build_dataset(
+                tokenizer, [texts[i] for i in rows], labels[rows], max_length=args.max_length
+            )
+            for texts, labels, rows in (
+                (data.train.texts, y_train, projection.train_rows),
+                (data.test.texts, y_test, projection.test_rows),
+            )
+        )
     return RunSetup(
         args=args,
         training_args=training_args or CompareTrainingArguments(),
@@ -653,6 +682,8 @@ def _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_arg
         test_set=build_dataset(tokenizer, data.test.texts, y_test, max_length=args.max_length),
         y_val=y_val,
         y_test=y_test,
+        projection=projection,
+        projection_sets=projection_sets,
     )
 
 
@@ -738,10 +769,13 @@ def train_and_evaluate(
     regularizer: str | None = None,
     weight: float | None = None,
     test: bool = True,
+    represent: bool = False,
 ) -> RunResult:
     """Train one model (:func:`train_model`); its validation NLL and, with ``test``, its test
     metrics, with temperature scaling fitted on the validation split (never the test split).
-    Without ``test`` (epsilon selection) the test split is not touched."""
+    Without ``test`` (epsilon selection) the test split is not touched.  With ``represent``, the
+    penultimate activations of :attr:`RunSetup.projection`'s rows and the three class templates
+    (:mod:`textls.classification.representation`)."""
     trainer = train_model(setup, train_set, seed, regularizer, weight)
     val_logits = predict_logits(trainer, setup.val_set)
     validation_nll = float(compute_metrics(softmax(val_logits, axis=1), setup.y_val)["nll"])
@@ -754,8 +788,22 @@ def train_and_evaluate(
     calibrated = compute_metrics(scaler.transform(test_logits), setup.y_test)
     for name in ("nll", "brier", "ece"):
         metrics[f"{name}_ts"] = calibrated[name]
+    representation = None
+    if represent and setup.projection is not None:
+        rows = templates(trainer.model, setup.projection.classes)
+        if rows is not None:
+            train_rows, test_rows = setup.projection_sets
+            representation = {
+                "train": head_inputs(trainer, train_rows),
+                "test": head_inputs(trainer, test_rows),
+                "templates": rows,
+            }
     return RunResult(
-        {k: float(v) for k, v in metrics.items()}, probs, scaler.temperature_, validation_nll
+        {k: float(v) for k, v in metrics.items()},
+        probs,
+        scaler.temperature_,
+        validation_nll,
+        representation,
     )
 
 
@@ -827,6 +875,11 @@ def write_outputs(
         for m, rs in outcomes.items()
     }
     results["ensembles"] = seed_ensembles(outcomes, setup.y_test, timings)
+    figures = {"reliability": str(figure)}
+    drawn = _representation_figure(out, setup, data, y_train, outcomes)
+    if drawn is not None:
+        results["representation_classes"] = [classes[c] for c in setup.projection.classes]
+        figures["penultimate layer on three class templates (Müller et al. 2019)"] = str(drawn)
     if selection:
         results["epsilon_selection"] = selection
     write_comparison(
@@ -834,12 +887,38 @@ def write_outputs(
         results,
         title=f"textls compare: {Path(args.train).name}",
         config=_config_rows(args, setup, len(y_train)),
-        figures={"reliability": str(figure)},
+        figures=figures,
         sections=epsilon_section(selection or {})
         + ensemble_section(results["ensembles"])
         + per_class_sections(results["per_class"]),
     )
     return results
+
+
+def _representation_figure(out, setup, data, y_train, outcomes) -> Path | None:
+    """Müller et al.'s projection of each method's seed-0 model, or ``None`` (fewer than three
+    classes, or a head without templates)."""
+    if setup.projection is None:
+        return None
+    projection = setup.projection
+    position = {c: k for k, c in enumerate(projection.classes)}
+    truth = {"train": y_train[projection.train_rows], "test": setup.y_test[projection.test_rows]}
+    panels = {}
+    for method, results in outcomes.items():
+        drawn = results[0].representation
+        if drawn is None:
+            continue
+        panels[method] = {
+            split: (
+                project_onto_templates(drawn[split], drawn["templates"]),
+                np.array([position[c] for c in truth[split]]),
+            )
+            for split in ("train", "test")
+        }
+    if not panels:
+        return None
+    names = [str(data.classes[c]) for c in projection.classes]
+    return plot_template_projections(panels, names, out / "figures" / "representations.png")
 
 
 def seed_ensembles(outcomes: dict[str, list[RunResult]], y_test: np.ndarray, timings: dict) -> dict:
