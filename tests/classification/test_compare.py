@@ -373,3 +373,44 @@ def test_epsilon_is_a_number_in_0_1_or_auto(tmp_path, files):
             _args(tmp_path, *files, epsilon=bad)
     assert _args(tmp_path, *files, epsilon="0.2").epsilon == 0.2
     assert _args(tmp_path, *files, epsilon=0.3).epsilon == 0.3
+
+
+def test_ls_distill_learns_from_a_teacher_this_compare_trained(tmp_path, files, tokenizer):
+    methods = "none,ls-classic,ls-distill@none,ls-distill@ls-classic"
+    args = _args(tmp_path, *files, methods=methods, seeds=2)
+    results = run_compare(args, lambda: make_model(num_labels=3), tokenizer)
+    assert list(results["methods"]) == methods.split(",")
+    for student in ("ls-distill@none", "ls-distill@ls-classic"):
+        diagnosis = results["soft_label_diagnostics"][student]
+        assert diagnosis["off_gold_mass"] == pytest.approx(0.1 * 2 / 3)
+        assert 0 <= diagnosis["top1_agreement"] <= 1
+
+
+def test_distilled_targets_put_the_mass_where_the_teacher_does(tmp_path, files):
+    from textls.classification.compare import distilled_targets, prepare_data
+
+    args = _args(tmp_path, *files, epsilon=0.3)
+    data = prepare_data(args)
+    y = data.encoded()[0]
+    n = len(y)
+    teacher = np.full((n, 3), 0.05)
+    teacher[np.arange(n), (y + 1) % 3] = 0.9  # all its doubt on the next class
+    soft, _ = distilled_targets(args, data, {}, teacher / teacher.sum(1, keepdims=True))
+    np.testing.assert_allclose(soft[np.arange(n), y], 1 - 0.2)
+    assert (soft[np.arange(n), (y + 1) % 3] > soft[np.arange(n), (y + 2) % 3]).all()
+
+
+@pytest.mark.parametrize(
+    ("methods", "message"),
+    [
+        ("none,ls-distill@ls-classic,ls-classic", "must be a method trained earlier"),
+        ("none,kwls@none", "only ls-distill takes a teacher"),
+    ],
+)
+def test_a_teacher_must_be_trained_earlier_and_only_ls_distill_takes_one(
+    tmp_path, files, methods, message
+):
+    from textls.classification.compare import check_arguments
+
+    with pytest.raises(ValueError, match=message):
+        check_arguments(_args(tmp_path, *files, methods=methods))

@@ -301,9 +301,16 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     if not methods:
         raise ValueError("--methods is empty; give e.g. none,ls-classic,kwls")
-    for method in methods:
-        split_method(method)  # names an unknown method
-    bases = {split_method(m)[0] for m in methods}
+    for i, method in enumerate(methods):
+        teacher = parse_teacher(split_method(method)[0])[1]  # names an unknown method
+        if teacher is not None and (teacher not in methods[:i] or "@" in teacher):
+            raise ValueError(
+                f"{method!r}: its teacher {teacher!r} must be a method trained earlier in "
+                f"--methods without a teacher of its own (e.g. none,ls-classic,{method})"
+            )
+        if teacher is not None and args.epsilon == "auto":
+            raise ValueError(f"{method!r}: --epsilon auto does not choose for a trained teacher")
+    bases = {parse_teacher(split_method(m)[0])[0] for m in methods}
     repeated = sorted({m for m in methods if methods.count(m) > 1})
     if repeated:
         raise ValueError(f"--methods names {repeated} more than once")
@@ -385,9 +392,19 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
     return methods, params, files
 
 
+def parse_teacher(soft: str) -> tuple[str, str | None]:
+    """``"ls-distill@none"`` -> ``("ls-distill", "none")``: LS-Distill whose teacher is the
+    model this compare trains with method ``none`` (the same seed), as in Müller et al.'s (2019)
+    test of whether a teacher trained with label smoothing distils worse; ``"kwls"`` ->
+    ``("kwls", None)``."""
+    name, _, teacher = soft.partition("@")
+    return name, teacher or None
+
+
 def split_method(method: str) -> tuple[str, str | None]:
     """``(soft-label method, regularizer)`` of a ``--methods`` name: ``"kwls+mixup"`` ->
-    ``("kwls", "mixup")``, ``"mixup"`` -> ``("none", "mixup")``, ``"kwls"`` -> ``("kwls", None)``.
+    ``("kwls", "mixup")``, ``"mixup"`` -> ``("none", "mixup")``, ``"kwls"`` -> ``("kwls", None)``,
+    ``"ls-distill@none"`` -> ``("ls-distill@none", None)`` (see :func:`parse_teacher`).
 
     Every regularizer combines with every soft-label method and with hard labels (``none``):
     mixup mixes whatever target the row has, the confidence penalty is added to the cross-entropy
@@ -397,10 +414,13 @@ def split_method(method: str) -> tuple[str, str | None]:
     base, _, regularizer = method.partition("+")
     if not regularizer and base in REGULARIZERS:
         base, regularizer = "none", base
-    if base != "none" and base not in SMOOTHERS:
+    name, teacher = parse_teacher(base)
+    if name != "none" and name not in SMOOTHERS:
         raise ValueError(
-            f"unknown method {method!r}: {base!r} is not none or one of {', '.join(SMOOTHERS)}"
+            f"unknown method {method!r}: {name!r} is not none or one of {', '.join(SMOOTHERS)}"
         )
+    if teacher is not None and name != "ls-distill":
+        raise ValueError(f"{method!r}: only ls-distill takes a teacher (@method)")
     if regularizer and regularizer not in REGULARIZERS:
         raise ValueError(
             f"unknown method {method!r}: {regularizer!r} is not one of {', '.join(REGULARIZERS)}"
@@ -455,6 +475,20 @@ def fitted_smoother(method: str, args: CompareArguments, params: dict):
     under ``auto``, until :func:`choose_epsilon` picks one)."""
     epsilon = EPSILON_GRID[0] if args.epsilon == "auto" else args.epsilon
     return get_smoother(method, **{"epsilon": epsilon, **params.get(method, {})})
+
+
+def distilled_targets(
+    args: CompareArguments, data: ComparisonData, params: dict, teacher_probs: np.ndarray
+) -> tuple[np.ndarray, dict]:
+    """LS-Distill's soft labels (and diagnostics) with a teacher this compare trained: its
+    probabilities on the training rows (in-sample, as in knowledge distillation) are the
+    relevance, at ``--epsilon`` and with ``--smoother_params["ls-distill"]``'s temperature."""
+    own = {k: v for k, v in params.get("ls-distill", {}).items() if k != "teacher"}
+    smoother = get_smoother("ls-distill", epsilon=args.epsilon, teacher="precomputed", **own)
+    relevance = smoother.fit_relevance(*data.train, teacher_probs=teacher_probs)
+    y = encode_split(data.train.labels, data.classes, args.train)
+    soft = smoother.mix(relevance, y)
+    return soft, diagnose(relevance, y, soft)
 
 
 def choose_epsilon(
@@ -543,6 +577,7 @@ class RunResult:
     temperature: float
     validation_nll: float
     representation: dict | None = None
+    train_probs: np.ndarray | None = None
 
 
 def run_compare(
@@ -580,6 +615,9 @@ def run_compare(
     targets, diagnostics, soft_seconds = {}, {}, {}
     for base in dict.fromkeys(split_method(m)[0] for m in methods):  # before any training
         start = time.perf_counter()
+        if parse_teacher(base)[1] is not None:  # made from its teacher's models, once trained
+            soft_seconds[base] = 0.0
+            continue
         targets[base], diagnostics[base] = soft_labels_for(
             base, args, *data.train, data.classes, params, files, data.train_rows
         )
@@ -598,22 +636,34 @@ def run_compare(
     runs, outcomes, timings = [], {}, {}
     total, started = len(methods) * args.seeds, time.perf_counter()
     datasets = {}
+    teachers = {parse_teacher(split_method(m)[0])[1] for m in methods} - {None}
     for method in methods:
         base, regularizer = split_method(method)
-        if base not in datasets:
+        name, teacher = parse_teacher(base)
+        if teacher is None and base not in datasets:
             datasets[base] = build_dataset(
                 setup.tokenizer, data.train.texts, y_train, targets[base], args.max_length
             )
         seconds = []
         for seed in range(args.seeds):
             start = time.perf_counter()
+            train_set = datasets.get(base)
+            if teacher is not None:  # this seed's teacher model decides where the mass goes
+                soft, diagnosis = distilled_targets(
+                    args, data, params, outcomes[teacher][seed].train_probs
+                )
+                diagnostics.setdefault(base, diagnosis)
+                train_set = build_dataset(
+                    setup.tokenizer, data.train.texts, y_train, soft, args.max_length
+                )
             result = train_and_evaluate(
                 setup,
-                datasets[base],
+                train_set,
                 seed,
                 regularizer,
                 weights.get(regularizer),
                 represent=seed == 0,
+                predict_train=method in teachers,
             )
             seconds.append(time.perf_counter() - start)
             runs.append({"method": method, "seed": seed, "metrics": result.metrics})
@@ -770,12 +820,14 @@ def train_and_evaluate(
     weight: float | None = None,
     test: bool = True,
     represent: bool = False,
+    predict_train: bool = False,
 ) -> RunResult:
     """Train one model (:func:`train_model`); its validation NLL and, with ``test``, its test
     metrics, with temperature scaling fitted on the validation split (never the test split).
     Without ``test`` (epsilon selection) the test split is not touched.  With ``represent``, the
     penultimate activations of :attr:`RunSetup.projection`'s rows and the three class templates
-    (:mod:`textls.classification.representation`)."""
+    (:mod:`textls.classification.representation`).  With ``predict_train``, its probabilities on
+    the training rows (to teach ``ls-distill@method``)."""
     trainer = train_model(setup, train_set, seed, regularizer, weight)
     val_logits = predict_logits(trainer, setup.val_set)
     validation_nll = float(compute_metrics(softmax(val_logits, axis=1), setup.y_val)["nll"])
@@ -798,12 +850,16 @@ def train_and_evaluate(
                 "test": head_inputs(trainer, test_rows),
                 "templates": rows,
             }
+    train_probs = None
+    if predict_train:
+        train_probs = softmax(predict_logits(trainer, train_set), axis=1)
     return RunResult(
         {k: float(v) for k, v in metrics.items()},
         probs,
         scaler.temperature_,
         validation_nll,
         representation,
+        train_probs,
     )
 
 
