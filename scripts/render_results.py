@@ -501,6 +501,15 @@ def _trainer_overhead(d: dict, name: str, out: list[str]) -> None:
         f"step, ratio of medians **{d['ratio_of_medians']:.3f}** (target: within 3%). "
         + _provenance(d, name)
     )
+    if d.get("regularizers"):
+        per = ", ".join(
+            f"{k} {statistics.median(r['ms_per_step']):.1f} ms (ratio **{r['ratio_of_medians']:.3f}**)"
+            for k, r in d["regularizers"].items()
+        )
+        out.append(
+            f"**With a regularizer** (the same soft labels, runs and plain Trainer): {per}; "
+            "target: within 5% of the plain Trainer."
+        )
 
 
 def _retrieval_overhead(d: dict, name: str, out: list[str]) -> None:
