@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sys
 import time
 from dataclasses import replace
@@ -83,6 +84,15 @@ def summarize_cell(results: dict) -> dict:
         vs_classic = aggregate(per_seed_runs(results), baseline="ls-classic")["paired"]
         vs_classic.pop("none", None)
         cell["paired_vs_ls_classic"] = paired_subset(vs_classic, METRICS)
+    if results.get("ensembles"):  # each method's seeds as one model, against its single models
+        cell["ensembles"] = {
+            m: {
+                "models": e["models"],
+                "metrics": {k: e["metrics"][k] for k in METRICS},
+                "single_model_mean": {k: e["single_model_mean"][k] for k in METRICS},
+            }
+            for m, e in results["ensembles"].items()
+        }
     return cell
 
 
@@ -115,6 +125,12 @@ def main() -> None:
         type=int,
         default=400,
         help="Raise a cell's epochs until training takes at least this many optimiser steps.",
+    )
+    parser.add_argument(
+        "--figure-cell",
+        default=None,
+        help="Copy this cell's Müller representation figure next to the summary (e.g. "
+        "healthtweets-noisy20); default: none.",
     )
     parser.add_argument(
         "--from-outputs",
@@ -175,6 +191,18 @@ def main() -> None:
                 "epochs": cell.epochs,
                 **summarize_cell(results),
             }
+            if name == args.figure_cell:
+                figure = Path(args.output_dir) / name / "figures" / "representations.png"
+                copy = Path(args.summary).with_name(
+                    f"{Path(args.summary).stem}_representations.png"
+                )
+                if figure.exists():
+                    shutil.copyfile(figure, copy)
+                    summary["representation_figure"] = {
+                        "cell": name,
+                        "file": copy.name,
+                        "classes": results.get("representation_classes"),
+                    }
             Path(args.summary).parent.mkdir(parents=True, exist_ok=True)
             Path(args.summary).write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
     print(f"wrote {args.summary}")

@@ -74,7 +74,7 @@ def _significant(paired: dict) -> bool:
 
 def _scoreboard(runs: dict, metrics: dict[str, str], out: list[str]) -> None:
     """Per method and metric: in how many cells it was better / worse than none with p < 0.05."""
-    methods = [m for m in METHODS[1:] if any(m in r["paired_vs_none"] for r in runs.values())]
+    methods = list(dict.fromkeys(m for r in runs.values() for m in r["paired_vs_none"]))
     tests = 0
     out.append(
         "| method | " + " | ".join(f"{label} better / worse" for label in metrics.values()) + " |"
@@ -149,6 +149,15 @@ def classification_section(
         out,
     )
     _versus_classic(data["runs"], out)
+    _ensembles(data["runs"], out)
+    figure = data.get("representation_figure")
+    if figure:
+        out.append(
+            f"\n**Penultimate layer** (Müller et al. 2019), `{figure['cell']}`, seed 0: the head "
+            f"inputs of training (top) and test (bottom) rows of {', '.join(figure['classes'])} "
+            "projected on the plane through the three class templates, one column per method.\n"
+        )
+        out.append(f"![representations](scripts/results/{figure['file']})\n")
     plot = name.replace(".json", ".png")
     if draw:
         plot_classification(data, results / plot)
@@ -156,6 +165,32 @@ def classification_section(
 
 
 INFORMATIVE = ("ls-distill", "ls-tfidf", "kwls")
+
+
+def _ensembles(runs: dict, out: list[str]) -> None:
+    """Each method's seeds as one model (mean test probabilities), against its single models."""
+    cells = {c: r for c, r in runs.items() if r.get("ensembles")}
+    if not cells:
+        return
+    out.append(
+        "\n**Seed ensembles**: the mean of a method's seeds' test probabilities scored as one "
+        "model, in brackets the change against the mean single model; the cost is one training "
+        "per seed.\n"
+    )
+    out.append("| corpus-setting | method | models | accuracy | macro-F1 | NLL | ECE |")
+    out.append("| --- | --- | --- | --- | --- | --- | --- |")
+    for cell, run in cells.items():
+        for i, (method, e) in enumerate(run["ensembles"].items()):
+            values = [
+                f"{e['metrics'][k]:.4f} ({e['metrics'][k] - e['single_model_mean'][k]:+.4f})"
+                for k in ("accuracy", "macro_f1", "nll", "ece")
+            ]
+            out.append(
+                f"| {cell if i == 0 else ''} | {method} | {e['models']} | "
+                + " | ".join(values)
+                + " |"
+            )
+    out.append("")
 
 
 def _significantly_better(paired: dict | None, metric: str) -> bool:
@@ -218,9 +253,9 @@ def _versus_classic(runs: dict, out: list[str]) -> None:
 def plot_classification(data: dict, path: Path) -> Path:
     """Paired accuracy, NLL and ECE difference to none per cell and method (bars: std over seeds)."""
     cells = list(data["runs"])
-    methods = [
-        m for m in METHODS[1:] if any(m in r["paired_vs_none"] for r in data["runs"].values())
-    ]
+    methods = list(  # every method compared with none, in the order the cells list them
+        dict.fromkeys(m for r in data["runs"].values() for m in r["paired_vs_none"])
+    )
     metrics = ("accuracy", "macro_f1", "nll", "ece")
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 0.45 * len(cells) + 2.2))
     width = 0.8 / max(len(methods), 1)
