@@ -4,10 +4,11 @@ compact form of a compare result."""
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from pathlib import Path
+
+from textls.io import atomic_write_json
 
 #: Where the scripts write the JSON that scripts/render_results.py reads.
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -58,7 +59,7 @@ def write_json(path: str | Path, data: dict, *, allow_nan: bool = True) -> None:
     """Write ``data`` to ``path`` as indented JSON with a final newline, and say so."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, allow_nan=allow_nan) + "\n")
+    atomic_write_json(path, data, allow_nan=allow_nan)
     print(f"wrote {path}")
 
 

@@ -41,6 +41,7 @@ from textls.classification.compare import (  # noqa: E402
     run_compare,
 )
 from textls.classification.modeling import default_batch_size  # noqa: E402
+from textls.io import atomic_write_json  # noqa: E402
 from textls.report import aggregate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,7 +162,7 @@ def main() -> None:
         for name, run in old["runs"].items():
             results = json.loads((Path(args.output_dir) / name / "results.json").read_text())
             run.update(summarize_cell(results))
-        Path(args.summary).write_text(json.dumps(old, indent=2, allow_nan=False) + "\n")
+        atomic_write_json(args.summary, old, allow_nan=False)
         print(f"rebuilt {args.summary} from {args.output_dir}")
         return
     for corpus in args.corpora.split(","):
@@ -204,7 +205,7 @@ def main() -> None:
                         "classes": results.get("representation_classes"),
                     }
             Path(args.summary).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.summary).write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
+            atomic_write_json(args.summary, summary, allow_nan=False)
     print(f"wrote {args.summary}")
 
 

@@ -127,9 +127,10 @@ def print_usage(
 TRAINER_EPILOG = (
     "Every other transformers TrainingArguments option is accepted too, as flags or config "
     "keys (e.g. --activation_checkpointing, --fp16, --report_to wandb, --dataloader_num_workers "
-    "4, --lr_scheduler_type cosine, --max_grad_norm 0.5, --save_strategy epoch), with textls's "
+    "4, --lr_scheduler_type cosine, --max_grad_norm 0.5), with textls's "
     "defaults where they differ: weight_decay 0.01, warmup_steps 0.1, save_strategy no, "
-    "report_to none. The output folder, batch size, epochs, learning rate and seed are this "
+    "report_to none, pinned memory only with a GPU, no loss logging in compare (retrieval logs "
+    "every 50 steps). The output folder, batch size, epochs, learning rate and seed are this "
     "command's own options. See textls.training_args."
 )
 
@@ -149,7 +150,11 @@ def run_subcommand(
     from textls.errors import run_command
 
     epilog = TRAINER_EPILOG if trainer is not None else None
-    parser = HfArgumentParser(schema, prog=prog, description=about, epilog=epilog)
+    # allow_abbrev=False: with Trainer options parsed after the command's own, argparse must not
+    # take --seed for --seeds
+    parser = HfArgumentParser(
+        schema, prog=prog, description=about, epilog=epilog, allow_abbrev=False
+    )
     if trainer is None:
         return run_command(prog, lambda: run(parse_arguments(parser, argv)))
     return run_command(prog, lambda: run(*parse_arguments(parser, argv, trainer)))
@@ -185,18 +190,20 @@ def parse_arguments(parser, argv: list[str], trainer: type | None = None):
             rest = {k: v for k, v in config.items() if k not in own}
             config = {k: v for k, v in config.items() if k in own}
         check_config_types(config, schema, argv[0])
+        if trainer is not None:
+            check_config_types(rest, trainer, argv[0])
         try:
             (args,) = parser.parse_dict(config, allow_extra_keys=False)
             if trainer is None:
                 return args
-            return args, parse_trainer_options(trainer, config=rest)
+            return args, parse_trainer_options(trainer, config=rest, prog=parser.prog)
         except (ValueError, TypeError) as exc:  # unknown keys; a required field missing
             raise ValueError(f"{argv[0]}: {exc}") from None
     if trainer is None:
         (args,) = parser.parse_args_into_dataclasses(argv)
         return args
     args, remaining = parser.parse_args_into_dataclasses(argv, return_remaining_strings=True)
-    return args, parse_trainer_options(trainer, remaining)
+    return args, parse_trainer_options(trainer, remaining, prog=parser.prog)
 
 
 #: JSON values a config may give a field of each type (flags are converted by argparse).

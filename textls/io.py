@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import logging
 import os
 import tempfile
@@ -237,6 +238,13 @@ def atomic_write(path: Path, write: Callable[[IO], None], mode: str = "wb") -> N
         open(tmp, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f,
     ):
         write(f)
+
+
+def atomic_write_json(path: str | os.PathLike, data, **dumps) -> None:
+    """``data`` as indented JSON with a final newline, published atomically (:func:`atomic_path`);
+    ``dumps`` go to ``json.dumps`` (e.g. ``allow_nan=False``)."""
+    text = json.dumps(data, indent=2, **dumps) + "\n"
+    atomic_write(Path(path), lambda f: f.write(text), mode="w")
 
 
 def user_file_mode() -> int:

@@ -49,7 +49,7 @@ from urllib.parse import quote
 import numpy as np
 from scipy import stats
 
-from textls.io import atomic_write
+from textls.io import atomic_write, atomic_write_json
 
 __all__ = [
     "METRIC_DIRECTION",
@@ -323,8 +323,7 @@ def write_comparison(
     other arguments are :func:`write_report`'s.  JSON has no NaN (``allow_nan=False``)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(results, indent=2, allow_nan=False) + "\n"
-    atomic_write(folder / "results.json", lambda f: f.write(text), mode="w")
+    atomic_write_json(folder / "results.json", results, allow_nan=False)
     report = write_report(
         results, folder / "report.md", title, config=config, figures=figures, sections=sections
     )

@@ -76,35 +76,59 @@ RetrievalTrainingArguments = _with_defaults(
 )
 
 
+#: Trainer options that would be silently ignored or thrown away, and why.
+REFUSED = {
+    "label_smoothing_factor": "SoftLabelTrainer takes its targets from the soft labels: use "
+    "--methods ls-classic (and --epsilon) for classic label smoothing",
+}
+
+
 def parse_trainer_options(
-    cls: type[TrainingArguments], argv: Sequence[str] = (), config: dict | None = None
+    cls: type[TrainingArguments],
+    argv: Sequence[str] = (),
+    config: dict | None = None,
+    prog: str | None = None,
 ) -> TrainingArguments:
     """The Trainer options among a command's ``argv`` (flags its own dataclass did not take) or
     ``config`` (JSON keys), as an instance of ``cls``.
 
-    A field of :data:`SET_PER_RUN` is a ``ValueError`` naming the command's own option; an unknown
-    flag or key is a ``ValueError`` naming it.
+    Flags may be spelt with ``-`` or ``_`` (``--lr-scheduler-type``), and a boolean ``--no_X``
+    as transformers' parser allows.  A field of :data:`SET_PER_RUN` or :data:`REFUSED` is a
+    ``ValueError`` naming what to use instead; an unknown flag or key is a ``ValueError``
+    naming it.
     """
-    given = [a.split("=", 1)[0].lstrip("-") for a in argv if a.startswith("--")]
+    argv = [_underscored(a) for a in argv]
+    known = {f.name for f in dataclasses.fields(cls) if f.init}
+    given = [a.split("=", 1)[0][2:] for a in argv if a.startswith("--")]
+    given = [g[3:] if g.startswith("no_") and g[3:] in known else g for g in given]
     given += list(config or {})
     for name in given:
         if name in SET_PER_RUN:
             raise ValueError(
                 f"--{name} is set by textls for each run; use {SET_PER_RUN[name]} instead"
             )
-    known = {f.name for f in dataclasses.fields(cls) if f.init}
+        if name in REFUSED:
+            raise ValueError(f"--{name} is not used: {REFUSED[name]}")
     unknown = [name for name in given if name not in known]
     if unknown:
         raise ValueError(
             f"unknown option(s) {', '.join('--' + n for n in unknown)}: neither the command's "
             "nor a transformers TrainingArguments field"
         )
-    parser = HfArgumentParser(cls)
+    parser = HfArgumentParser(cls, prog=prog, allow_abbrev=False)
     if config:
         (options,) = parser.parse_dict(config)
     else:
-        (options,) = parser.parse_args_into_dataclasses(list(argv))
+        (options,) = parser.parse_args_into_dataclasses(argv)
     return options
+
+
+def _underscored(arg: str) -> str:
+    """``--lr-scheduler-type=x`` -> ``--lr_scheduler_type=x``; values are left alone."""
+    if not arg.startswith("--"):
+        return arg
+    flag, eq, value = arg.partition("=")
+    return "--" + flag[2:].replace("-", "_") + eq + value
 
 
 def changed_options(options: TrainingArguments) -> dict:

@@ -321,8 +321,9 @@ def test_regularizers_combine_with_soft_label_methods_and_seed_ensembles_are_rep
     [
         ("none,kwls+dropout", None, "'dropout' is not one of mixup"),
         ("none,tfidf+mixup", None, "'tfidf' is not none or one of"),
-        ("none,mixup", '{"mixup": 0}', r"mixup'\] must be in \(0, inf\)"),
-        ("none,bootstrap-soft", '{"bootstrap-soft": 1.5}', r"must be in \[0, 1\]"),
+        ("none,mixup", '{"mixup": 0}', r"mixup'\]: mixup's alpha must be in \(0, inf\)"),
+        ("none,bootstrap-soft", '{"bootstrap-soft": 1.5}', r"beta must be in \[0, 1\]"),
+        ("none,confidence-penalty", '{"confidence-penalty": NaN}', r"must be in \[0, inf\)"),
         ("none,mixup", '{"cutmix": 1}', "'cutmix' is not one of"),
     ],
 )

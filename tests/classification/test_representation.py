@@ -47,3 +47,5 @@ def test_templates_are_the_heads_weight_rows():
     np.testing.assert_allclose(rows, model.classifier.weight.detach().numpy()[[0, 2, 3]])
     model.classifier = torch.nn.Sequential(torch.nn.Linear(16, 4))
     assert templates(model, [0, 1, 2]) is None
+    model.score, model.classifier = torch.nn.Linear(16, 4), None  # a decoder's per-token head
+    assert templates(model, [0, 1, 2]) is None

@@ -201,7 +201,7 @@ def test_mixup_mixes_the_head_input_and_the_targets(tmp_path, tokenizer, corpus)
 def test_regularizers_are_their_losses_on_the_rows_target(
     tmp_path, tokenizer, corpus, regularizer, beta, method
 ):
-    from textls.losses.regularizers import bootstrap_loss, confidence_penalty_loss
+    from textls.losses import bootstrap_loss, confidence_penalty_loss
 
     dataset, y, soft = _dataset(tokenizer, corpus, method, epsilon=0.3)
     model = make_model().train()

@@ -107,3 +107,45 @@ def test_a_trainer_only_option_reaches_the_trainer_of_every_compare_run(
     assert all(a.per_device_train_batch_size == 8 for a in seen)
     saved = json.loads((tmp_path / "out" / "results.json").read_text())
     assert saved["trainer_options"] == {"max_grad_norm": 0.25, "lr_scheduler_type": "constant"}
+
+
+def test_seed_is_not_taken_for_seeds_and_is_refused(tmp_path, capsys):
+    """argparse's abbreviations are off: ``--seed 3`` would otherwise train 3 seeds."""
+    from textls.cli import main
+
+    code = main(
+        ["compare", "--train", "a.csv", "--test", "b.csv", "--output_dir", "o", "--seed", "3"]
+    )
+    assert code == 1
+    assert "--seed is set by textls for each run; use --seeds" in capsys.readouterr().err
+
+
+def test_label_smoothing_factor_is_refused_not_ignored():
+    with pytest.raises(ValueError, match="label_smoothing_factor is not used.*ls-classic"):
+        parse_trainer_options(CompareTrainingArguments, ["--label_smoothing_factor", "0.1"])
+
+
+def test_dashed_and_negated_trainer_flags_are_understood():
+    options = parse_trainer_options(
+        CompareTrainingArguments, ["--lr-scheduler-type", "cosine", "--no_remove_unused_columns"]
+    )
+    assert options.lr_scheduler_type == "cosine" and options.remove_unused_columns is False
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--save_strategy", "epoch"], "--save_strategy: compare trains each run in a temporary"),
+        (["--eval_strategy", "epoch"], "--eval_strategy / --load_best_model_at_end"),
+        (["--fp16"], "Trainer options: "),
+    ],
+)
+def test_trainer_options_compare_cannot_honour_are_refused_before_any_work(
+    tmp_path, flags, message
+):
+    options = parse_trainer_options(CompareTrainingArguments, flags)
+    args = compare.CompareArguments(
+        train="t.csv", test="t.csv", output_dir=str(tmp_path), model="fasttext", bf16=True
+    )
+    with pytest.raises(ValueError, match=message):
+        compare.check_trainer_options(args, options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -41,9 +42,13 @@ from textls.classification.splits import (
     stratified_subsample,
     validation_split,
 )
-from textls.classification.trainer import REGULARIZERS, SoftLabelTrainer
+from textls.classification.trainer import (
+    REGULARIZERS,
+    SoftLabelTrainer,
+    check_regularizer_weight,
+)
 from textls.diagnostics import diagnose
-from textls.io import atomic_write
+from textls.io import TEMPORARY_NAME, atomic_write
 from textls.metrics import classification_report, compute_metrics, plot_reliability_diagram
 from textls.report import (
     aggregate,
@@ -76,7 +81,7 @@ class CompareArguments:
     label_column: str = field(default="label", metadata={"help": "Column holding the gold label."})
     validation: str | None = field(
         default=None,
-        metadata={"help": "Validation data; default: --validation-fraction of the training data."},
+        metadata={"help": "Validation data; default: --validation_fraction of the training data."},
     )
     validation_fraction: float = field(
         default=0.1,
@@ -93,7 +98,9 @@ class CompareArguments:
             + ", ".join(SMOOTHERS)
             + "; and any of "
             + ", ".join(REGULARIZERS)
-            + " alone (on hard labels) or after a soft-label method with a +, e.g. kwls+mixup"
+            + " alone (on hard labels) or after a soft-label method with a +, e.g. kwls+mixup; "
+            "ls-distill@M: LS-Distill taught by this compare's models of method M (listed "
+            "earlier, the same seed; M itself has no +), e.g. none,ls-classic,ls-distill@none"
         },
     )
     seeds: int = field(default=3, metadata={"help": "Number of seeds (0 .. seeds-1) per method."})
@@ -107,7 +114,8 @@ class CompareArguments:
     batch_size: int | None = field(
         default=None,
         metadata={
-            "help": "Examples per optimiser step per device; default 128 for fasttext, 32 otherwise."
+            "help": "Examples per device per micro-batch (a step is this times "
+            "--gradient_accumulation_steps and devices); default 128 for fasttext, 32 otherwise."
         },
     )
     gradient_accumulation_steps: int = field(
@@ -123,9 +131,10 @@ class CompareArguments:
     epsilon: str = field(
         default="0.1",
         metadata={
-            "help": "Smoothing mass of every method, or auto: each method's from "
+            "help": "Smoothing mass of every method, or auto: each soft-label method's from "
             + ", ".join(map(str, EPSILON_GRID))
-            + " by the validation NLL of one seed-0 run per value (never the test split)."
+            + " by the validation NLL of one seed-0 run per value without a regularizer (never "
+            "the test split); methods built on it (kwls+mixup) share the choice."
         },
     )
     loss_mode: str = field(
@@ -311,6 +320,7 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
         if teacher is not None and args.epsilon == "auto":
             raise ValueError(f"{method!r}: --epsilon auto does not choose for a trained teacher")
     bases = {parse_teacher(split_method(m)[0])[0] for m in methods}
+    fitted = {b for b in map(lambda m: split_method(m)[0], methods) if "@" not in b}
     repeated = sorted({m for m in methods if methods.count(m) > 1})
     if repeated:
         raise ValueError(f"--methods names {repeated} more than once")
@@ -348,7 +358,7 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
     check_model(args.model)
     params = _json_option("--smoother_params", args.smoother_params)
     files = _json_option("--soft_label_files", args.soft_label_files)
-    stray = sorted(set(files) - bases - {"none"}) or (["none"] if "none" in files else [])
+    stray = sorted(set(files) - fitted - {"none"}) or (["none"] if "none" in files else [])
     if stray:  # soft labels given for a method that is not run would be ignored: say so
         raise ValueError(
             f"--soft_label_files has an entry for {stray}, which this run does not smooth "
@@ -377,18 +387,18 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
     for method, path in files.items():
         if not isinstance(path, str) or not Path(path).exists():
             raise ValueError(f"--soft_label_files[{method!r}]: no such file or folder {path!r}")
+    used = {split_method(m)[1] for m in methods}
     for name, weight in _json_option("--regularizer_weights", args.regularizer_weights).items():
         if name not in REGULARIZERS:
             raise ValueError(f"--regularizer_weights: {name!r} is not one of {REGULARIZERS}")
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
-            raise ValueError(
-                f"--regularizer_weights[{name!r}] must be a number >= 0, got {weight!r}"
-            )
-        if name.startswith("bootstrap") and weight > 1 or name == "mixup" and weight == 0:
-            raise ValueError(
-                f"--regularizer_weights[{name!r}] must be in "
-                f"{'(0, inf)' if name == 'mixup' else '[0, 1]'}, got {weight!r}"
-            )
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            raise ValueError(f"--regularizer_weights[{name!r}] must be a number, got {weight!r}")
+        try:
+            check_regularizer_weight(name, float(weight))
+        except ValueError as exc:
+            raise ValueError(f"--regularizer_weights[{name!r}]: {exc}") from None
+        if name not in used:
+            logger.warning("--regularizer_weights for %r: not in --methods, not used", name)
     return methods, params, files
 
 
@@ -470,6 +480,16 @@ def soft_labels_for(
     return soft, diagnose(relevance, y, soft)
 
 
+def fit_relevance(method: str, args: CompareArguments, data: ComparisonData, params: dict):
+    """``(fitted smoother, out-of-sample relevance, y)`` of the training rows, for
+    :func:`choose_epsilon`; a class left without training rows is a ``ValueError``."""
+    smoother = fitted_smoother(method, args, params)
+    _, relevance, y = smoother.fit_targets(*data.train)
+    if list(map(str, smoother.classes_)) != list(map(str, data.classes)):
+        raise ValueError(f"{method}: a class has no training example after subsampling")
+    return smoother, relevance, y
+
+
 def fitted_smoother(method: str, args: CompareArguments, params: dict):
     """``method``'s generator with ``--smoother_params`` at ``--epsilon`` (the grid's first value
     under ``auto``, until :func:`choose_epsilon` picks one)."""
@@ -492,11 +512,18 @@ def distilled_targets(
 
 
 def choose_epsilon(
-    setup: RunSetup, method: str, args: CompareArguments, data: ComparisonData, params: dict
+    setup: RunSetup,
+    method: str,
+    args: CompareArguments,
+    data: ComparisonData,
+    params: dict,
+    fitted: tuple | None = None,
 ) -> tuple[np.ndarray, dict, dict]:
-    """``--epsilon auto`` for one method: its soft labels at each value of :data:`EPSILON_GRID`
-    (one fit; only the mix changes), one seed-0 model trained on each, and the value whose model
-    has the lowest validation NLL (before temperature scaling).  The test split is never looked
+    """``--epsilon auto`` for one soft-label method: its soft labels at each value of
+    :data:`EPSILON_GRID` (one fit, ``fitted`` = :func:`fit_relevance`'s when given; only the mix
+    changes), one seed-0 model trained on each without a regularizer, and the value whose model
+    has the lowest validation NLL (before temperature scaling); every method built on these soft
+    labels (``kwls``, ``kwls+mixup``) trains at it.  The test split is never looked
     at.  No cheaper proxy is used: the relevance (``score``) does not depend on epsilon, and the
     NLL of a model trained at each value is what epsilon trades off.
 
@@ -504,8 +531,7 @@ def choose_epsilon(
     (grid, validation NLL per value, chosen value, seconds spent: ``len(grid)`` extra trainings).
     """
     start = time.perf_counter()
-    smoother = fitted_smoother(method, args, params)
-    _, relevance, y = smoother.fit_targets(*data.train)
+    smoother, relevance, y = fitted or fit_relevance(method, args, data, params)
     nll = []
     for epsilon in EPSILON_GRID:
         smoother.set_params(epsilon=epsilon)
@@ -535,7 +561,11 @@ def prepare_output_dir(out: Path) -> None:
     if not out.is_dir():
         raise ValueError(f"--output_dir {out} is a file")
     own = {"predictions", "figures"}  # what an interrupted compare leaves before results.json
-    if not (out / "results.json").is_file() and any(p.name not in own for p in out.iterdir()):
+    # ... and a crashed writer's temporary files (textls.io.atomic_path)
+    theirs = [
+        p for p in out.iterdir() if p.name not in own and not re.fullmatch(TEMPORARY_NAME, p.name)
+    ]
+    if not (out / "results.json").is_file() and theirs:
         raise ValueError(
             f"--output_dir {out} holds files that textls compare did not write (no results.json); "
             "choose a new or empty folder"
@@ -543,8 +573,9 @@ def prepare_output_dir(out: Path) -> None:
 
 
 def remove_stale_predictions(out: Path) -> None:
-    """A previous compare's predictions, removed once this run has passed every check."""
-    for stale in (out / "predictions").glob("*-seed*.npz"):
+    """A previous compare's predictions and figures, removed once this run has passed every check
+    (a figure this run does not draw must not stay behind)."""
+    for stale in [*(out / "predictions").glob("*-seed*.npz"), *(out / "figures").glob("*.png")]:
         stale.unlink()
 
 
@@ -596,6 +627,8 @@ def run_compare(
     results (as in ``results.json``).
     """
     methods, params, files = check_arguments(args)
+    training_args = training_args or CompareTrainingArguments()
+    check_trainer_options(args, training_args)
     out = Path(args.output_dir)
     prepare_output_dir(out)
     data = prepare_data(args)
@@ -612,11 +645,15 @@ def run_compare(
         args.seeds,
     )
 
-    targets, diagnostics, soft_seconds = {}, {}, {}
+    targets, diagnostics, soft_seconds, fitted = {}, {}, {}, {}
     for base in dict.fromkeys(split_method(m)[0] for m in methods):  # before any training
         start = time.perf_counter()
         if parse_teacher(base)[1] is not None:  # made from its teacher's models, once trained
             soft_seconds[base] = 0.0
+            continue
+        if args.epsilon == "auto" and base != "none":  # fitted once; the epsilon is chosen below
+            fitted[base] = fit_relevance(base, args, data, params)
+            soft_seconds[base] = time.perf_counter() - start
             continue
         targets[base], diagnostics[base] = soft_labels_for(
             base, args, *data.train, data.classes, params, files, data.train_rows
@@ -624,12 +661,11 @@ def run_compare(
         soft_seconds[base] = time.perf_counter() - start
     weights = _json_option("--regularizer_weights", args.regularizer_weights)
     selection = {}
-    if args.epsilon == "auto":  # after every method's checks passed, before the compared runs
-        for base in [b for b in targets if b != "none"]:
-            targets[base], diagnostics[base], selection[base] = choose_epsilon(
-                setup, base, args, data, params
-            )
-            soft_seconds[base] += selection[base]["selection_seconds"]
+    for base, fit in fitted.items():  # --epsilon auto: every check passed, before the runs
+        targets[base], diagnostics[base], selection[base] = choose_epsilon(
+            setup, base, args, data, params, fit
+        )
+        soft_seconds[base] += selection[base]["selection_seconds"]
     remove_stale_predictions(out)  # every check passed: no method of another run is left behind
     (out / "predictions").mkdir(parents=True, exist_ok=True)
 
@@ -639,7 +675,7 @@ def run_compare(
     teachers = {parse_teacher(split_method(m)[0])[1] for m in methods} - {None}
     for method in methods:
         base, regularizer = split_method(method)
-        name, teacher = parse_teacher(base)
+        teacher = parse_teacher(base)[1]
         if teacher is None and base not in datasets:
             datasets[base] = build_dataset(
                 setup.tokenizer, data.train.texts, y_train, targets[base], args.max_length
@@ -652,7 +688,7 @@ def run_compare(
                 soft, diagnosis = distilled_targets(
                     args, data, params, outcomes[teacher][seed].train_probs
                 )
-                diagnostics.setdefault(base, diagnosis)
+                diagnostics.setdefault(base, diagnosis)  # seed 0's teacher, as for the figure
                 train_set = build_dataset(
                     setup.tokenizer, data.train.texts, y_train, soft, args.max_length
                 )
@@ -688,6 +724,41 @@ def run_compare(
     return write_outputs(
         out, args, setup, data, y_train, runs, outcomes, diagnostics, timings, selection
     )
+
+
+def check_trainer_options(args: CompareArguments, training_args: TrainingArguments) -> None:
+    """Refuse, before any work, Trainer options compare cannot honour (checkpoints of runs that
+    train in temporary folders; evaluation during training, which compare does itself on its
+    validation and test splits) and combinations ``TrainingArguments`` rejects (e.g. ``--fp16``
+    with ``--bf16``), naming them."""
+    if str(getattr(training_args.save_strategy, "value", training_args.save_strategy)) != "no":
+        raise ValueError(
+            "--save_strategy: compare trains each run in a temporary folder and keeps its test "
+            "predictions, not checkpoints; train one model with `textls smooth` soft labels and "
+            "SoftLabelTrainer to keep checkpoints"
+        )
+    if str(getattr(training_args.eval_strategy, "value", training_args.eval_strategy)) != "no" or (
+        training_args.load_best_model_at_end
+    ):
+        raise ValueError(
+            "--eval_strategy / --load_best_model_at_end: compare evaluates every run after "
+            "training, on its own validation and test splits"
+        )
+    batch = args.batch_size or default_batch_size(args.model)
+    try:  # one run's arguments, as train_model builds them
+        with tempfile.TemporaryDirectory() as tmp:
+            training_arguments(
+                tmp,
+                batch_size=batch,
+                learning_rate=args.learning_rate or default_learning_rate(args.model, batch),
+                epochs=args.epochs,
+                seed=0,
+                gradient_accumulation_steps=args.gradient_accumulation_steps,
+                bf16=args.bf16,
+                base=training_args,
+            )
+    except ValueError as exc:
+        raise ValueError(f"Trainer options: {exc}") from None
 
 
 def _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_args) -> RunSetup:

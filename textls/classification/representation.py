@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from textls.classification.trainer import classification_head
+from textls.classification.trainer import check_head_input, classification_head
 from textls.io import atomic_path
 
 logger = logging.getLogger(__name__)
@@ -75,14 +75,13 @@ def choose_projection(
 
 def head_inputs(trainer, dataset) -> np.ndarray:
     """The classification head's input for every row of ``dataset`` (one ``trainer.predict``
-    with a forward pre-hook on :func:`~textls.classification.trainer.classification_head`);
-    a head fed token features ``(B, L, D)`` gives the first token's."""
+    with a forward pre-hook on :func:`~textls.classification.trainer.classification_head`)."""
     head = classification_head(trainer.model)
     captured = []
 
     def keep(module, args):
-        hidden = args[0].detach()
-        captured.append((hidden[:, 0] if hidden.dim() == 3 else hidden).float().cpu())
+        check_head_input(trainer.model, args[0])
+        captured.append(args[0].detach().float().cpu())
 
     handle = head.register_forward_pre_hook(keep)
     try:
@@ -93,9 +92,10 @@ def head_inputs(trainer, dataset) -> np.ndarray:
 
 
 def templates(model, classes: list[int]) -> np.ndarray | None:
-    """The rows of the head's weight for ``classes``, shape ``(3, D)``; ``None`` when the head is
-    not one ``nn.Linear``."""
-    head = classification_head(model)
+    """The rows of the head's weight for ``classes``, shape ``(3, D)``; ``None`` unless the head
+    is one ``nn.Linear`` named ``classifier`` fed the pooled vector (a decoder's ``score`` runs
+    on every token and the model pools afterwards: its input is not the penultimate layer)."""
+    head = getattr(model, "classifier", None)
     if not isinstance(head, torch.nn.Linear):
         return None
     return head.weight.detach().float().cpu().numpy().astype(np.float64)[classes]

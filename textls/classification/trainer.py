@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from transformers import Trainer
 
-from textls.losses import auxiliary_soft_target_loss, soft_target_cross_entropy
-from textls.losses.regularizers import DEFAULT_BETA, bootstrap_loss, confidence_penalty_loss
+from textls.losses import (
+    auxiliary_soft_target_loss,
+    bootstrap_loss,
+    confidence_penalty_loss,
+    soft_target_cross_entropy,
+)
+from textls.losses.bootstrap import BOOTSTRAP_BETA
+from textls.losses.confidence_penalty import CONFIDENCE_PENALTY_BETA
 
 LOSS_MODES = ("auxiliary", "soft")
 #: What may replace or extend the cross-entropy to the target (``regularizer=``).
 REGULARIZERS = ("mixup", "confidence-penalty", "bootstrap-soft", "bootstrap-hard")
 #: Mixup's Beta(alpha, alpha) parameter by default (Zhang et al. 2018 use 0.1 to 0.4).
 DEFAULT_MIXUP_ALPHA = 0.2
+#: Each regularizer's weight by default (beta; mixup's alpha).
+DEFAULT_WEIGHT = {
+    "mixup": DEFAULT_MIXUP_ALPHA,
+    "confidence-penalty": CONFIDENCE_PENALTY_BETA,
+    "bootstrap-soft": BOOTSTRAP_BETA["soft"],
+    "bootstrap-hard": BOOTSTRAP_BETA["hard"],
+}
 #: Attribute names of the classification head of a Hugging Face sequence classifier (BERT,
-#: DistilBERT, RoBERTa, DeBERTa, ELECTRA, Llama/Qwen's ``score``) and of textls's own models.
+#: DistilBERT, RoBERTa, DeBERTa, ELECTRA: ``classifier``; decoder models: ``score``) and of textls's
+#: own models.
 HEAD_NAMES = ("classifier", "score")
 
 
@@ -30,6 +46,34 @@ def classification_head(model: torch.nn.Module) -> torch.nn.Module:
         f"mixup needs the classification head of {type(model).__name__}: no module attribute "
         f"named {' or '.join(HEAD_NAMES)}"
     )
+
+
+def check_head_input(model: torch.nn.Module, hidden: torch.Tensor) -> None:
+    """Refuse a head whose input is not one vector per row, unless it is a ``classifier`` that
+    pools the first token itself (RoBERTa, ELECTRA): mixing every position along the batch then
+    mixes that token.  A decoder's ``score`` head runs on every token and the model picks each
+    row's last non-padding one afterwards, which mixing the positions would scramble."""
+    if hidden.dim() == 2 or (hidden.dim() == 3 and getattr(model, "classifier", None) is not None):
+        return
+    raise ValueError(
+        f"{type(model).__name__}'s classification head takes inputs of shape "
+        f"{tuple(hidden.shape)}, not one pooled vector per row: mixup (and the representation "
+        "figure) support heads fed a pooled vector or pooling the first token themselves"
+    )
+
+
+def check_regularizer_weight(regularizer: str, beta: float) -> None:
+    """A ``ValueError`` naming the regularizer unless its weight is finite and in range:
+    mixup's alpha > 0, bootstrapping's beta in [0, 1], the confidence penalty's beta >= 0."""
+    low, high, closed = {"mixup": (0.0, math.inf, False)}.get(
+        regularizer,
+        (0.0, 1.0, True) if regularizer.startswith("bootstrap") else (0.0, math.inf, True),
+    )
+    ok = math.isfinite(beta) and (low <= beta if closed else low < beta) and beta <= high
+    if not ok:
+        shown = f"{'[' if closed else '('}{low:g}, {high:g}{']' if high < math.inf else ')'}"
+        name = "alpha" if regularizer == "mixup" else "beta"
+        raise ValueError(f"{regularizer}'s {name} must be in {shown}, got {beta!r}")
 
 
 class SoftLabelTrainer(Trainer):
@@ -54,7 +98,7 @@ class SoftLabelTrainer(Trainer):
     * ``"confidence-penalty"``: :math:`\mathrm{CE}(t, q) - \beta H(q)` (Pereyra et al., 2017);
     * ``"bootstrap-soft"`` / ``"bootstrap-hard"``: Reed et al.'s (2015) target
       :math:`\beta t + (1 - \beta) q` or :math:`\beta t + (1 - \beta)\,\mathrm{onehot}(\arg\max q)`
-      (:mod:`textls.losses.regularizers`);
+      (:mod:`textls.losses.bootstrap`, :mod:`textls.losses.confidence_penalty`);
     * ``"mixup"`` (Zhang et al., 2018, for text as Sun et al., COLING 2020): with
       :math:`\lambda \sim \mathrm{Beta}(\alpha, \alpha)` drawn per batch and a random
       permutation :math:`\pi` of its rows, the input :math:`h` of the classification head
@@ -102,17 +146,28 @@ class SoftLabelTrainer(Trainer):
             raise ValueError(f"lam must be in [0, 1], got {lam}")
         if regularizer is not None and regularizer not in REGULARIZERS:
             raise ValueError(f"regularizer must be one of {REGULARIZERS}, got {regularizer!r}")
-        if regularizer == "mixup" and beta is not None and not beta > 0:
-            raise ValueError(f"mixup's alpha (beta=) must be > 0, got {beta}")
+        if beta is None and regularizer is not None:
+            beta = DEFAULT_WEIGHT[regularizer]
+        if regularizer is not None:
+            check_regularizer_weight(regularizer, beta)
         super().__init__(*args, **kwargs)
+        if self.args.label_smoothing_factor:
+            raise ValueError(
+                "label_smoothing_factor is not used by SoftLabelTrainer, which takes its targets "
+                "from the soft labels: train on LS-Classic soft labels for classic smoothing"
+            )
+        if regularizer == "mixup":
+            classification_head(self.model)  # a model without one is refused now, not mid-run
+            if self.args.n_gpu > 1:
+                raise ValueError(
+                    "mixup with torch.nn.DataParallel (several GPUs in one process) would mix "
+                    "each replica's rows with a permutation of the whole batch: launch with "
+                    "torchrun (DDP) instead"
+                )
         self.loss_mode = loss_mode
         self.lam = lam
         self.regularizer = regularizer
-        if beta is None and regularizer is not None:
-            beta = DEFAULT_MIXUP_ALPHA if regularizer == "mixup" else DEFAULT_BETA[regularizer]
         self.beta = beta
-        if regularizer == "mixup":
-            self._head = classification_head(self.model)
         # Ask Trainer to count the examples of each optimiser step (see _get_num_items_in_batch).
         self.model_accepts_loss_kwargs = True
 
@@ -180,9 +235,12 @@ class SoftLabelTrainer(Trainer):
 
         def mix_head_input(module, args):
             hidden = args[0]
+            check_head_input(unwrapped, hidden)
             return (mix * hidden + (1 - mix) * hidden[order], *args[1:])
 
-        handle = self._head.register_forward_pre_hook(mix_head_input)
+        # looked up per step: with model_init, train() builds a new model after __init__
+        unwrapped = self.accelerator.unwrap_model(model)
+        handle = classification_head(unwrapped).register_forward_pre_hook(mix_head_input)
         try:
             outputs = model(**inputs)
         finally:

@@ -17,6 +17,7 @@ from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
 from textls._utils import resolve_model
+from textls.io import atomic_write_json
 
 CONFIG_NAME = "textls_dual_encoder.json"
 
@@ -129,7 +130,7 @@ class DualEncoder(nn.Module):
         if tokenizer is not None:
             tokenizer.save_pretrained(directory / "query")
         config = {**self.settings, "dim": self.dim}
-        (directory / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
+        atomic_write_json(directory / CONFIG_NAME, config)
         return directory
 
     @classmethod

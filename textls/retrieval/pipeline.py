@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterable
@@ -13,6 +12,7 @@ import numpy as np
 from datasets import Dataset
 from transformers import TrainingArguments, set_seed
 
+from textls.io import atomic_write_json
 from textls.report import aggregate, format_table, write_comparison
 from textls.retrieval.collator import RetrievalCollator
 from textls.retrieval.data import (
@@ -195,9 +195,7 @@ def train_dual_encoder(
     )
     trainer.train()
     trainer.save_model(args.output_dir)
-    (Path(args.output_dir) / "textls_train_args.json").write_text(
-        json.dumps(asdict(args), indent=2) + "\n"
-    )
+    atomic_write_json(Path(args.output_dir) / "textls_train_args.json", asdict(args))
     return Path(args.output_dir)
 
 
@@ -432,5 +430,5 @@ def _index_search_evaluate(
     )
     write_run(run, folder / f"{args.eval_split}.trec", tag=folder.name)
     metrics = evaluate_split(run, args.data_dir, args.eval_split)
-    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    atomic_write_json(folder / "metrics.json", metrics)
     return metrics

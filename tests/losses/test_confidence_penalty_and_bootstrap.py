@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from textls.losses.regularizers import bootstrap_loss, confidence_penalty_loss, prediction_entropy
+from textls.losses import bootstrap_loss, confidence_penalty_loss, prediction_entropy
 
 
 def _batch(seed=0, n=5, c=4):
