@@ -89,8 +89,10 @@ def summarize_cell(results: dict) -> dict:
         cell["ensembles"] = {
             m: {
                 "models": e["models"],
-                "metrics": {k: e["metrics"][k] for k in METRICS},
-                "single_model_mean": {k: e["single_model_mean"][k] for k in METRICS},
+                "metrics": {k: e["metrics"][k] for k in METRICS if k in e["metrics"]},
+                "single_model_mean": {
+                    k: e["single_model_mean"][k] for k in METRICS if k in e["metrics"]
+                },
             }
             for m, e in results["ensembles"].items()
         }
