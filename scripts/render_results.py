@@ -543,7 +543,7 @@ def _trainer_overhead(d: dict, name: str, out: list[str]) -> None:
         )
         out.append(
             f"**With a regularizer** (the same soft labels, runs and plain Trainer): {per}; "
-            "target: within 5% of the plain Trainer."
+            "target: within 5% of the plain Trainer.\n"
         )
 
 
