@@ -648,6 +648,9 @@ def render(results: Path, draw: bool = True, readme_dir: Path = ROOT) -> str:
         data = json.loads(path.read_text())
         rows = f"at most {data['max_train']} training rows" if data.get("max_train") else "full"
         title = f"`{data['model']}`, {rows}: {', '.join(data['runs'])}"
+        methods = list(dict.fromkeys(m for r in data["runs"].values() for m in r["methods"]))
+        if tuple(methods) != METHODS:  # e.g. the alternatives to label smoothing
+            title += f"; methods {', '.join(f'`{m}`' for m in methods)}"
         classification_section(data, path.name, title, out, results, draw)
     out.append("### Quality: dense retrieval, none vs each soft-target method\n")
     found = sorted(results.glob("retrieval_compare_*.json"))
