@@ -645,52 +645,32 @@ def run_compare(
         args.seeds,
     )
 
-    targets, diagnostics, soft_seconds, fitted = {}, {}, {}, {}
-    for base in dict.fromkeys(split_method(m)[0] for m in methods):  # before any training
-        start = time.perf_counter()
-        if parse_teacher(base)[1] is not None:  # made from its teacher's models, once trained
-            soft_seconds[base] = 0.0
-            continue
-        if args.epsilon == "auto" and base != "none":  # fitted once; the epsilon is chosen below
-            fitted[base] = fit_relevance(base, args, data, params)
-            soft_seconds[base] = time.perf_counter() - start
-            continue
-        targets[base], diagnostics[base] = soft_labels_for(
-            base, args, *data.train, data.classes, params, files, data.train_rows
-        )
-        soft_seconds[base] = time.perf_counter() - start
-    weights = _json_option("--regularizer_weights", args.regularizer_weights)
-    selection = {}
-    for base, fit in fitted.items():  # --epsilon auto: every check passed, before the runs
-        targets[base], diagnostics[base], selection[base] = choose_epsilon(
-            setup, base, args, data, params, fit
-        )
-        soft_seconds[base] += selection[base]["selection_seconds"]
+    soft = soft_labels_of(methods, args, data, params, files, setup)
     remove_stale_predictions(out)  # every check passed: no method of another run is left behind
     (out / "predictions").mkdir(parents=True, exist_ok=True)
 
-    runs, outcomes, timings = [], {}, {}
-    total, started = len(methods) * args.seeds, time.perf_counter()
-    datasets = {}
+    weights = _json_option("--regularizer_weights", args.regularizer_weights)
     teachers = {parse_teacher(split_method(m)[0])[1] for m in methods} - {None}
+    progress = Progress(len(methods) * args.seeds)
+    runs, outcomes, timings, datasets = [], {}, {}, {}
     for method in methods:
         base, regularizer = split_method(method)
         teacher = parse_teacher(base)[1]
-        if teacher is None and base not in datasets:
+        if teacher is None and base not in datasets:  # kwls and kwls+mixup share one
             datasets[base] = build_dataset(
-                setup.tokenizer, data.train.texts, y_train, targets[base], args.max_length
+                setup.tokenizer, data.train.texts, y_train, soft.targets[base], args.max_length
             )
+        train_set = datasets.get(base)
         seconds = []
         for seed in range(args.seeds):
             start = time.perf_counter()
-            train_set = datasets.get(base)
             if teacher is not None:  # this seed's teacher model decides where the mass goes
-                soft, diagnosis = distilled_targets(
+                targets, diagnosis = distilled_targets(
                     args, data, params, outcomes[teacher][seed].train_probs
                 )
-                diagnostics.setdefault(base, diagnosis)  # seed 0's teacher, as for the figure
+                soft.diagnostics.setdefault(base, diagnosis)  # seed 0's, as for the figure
                 train_set = build_dataset(
-                    setup.tokenizer, data.train.texts, y_train, soft, args.max_length
+                    setup.tokenizer, data.train.texts, y_train, targets, args.max_length
                 )
             result = train_and_evaluate(
                 setup,
@@ -705,25 +685,73 @@ def run_compare(
             runs.append({"method": method, "seed": seed, "metrics": result.metrics})
             outcomes.setdefault(method, []).append(result)
             _save_predictions(out, method, seed, result.probs, y_test, data.classes)
-            done = len(runs)
-            elapsed = time.perf_counter() - started
-            logger.info(
-                "run %d of %d: %s seed %d: %s (%s elapsed, about %s left)",
-                done,
-                total,
-                method,
-                seed,
-                ", ".join(f"{k} {v:.4f}" for k, v in result.metrics.items() if "_ts" not in k),
-                _duration(elapsed),
-                _duration(elapsed / done * (total - done)),
-            )
+            progress.log(method, seed, result.metrics)
         timings[method] = {
-            "soft_label_seconds": soft_seconds[base],
+            "soft_label_seconds": soft.seconds[base],
             "train_eval_seconds": seconds,
         }
     return write_outputs(
-        out, args, setup, data, y_train, runs, outcomes, diagnostics, timings, selection
+        out, args, setup, data, y_train, runs, outcomes, soft.diagnostics, timings, soft.selection
     )
+
+
+@dataclass
+class SoftLabels:
+    """Every soft-label method's training targets, diagnostics, seconds and (``--epsilon auto``)
+    selection record, keyed by its name in ``--methods`` before any ``+``."""
+
+    targets: dict = field(default_factory=dict)
+    diagnostics: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)
+    selection: dict = field(default_factory=dict)
+
+
+def soft_labels_of(methods, args, data, params, files, setup) -> SoftLabels:
+    """The soft labels of every method, all before the compared runs, so a bad one fails before
+    any model trains: fitted here (:func:`soft_labels_for`) or read from a file; under
+    ``--epsilon auto`` each smoother is fitted once first and its epsilon then chosen
+    (:func:`choose_epsilon`); a method taught by a compared model (``ls-distill@M``) gets its
+    targets when that model is trained."""
+    soft, fitted = SoftLabels(), {}
+    for base in dict.fromkeys(split_method(m)[0] for m in methods):
+        start = time.perf_counter()
+        if parse_teacher(base)[1] is not None:
+            soft.seconds[base] = 0.0
+            continue
+        if args.epsilon == "auto" and base != "none":
+            fitted[base] = fit_relevance(base, args, data, params)
+        else:
+            soft.targets[base], soft.diagnostics[base] = soft_labels_for(
+                base, args, *data.train, data.classes, params, files, data.train_rows
+            )
+        soft.seconds[base] = time.perf_counter() - start
+    for base, fit in fitted.items():  # every check passed: the selection runs may start
+        soft.targets[base], soft.diagnostics[base], soft.selection[base] = choose_epsilon(
+            setup, base, args, data, params, fit
+        )
+        soft.seconds[base] += soft.selection[base]["selection_seconds"]
+    return soft
+
+
+class Progress:
+    """Logs "run k of n: METHOD seed S: metrics (elapsed, about ... left)" after each run."""
+
+    def __init__(self, total: int):
+        self.total, self.done, self.started = total, 0, time.perf_counter()
+
+    def log(self, method: str, seed: int, metrics: dict[str, float]) -> None:
+        self.done += 1
+        elapsed = time.perf_counter() - self.started
+        logger.info(
+            "run %d of %d: %s seed %d: %s (%s elapsed, about %s left)",
+            self.done,
+            self.total,
+            method,
+            seed,
+            ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if "_ts" not in k),
+            _duration(elapsed),
+            _duration(elapsed / self.done * (self.total - self.done)),
+        )
 
 
 def check_trainer_options(args: CompareArguments, training_args: TrainingArguments) -> None:
