@@ -51,9 +51,6 @@ def main(out: str, batch: int, tmp: str) -> None:
             },
             out,
         )
-    if torch.distributed.is_initialized():  # see tests/classification/ddp_worker.py
-        torch.distributed.barrier()
-        torch.distributed.destroy_process_group()
 
 
 if __name__ == "__main__":
