@@ -807,10 +807,10 @@ def _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_arg
             batch * args.gradient_accumulation_steps,
             args.epochs,
         )
-    projection = choose_projection(data.encoded()[0], y_test)
+    y_train = data.encoded()[0]
+    projection = choose_projection(y_train, y_test)
     projection_sets = None
     if projection is not None:  # the rows Muller's figure draws, without soft labels
-        y_train = data.encoded()[0]
         projection_sets = tuple(
             build_dataset(
                 tokenizer, [texts[i] for i in rows], labels[rows], max_length=args.max_length

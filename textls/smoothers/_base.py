@@ -101,7 +101,7 @@ class BaseSmoother(BaseEstimator):
         """Fit; return ``(soft_targets, relevance, y)`` of the training rows in one pass: what
         ``fit_transform`` and ``fit_relevance`` return, and the labels as column indices."""
         relevance, y = self._fit_relevance(texts, labels)
-        return self._mix(relevance, y), relevance, y
+        return self.mix(relevance, y), relevance, y
 
     def _fit_relevance(self, texts, labels) -> tuple[np.ndarray, np.ndarray]:
         """``(out-of-sample relevance, encoded labels)`` of the training rows; methods override it."""
@@ -140,7 +140,7 @@ class BaseSmoother(BaseEstimator):
         """Soft training targets, shape ``(n, C)``, float32, rows sum to one."""
         texts = check_texts(texts)
         y = encode_labels(check_labels(labels, len(texts)), self.classes_)
-        return self._mix(self.relevance(texts), y)
+        return self.mix(self.relevance(texts), y)
 
     # -- shared pieces -------------------------------------------------------------------------
 
@@ -198,8 +198,6 @@ class BaseSmoother(BaseEstimator):
         prior = self.class_prior_ if getattr(self, "balanced", False) else None
         return mix_with_gold(relevance, y, self._epsilon(relevance, y), prior)
 
-    _mix = mix
-
 
 class ScoredSmoother(BaseSmoother):
     r"""Base of the generators whose relevance is a softmax of scores, :math:`r_{ik} = \mathrm{softmax}_k(s_{ik} / T)`.
@@ -236,7 +234,7 @@ class ScoredSmoother(BaseSmoother):
     ) -> np.ndarray:
         """Soft targets of rows whose scores are ``scores`` and labels (column indices) ``y``:
         ``fit_transform``'s rows, given the training rows' out-of-sample scores."""
-        return self._mix(self.relevance_from_scores(scores, texts), y)
+        return self.mix(self.relevance_from_scores(scores, texts), y)
 
     def fit_temperature_from_scores(
         self, scores: np.ndarray | None, y: np.ndarray

@@ -456,7 +456,7 @@ class KeywordSmoother(ScoredSmoother):
         soft = None
         if label is not None:
             y = encode_labels(np.array([label], dtype=object), self.classes_)
-            soft = self._mix(relevance[None, :], y)[0]
+            soft = self.mix(relevance[None, :], y)[0]
         classes = self.classes_.tolist()
         return Explanation(
             text=text,

@@ -129,7 +129,7 @@ class DistillSmoother(BaseSmoother):
         return self._fit_relevance(texts, labels, teacher_probs)[0]
 
     def fit_transform(self, texts, labels, teacher_probs=None) -> np.ndarray:
-        return self._mix(*self._fit_relevance(texts, labels, teacher_probs))
+        return self.mix(*self._fit_relevance(texts, labels, teacher_probs))
 
     def _fit_relevance(self, texts, labels, teacher_probs=None) -> tuple[np.ndarray, np.ndarray]:
         texts, y = self._check_fit_input(texts, labels)
@@ -178,7 +178,7 @@ class DistillSmoother(BaseSmoother):
     def transform(self, texts, labels, teacher_probs=None) -> np.ndarray:
         texts = check_texts(texts)
         y = encode_labels(check_labels(labels, len(texts)), self.classes_)
-        return self._mix(self.relevance(texts, teacher_probs=teacher_probs), y)
+        return self.mix(self.relevance(texts, teacher_probs=teacher_probs), y)
 
     def _relevance(self, texts) -> np.ndarray:
         classes = getattr(self.teacher_, "classes_", None)
