@@ -13,6 +13,9 @@ ratio of median examples/s new / old.
   compare's fused AdamW and compare's embedding table (rows for the training texts' tokens only).
 * ``B@LR``: any other batch size and learning rate, as ``new``, e.g. ``128@0.007``.
 * ``NAME:full``: config ``NAME`` with the whole embedding table, e.g. ``new:full``.
+* ``NAME:arrow``: config ``NAME`` reading its batches from the ``datasets.Dataset`` (Arrow rows
+  converted to Python per batch) instead of compare's ``InMemoryDataset``, e.g. ``new:arrow``.
+  Suffixes combine: ``new:full:arrow``.
 
 On a shared machine wall-clock speed swings with the load: the load average and the CPU seconds
 of each training are recorded next to its wall-clock seconds.  Under load, torch's two OpenMP
@@ -56,13 +59,21 @@ from textls.metrics import compute_metrics  # noqa: E402
 from textls.smoothers import get_smoother  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-OLD = {"batch_size": 64, "learning_rate": 5e-3, "optim": "adamw_torch", "table": "full"}
+OLD = {
+    "batch_size": 64,
+    "learning_rate": 5e-3,
+    "optim": "adamw_torch",
+    "table": "full",
+    "rows": "arrow",
+}
 FUSED = "adamw_torch_fused"
 
 
 def config(name: str, args) -> dict:
     if name.endswith(":full"):  # any config but with the whole embedding table, e.g. new:full
         return {**config(name.removesuffix(":full"), args), "table": "full"}
+    if name.endswith(":arrow"):  # any config but batches from the datasets.Dataset
+        return {**config(name.removesuffix(":arrow"), args), "rows": "arrow"}
     if name == "old":
         return dict(OLD)
     if "@" in name:
@@ -72,6 +83,7 @@ def config(name: str, args) -> dict:
             "learning_rate": float(lr),
             "optim": FUSED,
             "table": "train",
+            "rows": "memory",
         }
     from textls.classification.modeling import default_batch_size, default_learning_rate
 
@@ -81,13 +93,15 @@ def config(name: str, args) -> dict:
         "learning_rate": args.learning_rate or default_learning_rate("fasttext", batch),
         "optim": FUSED,
         "table": "train",
+        "rows": "memory",
     }
 
 
-def train_once(cfg, factory, tokenizer, train_set, test_set, y_test, epochs, seed) -> dict:
+def train_once(cfg, factory, tokenizer, train_sets, test_set, y_test, epochs, seed) -> dict:
     """compare.train_and_evaluate's TrainingArguments (no progress bar); train timed alone."""
     set_seed(seed)
     model = factory[cfg["table"]]()
+    train_set = train_sets[cfg["rows"]]
     with tempfile.TemporaryDirectory() as tmp:
         training_args = training_arguments(
             tmp,
@@ -162,8 +176,12 @@ def main() -> None:
     y_test = encode_split(data.test[1], classes, args.corpus)
     soft = get_smoother("ls-classic", epsilon=0.1).fit_transform(texts, labels)
     tokenizer = load_tokenizer("fasttext")
-    train_set = build_dataset(tokenizer, texts, y_train, soft, max_length=64)
-    test_set = build_dataset(tokenizer, data.test[0], y_test, max_length=64)
+    train_sets = {  # compare's rows held in memory, or the datasets.Dataset they come from
+        "arrow": build_dataset(tokenizer, texts, y_train, soft, max_length=64),
+        "memory": build_dataset(tokenizer, texts, y_train, soft, max_length=64, in_memory=True),
+    }
+    train_set = train_sets["memory"]
+    test_set = build_dataset(tokenizer, data.test[0], y_test, max_length=64, in_memory=True)
     factory = {  # the whole WordPiece table, or rows for the training texts' tokens only
         "full": make_model_factory("fasttext", classes, tokenizer),
         "train": make_model_factory("fasttext", classes, tokenizer, train_set["input_ids"]),
@@ -176,7 +194,7 @@ def main() -> None:
     for seed in range(args.seeds):
         for name in names:
             run = train_once(
-                configs[name], factory, tokenizer, train_set, test_set, y_test, args.epochs, seed
+                configs[name], factory, tokenizer, train_sets, test_set, y_test, args.epochs, seed
             )
             runs[name].append(run)
             print(

@@ -84,8 +84,11 @@ class SoftLabelCollator:
         batch = {}
         for key in keys:
             array = np.full(filled.shape, pad_values.get(key, 0), dtype=np.int64)
-            tokens = chain.from_iterable(f[key] for f in features)
-            array[filled] = np.fromiter(tokens, np.int64, int(lengths.sum()))  # row-major order
+            rows = [f[key] for f in features]
+            if isinstance(rows[0], np.ndarray):  # InMemoryDataset's rows
+                array[filled] = np.concatenate(rows)  # row-major order, as filled is
+            else:
+                array[filled] = np.fromiter(chain.from_iterable(rows), np.int64, int(lengths.sum()))
             batch[key] = torch.from_numpy(array)
         if "attention_mask" not in batch and "attention_mask" in tok.model_input_names:
             batch["attention_mask"] = torch.from_numpy(filled.astype(np.int64))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -63,6 +64,9 @@ from textls.soft_labels import read_soft_label_file
 from textls.training_args import CompareTrainingArguments, changed_options, run_arguments
 
 logger = logging.getLogger(__name__)
+
+# compare trains several short runs on each split: their rows are held in memory
+_tokenised = functools.partial(build_dataset, in_memory=True)
 
 
 #: The values ``--epsilon auto`` tries: around label smoothing's usual 0.1 (Szegedy et al. 2016;
@@ -535,7 +539,7 @@ def choose_epsilon(
     nll = []
     for epsilon in EPSILON_GRID:
         smoother.set_params(epsilon=epsilon)
-        train_set = build_dataset(
+        train_set = _tokenised(
             setup.tokenizer, data.train.texts, y, smoother.mix(relevance, y), args.max_length
         )
         nll.append(train_and_evaluate(setup, train_set, seed=0, test=False).validation_nll)
@@ -657,7 +661,7 @@ def run_compare(
         base, regularizer = split_method(method)
         teacher = parse_teacher(base)[1]
         if teacher is None and base not in datasets:  # kwls and kwls+mixup share one
-            datasets[base] = build_dataset(
+            datasets[base] = _tokenised(
                 setup.tokenizer, data.train.texts, y_train, soft.targets[base], args.max_length
             )
         train_set = datasets.get(base)
@@ -669,7 +673,7 @@ def run_compare(
                     args, data, params, outcomes[teacher][seed].train_probs
                 )
                 soft.diagnostics.setdefault(base, diagnosis)  # seed 0's, as for the figure
-                train_set = build_dataset(
+                train_set = _tokenised(
                     setup.tokenizer, data.train.texts, y_train, targets, args.max_length
                 )
             result = train_and_evaluate(
@@ -812,7 +816,7 @@ def _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_arg
     projection_sets = None
     if projection is not None:  # the rows Muller's figure draws, without soft labels
         projection_sets = tuple(
-            build_dataset(
+            _tokenised(
                 tokenizer, [texts[i] for i in rows], labels[rows], max_length=args.max_length
             )
             for texts, labels, rows in (
@@ -827,8 +831,8 @@ def _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_arg
         tokenizer=tokenizer,
         batch_size=batch,
         learning_rate=args.learning_rate or default_learning_rate(args.model, batch),
-        val_set=build_dataset(tokenizer, data.validation.texts, y_val, max_length=args.max_length),
-        test_set=build_dataset(tokenizer, data.test.texts, y_test, max_length=args.max_length),
+        val_set=_tokenised(tokenizer, data.validation.texts, y_val, max_length=args.max_length),
+        test_set=_tokenised(tokenizer, data.test.texts, y_test, max_length=args.max_length),
         y_val=y_val,
         y_test=y_test,
         projection=projection,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
@@ -61,7 +62,7 @@ def load_tokenizer(model: str):
 def make_model_factory(model: str, classes, tokenizer, train_token_ids=None):
     """A zero-argument callable building a fresh model (called after the seed is set).
 
-    ``train_token_ids``: the training texts' ``input_ids`` (lists of ints).  fastText then gives an
+    ``train_token_ids``: the training texts' ``input_ids`` (lists or arrays of ints).  fastText then gives an
     embedding row only to the tokens they contain (``FastTextConfig.kept_token_ids``); other models
     ignore it."""
     labels = {i: str(c) for i, c in enumerate(classes)}
@@ -71,7 +72,8 @@ def make_model_factory(model: str, classes, tokenizer, train_token_ids=None):
         "label2id": {v: k for k, v in labels.items()},
     }
     if model == "fasttext" and train_token_ids is not None:
-        common["kept_token_ids"] = sorted({i for ids in train_token_ids for i in ids})
+        ids = np.concatenate([np.asarray(row, dtype=np.int64) for row in train_token_ids])
+        common["kept_token_ids"] = np.unique(ids).tolist()
     if model in FROM_SCRATCH:
         config_cls, model_cls = FROM_SCRATCH[model]
         config = config_cls(
