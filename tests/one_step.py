@@ -61,13 +61,23 @@ def _run(args: list[str], cwd: Path, pythonpath: list[Path]) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
-def one_process_and_two(worker: Path, tmp_path: Path, batch: int) -> tuple[dict, dict]:
-    """Run ``worker OUT BATCH TMP`` once with ``batch`` and under 2-process torchrun with ``batch // 2``
-    per process (the same global batch); return what each saved."""
-    paths = [worker.parent, HERE]
-    one, two = tmp_path / "one.pt", tmp_path / "two.pt"
-    _run([sys.executable, str(worker), str(one), str(batch), str(tmp_path / "a")], tmp_path, paths)
+def one_process_and_two(worker: Path, tmp_path: Path, batch: int, *extra: str) -> tuple[dict, dict]:
+    """Run ``worker OUT BATCH TMP [EXTRA...]`` once with ``batch`` and under 2-process torchrun with
+    ``batch // 2`` per process (the same global batch); return what each saved."""
+    one = tmp_path / "one.pt"
+    _run(
+        [sys.executable, str(worker), str(one), str(batch), str(tmp_path / "a"), *extra],
+        tmp_path,
+        [worker.parent, HERE],
+    )
+    return torch.load(one), two_processes(worker, tmp_path, batch // 2, *extra)
+
+
+def two_processes(worker: Path, tmp_path: Path, batch: int, *extra: str) -> dict:
+    """Run ``worker OUT BATCH TMP [EXTRA...]`` under 2-process torchrun (gloo); return what it saved."""
+    two = tmp_path / "two.pt"
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
     torchrun += ["--master_addr", "127.0.0.1", "--master_port", str(_free_port())]
-    _run([*torchrun, str(worker), str(two), str(batch // 2), str(tmp_path / "b")], tmp_path, paths)
-    return torch.load(one), torch.load(two)
+    command = [*torchrun, str(worker), str(two), str(batch), str(tmp_path / "b"), *extra]
+    _run(command, tmp_path, [worker.parent, HERE])
+    return torch.load(two)
