@@ -189,3 +189,24 @@ def mix_with_positives(
             f"query row {int(np.flatnonzero(counts[:, 0] == 0)[0])} has no positive among its candidates"
         )
     return ((1.0 - epsilon) * positive_mask / counts + epsilon * relevance).astype(np.float32)
+
+
+def positive_mask(
+    query_rows: np.ndarray,
+    passage_rows: np.ndarray,
+    own_columns: np.ndarray,
+    positives: dict | None = None,
+) -> np.ndarray:
+    """``(Q, P)`` bool: candidate ``j`` is a known positive of query ``i``.
+
+    Query ``i``'s own column ``own_columns[i]`` (its paired positive), and every candidate whose
+    corpus row ``positives[query_rows[i]]`` lists (other passages its qrels mark relevant, or the
+    same passage met again elsewhere in the batch).
+    """
+    mask = np.zeros((len(query_rows), len(passage_rows)), dtype=bool)
+    mask[np.arange(len(query_rows)), own_columns] = True
+    for i, q in enumerate(query_rows):
+        known = (positives or {}).get(int(q))
+        if known:
+            mask[i] |= np.isin(passage_rows, list(known))
+    return mask

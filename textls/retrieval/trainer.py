@@ -8,7 +8,11 @@ import torch.distributed as dist
 from transformers import Trainer
 
 from textls.retrieval.loss import contrastive_soft_target_loss
-from textls.retrieval.soft_targets import CandidateSoftTargets, mix_with_positives
+from textls.retrieval.soft_targets import (
+    CandidateSoftTargets,
+    mix_with_positives,
+    positive_mask,
+)
 
 
 def gather_with_grad(tensor: torch.Tensor) -> torch.Tensor:
@@ -105,12 +109,7 @@ class RetrievalTrainer(Trainer):
         self, query_rows: np.ndarray, passage_rows: np.ndarray, own_columns: np.ndarray
     ) -> np.ndarray:
         """``(Q, P)`` targets: positives are each query's own column plus any candidate its qrels mark."""
-        mask = np.zeros((len(query_rows), len(passage_rows)), dtype=bool)
-        mask[np.arange(len(query_rows)), own_columns] = True
-        for i, q in enumerate(query_rows):
-            known = self.positives.get(int(q))
-            if known:
-                mask[i] |= np.isin(passage_rows, list(known))
+        mask = positive_mask(query_rows, passage_rows, own_columns, self.positives)
         if self.soft_targets is None:
             return mix_with_positives(np.zeros(mask.shape), mask, 0.0)
         return self.soft_targets.targets(query_rows, passage_rows, mask)

@@ -1,0 +1,179 @@
+"""SoftTargetMNRLoss / CachedSoftTargetMNRLoss in sentence-transformers: equal to MNRL at epsilon 0,
+GradCache equal to the full batch, and a SentenceTransformerTrainer run end to end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from datasets import Dataset
+from tiny_bert import make_word_tokenizer, tiny_bert_config
+from transformers import BertModel
+
+from textls.retrieval import (
+    CachedSoftTargetMNRLoss,
+    DatasetSoftTargets,
+    SoftTargetMNRLoss,
+    with_row_ids,
+)
+
+st = pytest.importorskip("sentence_transformers")
+
+ROWS = [
+    ("how do i reset my password", "open settings and choose reset password", "the storm hit"),
+    ("what time does the shop open", "the shop opens at nine", "reset the router"),
+    ("is the storm over", "the storm passed at noon", "the shop opens late"),
+    ("how to cook rice", "boil rice in salted water", "password rules"),
+    ("where is the station", "the station is north of the park", "rice fields"),
+    ("who won the match", "the home team won the match", "the park closes"),
+]
+WORDS = sorted({w for row in ROWS for text in row for w in text.split()})
+
+
+def tiny_sentence_transformer(folder):
+    """A one-layer BERT of width 16, loaded by sentence-transformers as any plain transformers
+    folder (a Transformer module and mean pooling)."""
+    tokenizer = make_word_tokenizer(folder, WORDS)
+    torch.manual_seed(0)
+    BertModel(tiny_bert_config(len(tokenizer))).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return st.SentenceTransformer(str(folder), device="cpu")
+
+
+def mnrl_class():
+    """sentence-transformers' MultipleNegativesRankingLoss (its module moved in 6.0)."""
+    try:
+        from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    except ImportError:  # sentence-transformers < 6.0
+        from sentence_transformers.losses import MultipleNegativesRankingLoss
+    return MultipleNegativesRankingLoss
+
+
+def _dataset(negatives=True):
+    columns = {"anchor": [r[0] for r in ROWS], "positive": [r[1] for r in ROWS]}
+    if negatives:
+        columns["negative"] = [r[2] for r in ROWS]
+    return with_row_ids(Dataset.from_dict(columns))
+
+
+def _features(model, dataset):
+    names = [c for c in dataset.column_names if c != "label"]
+    return [model.tokenize(list(dataset[c])) for c in names], torch.tensor(dataset["label"])
+
+
+def _loss_and_grads(model, loss_fn, features, labels):
+    model.zero_grad()
+    loss = loss_fn([{k: v for k, v in f.items()} for f in features], labels)
+    loss.backward()
+    grads = [p.grad.detach().clone() for p in model.parameters() if p.grad is not None]
+    return loss.detach(), grads
+
+
+@pytest.mark.parametrize("negatives", [False, True])
+def test_epsilon_zero_is_mnrl_loss_and_gradients(tmp_path, negatives):
+    model = tiny_sentence_transformer(tmp_path / "m")
+    dataset = _dataset(negatives)
+    features, labels = _features(model, dataset)
+    ours = SoftTargetMNRLoss(model, dataset, method="kwls", epsilon=0.0)
+    theirs = mnrl_class()(model)
+    loss, grads = _loss_and_grads(model, ours, features, labels)
+    expected, expected_grads = _loss_and_grads(model, theirs, features, labels)
+    torch.testing.assert_close(loss, expected)
+    assert len(grads) == len(expected_grads) > 0
+    for got, want in zip(grads, expected_grads, strict=True):
+        torch.testing.assert_close(got, want)
+
+
+@pytest.mark.parametrize("method", ["ls-classic", "ls-tfidf", "kwls", "ls-distill"])
+def test_soft_targets_are_the_candidate_targets_of_the_batch(tmp_path, method):
+    """The loss is the soft-target cross-entropy of scale * cos against DatasetSoftTargets'
+    targets, computed directly; targets move mass off the positives only with epsilon > 0."""
+    model = tiny_sentence_transformer(tmp_path / "m")
+    dataset = _dataset()
+    features, labels = _features(model, dataset)
+    loss_fn = SoftTargetMNRLoss(model, dataset, method=method, epsilon=0.3)
+    loss = loss_fn(features, labels)
+    anchors = model(features[0])["sentence_embedding"]
+    candidates = torch.cat([model(f)["sentence_embedding"] for f in features[1:]])
+    scores = 20.0 * st.util.cos_sim(anchors, candidates)
+    targets = torch.from_numpy(loss_fn.soft_targets.batch_targets(labels.numpy(), 2))
+    expected = -(targets * torch.log_softmax(scores, -1)).sum(-1).mean()
+    torch.testing.assert_close(loss, expected)
+    assert targets.shape == (6, 12)
+    np.testing.assert_allclose(targets.sum(-1).numpy(), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(
+        np.diag(targets[:, :6].numpy()),
+        0.7 if method != "ls-classic" else 0.7 + 0.3 / 12,
+        rtol=1e-5,
+    )
+
+
+def test_a_repeated_positive_is_a_positive_not_a_negative():
+    """Two examples share a positive text: each anchor's target counts both columns as its
+    positive (MNRL would push the second away as a negative)."""
+    dataset = with_row_ids(
+        Dataset.from_dict(
+            {
+                "anchor": ["reset password", "forgot my password", "shop hours"],
+                "positive": ["open settings to reset", "open settings to reset", "opens at nine"],
+            }
+        )
+    )
+    targets = (
+        DatasetSoftTargets(method="kwls", epsilon=0.0).fit(dataset).batch_targets([0, 1, 2], 1)
+    )
+    np.testing.assert_allclose(targets[:2, :2], 0.5)
+    np.testing.assert_allclose(targets[2], [0.0, 0.0, 1.0])
+
+
+def test_cached_loss_equals_the_full_batch_loss_and_gradients(tmp_path):
+    pytest.importorskip("sentence_transformers.base.losses.gradcache")
+    model = tiny_sentence_transformer(tmp_path / "m")
+    dataset = _dataset()
+    features, labels = _features(model, dataset)
+    soft = DatasetSoftTargets(method="kwls", epsilon=0.2).fit(dataset)
+    full = SoftTargetMNRLoss(model, soft_targets=soft)
+    cached = CachedSoftTargetMNRLoss(model, soft_targets=soft, mini_batch_size=4)  # 4 + 2 rows
+    expected, expected_grads = _loss_and_grads(model, full, features, labels)
+    loss, grads = _loss_and_grads(model, cached, features, labels)
+    torch.testing.assert_close(loss, expected)
+    for got, want in zip(grads, expected_grads, strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-6)
+
+
+def test_trains_in_a_sentence_transformer_trainer(tmp_path):
+    model = tiny_sentence_transformer(tmp_path / "m")
+    dataset = _dataset()
+    loss = SoftTargetMNRLoss(model, dataset, method="kwls")
+    before = [p.detach().clone() for p in model.parameters()]
+    args = st.SentenceTransformerTrainingArguments(
+        output_dir=str(tmp_path / "out"),
+        per_device_train_batch_size=3,
+        num_train_epochs=2,
+        learning_rate=1e-2,
+        report_to=[],
+        save_strategy="no",
+        use_cpu=True,
+        disable_tqdm=True,
+    )
+    trainer = st.SentenceTransformerTrainer(
+        model=model, args=args, train_dataset=dataset, loss=loss
+    )
+    out = trainer.train()
+    assert np.isfinite(out.training_loss) and trainer.state.global_step == 4
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+
+
+def test_bad_inputs_are_named(tmp_path):
+    plain = Dataset.from_dict({"anchor": ["a b"], "positive": ["c d"], "label": [1.0]})
+    with pytest.raises(ValueError, match="already has a label column 'label'"):
+        with_row_ids(plain)
+    with pytest.raises(ValueError, match="column 'positive', row 1"):
+        DatasetSoftTargets().fit(Dataset.from_dict({"anchor": ["a", "b"], "positive": ["c", ""]}))
+    soft = DatasetSoftTargets().fit(_dataset())
+    with pytest.raises(ValueError, match="label 9 is not a row of the 6-example dataset"):
+        soft.batch_targets([0, 9], 1)
+    model = tiny_sentence_transformer(tmp_path / "m")
+    features, _ = _features(model, _dataset())
+    with pytest.raises(ValueError, match="with_row_ids"):
+        SoftTargetMNRLoss(model, soft_targets=soft)(features, None)

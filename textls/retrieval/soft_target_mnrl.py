@@ -1,0 +1,371 @@
+r"""textls soft targets in a sentence-transformers training script: MNRL with a soft target.
+
+``SoftTargetMNRLoss`` is ``MultipleNegativesRankingLoss`` (in-batch negatives, scale 20, cosine
+similarity) whose one-hot target on each anchor's positive becomes a soft target over the batch's
+candidates (:class:`~textls.retrieval.soft_targets.CandidateSoftTargets`: LS-Classic, LS-TFIDF,
+KWLS or LS-Distill).  ``CachedSoftTargetMNRLoss`` is the same loss with GradCache (Gao et al.,
+2021), as ``CachedMultipleNegativesRankingLoss`` is MNRL's: large batches in the memory of a
+mini-batch.
+
+How the lexical vectors reach the loss: a sentence-transformers loss receives token ids, not
+texts.  :func:`with_row_ids` adds each example's dataset row as its ``label`` column, which the
+sentence-transformers collator hands to the loss untouched; the loss looks the row up in
+:class:`DatasetSoftTargets`, fitted once on the dataset's texts.  That is exact (the vectors of
+the texts themselves, whatever the tokenizer, prompt or truncation), needs no decoding, and costs
+one sparse product of the batch's rows per step (``scripts/benchmark_retrieval_overhead.py``).
+
+Three lines turn an existing script's MNRL into KWLS soft targets::
+
+    from textls.retrieval import SoftTargetMNRLoss, with_row_ids
+    train_dataset = with_row_ids(train_dataset)  # (anchor, positive[, negative...]) + label = row
+    loss = SoftTargetMNRLoss(model, train_dataset, method="kwls", epsilon=0.1)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from textls.losses import soft_target_cross_entropy
+from textls.retrieval.soft_targets import CandidateSoftTargets, positive_mask
+
+logger = logging.getLogger(__name__)
+
+#: The column :func:`with_row_ids` adds: sentence-transformers passes a ``label`` column to the
+#: loss as ``labels`` and tokenises every other column as text.
+ROW_COLUMN = "label"
+#: Columns sentence-transformers' collator takes as labels (any version since 5.2).
+_LABEL_COLUMNS = ("label", "labels", "score", "scores")
+
+
+def with_row_ids(dataset):
+    """``dataset`` with a ``label`` column holding each example's row index (0, 1, ...), which
+    sentence-transformers passes to the loss as ``labels``.
+
+    Raises ``ValueError`` when the dataset already has a label column: MNRL-style losses take no
+    label, so such a column would be another loss's data.
+    """
+    taken = [c for c in dataset.column_names if c in _LABEL_COLUMNS]
+    if taken:
+        raise ValueError(
+            f"the dataset already has a label column {taken[0]!r}: SoftTargetMNRLoss takes "
+            "(anchor, positive[, negative...]) texts and adds its own row ids; remove it first"
+        )
+    return dataset.add_column(ROW_COLUMN, list(range(len(dataset))))
+
+
+class DatasetSoftTargets:
+    r"""Soft targets over a batch's candidates, for the examples of one training dataset.
+
+    The dataset's first text column holds the anchors (queries), the second the positives, any
+    further ones hard negatives, as for ``MultipleNegativesRankingLoss``.  Identical texts share
+    one row, so a passage met twice is one passage; the known positives of an anchor are the
+    positives of every example with that anchor text.  For a batch of examples ``b`` with
+    candidates laid out as sentence-transformers does (all positives, then each negative column),
+    the target of anchor ``i`` over candidate ``j`` is :class:`CandidateSoftTargets`'s
+
+    .. math::
+        y_{ij} = (1 - e)\,[j \in K_i] / |K_i| + e\, \mathrm{softmax}_{j \notin K_i}(s_{ij} / T)
+
+    with ``K_i`` the candidates that are known positives of anchor ``i`` (its own positive
+    always).
+
+    Parameters
+    ----------
+    method, epsilon, temperature, top_k, passage_top_k
+        As :class:`CandidateSoftTargets` (``method="kwls"``, ``epsilon=0.1``, ...).
+    """
+
+    def __init__(
+        self,
+        *,
+        method: str = "kwls",
+        epsilon: float = 0.1,
+        temperature: float = 0.05,
+        top_k: int = 10,
+        passage_top_k: int = 10,
+    ):
+        self.method = method
+        self.epsilon = epsilon
+        self.temperature = temperature
+        self.top_k = top_k
+        self.passage_top_k = passage_top_k
+
+    def fit(self, dataset) -> DatasetSoftTargets:
+        """Index every anchor and candidate text of ``dataset`` (a ``datasets.Dataset`` or a dict
+        of columns) and fit the soft targets on them."""
+        columns = [c for c in dataset.column_names if c not in _LABEL_COLUMNS]
+        if len(columns) < 2:
+            raise ValueError(
+                f"need (anchor, positive[, negative...]) text columns, found {columns}"
+            )
+        texts = {c: list(dataset[c]) for c in columns}
+        for column, values in texts.items():
+            bad = next((i for i, t in enumerate(values) if not isinstance(t, str) or not t), None)
+            if bad is not None:
+                raise ValueError(f"column {column!r}, row {bad}: {values[bad]!r} is not a text")
+        queries, passages = {}, {}
+        self.query_rows_ = np.array(
+            [queries.setdefault(t, len(queries)) for t in texts[columns[0]]], dtype=np.int64
+        )
+        self.candidate_rows_ = np.array(
+            [[passages.setdefault(t, len(passages)) for t in texts[c]] for c in columns[1:]],
+            dtype=np.int64,
+        ).T  # (n_examples, 1 + negatives)
+        known = defaultdict(set)
+        for query, passage in zip(self.query_rows_, self.candidate_rows_[:, 0], strict=True):
+            known[int(query)].add(int(passage))
+        self.positives_ = dict(known)
+        self.columns_ = columns
+        self.soft_targets_ = CandidateSoftTargets(
+            method=self.method,
+            epsilon=self.epsilon,
+            temperature=self.temperature,
+            top_k=self.top_k,
+            passage_top_k=self.passage_top_k,
+        ).fit(list(queries), list(passages))
+        return self
+
+    def batch_targets(self, rows, n_candidate_columns: int) -> np.ndarray:
+        """``(B, B * n_candidate_columns)`` float32 targets of the examples ``rows`` (dataset row
+        ids, the ``labels`` sentence-transformers passes) over their candidates."""
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        n = len(self.query_rows_)
+        if rows.size and (rows.min() < 0 or rows.max() >= n):
+            bad = int(rows[(rows < 0) | (rows >= n)][0])
+            raise ValueError(
+                f"label {bad} is not a row of the {n}-example dataset the soft targets were "
+                "fitted on: train on with_row_ids(dataset), the same dataset"
+            )
+        if n_candidate_columns > self.candidate_rows_.shape[1]:
+            raise ValueError(
+                f"the batch has {n_candidate_columns} candidate columns, the dataset the soft "
+                f"targets were fitted on {self.candidate_rows_.shape[1]} ({self.columns_[1:]})"
+            )
+        query_rows = self.query_rows_[rows]
+        # sentence-transformers' layout: every positive, then each negative column's candidates
+        passage_rows = self.candidate_rows_[rows, :n_candidate_columns].T.reshape(-1)
+        mask = positive_mask(query_rows, passage_rows, np.arange(len(rows)), self.positives_)
+        return self.soft_targets_.targets(query_rows, passage_rows, mask)
+
+
+def _check_rows(labels) -> np.ndarray:
+    if labels is None or (isinstance(labels, torch.Tensor) and labels.dim() != 1):
+        raise ValueError(
+            "SoftTargetMNRLoss needs each example's dataset row as its label: train on "
+            "textls.retrieval.with_row_ids(train_dataset)"
+        )
+    return labels.detach().cpu().numpy()
+
+
+class SoftTargetMNRLoss(nn.Module):
+    r"""MultipleNegativesRankingLoss against textls soft targets over the batch's candidates.
+
+    With anchors :math:`a_i`, candidates :math:`c_j` (every positive of the batch, then its hard
+    negatives), similarity ``sim`` (cosine) and ``scale`` :math:`s`:
+
+    .. math::
+        \mathcal{L} = -\frac{1}{B} \sum_i \sum_j y_{ij}
+            \log \frac{\exp(s\,\mathrm{sim}(a_i, c_j))}{\sum_k \exp(s\,\mathrm{sim}(a_i, c_k))}
+
+    with :math:`y_{ij}` from :class:`DatasetSoftTargets`.  With ``epsilon=0`` and no repeated
+    texts in the batch, :math:`y_i` is one-hot on :math:`a_i`'s own positive and this is exactly
+    ``MultipleNegativesRankingLoss`` (loss and gradients, tested).  Unlike MNRL, a candidate with
+    the same text as the anchor's positive, or another positive of the same anchor in the
+    dataset, is a positive, not a negative.
+
+    Parameters
+    ----------
+    model : SentenceTransformer
+    train_dataset : datasets.Dataset
+        The training dataset after :func:`with_row_ids`: (anchor, positive[, negative...]) texts
+        and a ``label`` column of row ids.
+    method, epsilon, temperature, top_k, passage_top_k
+        The soft targets (:class:`DatasetSoftTargets`); ``temperature`` is that of their
+        relevance softmax, not of this loss.
+    scale : float, default 20.0
+        :math:`s`, sentence-transformers' default (temperature 0.05).
+    similarity_fct : callable, default ``sentence_transformers.util.cos_sim``
+    soft_targets : DatasetSoftTargets, optional
+        Already fitted soft targets, used instead of fitting new ones on ``train_dataset``.
+
+    Inputs: (anchor, positive) pairs or (anchor, positive, negative_1, ..., negative_n) tuples,
+    with the ``label`` column of :func:`with_row_ids`.
+
+    Example::
+
+        from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer
+        from textls.retrieval import SoftTargetMNRLoss, with_row_ids
+
+        model = SentenceTransformer("all-MiniLM-L6-v2")
+        train_dataset = with_row_ids(train_dataset)
+        loss = SoftTargetMNRLoss(model, train_dataset, method="kwls")
+        SentenceTransformerTrainer(model=model, train_dataset=train_dataset, loss=loss).train()
+
+    References: Henderson et al. 2017 (in-batch negatives, MNRL); Liu et al., COLING 2022 (KWLS).
+    """
+
+    def __init__(
+        self,
+        model,
+        train_dataset=None,
+        *,
+        method: str = "kwls",
+        epsilon: float = 0.1,
+        temperature: float = 0.05,
+        top_k: int = 10,
+        passage_top_k: int = 10,
+        scale: float = 20.0,
+        similarity_fct=None,
+        soft_targets: DatasetSoftTargets | None = None,
+    ):
+        super().__init__()
+        from sentence_transformers.util import cos_sim
+
+        if not scale > 0:
+            raise ValueError(f"scale must be > 0, got {scale!r}")
+        if soft_targets is None:
+            if train_dataset is None:
+                raise ValueError("give the training dataset (after with_row_ids) or soft_targets")
+            soft_targets = DatasetSoftTargets(
+                method=method,
+                epsilon=epsilon,
+                temperature=temperature,
+                top_k=top_k,
+                passage_top_k=passage_top_k,
+            ).fit(train_dataset)
+        self.model = model
+        self.soft_targets = soft_targets
+        self.scale = scale
+        self.similarity_fct = similarity_fct or cos_sim
+
+    def forward(self, sentence_features, labels: torch.Tensor) -> torch.Tensor:
+        embeddings = [self.model(features)["sentence_embedding"] for features in sentence_features]
+        return self.compute_loss_from_embeddings(embeddings, labels)
+
+    def targets(self, labels, n_candidate_columns: int, device) -> torch.Tensor:
+        """The batch's ``(B, B * n_candidate_columns)`` targets as a tensor on ``device``."""
+        targets = self.soft_targets.batch_targets(_check_rows(labels), n_candidate_columns)
+        return torch.from_numpy(targets).to(device)
+
+    def scores(self, anchors: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+        """``scale * sim(anchor_i, candidate_j)`` in fp32."""
+        return self.similarity_fct(anchors, candidates).float() * self.scale
+
+    def compute_loss_from_embeddings(self, embeddings: list[torch.Tensor], labels) -> torch.Tensor:
+        if len(embeddings) < 2:
+            raise ValueError(f"expected (anchor, positive[, negative...]), got {len(embeddings)}")
+        anchors, candidates = embeddings[0], torch.cat(embeddings[1:])
+        targets = self.targets(labels, len(embeddings) - 1, anchors.device)
+        return soft_target_cross_entropy(self.scores(anchors, candidates), targets, validate=False)
+
+    def get_config_dict(self) -> dict[str, Any]:
+        """What sentence-transformers writes to the model card."""
+        targets = self.soft_targets
+        return {
+            "scale": self.scale,
+            "method": targets.method,
+            "epsilon": targets.epsilon,
+            "temperature": targets.temperature,
+        }
+
+    @property
+    def citation(self) -> str:
+        return """@inproceedings{liu-etal-2022-label,
+    title = "Label Smoothing for Text Mining",
+    author = "Liu, Peiyang and Xi, Xiangyu and Ye, Wei and Zhang, Shikun",
+    booktitle = "Proceedings of the 29th International Conference on Computational Linguistics",
+    year = "2022",
+}"""
+
+
+def _cached_loss_mixin():
+    """sentence-transformers' GradCache machinery (``CachedLossMixin``, 6.0 and later)."""
+    try:
+        from sentence_transformers.base.losses.gradcache import CachedLossMixin
+    except ImportError:  # sentence-transformers < 6.0
+        return None
+    return CachedLossMixin
+
+
+class CachedSoftTargetMNRLoss(_cached_loss_mixin() or object, SoftTargetMNRLoss):
+    r""":class:`SoftTargetMNRLoss` with GradCache, as ``CachedMultipleNegativesRankingLoss`` is MNRL.
+
+    The three GradCache steps are sentence-transformers' own (``CachedLossMixin``): embed every
+    mini-batch without a graph; compute the loss on those embeddings and back-propagate it to
+    them, ``mini_batch_size`` anchors at a time; re-embed each mini-batch with a graph and feed it
+    the cached gradients (with each mini-batch's random state replayed, so dropout matches).
+    Loss and gradients equal :class:`SoftTargetMNRLoss`'s on the same batch (tested); memory is
+    that of one mini-batch of activations plus the ``B x B(1+n)`` score matrix's rows of one
+    mini-batch.  Needs sentence-transformers 6.0 or later.
+
+    Parameters
+    ----------
+    mini_batch_size : int, default 32
+        Texts per forward pass, and anchors per chunk of the loss.
+    show_progress_bar : bool, default False
+    **kwargs
+        As :class:`SoftTargetMNRLoss`.
+    """
+
+    def __init__(
+        self,
+        model,
+        train_dataset=None,
+        *,
+        mini_batch_size: int = 32,
+        show_progress_bar: bool = False,
+        **kwargs,
+    ):
+        if _cached_loss_mixin() is None:
+            raise ImportError(
+                "CachedSoftTargetMNRLoss uses sentence-transformers' GradCache (6.0 and later): "
+                'pip install "sentence-transformers>=6.0"'
+            )
+        if mini_batch_size < 1:
+            raise ValueError(f"mini_batch_size must be >= 1, got {mini_batch_size!r}")
+        SoftTargetMNRLoss.__init__(self, model, train_dataset, **kwargs)
+        self.mini_batch_size = mini_batch_size
+        self.show_progress_bar = show_progress_bar
+
+    def forward(self, sentence_features, labels: torch.Tensor) -> torch.Tensor:
+        sentence_features = list(sentence_features)
+        if len(sentence_features) < 2:
+            raise ValueError(
+                f"expected (anchor, positive[, negative...]), got {len(sentence_features)}"
+            )
+        return self.forward_cached(sentence_features, labels)
+
+    def calculate_loss(self, reps, labels=None, *, with_backward: bool = False) -> torch.Tensor:
+        """The loss from the mini-batches' embeddings ``reps`` (one list per column), chunked
+        over ``mini_batch_size`` anchors; with ``with_backward``, each chunk is back-propagated
+        at once and the detached total returned."""
+        anchors = torch.cat(reps[0])
+        candidates = torch.cat([torch.cat(column) for column in reps[1:]])
+        targets = self.targets(labels, len(reps) - 1, anchors.device)
+        batch = len(anchors)
+        total = torch.zeros((), device=anchors.device)
+        for begin in range(0, batch, self.mini_batch_size):
+            end = min(begin + self.mini_batch_size, batch)
+            chunk = (
+                soft_target_cross_entropy(
+                    self.scores(anchors[begin:end], candidates),
+                    targets[begin:end],
+                    reduction="sum",
+                    validate=False,
+                )
+                / batch
+            )
+            if with_backward:
+                chunk.backward()
+                chunk = chunk.detach()
+            total = total + chunk
+        return total
+
+    def get_config_dict(self) -> dict[str, Any]:
+        return {**super().get_config_dict(), "mini_batch_size": self.mini_batch_size}
