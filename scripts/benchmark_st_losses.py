@@ -1,0 +1,328 @@
+"""sentence-transformers losses against textls's soft-target loss, on the same model, pairs and seeds.
+
+Every run fine-tunes the packaged all-MiniLM-L6-v2 with ``SentenceTransformerTrainer`` on the same
+(query, relevant passage) pairs of a BEIR-style corpus, the same batch size, learning rate, epochs
+and seed, and differs only in the loss:
+
+* ``mnrl``: ``MultipleNegativesRankingLoss`` (scale 20, in-batch negatives);
+* ``cached-mnrl``: ``CachedMultipleNegativesRankingLoss`` (GradCache, ``--mini-batch-size``);
+* ``gist``: ``GISTEmbedLoss`` with the packaged MiniLM, frozen, as the guide (in-batch candidates
+  the guide scores above the positive are masked out of the softmax);
+* ``textls-<method>``: :class:`textls.retrieval.SoftTargetMNRLoss` with ``--epsilon`` and
+  ``ls-classic``, ``ls-tfidf``, ``kwls`` or ``ls-distill`` (BM25 teacher) soft targets;
+* ``textls-cached-kwls``: :class:`textls.retrieval.CachedSoftTargetMNRLoss`, KWLS.
+
+The training pairs are every (train query, relevant passage) pair of the qrels, up to
+``--max-train-queries`` queries, so a query with several relevant passages is the anchor of
+several pairs (gcide_reverse: 4.2 on average): in a batch that holds two of them, MNRL counts
+each positive as the other's negative.  Evaluation: the test queries against the corpus (for
+gcide_reverse a subset: every relevant passage of the test queries plus ``--distractors``
+passages drawn at random), embedded by the trained model, searched exactly (FAISS flat inner
+product on normalised embeddings) and scored with ``textls.retrieval.metrics`` (MRR@10, R@10,
+nDCG@10); the first run is also scored by sentence-transformers' ``InformationRetrievalEvaluator``
+on the same queries and corpus, and both are recorded.
+
+Recorded per corpus: per loss the mean ± std over seeds and the paired difference to ``mnrl``
+(``textls.report.aggregate``: mean, std, p-value, wins); per run the training seconds and, for
+textls's losses, the seconds spent building soft targets (their share of the training time);
+and the share of in-batch candidates that are known positives of another anchor of the batch
+(the false negatives MNRL pushes away), counted over the first epoch's batches.
+
+    python scripts/benchmark_st_losses.py --corpora faq,gcide_reverse --seeds 3
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import add_training_arguments, make_parser, write_json  # noqa: E402
+from provenance import provenance  # noqa: E402
+
+from textls._utils import default_model_path  # noqa: E402
+from textls.report import aggregate  # noqa: E402
+from textls.retrieval import DatasetSoftTargets, with_row_ids  # noqa: E402
+from textls.retrieval.data import load_beir, passage_text  # noqa: E402
+from textls.retrieval.index import DenseIndex  # noqa: E402
+from textls.retrieval.metrics import evaluate_run, per_query  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+MEASURES = ("RR@10", "R@10", "nDCG@10")
+LOSSES = (
+    "mnrl,cached-mnrl,gist,textls-ls-classic,textls-ls-tfidf,textls-kwls,textls-ls-distill,"
+    "textls-cached-kwls"
+)
+
+
+def st_losses():
+    """sentence-transformers' loss classes (their module moved in 6.0)."""
+    try:
+        from sentence_transformers.sentence_transformer import losses
+    except ImportError:  # sentence-transformers < 6.0
+        from sentence_transformers import losses
+    return losses
+
+
+def training_pairs(data, max_queries: int, seed: int):
+    """``datasets.Dataset`` of (anchor, positive) texts: every relevant passage of the first
+    ``max_queries`` train queries (in a seeded random order), with textls's row ids."""
+    from datasets import Dataset
+
+    query_ids = sorted(data.qrels)
+    random.Random(seed).shuffle(query_ids)
+    if max_queries:
+        query_ids = query_ids[:max_queries]
+    anchors, positives = [], []
+    for q in query_ids:
+        for doc_id in sorted(data.qrels[q]):
+            if data.qrels[q][doc_id] > 0:
+                anchors.append(data.queries[q])
+                positives.append(passage_text(data.corpus[doc_id]))
+    return with_row_ids(Dataset.from_dict({"anchor": anchors, "positive": positives}))
+
+
+def in_batch_false_negative_share(dataset, batch_size: int, seed: int) -> float:
+    """Share of (anchor, other example's positive) pairs in shuffled batches where that positive
+    is also a positive of the anchor (the same anchor text in the dataset)."""
+    soft = DatasetSoftTargets(method="ls-classic").fit(dataset)
+    order = np.random.default_rng(seed).permutation(len(dataset))
+    hits = pairs = 0
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        queries, passages = soft.query_rows_[rows], soft.candidate_rows_[rows, 0]
+        for i, q in enumerate(queries):
+            known = soft.positives_.get(int(q), set())
+            others = np.delete(passages, i)
+            hits += int(np.isin(others, list(known)).sum())
+            pairs += len(others)
+    return hits / max(pairs, 1)
+
+
+def evaluation_set(test, distractors: int, seed: int):
+    """The test queries, their qrels and the corpus they are searched in (all of it, or every
+    relevant passage plus ``distractors`` others drawn at random)."""
+    corpus_ids = list(test.corpus)
+    if distractors and distractors < len(corpus_ids):
+        relevant = {d for judged in test.qrels.values() for d in judged}
+        rest = sorted(set(corpus_ids) - relevant)
+        drawn = np.random.default_rng(seed).choice(len(rest), size=distractors, replace=False)
+        corpus_ids = sorted(relevant) + [rest[i] for i in sorted(drawn)]
+    query_ids = sorted(test.qrels)
+    return query_ids, corpus_ids
+
+
+def evaluate(model, test, query_ids, corpus_ids, batch_size: int) -> tuple[dict, dict]:
+    """Exact search with FAISS (inner product of normalised embeddings); textls's metrics, mean
+    and per query."""
+    passages = model.encode(
+        [passage_text(test.corpus[d]) for d in corpus_ids],
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+    )
+    queries = model.encode(
+        [test.queries[q] for q in query_ids],
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+    )
+    index = DenseIndex.build(passages, corpus_ids, encoder="trained", kind="flat")
+    run = index.search_run(query_ids, queries, 100)
+    qrels = {q: test.qrels[q] for q in query_ids}
+    return evaluate_run(run, qrels, MEASURES), per_query(run, qrels, MEASURES)
+
+
+def st_evaluator_metrics(model, test, query_ids, corpus_ids) -> dict:
+    """sentence-transformers' InformationRetrievalEvaluator on the same queries and corpus."""
+    from sentence_transformers.evaluation import InformationRetrievalEvaluator
+
+    evaluator = InformationRetrievalEvaluator(
+        queries={q: test.queries[q] for q in query_ids},
+        corpus={d: passage_text(test.corpus[d]) for d in corpus_ids},
+        relevant_docs={q: {d for d, g in test.qrels[q].items() if g > 0} for q in query_ids},
+        mrr_at_k=[10],
+        ndcg_at_k=[10],
+        accuracy_at_k=[10],
+        precision_recall_at_k=[10],
+        map_at_k=[10],
+        show_progress_bar=False,
+        name="st",
+    )
+    found = evaluator(model)
+    pick = {"RR@10": "mrr@10", "R@10": "recall@10", "nDCG@10": "ndcg@10"}
+    return {
+        ours: next(v for k, v in found.items() if k.endswith(f"cosine_{theirs}"))
+        for ours, theirs in pick.items()
+    }
+
+
+class TimedSoftTargets:
+    """Wraps a fitted DatasetSoftTargets and adds up the seconds spent in ``batch_targets``."""
+
+    def __init__(self, soft: DatasetSoftTargets):
+        self.soft, self.seconds = soft, 0.0
+
+    def __getattr__(self, name):
+        return getattr(self.soft, name)
+
+    def batch_targets(self, rows, n_candidate_columns):
+        start = time.perf_counter()
+        out = self.soft.batch_targets(rows, n_candidate_columns)
+        self.seconds += time.perf_counter() - start
+        return out
+
+
+def make_loss(name: str, model, dataset, args, guide):
+    """The loss called ``name`` on ``model``; and the soft-target timer of textls's losses."""
+    from textls.retrieval import CachedSoftTargetMNRLoss, SoftTargetMNRLoss
+
+    losses = st_losses()
+    if name == "mnrl":
+        return losses.MultipleNegativesRankingLoss(model), None
+    if name == "cached-mnrl":
+        return losses.CachedMultipleNegativesRankingLoss(
+            model, mini_batch_size=args.mini_batch_size
+        ), None
+    if name == "gist":
+        return losses.GISTEmbedLoss(model, guide), None
+    cached = name.startswith("textls-cached-")
+    method = name.removeprefix("textls-cached-" if cached else "textls-")
+    soft = TimedSoftTargets(DatasetSoftTargets(method=method, epsilon=args.epsilon).fit(dataset))
+    if cached:
+        return CachedSoftTargetMNRLoss(
+            model, soft_targets=soft, mini_batch_size=args.mini_batch_size
+        ), soft
+    return SoftTargetMNRLoss(model, soft_targets=soft), soft
+
+
+def train_one(name, dataset, args, seed, out_dir, guide):
+    from sentence_transformers import (
+        SentenceTransformer,
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+    )
+
+    torch.manual_seed(seed)
+    model = SentenceTransformer(str(default_model_path()), device="cpu")
+    model.max_seq_length = args.max_length
+    loss, timer = make_loss(name, model, dataset, args, guide)
+    train_args = SentenceTransformerTrainingArguments(
+        output_dir=str(out_dir),
+        per_device_train_batch_size=args.batch_size,
+        num_train_epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        warmup_steps=0.1,
+        seed=seed,
+        data_seed=seed,
+        save_strategy="no",
+        report_to=[],
+        logging_strategy="no",
+        disable_tqdm=True,
+        use_cpu=not torch.cuda.is_available(),
+    )
+    trainer = SentenceTransformerTrainer(
+        model=model, args=train_args, train_dataset=dataset, loss=loss
+    )
+    start = time.perf_counter()
+    trainer.train()
+    seconds = time.perf_counter() - start
+    return model, {
+        "train_seconds": seconds,
+        "soft_target_seconds": None if timer is None else timer.seconds,
+        "soft_target_share": None if timer is None else timer.seconds / seconds,
+    }
+
+
+def main() -> None:
+    parser = make_parser(__doc__)
+    parser.add_argument("--corpora", default="faq,gcide_reverse")
+    parser.add_argument("--losses", default=LOSSES)
+    add_training_arguments(parser, epochs=1.0, batch_size=32)
+    parser.add_argument("--learning-rate", type=float, default=5e-5)
+    parser.add_argument("--epsilon", type=float, default=0.1)
+    parser.add_argument("--mini-batch-size", type=int, default=8)
+    parser.add_argument("--max-length", type=int, default=64, help="tokens per text")
+    parser.add_argument("--max-train-queries", type=int, default=300)
+    parser.add_argument(
+        "--distractors",
+        type=int,
+        default=3000,
+        help="random passages searched besides the relevant ones (0 = the whole corpus)",
+    )
+    parser.add_argument("--output-dir", default=str(ROOT / "outputs" / "benchmark_st_losses"))
+    parser.add_argument("--results-dir", default=str(ROOT / "scripts" / "results"))
+    args = parser.parse_args()
+    from sentence_transformers import SentenceTransformer
+
+    guide = SentenceTransformer(str(default_model_path()), device="cpu")
+    guide.max_seq_length = args.max_length
+    names = [n.strip() for n in args.losses.split(",") if n.strip()]
+    for corpus in args.corpora.split(","):
+        folder = ROOT / "data" / corpus
+        if not (folder / "corpus.jsonl").exists():
+            sys.exit(f"data/{corpus}/corpus.jsonl is missing: run python data/{corpus}/prepare.py")
+        train, test = load_beir(folder, "train"), load_beir(folder, "test")
+        dataset = training_pairs(train, args.max_train_queries, seed=0)
+        query_ids, corpus_ids = evaluation_set(test, args.distractors, seed=0)
+        summary = {
+            "corpus": corpus,
+            "model": "all-MiniLM-L6-v2 (packaged)",
+            "losses": names,
+            "seeds": args.seeds,
+            "epochs": args.epochs,
+            "batch_size": args.batch_size,
+            "learning_rate": args.learning_rate,
+            "epsilon": args.epsilon,
+            "mini_batch_size": args.mini_batch_size,
+            "max_length": args.max_length,
+            "train_pairs": len(dataset),
+            "train_queries": len(set(dataset["anchor"])),
+            "test_queries": len(query_ids),
+            "searched_passages": len(corpus_ids),
+            "corpus_passages": len(test.corpus),
+            "in_batch_false_negative_share": in_batch_false_negative_share(
+                dataset, args.batch_size, seed=0
+            ),
+            **provenance(),
+            "runs": [],
+        }
+        print(
+            f"{corpus}: {len(dataset)} pairs of {summary['train_queries']} queries; "
+            f"{len(query_ids)} test queries over {len(corpus_ids)} passages; in-batch false "
+            f"negatives {summary['in_batch_false_negative_share']:.4f} of candidates"
+        )
+        for seed in range(args.seeds):
+            for name in names:
+                model, cost = train_one(
+                    name, dataset, args, seed, Path(args.output_dir) / corpus / name, guide
+                )
+                metrics, rows = evaluate(model, test, query_ids, corpus_ids, batch_size=64)
+                run = {"method": name, "seed": seed, "metrics": metrics, **cost}
+                if not summary["runs"]:
+                    summary["st_evaluator_check"] = {
+                        "run": f"{name} seed {seed}",
+                        "textls": metrics,
+                        "sentence_transformers": st_evaluator_metrics(
+                            model, test, query_ids, corpus_ids
+                        ),
+                    }
+                summary["runs"].append(run)
+                print(
+                    f"{corpus} {name} seed {seed}: "
+                    + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
+                    + f" ({cost['train_seconds']:.0f} s)"
+                )
+                runs = [{k: r[k] for k in ("method", "seed", "metrics")} for r in summary["runs"]]
+                if "mnrl" in {r["method"] for r in runs}:
+                    summary["comparison"] = aggregate(runs, baseline="mnrl")
+                write_json(Path(args.results_dir) / f"st_losses_{corpus}.json", summary)
+
+
+if __name__ == "__main__":
+    main()
