@@ -64,13 +64,17 @@ def _run(args: list[str], cwd: Path, pythonpath: list[Path]) -> None:
 def one_process_and_two(worker: Path, tmp_path: Path, batch: int, *extra: str) -> tuple[dict, dict]:
     """Run ``worker OUT BATCH TMP [EXTRA...]`` once with ``batch`` and under 2-process torchrun with
     ``batch // 2`` per process (the same global batch); return what each saved."""
-    one = tmp_path / "one.pt"
-    _run(
-        [sys.executable, str(worker), str(one), str(batch), str(tmp_path / "a"), *extra],
-        tmp_path,
-        [worker.parent, HERE],
+    return one_process(worker, tmp_path, batch, *extra), two_processes(
+        worker, tmp_path, batch // 2, *extra
     )
-    return torch.load(one), two_processes(worker, tmp_path, batch // 2, *extra)
+
+
+def one_process(worker: Path, tmp_path: Path, batch: int, *extra: str) -> dict:
+    """Run ``worker OUT BATCH TMP [EXTRA...]`` in one process; return what it saved."""
+    one = tmp_path / "one.pt"
+    command = [sys.executable, str(worker), str(one), str(batch), str(tmp_path / "a"), *extra]
+    _run(command, tmp_path, [worker.parent, HERE])
+    return torch.load(one)
 
 
 def two_processes(worker: Path, tmp_path: Path, batch: int, *extra: str) -> dict:

@@ -1,4 +1,8 @@
-"""One SGD step of RetrievalTrainer with KWLS soft targets; run alone or under torchrun."""
+"""One SGD step of RetrievalTrainer with KWLS soft targets; run alone or under torchrun.
+
+python ddp_retrieval_worker.py OUT.pt BATCH_PER_DEVICE TMPDIR [MINI_BATCH_SIZE]
+(with MINI_BATCH_SIZE, the step uses GradCache)
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from textls.retrieval.soft_targets import CandidateSoftTargets
 from textls.retrieval.trainer import RetrievalTrainer
 
 
-def main(out: str, batch: int, tmp: str) -> None:
+def main(out: str, batch: int, tmp: str, mini_batch_size: int | None = None) -> None:
     # One vocabulary folder per rank: two ranks writing one file can read it half-written.
     folder = Path(tmp) / f"rank{os.environ.get('RANK', '0')}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -39,6 +43,7 @@ def main(out: str, batch: int, tmp: str) -> None:
         data_collator=RetrievalCollator(tokenizer, QUERIES, PASSAGES, negatives_per_query=1),
         soft_targets=soft,
         temperature=0.1,
+        mini_batch_size=mini_batch_size,
     )
     trainer.train()
     if trainer.is_world_process_zero():
@@ -55,4 +60,4 @@ def main(out: str, batch: int, tmp: str) -> None:
 
 if __name__ == "__main__":
     np.seterr(all="raise")
-    main(sys.argv[1], int(sys.argv[2]), sys.argv[3])
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3], *map(int, sys.argv[4:5]))

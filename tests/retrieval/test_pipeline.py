@@ -27,8 +27,12 @@ def beir(tmp_path):
     return folder
 
 
-@pytest.mark.parametrize("method", ["none", "kwls"])
-def test_train_then_cli_encode_index_search_evaluate(tmp_path, beir, method):
+@pytest.mark.parametrize(
+    ("method", "mini_batch_size"), [("none", None), ("kwls", None), ("kwls", 2)]
+)
+def test_train_then_cli_encode_index_search_evaluate(tmp_path, beir, method, mini_batch_size):
+    if mini_batch_size:
+        pytest.importorskip("sentence_transformers.base.losses.gradcache")
     encoder, tokenizer = make_encoder(), make_tokenizer(tmp_path / "tok")
     out = tmp_path / "encoder"
     args = RetrievalTrainArguments(
@@ -40,6 +44,7 @@ def test_train_then_cli_encode_index_search_evaluate(tmp_path, beir, method):
         learning_rate=1e-3,
         negatives_per_query=1,
         hard_negatives="bm25",
+        mini_batch_size=mini_batch_size,
     )
     before = {k: v.clone() for k, v in encoder.state_dict().items()}
     train_dual_encoder(args, encoder=encoder, tokenizer=tokenizer)

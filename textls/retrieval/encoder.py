@@ -118,8 +118,16 @@ class DualEncoder(nn.Module):
     def encode_passages(self, **features) -> torch.Tensor:
         return self._embed(self.passage_model, **features)
 
-    def forward(self, query: dict, passage: dict) -> dict[str, torch.Tensor]:
-        return {"query": self.encode_queries(**query), "passage": self.encode_passages(**passage)}
+    def forward(
+        self, query: dict | None = None, passage: dict | None = None
+    ) -> dict[str, torch.Tensor]:
+        """The embeddings of the sides given (GradCache embeds one side's mini-batch at a time)."""
+        out = {}
+        if query is not None:
+            out["query"] = self.encode_queries(**query)
+        if passage is not None:
+            out["passage"] = self.encode_passages(**passage)
+        return out
 
     def save(self, directory: str | Path, tokenizer=None) -> Path:
         directory = Path(directory)

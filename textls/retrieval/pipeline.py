@@ -73,6 +73,13 @@ class RetrievalOptions:
     )
     epochs: float = field(default=1.0, metadata={"help": "Training epochs."})
     batch_size: int = field(default=32, metadata={"help": "Queries per device per step."})
+    mini_batch_size: int | None = field(
+        default=None,
+        metadata={
+            "help": "GradCache: embed and back-propagate this many texts at a time (memory of a "
+            "mini-batch, same loss and gradients); needs sentence-transformers>=6.0."
+        },
+    )
     learning_rate: float = field(default=2e-5, metadata={"help": "AdamW learning rate."})
     query_max_length: int = field(default=32, metadata={"help": "Query tokens."})
     passage_max_length: int = field(default=128, metadata={"help": "Passage tokens."})
@@ -192,6 +199,7 @@ def train_dual_encoder(
         soft_targets=soft,
         positives=positives,
         temperature=args.temperature,
+        mini_batch_size=args.mini_batch_size,
     )
     trainer.train()
     trainer.save_model(args.output_dir)

@@ -63,6 +63,10 @@ class RetrievalTrainer(Trainer):
         ``{query_row: set(passage_rows)}`` known relevant passages (from qrels).
     temperature : float, default 0.05
         :math:`\tau` of the contrastive softmax.
+    mini_batch_size : int, optional
+        GradCache (:mod:`textls.retrieval.gradcache`): embed and back-propagate the batch this
+        many texts at a time, so memory is that of a mini-batch whatever the batch size; the
+        loss and gradients are the uncached step's.  Needs sentence-transformers 6.0 or later.
     *args, **kwargs
         Passed to ``transformers.Trainer``.
     """
@@ -73,33 +77,48 @@ class RetrievalTrainer(Trainer):
         soft_targets: CandidateSoftTargets | None = None,
         positives: dict | None = None,
         temperature: float = 0.05,
+        mini_batch_size: int | None = None,
         **kwargs,
     ):
+        if mini_batch_size is not None and mini_batch_size < 1:
+            raise ValueError(f"mini_batch_size must be >= 1, got {mini_batch_size!r}")
         super().__init__(*args, **kwargs)
         self.soft_targets = soft_targets
         self.positives = positives or {}
         self.temperature = temperature
+        self.mini_batch_size = mini_batch_size
 
     def _set_signature_columns_if_needed(self) -> None:
         if self._signature_columns is None:
             self._signature_columns = ["query_row", "positive_row", "negative_rows"]
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if self.mini_batch_size and model.training:
+            from textls.retrieval.gradcache import CachedCandidateLoss
+
+            loss = CachedCandidateLoss(model, self, self.mini_batch_size)(inputs)
+            return (loss, {}) if return_outputs else loss
         outputs = model(query=inputs["query"], passage=inputs["passage"])
         queries, passages = outputs["query"], outputs["passage"]
-        all_passages = gather_with_grad(passages)
-        passage_rows = gather(inputs["passage_rows"]).cpu().numpy()
-        query_rows = inputs["query_rows"].cpu().numpy()
-        targets = self.batch_targets(
-            query_rows,
-            passage_rows,
-            own_columns=self._own_columns(len(query_rows), passages.shape[0]),
-        )
-        targets = torch.from_numpy(targets).to(queries.device)
+        targets = self.targets_of(inputs, passages.shape[0])
         loss = contrastive_soft_target_loss(
-            queries, all_passages, targets, temperature=self.temperature
+            queries,
+            gather_with_grad(passages),
+            torch.from_numpy(targets).to(queries.device),
+            temperature=self.temperature,
         )
         return (loss, outputs) if return_outputs else loss
+
+    def targets_of(self, inputs: dict, n_local_passages: int) -> np.ndarray:
+        """``(Q, P_global)`` targets of a collated batch whose process holds ``n_local_passages``
+        candidates (the candidates' corpus rows are gathered from every process, in rank order)."""
+        passage_rows = gather(inputs["passage_rows"]).cpu().numpy()
+        query_rows = inputs["query_rows"].cpu().numpy()
+        return self.batch_targets(
+            query_rows,
+            passage_rows,
+            own_columns=self._own_columns(len(query_rows), n_local_passages),
+        )
 
     def _own_columns(self, n_queries: int, n_local_passages: int) -> np.ndarray:
         rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
