@@ -376,6 +376,89 @@ def sweep_section(data: dict | None, name: str, out: list[str]) -> None:
     )
 
 
+def epsilon_auto_section(data: dict | None, name: str, out: list[str]) -> None:
+    heading = "### Choosing epsilon on the validation split (`--epsilon auto`)\n"
+    if not _opening(heading, data, name, "benchmark_epsilon_auto.py", out):
+        return
+    grid = ", ".join(f"{e:g}" for e in data["grid"])
+    out.append(
+        f"`{data['model']}`, {data['seeds']} seeds, the corpora and settings of the classification "
+        f"benchmark. `--epsilon auto` trains one seed-0 model per epsilon of the grid ({grid}), "
+        "keeps the lowest validation NLL (the test split is never used) and trains every seed at "
+        f"it; each cell is the paired difference auto - fixed ({data['fixed_epsilon']:g}) on the "
+        "test split (wins/seeds, p; bold p < 0.05). Cost: the selection's seconds as a multiple "
+        "of the method's training at the fixed epsilon.\n"
+    )
+    out.append("| cell | method | chosen | Δ macro-F1 | Δ NLL | Δ ECE | cost |")
+    out.append("| --- | --- | --- | --- | --- | --- | --- |")
+    tally = {"macro_f1": [0, 0], "nll": [0, 0]}
+    rows = 0
+    for cell, c in data["cells"].items():
+        for method, m in c["methods"].items():
+            diff = m["auto_minus_fixed"]
+            rows += 1
+            for metric, (better, worse) in tally.items():
+                d = diff[metric]
+                if _significant(d):
+                    improved = d["mean_diff"] > 0 if metric == "macro_f1" else d["mean_diff"] < 0
+                    tally[metric] = [better + improved, worse + (not improved)]
+            cost = m["selection_seconds"] / m["fixed_training_seconds"]
+            out.append(
+                f"| {cell} | {method} | {m['chosen_epsilon']:g} | {_diff(diff['macro_f1'])} "
+                f"| {_diff(diff['nll'])} | {_diff(diff['ece'])} | {cost:.1f}x |"
+            )
+    chosen = [m["chosen_epsilon"] for c in data["cells"].values() for m in c["methods"].values()]
+    counts = ", ".join(f"{e:g}: {chosen.count(e)}" for e in data["grid"])
+    out.append(
+        f"\nOf {rows} (cell, method) pairs, auto was significantly better / worse than the fixed "
+        f"epsilon on macro-F1 in {tally['macro_f1'][0]} / {tally['macro_f1'][1]} and on NLL in "
+        f"{tally['nll'][0]} / {tally['nll'][1]}. Epsilon chosen ({counts}).\n"
+    )
+
+
+def st_losses_section(data: dict, name: str, out: list[str]) -> None:
+    out.append(f"#### {data['corpus']}\n")
+    out.append(_provenance(data, name))
+    check = data.get("st_evaluator_check")
+    agree = ""
+    if check:
+        worst = max(
+            abs(check["textls"][k] - check["sentence_transformers"][k]) for k in check["textls"]
+        )
+        agree = (
+            f" textls's metrics against sentence-transformers' InformationRetrievalEvaluator on "
+            f"{check['run']}: largest difference {worst:.1e}."
+        )
+    out.append(
+        f"{data['model']}, {data['epochs']:g} epoch on {data['train_pairs']} (query, relevant "
+        f"passage) pairs of {data['train_queries']} training queries, batch {data['batch_size']}, "
+        f"learning rate {data['learning_rate']:g}, texts cut to {data['max_length']} tokens, "
+        f"{data['seeds']} seeds; epsilon {data['epsilon']:g} for textls's losses, mini-batches "
+        f"of {data['mini_batch_size']} for the cached ones. Test: {data['test_queries']} queries "
+        f"searched exactly over {data['searched_passages']:,} of the corpus's "
+        f"{data['corpus_passages']:,} passages. In the training batches, "
+        f"{100 * data['in_batch_false_negative_share']:.2f}% of the in-batch candidates are known "
+        f"positives of the anchor (false negatives to MNRL).{agree}\n"
+    )
+    comparison = data["comparison"]
+    out.append(
+        "| loss | MRR@10 | R@10 | nDCG@10 | Δ MRR@10 vs mnrl | Δ R@10 | Δ nDCG@10 | train s "
+        "| soft targets |"
+    )
+    out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for method, m in comparison["methods"].items():
+        paired = comparison["paired"].get(method, {})
+        runs = [r for r in data["runs"] if r["method"] == method]
+        seconds = statistics.mean(r["train_seconds"] for r in runs)
+        shares = [r["soft_target_share"] for r in runs if r["soft_target_share"] is not None]
+        share = f"{100 * statistics.mean(shares):.2f}% of training" if shares else ""
+        cells = [_ms((m["mean"][k], m["std"][k])) for k in ("RR@10", "R@10", "nDCG@10")] + [
+            _diff(paired.get(k)) for k in ("RR@10", "R@10", "nDCG@10")
+        ]
+        out.append(f"| {method} | " + " | ".join(cells) + f" | {seconds:.0f} | {share} |")
+    out.append("")
+
+
 #: (JSON key, header) of the relevance table columns; higher is better in each
 RELEVANCE_COLUMNS = (
     ("test_top1", "test top-1"),
@@ -597,8 +680,40 @@ def _faiss_benchmark(d: dict, name: str, out: list[str]) -> None:
     out.append("\n![FAISS](scripts/results/faiss_benchmark.png)\n")
 
 
+def _fasttext_speed(d: dict, name: str, out: list[str]) -> None:
+    """fastText training speed through SoftLabelTrainer, per configuration."""
+    per = "; ".join(
+        f"`{k}` (batch {c['batch_size']}): {c['median_train_examples_per_second']:,.0f} examples/s, "
+        f"accuracy {_ms(c['accuracy'], 3)}"
+        for k, c in d["configs"].items()
+    )
+    out.append(
+        f"**fastText training speed** ({d['corpus']}, {d['train_rows']:,} rows, {d['epochs']:g} "
+        f"epochs, {d['seeds']} seeds, median): {per}. `old` is batch 64 with the whole WordPiece "
+        "table and unfused AdamW; `new` compare's defaults (batch 128, rows for the training "
+        "tokens only, fused AdamW, batches from `InMemoryDataset`); `:arrow` reads batches from "
+        "the `datasets.Dataset` instead. " + _provenance(d, name)
+    )
+
+
+def _st_throughput(d: dict, name: str, out: list[str]) -> None:
+    """sentence-transformers losses: training speed and peak memory at one batch size."""
+    per = "; ".join(
+        f"`{r['loss']}` {r['examples_per_second']:.1f} examples/s ({r['speed_vs_first']:.2f}x), "
+        f"peak {r['peak_memory_mib']:,.0f} MiB ({r['memory_vs_first']:.2f}x)"
+        for r in d["results"]
+    )
+    out.append(
+        f"**sentence-transformers losses at batch {d['batch_size']}** (cached mini-batches of "
+        f"{d['mini_batch_size']}, {d['max_length']} tokens, {d['device']}, "
+        f"{d['results'][0]['peak_memory_kind']}): {per}. " + _provenance(d, name)
+    )
+
+
 #: The paragraphs of the Cost section, each drawn from its result file when that file exists.
 _COST_PARAGRAPHS = {
+    "fasttext_speed.json": _fasttext_speed,
+    "st_throughput.json": _st_throughput,
     "smoothing_speed.json": _smoothing_speed,
     "generation_scaling.json": _generation_scaling,
     "trainer_overhead.json": _trainer_overhead,
@@ -658,7 +773,19 @@ def render(results: Path, draw: bool = True, readme_dir: Path = ROOT) -> str:
         out.append("Not run yet: `python scripts/benchmark_retrieval.py`.\n")
     for path in found:
         retrieval_section(json.loads(path.read_text()), path.name, out, results, draw)
+    found = sorted(results.glob("st_losses_*.json"))
+    out.append(
+        "### Quality: dense retrieval in sentence-transformers, textls's loss vs MNRL and "
+        "GISTEmbed\n"
+    )
+    if not found:
+        out.append("Not run yet: `python scripts/benchmark_st_losses.py`.\n")
+    for path in found:
+        st_losses_section(json.loads(path.read_text()), path.name, out)
     relevance_section(_load(results, "relevance.json"), "relevance.json", out)
+    epsilon_auto_section(
+        _load(results, "epsilon_auto_fasttext.json"), "epsilon_auto_fasttext.json", out
+    )
     sweep_section(_load(results, "sweep_epsilon.json"), "sweep_epsilon.json", out)
     cost_section(results, out)
     gpu_section(results, out)
