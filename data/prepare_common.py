@@ -14,7 +14,11 @@ Classification sets (healthtweets, sentiment, rotten_tomatoes, kjv_chapters, fol
     df = drop_conflicting(df)  # empty texts, texts under two labels, repeats
     split_and_write(df, args)  # stratified_split, then write_split
 
-Retrieval sets (faq, news_titles) use BEIR's layout, with queries split at random::
+Debian-based sets (kjv_chapters, foldoc, gcide_reverse) fetch their package at run time with
+``unpack_debian_packages``; the dictd dictionaries (foldoc, gcide_reverse) read their entries with
+``dictd_blocks``.
+
+Retrieval sets (faq, news_titles, gcide_reverse) use BEIR's layout, with queries split at random::
 
     split = split_queries(len(queries), args.dev_frac, args.test_frac, args.seed)
     write_beir(args.out_dir, corpus, queries, pairs)  # pairs: columns qid, did, split
@@ -23,13 +27,56 @@ Retrieval sets (faq, news_titles) use BEIR's layout, with queries split at rando
 from __future__ import annotations
 
 import argparse
+import gzip
 import importlib.util
 import json
+import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+
+def unpack_debian_packages(
+    packages: list[str], workdir: Path, debs: list[Path] | None = None
+) -> Path:
+    """``apt-get download`` ``packages`` into ``workdir`` (or take the saved ``debs``) and unpack
+    them with ``dpkg -x`` into ``workdir/root``, which is returned; no maintainer script runs."""
+    if not debs:
+        try:
+            subprocess.run(["apt-get", "download", *packages], cwd=workdir, check=True)
+        except (OSError, subprocess.CalledProcessError) as e:
+            raise SystemExit(f"apt-get download failed ({e}); run `apt-get update` first") from e
+        debs = sorted(workdir.glob("*.deb"))
+    root = workdir / "root"
+    for deb in debs:
+        subprocess.run(["dpkg", "-x", str(deb), str(root)], check=True)
+    return root
+
+
+_DICTD_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _dictd_number(digits: str) -> int:
+    """dictd writes offsets and lengths in its own base64 (most significant digit first)."""
+    n = 0
+    for c in digits:
+        n = n * 64 + _DICTD_B64.index(c)
+    return n
+
+
+def dictd_blocks(index: Path, data: Path) -> list[str]:
+    """Every distinct block of a dictd dictionary (``NAME.index`` and the dictzip ``NAME.dict.dz``,
+    gzip-compatible), in file order; the index points many headwords (aliases) at one block, and
+    its ``00-database`` header entries are skipped."""
+    raw = gzip.decompress(data.read_bytes())
+    spans = set()
+    for line in index.read_text(encoding="utf-8", errors="replace").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and not parts[0].startswith("00-database"):
+            spans.add((_dictd_number(parts[1]), _dictd_number(parts[2])))
+    return [raw[o : o + n].decode("utf-8", errors="replace") for o, n in sorted(spans)]
 
 
 def package_dir(requirement: str) -> Path:

@@ -17,9 +17,7 @@ unpack files; nothing from the package is run.
 from __future__ import annotations
 
 import argparse
-import gzip
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -28,10 +26,14 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from prepare_common import add_split_arguments, split_and_write  # noqa: E402
+from prepare_common import (  # noqa: E402
+    add_split_arguments,
+    dictd_blocks,
+    split_and_write,
+    unpack_debian_packages,
+)
 
 PACKAGE = "dict-foldoc"
-B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 # A subject field: "<networking>", "<hardware, virtual reality>", "<operating system>".
 FIELD = re.compile(r"<([a-z][a-z0-9 ,/&'.-]*)>")
@@ -42,35 +44,9 @@ EMAIL = re.compile(r"<?\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b>?")
 NOTE = re.compile(r"\[[^\[\]]*\]")  # editorial notes and sources: "[{Jargon File}]", "[Full name?]"
 
 
-def fetch_dictionary(deb: Path | None, workdir: Path) -> Path:
-    """Unpack dict-foldoc into workdir and return its dictd folder (downloads the .deb if not given)."""
-    if deb is None:
-        try:
-            subprocess.run(["apt-get", "download", PACKAGE], cwd=workdir, check=True)
-        except (OSError, subprocess.CalledProcessError) as e:
-            raise SystemExit(f"apt-get download failed ({e}); run `apt-get update` first") from e
-        deb = next(workdir.glob(f"{PACKAGE}_*.deb"))
-    subprocess.run(["dpkg", "-x", str(deb), str(workdir / "root")], check=True)
-    return workdir / "root" / "usr" / "share" / "dictd"
-
-
-def b64(s: str) -> int:
-    # dictd writes offsets and lengths in its own base64 (most significant digit first).
-    n = 0
-    for c in s:
-        n = n * 64 + B64.index(c)
-    return n
-
-
 def read_entries(dictd: Path) -> list[str]:
     """Every distinct entry of foldoc.dict.dz; the index maps many headwords (aliases) to one entry."""
-    data = gzip.decompress((dictd / "foldoc.dict.dz").read_bytes())  # dictzip is gzip-compatible
-    spans = set()
-    for line in (dictd / "foldoc.index").read_text(encoding="utf-8").splitlines():
-        word, offset, length = line.split("\t")
-        if not word.startswith("00-database"):  # dictd's own header entries
-            spans.add((b64(offset), b64(length)))
-    return [data[o : o + n].decode("utf-8", errors="replace") for o, n in sorted(spans)]
+    return dictd_blocks(dictd / "foldoc.index", dictd / "foldoc.dict.dz")
 
 
 def parse(entry: str) -> tuple[str, set[str]]:
@@ -110,7 +86,8 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        entries = read_entries(fetch_dictionary(args.deb, Path(tmp)))
+        root = unpack_debian_packages([PACKAGE], Path(tmp), [args.deb] if args.deb else None)
+        entries = read_entries(root / "usr" / "share" / "dictd")
     print(f"read {len(entries):,} distinct entries from {PACKAGE}")
 
     rows, n_fields = [], {0: 0, 1: 0, 2: 0}

@@ -35,9 +35,7 @@ Writes, like BEIR:
 from __future__ import annotations
 
 import argparse
-import gzip
 import re
-import subprocess
 import sys
 import tempfile
 from collections import defaultdict
@@ -48,10 +46,14 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from prepare_common import split_queries, write_beir  # noqa: E402
+from prepare_common import (  # noqa: E402
+    dictd_blocks,
+    split_queries,
+    unpack_debian_packages,
+    write_beir,
+)
 
 PACKAGE = "dict-gcide"
-B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 HEADER = re.compile(r"^([^\s\\{\[][^\\\n]*?) \\")  # "Bank \Bank\ ..." at column 0
 SENSE = re.compile(r"^\s{3}(\d+)\.\s+")  # "   3. The margin of ..."
@@ -61,39 +63,6 @@ ETYMOLOGY = re.compile(r"^\s*\[[^\]]*\]\s*")  # "[AS. -en; akin to Goth. -eins.]
 ACCENT = re.compile(r"\[\"?([A-Za-z]{1,2})[\^=.\-`~,\"]*\]")  # [a^], ["e], [=u], [ng]
 BRACES = re.compile(r"[{}]")
 SPACE = re.compile(r"\s+")
-
-
-def fetch_dictionary(deb: Path | None, workdir: Path) -> Path:
-    """Unpack dict-gcide into workdir and return its dictd folder (downloads the .deb if not given)."""
-    if deb is None:
-        try:
-            subprocess.run(["apt-get", "download", PACKAGE], cwd=workdir, check=True)
-        except (OSError, subprocess.CalledProcessError) as e:
-            raise SystemExit(f"apt-get download failed ({e}); run `apt-get update` first") from e
-        deb = next(workdir.glob(f"{PACKAGE}_*.deb"))
-    subprocess.run(["dpkg", "-x", str(deb), str(workdir / "root")], check=True)
-    return workdir / "root" / "usr" / "share" / "dictd"
-
-
-def b64(s: str) -> int:
-    # dictd writes offsets and lengths in its own base64 (most significant digit first).
-    n = 0
-    for c in s:
-        n = n * 64 + B64.index(c)
-    return n
-
-
-def blocks(dictd: Path) -> list[str]:
-    """Each distinct dictd block (the index points many keys at one block), in file order."""
-    raw = gzip.open(dictd / "gcide.dict.dz").read()
-    spans = set()
-    for line in (dictd / "gcide.index").read_text(encoding="utf-8", errors="replace").splitlines():
-        parts = line.split("\t")
-        if len(parts) == 3:
-            spans.add((b64(parts[1]), b64(parts[2])))
-    return [
-        raw[start : start + length].decode("utf-8", "replace") for start, length in sorted(spans)
-    ]
 
 
 def clean(text: str) -> str:
@@ -175,7 +144,9 @@ def main() -> None:
 
     by_word: dict[str, list[str]] = defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp:
-        for block in blocks(fetch_dictionary(args.deb, Path(tmp))):
+        root = unpack_debian_packages([PACKAGE], Path(tmp), [args.deb] if args.deb else None)
+        dictd = root / "usr" / "share" / "dictd"
+        for block in dictd_blocks(dictd / "gcide.index", dictd / "gcide.dict.dz"):
             for word, defs in entries(block):
                 by_word[word].extend(d for d in defs if d not in by_word[word])
     rng = np.random.default_rng(args.seed)

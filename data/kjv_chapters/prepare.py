@@ -30,7 +30,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from prepare_common import add_split_arguments, split_and_write  # noqa: E402
+from prepare_common import add_split_arguments, split_and_write, unpack_debian_packages  # noqa: E402
 
 PACKAGES = ["bible-kjv", "bible-kjv-text"]
 
@@ -57,13 +57,7 @@ VERSE = re.compile(r"(\d?[A-Za-z]+)(\d+):(\d+) (.*)")  # "1Sm3:10 And the LORD c
 
 def read_verses(workdir: Path) -> list[str]:
     """Download and unpack both packages into workdir, and print every verse with the reader."""
-    try:
-        subprocess.run(["apt-get", "download", *PACKAGES], cwd=workdir, check=True)
-    except (OSError, subprocess.CalledProcessError) as e:
-        raise SystemExit(f"apt-get download failed ({e}); run `apt-get update` first") from e
-    root = workdir / "root"
-    for deb in workdir.glob("*.deb"):
-        subprocess.run(["dpkg", "-x", str(deb), str(root)], check=True)
+    root = unpack_debian_packages(PACKAGES, workdir)
     # -f turns pretty-printing off: one verse a line, each led by its reference.
     out = subprocess.run(
         [str(root / "usr/bin/bible"), "-f", "-p", str(root / "usr/lib"), "gen1:1-rev22:21"],
