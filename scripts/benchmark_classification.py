@@ -69,6 +69,23 @@ def epochs_for(cell: CompareArguments, min_steps: int) -> float:
     return float(max(cell.epochs, math.ceil(min_steps / steps_per_epoch)))
 
 
+def cell_arguments(corpus: str, setting: str, args, output_dir: Path, **overrides):
+    """The compare arguments of one (corpus, setting) cell: the script's ``--methods``,
+    ``--model``, seeds, epochs and batch size, the corpus's token budget and the setting's data
+    change, then ``overrides``; epochs raised to ``args.min_steps`` optimiser steps."""
+    cell = CompareArguments(
+        train=str(ROOT / "data" / corpus / "train.csv"),
+        test=str(ROOT / "data" / corpus / "test.csv"),
+        output_dir=str(output_dir),
+        methods=args.methods,
+        **run_settings(args),
+        max_length=LONG_MAX_LENGTH.get(corpus, args.max_length),
+        **SETTINGS[setting],
+        **overrides,
+    )
+    return replace(cell, epochs=epochs_for(cell, args.min_steps))
+
+
 def summarize_cell(results: dict) -> dict:
     """What the summary keeps of one cell's compare result: data sizes, soft-label diagnostics,
     fitted temperatures, mean ± std, and paired differences to ``none`` and to ``ls-classic``."""
@@ -174,20 +191,16 @@ def main() -> None:
         for setting in args.settings.split(","):
             name = f"{corpus}-{setting}"
             start = time.perf_counter()
-            cell = CompareArguments(
-                train=str(ROOT / "data" / corpus / "train.csv"),
-                test=str(ROOT / "data" / corpus / "test.csv"),
-                output_dir=str(Path(args.output_dir) / name),
-                methods=args.methods,
-                **run_settings(args),
+            cell = cell_arguments(
+                corpus,
+                setting,
+                args,
+                Path(args.output_dir) / name,
                 max_train_samples=args.max_train,
                 max_test_samples=args.max_test,
-                max_length=LONG_MAX_LENGTH.get(corpus, args.max_length),
                 learning_rate=args.learning_rate,
                 bf16=args.bf16,
-                **SETTINGS[setting],
             )
-            cell = replace(cell, epochs=epochs_for(cell, args.min_steps))
             results = run_compare(cell)
             summary["runs"][name] = {
                 "seconds": time.perf_counter() - start,

@@ -31,18 +31,12 @@ from bench_common import (  # noqa: E402
     make_parser,
     paired_subset,
     per_seed_runs,
-    run_settings,
     write_json,
 )
-from benchmark_classification import (  # noqa: E402
-    CORPORA,
-    LONG_MAX_LENGTH,
-    SETTINGS,
-    epochs_for,
-)
+from benchmark_classification import CORPORA, SETTINGS, cell_arguments  # noqa: E402
 from provenance import provenance  # noqa: E402
 
-from textls.classification.compare import EPSILON_GRID, CompareArguments, run_compare  # noqa: E402
+from textls.classification.compare import EPSILON_GRID, run_compare  # noqa: E402
 from textls.report import aggregate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,17 +96,9 @@ def main() -> None:
         for setting in args.settings.split(","):
             name = f"{corpus}-{setting}"
             start = time.perf_counter()
-            cell = CompareArguments(
-                train=str(ROOT / "data" / corpus / "train.csv"),
-                test=str(ROOT / "data" / corpus / "test.csv"),
-                output_dir=str(Path(args.output_dir) / name / "fixed"),
-                methods=args.methods,
-                **run_settings(args),
-                max_length=LONG_MAX_LENGTH.get(corpus, args.max_length),
-                epsilon=str(FIXED),
-                **SETTINGS[setting],
+            cell = cell_arguments(
+                corpus, setting, args, Path(args.output_dir) / name / "fixed", epsilon=str(FIXED)
             )
-            cell = replace(cell, epochs=epochs_for(cell, args.min_steps))
             fixed = run_compare(cell)
             auto = run_compare(
                 replace(cell, epsilon="auto", output_dir=str(Path(args.output_dir) / name / "auto"))
