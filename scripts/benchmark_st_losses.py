@@ -25,8 +25,9 @@ on the same queries and corpus, and both are recorded.
 Recorded per corpus: per loss the mean ± std over seeds and the paired difference to ``mnrl``
 (``textls.report.aggregate``: mean, std, p-value, wins); per run the training seconds and, for
 textls's losses, the seconds spent building soft targets (their share of the training time);
-and the share of in-batch candidates that are known positives of another anchor of the batch
-(the false negatives MNRL pushes away), counted over the first epoch's batches.
+and the share of in-batch candidates that are known positives of the anchor (the false
+negatives MNRL pushes away), estimated over one epoch of batches shuffled as the default sampler
+does (its own seeded shuffle, not the trainer's).
 
     python scripts/benchmark_st_losses.py --corpora faq,gcide_reverse --seeds 3
 """

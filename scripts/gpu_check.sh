@@ -2,7 +2,9 @@
 # One short GPU check (minutes): bf16 training throughput of textls's soft-target loss against
 # sentence-transformers' MNRL on the packaged MiniLM, and a cached (GradCache) batch of 1024.
 # Run from the repository root on a machine with a CUDA GPU; results go to $OUT (default
-# scripts/results/) as st_throughput_gpu.json and st_cached_1024_gpu.json.
+# scripts/results/) as st_throughput_gpu.json and st_cached_1024_gpu.json. A machine without network
+# cannot run data/gcide_reverse/prepare.py (apt-get): bring data/gcide_reverse/{corpus.jsonl,
+# queries.jsonl,qrels} along (the device tool's carry).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-scripts/results}"

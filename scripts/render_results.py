@@ -440,7 +440,10 @@ def st_losses_section(data: dict, name: str, out: list[str]) -> None:
         f"{100 * data['in_batch_false_negative_share']:.2f}% of the in-batch candidates are known "
         f"positives of the anchor (false negatives to MNRL).{agree}\n"
     )
-    comparison = data["comparison"]
+    comparison = data.get("comparison")
+    if comparison is None:  # no mnrl run to compare with
+        out.append("No `mnrl` run in this file: nothing to compare with.\n")
+        return
     out.append(
         "| loss | MRR@10 | R@10 | nDCG@10 | Δ MRR@10 vs mnrl | Δ R@10 | Δ nDCG@10 | train s "
         "| soft targets |"

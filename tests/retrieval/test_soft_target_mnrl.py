@@ -3,6 +3,9 @@ GradCache equal to the full batch, and a SentenceTransformerTrainer run end to e
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -171,9 +174,83 @@ def test_bad_inputs_are_named(tmp_path):
     with pytest.raises(ValueError, match="column 'positive', row 1"):
         DatasetSoftTargets().fit(Dataset.from_dict({"anchor": ["a", "b"], "positive": ["c", ""]}))
     soft = DatasetSoftTargets().fit(_dataset())
-    with pytest.raises(ValueError, match="label 9 is not a row of the 6-example dataset"):
+    with pytest.raises(ValueError, match="label 9 is not the row id"):
         soft.batch_targets([0, 9], 1)
     model = tiny_sentence_transformer(tmp_path / "m")
     features, _ = _features(model, _dataset())
     with pytest.raises(ValueError, match="with_row_ids"):
         SoftTargetMNRLoss(model, soft_targets=soft)(features, None)
+
+
+def test_rows_are_found_by_their_id_after_shuffling():
+    dataset = with_row_ids(
+        Dataset.from_dict(
+            {
+                "anchor": ["reset password", "shop hours", "storm news"],
+                "positive": ["open settings reset", "shop opens nine", "storm passed noon"],
+            }
+        )
+    )
+    plain = DatasetSoftTargets(method="kwls", epsilon=0.2).fit(dataset)
+    shuffled = DatasetSoftTargets(method="kwls", epsilon=0.2).fit(dataset.shuffle(seed=1))
+    subset = DatasetSoftTargets(method="kwls", epsilon=0.2).fit(dataset.select([2, 0]))
+    np.testing.assert_allclose(
+        shuffled.batch_targets([2, 0, 1], 1), plain.batch_targets([2, 0, 1], 1)
+    )
+    np.testing.assert_allclose(subset.batch_targets([2, 0], 1), plain.batch_targets([2, 0], 1))
+    with pytest.raises(ValueError, match="label 1 is not the row id"):
+        subset.batch_targets([1], 1)
+
+
+def test_a_negative_that_is_another_rows_positive_is_its_positive():
+    """sentence-transformers lays candidates out as [positives, negatives]: row 0's negative is
+    row 1's positive, so for anchor 1 both column 1 and column B + 0 are positives."""
+    dataset = with_row_ids(
+        Dataset.from_dict(
+            {
+                "anchor": ["reset password", "shop hours", "storm news"],
+                "positive": ["open settings", "opens at nine", "the storm passed"],
+                "negative": ["opens at nine", "open settings", "rain tomorrow"],
+            }
+        )
+    )
+    targets = (
+        DatasetSoftTargets(method="kwls", epsilon=0.0).fit(dataset).batch_targets([0, 1, 2], 2)
+    )
+    np.testing.assert_allclose(targets[1], [0, 0.5, 0, 0.5, 0, 0])
+    np.testing.assert_allclose(targets[0], [0.5, 0, 0, 0, 0.5, 0])
+    np.testing.assert_allclose(targets[2], [0, 0, 1, 0, 0, 0])
+
+
+def test_evaluation_loss_is_mnrl_whatever_the_labels(tmp_path):
+    """SentenceTransformerTrainer computes the eval loss under no_grad on another dataset: the
+    loss then uses MNRL's one-hot target, needing no row ids."""
+    model = tiny_sentence_transformer(tmp_path / "m")
+    dataset = _dataset()
+    features, labels = _features(model, dataset)
+    ours = SoftTargetMNRLoss(model, dataset, method="kwls", epsilon=0.3)
+    with torch.no_grad():
+        expected = mnrl_class()(model)(features, labels)
+        torch.testing.assert_close(ours(features, None), expected)
+        torch.testing.assert_close(ours(features, labels), expected)
+
+
+def test_modules_import_without_gradcache_and_the_cached_loss_names_the_fix():
+    """On sentence-transformers < 6.0 (no CachedLossMixin) the uncached loss works and the
+    cached ones refuse to be built with the pip command that fixes it."""
+    code = (
+        "import sys; sys.modules['sentence_transformers.base.losses.gradcache'] = None\n"
+        "from textls.retrieval import SoftTargetMNRLoss, CachedSoftTargetMNRLoss\n"
+        "from textls.retrieval.gradcache import CachedCandidateLoss\n"
+        "for build in (lambda: CachedSoftTargetMNRLoss(None, soft_targets=object()),\n"
+        "              lambda: CachedCandidateLoss(None, None, 2)):\n"
+        "    try:\n"
+        "        build()\n"
+        "    except ImportError as e:\n"
+        "        assert 'sentence-transformers>=6.0' in str(e), e\n"
+        "    else:\n"
+        "        raise SystemExit('no ImportError')\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import torch
 from datasets import Dataset
 
@@ -112,6 +113,12 @@ class InMemoryDataset(torch.utils.data.Dataset):
                 self._flat[name] = column.values.to_numpy().astype(np.int64)
                 self._offsets[name] = column.offsets.to_numpy() - column.offsets[0].as_py()
             elif pa.types.is_list(column.type):
+                widths = set(pc.list_value_length(column).to_pylist())
+                if len(widths) > 1:
+                    raise ValueError(
+                        f"column {name!r}: rows hold lists of {sorted(widths)} values; a float "
+                        "column (soft_labels) needs one width"
+                    )
                 self._arrays[name] = np.asarray(column.to_pylist(), dtype=np.float32)
             else:
                 self._arrays[name] = column.to_numpy(zero_copy_only=False)
@@ -126,9 +133,14 @@ class InMemoryDataset(torch.utils.data.Dataset):
         as ``datasets.Dataset`` does."""
         if isinstance(key, str):
             if key in self._flat:
-                return np.split(self._flat[key], self._offsets[key][1:-1])
+                offsets = self._offsets[key]
+                return [
+                    self._flat[key][a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)
+                ]
             return self._arrays[key]
-        return self.__getitems__([key])[0]
+        if not -self._rows <= key < self._rows:
+            raise IndexError(f"row {key} of a {self._rows}-row dataset")
+        return self.__getitems__([key % self._rows])[0]
 
     def __getitems__(self, keys: list[int]) -> list[dict]:
         """The rows of a batch (``torch.utils.data`` fetches a batch through this)."""

@@ -72,8 +72,8 @@ def make_model_factory(model: str, classes, tokenizer, train_token_ids=None):
         "label2id": {v: k for k, v in labels.items()},
     }
     if model == "fasttext" and train_token_ids is not None:
-        ids = np.concatenate([np.asarray(row, dtype=np.int64) for row in train_token_ids])
-        common["kept_token_ids"] = np.unique(ids).tolist()
+        rows = [np.asarray(row, dtype=np.int64) for row in train_token_ids]
+        common["kept_token_ids"] = np.unique(np.concatenate(rows)).tolist() if rows else []
     if model in FROM_SCRATCH:
         config_cls, model_cls = FROM_SCRATCH[model]
         config = config_cls(

@@ -14,13 +14,12 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "textls.retrieval.collator": ["RetrievalCollator"],
         "textls.retrieval.encoder": ["DualEncoder"],
         "textls.retrieval.loss": ["contrastive_soft_target_loss"],
-        "textls.retrieval.soft_target_mnrl": [
-            "CachedSoftTargetMNRLoss",
+        "textls.retrieval.soft_target_mnrl": ["CachedSoftTargetMNRLoss", "SoftTargetMNRLoss"],
+        "textls.retrieval.soft_targets": [
+            "CandidateSoftTargets",
             "DatasetSoftTargets",
-            "SoftTargetMNRLoss",
             "with_row_ids",
         ],
-        "textls.retrieval.soft_targets": ["CandidateSoftTargets"],
         "textls.retrieval.trainer": ["RetrievalTrainer"],
     },
 )

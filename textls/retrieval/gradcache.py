@@ -21,21 +21,64 @@ from torch import nn
 
 from textls.losses import soft_target_cross_entropy
 from textls.retrieval.loss import candidate_scores
+from textls.retrieval.trainer import check_equal_sizes
 
 
-def _mixin():
+class _NoGradCache:
+    """Stands in for ``CachedLossMixin`` on sentence-transformers < 6.0, where the cached losses
+    refuse to be built (:func:`require_gradcache`) but their modules still import."""
+
+
+def _cached_loss_mixin():
     try:
-        from sentence_transformers.base.losses.gradcache import CachedLossMixin, RandContext
+        from sentence_transformers.base.losses.gradcache import CachedLossMixin
     except ImportError:  # sentence-transformers < 6.0
-        return None, None
-    return CachedLossMixin, RandContext
+        return None
+    return CachedLossMixin
+
+
+#: The base of textls's cached losses: sentence-transformers' GradCache machinery.
+GradCacheBase = _cached_loss_mixin() or _NoGradCache
+
+
+def require_gradcache(what: str) -> None:
+    """Raise ``ImportError`` naming the fix when sentence-transformers has no GradCache."""
+    if GradCacheBase is _NoGradCache:
+        raise ImportError(
+            f"{what} uses sentence-transformers' GradCache (CachedLossMixin, 6.0 and later): "
+            'pip install "sentence-transformers>=6.0"'
+        )
+
+
+def chunked_loss(anchors, candidates, targets, score, chunk: int, with_backward: bool):
+    """``mean_i CE(score(anchors_i, candidates), targets_i)``, ``chunk`` anchors at a time; with
+    ``with_backward`` each chunk is back-propagated at once (so only one chunk's score rows are
+    alive) and the detached total returned."""
+    batch = anchors.shape[0]
+    total = torch.zeros((), device=anchors.device)
+    for begin in range(0, batch, chunk):
+        end = min(begin + chunk, batch)
+        part = (
+            soft_target_cross_entropy(
+                score(anchors[begin:end], candidates).float(),
+                targets[begin:end],
+                reduction="sum",
+                validate=False,
+            )
+            / batch
+        )
+        if with_backward:
+            part.backward()
+            part = part.detach()
+        total = total + part
+    return total
 
 
 def _distributed() -> bool:
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
 
-class CachedCandidateLoss(_mixin()[0] or object, nn.Module):
+class CachedCandidateLoss(GradCacheBase, nn.Module):
     """One GradCache step of :class:`RetrievalTrainer`: call it with the collator's batch.
 
     Parameters
@@ -48,12 +91,7 @@ class CachedCandidateLoss(_mixin()[0] or object, nn.Module):
     """
 
     def __init__(self, model, trainer, mini_batch_size: int):
-        mixin, self._rand_context = _mixin()
-        if mixin is None:
-            raise ImportError(
-                "--mini_batch_size (GradCache) uses sentence-transformers' CachedLossMixin (6.0 "
-                'and later): pip install "sentence-transformers>=6.0"'
-            )
+        require_gradcache("--mini_batch_size")
         nn.Module.__init__(self)
         self.model = model
         self.trainer = trainer
@@ -70,11 +108,13 @@ class CachedCandidateLoss(_mixin()[0] or object, nn.Module):
         self, sentence_feature, begin, end, with_grad, copy_random_state, random_state=None
     ):
         """Embed rows ``begin:end`` of one side (the mixin's hook, for a DualEncoder)."""
+        from sentence_transformers.base.losses.gradcache import RandContext
+
         side = self._sides[id(sentence_feature)]
         features = {key: value[begin:end] for key, value in sentence_feature.items()}
         with random_state if random_state is not None else nullcontext():
             with nullcontext() if with_grad else torch.no_grad():
-                state = self._rand_context(*features.values()) if copy_random_state else None
+                state = RandContext(*features.values()) if copy_random_state else None
                 reps = self.model(**{side: features})[side]
         return reps, state
 
@@ -86,28 +126,21 @@ class CachedCandidateLoss(_mixin()[0] or object, nn.Module):
         would."""
         queries, passages = torch.cat(reps[0]), torch.cat(reps[1])
         local = passages.shape[0]
+        everyone = passages
         if _distributed():
             parts = [torch.empty_like(passages) for _ in range(dist.get_world_size())]
+            check_equal_sizes(passages)
             dist.all_gather(parts, passages.detach().contiguous())
             everyone = torch.cat(parts).requires_grad_(passages.requires_grad)
-        else:
-            everyone = passages
         targets = torch.from_numpy(self.trainer.targets_of(self._inputs, local)).to(queries.device)
-        batch = queries.shape[0]
-        total = torch.zeros((), device=queries.device)
-        for begin in range(0, batch, self.mini_batch_size):
-            end = min(begin + self.mini_batch_size, batch)
-            scores = candidate_scores(queries[begin:end], everyone, self.trainer.temperature)
-            chunk = (
-                soft_target_cross_entropy(
-                    scores.float(), targets[begin:end], reduction="sum", validate=False
-                )
-                / batch
-            )
-            if with_backward:
-                chunk.backward()
-                chunk = chunk.detach()
-            total = total + chunk
+        total = chunked_loss(
+            queries,
+            everyone,
+            targets,
+            lambda q, p: candidate_scores(q, p, self.trainer.temperature),
+            self.mini_batch_size,
+            with_backward,
+        )
         if with_backward and everyone is not passages and everyone.grad is not None:
             grad = everyone.grad.contiguous()
             dist.all_reduce(grad)

@@ -12,7 +12,8 @@ texts.  :func:`with_row_ids` adds each example's dataset row as its ``label`` co
 sentence-transformers collator hands to the loss untouched; the loss looks the row up in
 :class:`DatasetSoftTargets`, fitted once on the dataset's texts.  That is exact (the vectors of
 the texts themselves, whatever the tokenizer, prompt or truncation), needs no decoding, and costs
-one sparse product of the batch's rows per step (``scripts/benchmark_retrieval_overhead.py``).
+one sparse product of the batch's rows per step (``scripts/benchmark_st_losses.py`` records
+its share of the training time).
 
 Three lines turn an existing script's MNRL into KWLS soft targets::
 
@@ -23,8 +24,6 @@ Three lines turn an existing script's MNRL into KWLS soft targets::
 
 from __future__ import annotations
 
-import logging
-from collections import defaultdict
 from typing import Any
 
 import numpy as np
@@ -32,126 +31,10 @@ import torch
 from torch import nn
 
 from textls.losses import soft_target_cross_entropy
-from textls.retrieval.soft_targets import CandidateSoftTargets, positive_mask
+from textls.retrieval.gradcache import GradCacheBase, chunked_loss, require_gradcache
+from textls.retrieval.soft_targets import DatasetSoftTargets, with_row_ids
 
-logger = logging.getLogger(__name__)
-
-#: The column :func:`with_row_ids` adds: sentence-transformers passes a ``label`` column to the
-#: loss as ``labels`` and tokenises every other column as text.
-ROW_COLUMN = "label"
-#: Columns sentence-transformers' collator takes as labels (any version since 5.2).
-_LABEL_COLUMNS = ("label", "labels", "score", "scores")
-
-
-def with_row_ids(dataset):
-    """``dataset`` with a ``label`` column holding each example's row index (0, 1, ...), which
-    sentence-transformers passes to the loss as ``labels``.
-
-    Raises ``ValueError`` when the dataset already has a label column: MNRL-style losses take no
-    label, so such a column would be another loss's data.
-    """
-    taken = [c for c in dataset.column_names if c in _LABEL_COLUMNS]
-    if taken:
-        raise ValueError(
-            f"the dataset already has a label column {taken[0]!r}: SoftTargetMNRLoss takes "
-            "(anchor, positive[, negative...]) texts and adds its own row ids; remove it first"
-        )
-    return dataset.add_column(ROW_COLUMN, list(range(len(dataset))))
-
-
-class DatasetSoftTargets:
-    r"""Soft targets over a batch's candidates, for the examples of one training dataset.
-
-    The dataset's first text column holds the anchors (queries), the second the positives, any
-    further ones hard negatives, as for ``MultipleNegativesRankingLoss``.  Identical texts share
-    one row, so a passage met twice is one passage; the known positives of an anchor are the
-    positives of every example with that anchor text.  For a batch of examples ``b`` with
-    candidates laid out as sentence-transformers does (all positives, then each negative column),
-    the target of anchor ``i`` over candidate ``j`` is :class:`CandidateSoftTargets`'s
-
-    .. math::
-        y_{ij} = (1 - e)\,[j \in K_i] / |K_i| + e\, \mathrm{softmax}_{j \notin K_i}(s_{ij} / T)
-
-    with ``K_i`` the candidates that are known positives of anchor ``i`` (its own positive
-    always).
-
-    Parameters
-    ----------
-    method, epsilon, temperature, top_k, passage_top_k
-        As :class:`CandidateSoftTargets` (``method="kwls"``, ``epsilon=0.1``, ...).
-    """
-
-    def __init__(
-        self,
-        *,
-        method: str = "kwls",
-        epsilon: float = 0.1,
-        temperature: float = 0.05,
-        top_k: int = 10,
-        passage_top_k: int = 10,
-    ):
-        self.method = method
-        self.epsilon = epsilon
-        self.temperature = temperature
-        self.top_k = top_k
-        self.passage_top_k = passage_top_k
-
-    def fit(self, dataset) -> DatasetSoftTargets:
-        """Index every anchor and candidate text of ``dataset`` (a ``datasets.Dataset`` or a dict
-        of columns) and fit the soft targets on them."""
-        columns = [c for c in dataset.column_names if c not in _LABEL_COLUMNS]
-        if len(columns) < 2:
-            raise ValueError(
-                f"need (anchor, positive[, negative...]) text columns, found {columns}"
-            )
-        texts = {c: list(dataset[c]) for c in columns}
-        for column, values in texts.items():
-            bad = next((i for i, t in enumerate(values) if not isinstance(t, str) or not t), None)
-            if bad is not None:
-                raise ValueError(f"column {column!r}, row {bad}: {values[bad]!r} is not a text")
-        queries, passages = {}, {}
-        self.query_rows_ = np.array(
-            [queries.setdefault(t, len(queries)) for t in texts[columns[0]]], dtype=np.int64
-        )
-        self.candidate_rows_ = np.array(
-            [[passages.setdefault(t, len(passages)) for t in texts[c]] for c in columns[1:]],
-            dtype=np.int64,
-        ).T  # (n_examples, 1 + negatives)
-        known = defaultdict(set)
-        for query, passage in zip(self.query_rows_, self.candidate_rows_[:, 0], strict=True):
-            known[int(query)].add(int(passage))
-        self.positives_ = dict(known)
-        self.columns_ = columns
-        self.soft_targets_ = CandidateSoftTargets(
-            method=self.method,
-            epsilon=self.epsilon,
-            temperature=self.temperature,
-            top_k=self.top_k,
-            passage_top_k=self.passage_top_k,
-        ).fit(list(queries), list(passages))
-        return self
-
-    def batch_targets(self, rows, n_candidate_columns: int) -> np.ndarray:
-        """``(B, B * n_candidate_columns)`` float32 targets of the examples ``rows`` (dataset row
-        ids, the ``labels`` sentence-transformers passes) over their candidates."""
-        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
-        n = len(self.query_rows_)
-        if rows.size and (rows.min() < 0 or rows.max() >= n):
-            bad = int(rows[(rows < 0) | (rows >= n)][0])
-            raise ValueError(
-                f"label {bad} is not a row of the {n}-example dataset the soft targets were "
-                "fitted on: train on with_row_ids(dataset), the same dataset"
-            )
-        if n_candidate_columns > self.candidate_rows_.shape[1]:
-            raise ValueError(
-                f"the batch has {n_candidate_columns} candidate columns, the dataset the soft "
-                f"targets were fitted on {self.candidate_rows_.shape[1]} ({self.columns_[1:]})"
-            )
-        query_rows = self.query_rows_[rows]
-        # sentence-transformers' layout: every positive, then each negative column's candidates
-        passage_rows = self.candidate_rows_[rows, :n_candidate_columns].T.reshape(-1)
-        mask = positive_mask(query_rows, passage_rows, np.arange(len(rows)), self.positives_)
-        return self.soft_targets_.targets(query_rows, passage_rows, mask)
+__all__ = ["CachedSoftTargetMNRLoss", "SoftTargetMNRLoss", "with_row_ids"]
 
 
 def _check_rows(labels) -> np.ndarray:
@@ -248,8 +131,18 @@ class SoftTargetMNRLoss(nn.Module):
         embeddings = [self.model(features)["sentence_embedding"] for features in sentence_features]
         return self.compute_loss_from_embeddings(embeddings, labels)
 
-    def targets(self, labels, n_candidate_columns: int, device) -> torch.Tensor:
-        """The batch's ``(B, B * n_candidate_columns)`` targets as a tensor on ``device``."""
+    def targets(self, batch: int, n_candidate_columns: int, labels, device) -> torch.Tensor:
+        """The batch's ``(B, B * n_candidate_columns)`` targets as a tensor on ``device``.
+
+        In training (gradients on), the soft targets of the examples whose row ids are
+        ``labels``.  In evaluation (``SentenceTransformerTrainer`` computes the eval loss under
+        ``no_grad``, on another dataset whose row ids mean other examples) MNRL's one-hot target
+        on each anchor's own positive, so the eval loss is MNRL's.
+        """
+        if not torch.is_grad_enabled():
+            targets = torch.zeros(batch, batch * n_candidate_columns, device=device)
+            targets[torch.arange(batch), torch.arange(batch)] = 1.0
+            return targets
         targets = self.soft_targets.batch_targets(_check_rows(labels), n_candidate_columns)
         return torch.from_numpy(targets).to(device)
 
@@ -261,7 +154,7 @@ class SoftTargetMNRLoss(nn.Module):
         if len(embeddings) < 2:
             raise ValueError(f"expected (anchor, positive[, negative...]), got {len(embeddings)}")
         anchors, candidates = embeddings[0], torch.cat(embeddings[1:])
-        targets = self.targets(labels, len(embeddings) - 1, anchors.device)
+        targets = self.targets(len(anchors), len(embeddings) - 1, labels, anchors.device)
         return soft_target_cross_entropy(self.scores(anchors, candidates), targets, validate=False)
 
     def get_config_dict(self) -> dict[str, Any]:
@@ -284,16 +177,7 @@ class SoftTargetMNRLoss(nn.Module):
 }"""
 
 
-def _cached_loss_mixin():
-    """sentence-transformers' GradCache machinery (``CachedLossMixin``, 6.0 and later)."""
-    try:
-        from sentence_transformers.base.losses.gradcache import CachedLossMixin
-    except ImportError:  # sentence-transformers < 6.0
-        return None
-    return CachedLossMixin
-
-
-class CachedSoftTargetMNRLoss(_cached_loss_mixin() or object, SoftTargetMNRLoss):
+class CachedSoftTargetMNRLoss(GradCacheBase, SoftTargetMNRLoss):
     r""":class:`SoftTargetMNRLoss` with GradCache, as ``CachedMultipleNegativesRankingLoss`` is MNRL.
 
     The three GradCache steps are sentence-transformers' own (``CachedLossMixin``): embed every
@@ -322,11 +206,7 @@ class CachedSoftTargetMNRLoss(_cached_loss_mixin() or object, SoftTargetMNRLoss)
         show_progress_bar: bool = False,
         **kwargs,
     ):
-        if _cached_loss_mixin() is None:
-            raise ImportError(
-                "CachedSoftTargetMNRLoss uses sentence-transformers' GradCache (6.0 and later): "
-                'pip install "sentence-transformers>=6.0"'
-            )
+        require_gradcache("CachedSoftTargetMNRLoss")
         if mini_batch_size < 1:
             raise ValueError(f"mini_batch_size must be >= 1, got {mini_batch_size!r}")
         SoftTargetMNRLoss.__init__(self, model, train_dataset, **kwargs)
@@ -347,25 +227,10 @@ class CachedSoftTargetMNRLoss(_cached_loss_mixin() or object, SoftTargetMNRLoss)
         at once and the detached total returned."""
         anchors = torch.cat(reps[0])
         candidates = torch.cat([torch.cat(column) for column in reps[1:]])
-        targets = self.targets(labels, len(reps) - 1, anchors.device)
-        batch = len(anchors)
-        total = torch.zeros((), device=anchors.device)
-        for begin in range(0, batch, self.mini_batch_size):
-            end = min(begin + self.mini_batch_size, batch)
-            chunk = (
-                soft_target_cross_entropy(
-                    self.scores(anchors[begin:end], candidates),
-                    targets[begin:end],
-                    reduction="sum",
-                    validate=False,
-                )
-                / batch
-            )
-            if with_backward:
-                chunk.backward()
-                chunk = chunk.detach()
-            total = total + chunk
-        return total
+        targets = self.targets(len(anchors), len(reps) - 1, labels, anchors.device)
+        return chunked_loss(
+            anchors, candidates, targets, self.scores, self.mini_batch_size, with_backward
+        )
 
     def get_config_dict(self) -> dict[str, Any]:
         return {**super().get_config_dict(), "mini_batch_size": self.mini_batch_size}

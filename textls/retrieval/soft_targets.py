@@ -15,6 +15,7 @@ the batch's ``P`` candidates ``j`` is
 from __future__ import annotations
 
 import numbers
+from collections import defaultdict
 
 import numpy as np
 import scipy.sparse as sp
@@ -210,3 +211,141 @@ def positive_mask(
         if known:
             mask[i] |= np.isin(passage_rows, list(known))
     return mask
+
+
+#: The column :func:`with_row_ids` adds: sentence-transformers passes a ``label`` column to the
+#: loss as ``labels`` and tokenises every other column as text.
+ROW_COLUMN = "label"
+#: Columns sentence-transformers' collator takes as labels (any version since 5.2).
+LABEL_COLUMNS = ("label", "labels", "score", "scores")
+
+
+def with_row_ids(dataset):
+    """``dataset`` with a ``label`` column holding each example's row index (0, 1, ...), which
+    sentence-transformers passes to the loss as ``labels``; it stays with its example through
+    shuffling and selection.
+
+    Raises ``ValueError`` when the dataset already has a label column: MNRL-style losses take no
+    label, so such a column would be another loss's data.
+    """
+    taken = [c for c in dataset.column_names if c in LABEL_COLUMNS]
+    if taken:
+        raise ValueError(
+            f"the dataset already has a label column {taken[0]!r}: SoftTargetMNRLoss takes "
+            "(anchor, positive[, negative...]) texts and adds its own row ids; remove it first"
+        )
+    return dataset.add_column(ROW_COLUMN, list(range(len(dataset))))
+
+
+class DatasetSoftTargets:
+    r"""Soft targets over a sentence-transformers batch's candidates, for the examples of one
+    training dataset, found by their row id (:func:`with_row_ids`).
+
+    The dataset's first text column holds the anchors (queries), the second the positives, any
+    further ones hard negatives, as for ``MultipleNegativesRankingLoss``.  Identical texts share
+    one row, so a passage met twice is one passage; the known positives ``K`` of an anchor are
+    the positives of every example with that anchor text.  For a batch laid out as
+    sentence-transformers does (all positives, then each negative column), with ``s_ij`` the
+    :class:`CandidateSoftTargets` relevance of anchor ``i`` to candidate ``j`` and ``P``
+    candidates, the target is
+
+    .. math::
+        y_{ij} = (1 - e)\,[j \in K_i] / |K_i| + e\, \mathrm{softmax}_{j \notin K_i}(s_{ij} / T)
+
+    (``ls-classic``: ``e / P`` on every candidate, positives included); ``K_i`` always holds
+    anchor ``i``'s own positive.
+
+    Parameters
+    ----------
+    method, epsilon, temperature, top_k, passage_top_k
+        As :class:`CandidateSoftTargets` (``method="kwls"``, ``epsilon=0.1``, ...).
+    """
+
+    def __init__(
+        self,
+        *,
+        method: str = "kwls",
+        epsilon: float = 0.1,
+        temperature: float = 0.05,
+        top_k: int = 10,
+        passage_top_k: int = 10,
+    ):
+        self.method = method
+        self.epsilon = epsilon
+        self.temperature = temperature
+        self.top_k = top_k
+        self.passage_top_k = passage_top_k
+
+    def fit(self, dataset) -> DatasetSoftTargets:
+        """Index every anchor and candidate text of ``dataset`` (a ``datasets.Dataset``) under its
+        example's row id, the ``label`` column of :func:`with_row_ids` (its position when there
+        is none), and fit the soft targets on the texts."""
+        columns = [c for c in dataset.column_names if c not in LABEL_COLUMNS]
+        if len(columns) < 2:
+            raise ValueError(
+                f"need (anchor, positive[, negative...]) text columns, found {columns}"
+            )
+        texts = {c: list(dataset[c]) for c in columns}
+        for column, values in texts.items():
+            bad = next((i for i, t in enumerate(values) if not isinstance(t, str) or not t), None)
+            if bad is not None:
+                raise ValueError(f"column {column!r}, row {bad}: {values[bad]!r} is not a text")
+        ids = self._row_ids(dataset)
+        queries, passages = {}, {}
+        query_rows = [queries.setdefault(t, len(queries)) for t in texts[columns[0]]]
+        candidate_rows = [
+            [passages.setdefault(t, len(passages)) for t in texts[c]] for c in columns[1:]
+        ]
+        size = int(ids.max()) + 1 if len(ids) else 0
+        self.query_rows_ = np.full(size, -1, dtype=np.int64)  # by row id; -1: no such example
+        self.query_rows_[ids] = query_rows
+        self.candidate_rows_ = np.full((size, len(columns) - 1), -1, dtype=np.int64)
+        self.candidate_rows_[ids] = np.asarray(candidate_rows, dtype=np.int64).T
+        known = defaultdict(set)
+        for query, passage in zip(query_rows, candidate_rows[0], strict=True):
+            known[query].add(passage)
+        self.positives_ = dict(known)
+        self.columns_ = columns
+        self.soft_targets_ = CandidateSoftTargets(
+            method=self.method,
+            epsilon=self.epsilon,
+            temperature=self.temperature,
+            top_k=self.top_k,
+            passage_top_k=self.passage_top_k,
+        ).fit(list(queries), list(passages))
+        return self
+
+    @staticmethod
+    def _row_ids(dataset) -> np.ndarray:
+        if ROW_COLUMN not in dataset.column_names:
+            return np.arange(len(dataset))
+        ids = np.asarray(dataset[ROW_COLUMN])
+        if ids.dtype.kind not in "iu" or (ids < 0).any() or len(np.unique(ids)) != len(ids):
+            raise ValueError(
+                f"the {ROW_COLUMN!r} column must hold distinct row ids >= 0 "
+                "(textls.retrieval.with_row_ids adds them)"
+            )
+        return ids.astype(np.int64)
+
+    def batch_targets(self, rows, n_candidate_columns: int) -> np.ndarray:
+        """``(B, B * n_candidate_columns)`` float32 targets of the examples with row ids ``rows``
+        (the ``labels`` sentence-transformers passes) over their candidates."""
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        size = len(self.query_rows_)
+        unknown = (rows < 0) | (rows >= size)
+        unknown[~unknown] = self.query_rows_[rows[~unknown]] < 0
+        if unknown.any():
+            raise ValueError(
+                f"label {int(rows[unknown][0])} is not the row id of an example of the dataset "
+                "the soft targets were fitted on: train on with_row_ids(dataset), that dataset"
+            )
+        if n_candidate_columns > self.candidate_rows_.shape[1]:
+            raise ValueError(
+                f"the batch has {n_candidate_columns} candidate columns, the dataset the soft "
+                f"targets were fitted on {self.candidate_rows_.shape[1]} ({self.columns_[1:]})"
+            )
+        query_rows = self.query_rows_[rows]
+        # sentence-transformers' layout: every positive, then each negative column's candidates
+        passage_rows = self.candidate_rows_[rows, :n_candidate_columns].T.reshape(-1)
+        mask = positive_mask(query_rows, passage_rows, np.arange(len(rows)), self.positives_)
+        return self.soft_targets_.targets(query_rows, passage_rows, mask)

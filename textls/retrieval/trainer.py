@@ -21,6 +21,13 @@ def gather_with_grad(tensor: torch.Tensor) -> torch.Tensor:
         return tensor
     import torch.distributed.nn.functional as dist_fn
 
+    check_equal_sizes(tensor)
+    return torch.cat(dist_fn.all_gather(tensor), dim=0)
+
+
+def check_equal_sizes(tensor: torch.Tensor) -> None:
+    """Raise ``RuntimeError`` unless every process holds as many rows of ``tensor`` as this one
+    (``all_gather`` needs equal shapes; unequal ones fail deep in the backend or hang)."""
     sizes = [
         torch.zeros(1, dtype=torch.long, device=tensor.device) for _ in range(dist.get_world_size())
     ]
@@ -29,7 +36,6 @@ def gather_with_grad(tensor: torch.Tensor) -> torch.Tensor:
         raise RuntimeError(
             f"processes hold different numbers of candidates {[int(s) for s in sizes]}"
         )
-    return torch.cat(dist_fn.all_gather(tensor), dim=0)
 
 
 def gather(tensor: torch.Tensor) -> torch.Tensor:
