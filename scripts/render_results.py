@@ -709,7 +709,8 @@ def _st_throughput(d: dict, name: str, out: list[str]) -> None:
     out.append(
         f"**sentence-transformers losses at batch {d['batch_size']}** (cached mini-batches of "
         f"{d['mini_batch_size']}, {d['max_length']} tokens, {d['device']}, "
-        f"{d['results'][0]['peak_memory_kind']}): {per}. " + _provenance(d, name)
+        f"{d['results'][0]['peak_memory_kind']}): {per}. {d.get('note', '')} "
+        + _provenance(d, name)
     )
 
 
