@@ -180,6 +180,10 @@ def test_bad_inputs_are_named(tmp_path):
     features, _ = _features(model, _dataset())
     with pytest.raises(ValueError, match="with_row_ids"):
         SoftTargetMNRLoss(model, soft_targets=soft)(features, None)
+    with pytest.raises(ValueError, match="would be ignored"):
+        SoftTargetMNRLoss(model, soft_targets=soft, epsilon=0.3)
+    with pytest.raises(TypeError, match="epsilonn"):
+        SoftTargetMNRLoss(model, _dataset(), epsilonn=0.3)
 
 
 def test_rows_are_found_by_their_id_after_shuffling():

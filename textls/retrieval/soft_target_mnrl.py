@@ -68,14 +68,15 @@ class SoftTargetMNRLoss(nn.Module):
     train_dataset : datasets.Dataset
         The training dataset after :func:`with_row_ids`: (anchor, positive[, negative...]) texts
         and a ``label`` column of row ids.
-    method, epsilon, temperature, top_k, passage_top_k
-        The soft targets (:class:`DatasetSoftTargets`); ``temperature`` is that of their
-        relevance softmax, not of this loss.
     scale : float, default 20.0
         :math:`s`, sentence-transformers' default (temperature 0.05).
     similarity_fct : callable, default ``sentence_transformers.util.cos_sim``
     soft_targets : DatasetSoftTargets, optional
         Already fitted soft targets, used instead of fitting new ones on ``train_dataset``.
+    **options
+        The soft targets' parameters, :class:`DatasetSoftTargets`'s (``method="kwls"``,
+        ``epsilon=0.1``, ``temperature``, ``top_k``, ``passage_top_k``); ``temperature`` is that
+        of their relevance softmax, not of this loss.
 
     Inputs: (anchor, positive) pairs or (anchor, positive, negative_1, ..., negative_n) tuples,
     with the ``label`` column of :func:`with_row_ids`.
@@ -98,14 +99,10 @@ class SoftTargetMNRLoss(nn.Module):
         model,
         train_dataset=None,
         *,
-        method: str = "kwls",
-        epsilon: float = 0.1,
-        temperature: float = 0.05,
-        top_k: int = 10,
-        passage_top_k: int = 10,
         scale: float = 20.0,
         similarity_fct=None,
         soft_targets: DatasetSoftTargets | None = None,
+        **options,
     ):
         super().__init__()
         from sentence_transformers.util import cos_sim
@@ -115,13 +112,9 @@ class SoftTargetMNRLoss(nn.Module):
         if soft_targets is None:
             if train_dataset is None:
                 raise ValueError("give the training dataset (after with_row_ids) or soft_targets")
-            soft_targets = DatasetSoftTargets(
-                method=method,
-                epsilon=epsilon,
-                temperature=temperature,
-                top_k=top_k,
-                passage_top_k=passage_top_k,
-            ).fit(train_dataset)
+            soft_targets = DatasetSoftTargets(**options).fit(train_dataset)
+        elif options:
+            raise ValueError(f"{sorted(options)} would be ignored: soft_targets is already fitted")
         self.model = model
         self.soft_targets = soft_targets
         self.scale = scale
