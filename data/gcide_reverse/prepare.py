@@ -19,8 +19,8 @@ The task: given a definition, find the word it defines.
 Parsing: a dictd block holds one or more entries ("Bank \\Bank\\, n. [etymology] 1. ... 2. ...");
 numbered senses (with their (a), (b) parts) are senses; an entry without numbers has one.  Dropped:
 quotations and their authors, "Syn:" and "Note:" paragraphs, sub-entries ({Poison ash} ...), senses
-under 4 words, and every paragraph GCIDE marks as taken from WordNet ("[WordNet 1.5]"): WordNet is
-reserved for independent checks of textls.  Markup is simplified ("a[\"e]roplane" -> "aeroplane",
+under 4 words, and every paragraph GCIDE marks as taken from WordNet (a "[WordNet 1.5]" source tag
+or an inline "[WordNet sense 2]"): WordNet is reserved for independent checks of textls.  Markup is simplified ("a[\"e]roplane" -> "aeroplane",
 "{Bench}" -> "Bench").
 
 Writes, like BEIR:
@@ -100,8 +100,7 @@ def senses(body: str) -> list[str]:
         lines = [line for line in paragraph.splitlines() if line.strip()]
         if not lines:
             continue
-        tags = [SOURCE.match(line).group(1) for line in lines if SOURCE.match(line)]
-        if any("WordNet" in tag for tag in tags):
+        if "wordnet" in paragraph.lower():  # "[WordNet 1.5]", "[Wordnet 1.6]", "[WordNet sense 2]"
             continue
         lines = [line for line in lines if not SOURCE.match(line)]
         if not lines:
