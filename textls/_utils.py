@@ -88,6 +88,12 @@ def encode_labels(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
     return out
 
 
+def seen_labels(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Boolean mask of the ``labels`` that are among ``classes`` (``3`` and ``np.int64(3)`` alike)."""
+    known = {_key(c) for c in classes}
+    return np.fromiter((_key(label) in known for label in labels), dtype=bool, count=len(labels))
+
+
 def _key(label):
     # 3 and np.int64(3) must find the same class.
     return int(label) if isinstance(label, (int, np.integer)) else label

@@ -7,6 +7,7 @@ import pytest
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 
 from textls.smoothers import SMOOTHERS, get_smoother
+from textls.smoothers._base import UnseenClassWarning
 
 SPORT = ["the striker scored a goal", "a late goal in the match", "the league match was won"]
 POLITICS = ["the party won the vote", "voters backed the party", "a vote in parliament"]
@@ -17,6 +18,8 @@ COOKING = [
 ]
 TEXTS = (SPORT + POLITICS + COOKING) * 4
 LABELS = (["sport"] * 3 + ["politics"] * 3 + ["cooking"] * 3) * 4
+#: Keep the words of a tiny corpus (the default min_df=2 would drop most of them).
+LEXICAL = {"kwls": {"min_df": 1}, "ls-tfidf": {"min_df": 1}}
 
 
 @pytest.mark.parametrize("method", sorted(SMOOTHERS))
@@ -53,10 +56,40 @@ def test_grid_search_chooses_smoother_parameters():
     ).index("sport")
 
 
-def test_score_names_an_unseen_label():
+def test_score_names_an_unseen_label_when_no_row_was_seen():
     smoother = get_smoother("kwls", min_df=1).fit(TEXTS, LABELS)
     with pytest.raises(ValueError, match="'music'"):
         smoother.score(["a song"], ["music"])
+
+
+@pytest.mark.parametrize("method", sorted(SMOOTHERS))
+def test_score_leaves_out_rows_of_a_class_fit_never_saw(method):
+    smoother = get_smoother(method, **LEXICAL.get(method, {})).fit(TEXTS, LABELS)
+    new = ["a goal in the match", "a song on the radio", "bread in the oven"]
+    with pytest.warns(UnseenClassWarning, match="1 of 3 rows .*music"):
+        score = smoother.score(new, ["sport", "music", "cooking"])
+    assert score == pytest.approx(smoother.score([new[0], new[2]], ["sport", "cooking"]))
+
+
+# Long-tailed: 12 / 6 / 3 / 2 / 1 rows, so cv=2 leaves the rarest classes out of a fold's fit.
+RARE = ["a song on the radio", "the band played a song"]
+TAIL_TEXTS = SPORT * 4 + POLITICS * 2 + COOKING + RARE + ["the singer and the band on stage"]
+TAIL_LABELS = ["sport"] * 12 + ["politics"] * 6 + ["cooking"] * 3 + ["music"] * 2 + ["stage"]
+
+
+@pytest.mark.parametrize("method", ["kwls", "ls-tfidf", "ls-distill"])
+def test_grid_search_gives_finite_scores_on_long_tailed_data(method):
+    params = (
+        {"temperature": [0.05, "auto"]} if method != "ls-distill" else {"temperature": [0.5, 1.0]}
+    )
+    search = GridSearchCV(
+        get_smoother(method, **LEXICAL.get(method, {})), params, cv=2, error_score="raise"
+    )
+    with pytest.warns(UserWarning):  # scikit-learn: a class with fewer rows than folds
+        search.fit(TAIL_TEXTS, TAIL_LABELS)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all()
+    assert scores.max() > np.log(1 / 5)  # better than uniform relevance over 5 classes
 
 
 def test_integer_cv_stratifies_on_label_sorted_data():

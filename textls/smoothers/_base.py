@@ -43,6 +43,7 @@ small protocol for it, each in its own file; a sharded fit calls nothing else of
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -58,10 +59,15 @@ from textls._utils import (
     encode_labels,
     is_blank,
     mix_with_gold,
+    seen_labels,
     softmax,
     unique_classes,
 )
 from textls.calibration.temperature_scaling import search_temperature
+
+
+class UnseenClassWarning(UserWarning):
+    """``score`` left out rows of a class that ``fit`` never saw."""
 
 
 class BaseSmoother(BaseEstimator):
@@ -115,10 +121,30 @@ class BaseSmoother(BaseEstimator):
         ``-sklearn.metrics.log_loss`` (probabilities clipped as it clips them), the scikit-learn
         convention for a score, so ``GridSearchCV(KeywordSmoother(), {...})`` and
         ``cross_val_score`` select parameters by how well the relevance predicts held-out labels.
-        A label unseen at ``fit`` raises ``ValueError`` naming it.
+
+        Rows whose label ``fit`` never saw are left out, with a warning naming their classes: on
+        long-tailed data a class of one or two rows is often missing from a cross-validation
+        fold's training part, and every parameter setting gives such a row probability zero, so
+        it says nothing about the parameters (counting it would make every candidate's score
+        infinite).  If no row's label was seen, ``ValueError``.
         """
+        texts = check_texts(texts)
+        labels = check_labels(labels, len(texts))
+        seen = seen_labels(labels, self.classes_)
+        if not seen.any():
+            encode_labels(labels, self.classes_)  # raises, naming the unseen labels
+        if not seen.all():
+            unseen = sorted({str(label) for label in labels[~seen]})
+            warnings.warn(
+                f"score: {int((~seen).sum())} of {len(labels)} rows are of a class fit never "
+                f"saw ({', '.join(unseen[:5])}{' ...' if len(unseen) > 5 else ''}) and are left "
+                "out of the score",
+                UnseenClassWarning,
+                stacklevel=2,
+            )
+            texts = [text for text, keep in zip(texts, seen, strict=True) if keep]
         relevance = self.relevance(texts)
-        y = encode_labels(check_labels(labels, len(relevance)), self.classes_)
+        y = encode_labels(labels[seen], self.classes_)
         return -log_loss(y, relevance, labels=np.arange(len(self.classes_)))
 
     def relevance(self, texts) -> np.ndarray:
