@@ -136,7 +136,11 @@ def test_dashed_and_negated_trainer_flags_are_understood():
     ("flags", "message"),
     [
         (["--save_strategy", "epoch"], "--save_strategy: compare trains each run in a temporary"),
-        (["--eval_strategy", "epoch"], "--eval_strategy / --load_best_model_at_end"),
+        (["--load_best_model_at_end"], "--load_best_model_at_end: compare keeps each run's best"),
+        (
+            ["--metric_for_best_model", "accuracy"],
+            "--metric_for_best_model accuracy: compare stops",
+        ),
         (["--fp16"], "Trainer options: "),
     ],
 )
