@@ -58,6 +58,9 @@ __all__ = [
     "higher_is_better",
     "ensemble_section",
     "epsilon_section",
+    "format_p",
+    "format_signed",
+    "md_escape",
     "per_class_sections",
     "write_comparison",
     "write_report",
@@ -281,7 +284,10 @@ def write_report(
     lines = [f"# {title}", ""]
     if config:
         lines += ["## Configuration", "", "| Key | Value |", "| --- | --- |"]
-        lines += [f"| {_md(key)} | {_md(_config_value(value))} |" for key, value in config.items()]
+        lines += [
+            f"| {md_escape(key)} | {md_escape(_config_value(value))} |"
+            for key, value in config.items()
+        ]
         lines.append("")
     lines += [
         "## Results",
@@ -352,7 +358,7 @@ def epsilon_section(selection: Mapping[str, Mapping[str, Any]]) -> list[str]:
         ]
         cost = f"{entry['selection_runs']} runs, {entry['selection_seconds']:.0f} s"
         lines.append(
-            f"| `{_md(method)}` | " + " | ".join(cells) + f" | {entry['chosen']:g} | {cost} |"
+            f"| `{md_escape(method)}` | " + " | ".join(cells) + f" | {entry['chosen']:g} | {cost} |"
         )
     return [*lines, ""]
 
@@ -380,11 +386,11 @@ def ensemble_section(ensembles: Mapping[str, Mapping[str, Any]]) -> list[str]:
     ]
     for method, entry in ensembles.items():
         cells = [
-            f"{entry['metrics'][m]:.4f} ({_signed(entry['metrics'][m] - entry['single_model_mean'][m])})"
+            f"{entry['metrics'][m]:.4f} ({format_signed(entry['metrics'][m] - entry['single_model_mean'][m])})"
             for m in metrics
         ]
         lines.append(
-            f"| `{_md(method)}` | {entry['models']} | "
+            f"| `{md_escape(method)}` | {entry['models']} | "
             + " | ".join(cells)
             + f" | {entry['train_eval_seconds']:.0f} |"
         )
@@ -404,7 +410,7 @@ def per_class_sections(per_class: Mapping[str, Mapping[str, Mapping[str, float]]
         lines += [
             f"## Per-class {name} (test set, mean over seeds)",
             "",
-            "| Class | Support | " + " | ".join(f"`{_md(m)}`" for m in methods) + " |",
+            "| Class | Support | " + " | ".join(f"`{md_escape(m)}`" for m in methods) + " |",
             "| --- | ---: | " + " | ".join("---:" for _ in methods) + " |",
         ]
         for cls in classes:
@@ -414,7 +420,7 @@ def per_class_sections(per_class: Mapping[str, Mapping[str, Mapping[str, float]]
                 for v in values
             ]
             support = per_class[methods[0]][cls]["support"]
-            lines.append(f"| {_md(cls)} | {support:.0f} | " + " | ".join(cells) + " |")
+            lines.append(f"| {md_escape(cls)} | {support:.0f} | " + " | ".join(cells) + " |")
         lines.append("")
     return lines
 
@@ -433,7 +439,7 @@ def _results_table(results: Mapping[str, Any], methods: list[str], metrics: list
     ]
     for method in methods:
         summary = summaries[method]
-        cells = [f"`{_md(method)}`", str(summary["n_seeds"])]
+        cells = [f"`{md_escape(method)}`", str(summary["n_seeds"])]
         for m in metrics:
             cell = _mean_std(summary["mean"][m], summary["std"][m])
             cells.append(f"**{cell}**" if summary["mean"][m] == best.get(m) else cell)
@@ -458,12 +464,12 @@ def _diagnostics_section(diagnostics: Mapping[str, Mapping[str, float]]) -> list
             f"{d[k]:.4f}" if k in d else "-"
             for k in ("top1_agreement", "log_likelihood", "off_gold_mass")
         ]
-        lines.append(f"| `{_md(method)}` | " + " | ".join(cells) + " |")
+        lines.append(f"| `{md_escape(method)}` | " + " | ".join(cells) + " |")
     return [*lines, ""]
 
 
 def _paired_section(paired: Mapping[str, Any], baseline: str, metrics: list[str]) -> list[str]:
-    base = f"`{_md(baseline)}`"
+    base = f"`{md_escape(baseline)}`"
     lines = [
         f"## Paired comparison against {base}",
         "",
@@ -483,8 +489,8 @@ def _paired_section(paired: Mapping[str, Any], baseline: str, metrics: list[str]
             s = by_metric[m]
             arrow = "↑" if higher_is_better(m) else "↓"
             lines.append(
-                f"| `{_md(method)}` | {_md(m)} {arrow} | {_signed(s['mean_diff'])} "
-                f"| {_num(s['std_diff'])} | {s['wins']}/{s['n']} | {_p(s['p_value'])} |"
+                f"| `{md_escape(method)}` | {md_escape(m)} {arrow} | {format_signed(s['mean_diff'])} "
+                f"| {_num(s['std_diff'])} | {s['wins']}/{s['n']} | {format_p(s['p_value'])} |"
             )
     lines.append("")
     return lines
@@ -528,7 +534,7 @@ def format_table(results: Mapping[str, Any], metrics: Sequence[str] | None = Non
             elif s is None:
                 row.append("n/a")
             else:
-                row.append(f"{_signed(s['mean_diff'])} ({s['wins']}/{s['n']})")
+                row.append(f"{format_signed(s['mean_diff'])} ({s['wins']}/{s['n']})")
 
     widths = [max(len(row[j]) for row in [header, *rows]) for j in range(len(header))]
 
@@ -557,13 +563,13 @@ def _num(x: float | None) -> str:
     return f"{x:.4f}" if x == 0 or abs(x) >= 1e-3 else f"{x:.2e}"
 
 
-def _signed(x: float | None) -> str:
+def format_signed(x: float | None) -> str:
     if x is None:
         return "n/a"
     return f"{x:+.4f}" if x == 0 or abs(x) >= 1e-3 else f"{x:+.2e}"
 
 
-def _p(p: float | None) -> str:
+def format_p(p: float | None) -> str:
     return "n/a" if p is None else f"{p:.3g}"
 
 
@@ -578,7 +584,7 @@ def _config_value(value: Any) -> str:
     return str(value)
 
 
-def _md(text: Any) -> str:
+def md_escape(text: Any) -> str:
     """Make ``text`` safe inside a Markdown table cell."""
     return str(text).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 

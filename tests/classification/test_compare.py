@@ -415,3 +415,73 @@ def test_a_teacher_must_be_trained_earlier_and_only_ls_distill_takes_one(
 
     with pytest.raises(ValueError, match=message):
         check_arguments(_args(tmp_path, *files, methods=methods))
+
+
+def test_without_epochs_each_run_trains_to_its_validation_plateau_and_records_it(
+    tmp_path, files, tokenizer
+):
+    args = _args(
+        tmp_path,
+        *files,
+        methods="none,kwls",
+        seeds=1,
+        epochs=None,
+        max_epochs=40,
+        early_stopping_patience=2,
+    )
+    results = run_compare(args, lambda: make_model(num_labels=3), tokenizer)
+    saved = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert saved["training"] == results["training"]
+    for method in ("none", "kwls"):
+        (record,) = saved["training"][method]
+        values = [h["value"] for h in record["validation"]]
+        assert [h["epoch"] for h in record["validation"]] == pytest.approx(
+            list(range(1, len(values) + 1))
+        )  # one evaluation per epoch
+        assert record["epochs"] == pytest.approx(len(values)) and len(values) <= 40
+        assert record["steps"] == 3 * len(values)  # 18 rows, batch 8
+        assert record["stopped"] in ("plateau", "max_epochs")
+        assert record["kept_epoch"] == pytest.approx(int(np.argmin(values)) + 1)
+        if record["stopped"] == "plateau":  # exactly `patience` evaluations after the best
+            assert len(values) == int(np.argmin(values)) + 1 + 2
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "## Training length" in report and "## Verdict" in report
+
+
+def test_a_fixed_length_run_is_recorded_as_such(tmp_path, files, tokenizer):
+    args = _args(tmp_path, *files, methods="none", seeds=1, epochs=3)
+    results = run_compare(args, lambda: make_model(num_labels=3), tokenizer)
+    (record,) = results["training"]["none"]
+    assert record["stopped"] == "fixed" and record["epochs"] == pytest.approx(3.0)
+    assert record["kept_epoch"] == pytest.approx(3.0) and len(record["validation"]) == 3
+
+
+@pytest.mark.parametrize("distribution", ["train", "balanced"])
+def test_models_predict_under_the_declared_test_distribution(tmp_path, tokenizer, distribution):
+    rows = CORPUS * 2 + [row for row in CORPUS if row[1] == "sport"] * 4  # sport: 3 times as many
+    train = _write(tmp_path, rows, "train.csv")
+    test = _write(tmp_path, CORPUS, "test.csv")
+    args = _args(
+        tmp_path, train, test, methods="none,ls-classic", seeds=1, test_distribution=distribution
+    )
+    results = run_compare(args, lambda: make_model(num_labels=3), tokenizer)
+    correction = results["prior_correction"]
+    p = np.array(list(correction["train_prior"].values()))
+    pi = np.array(list(correction["test_prior"].values()))
+    assert p.argmax() == 1 and p[1] == pytest.approx(3 * p[0], rel=0.2)  # sport, as sampled
+    np.testing.assert_allclose(pi, p if distribution == "train" else np.full(3, 1 / 3))
+    eps = 0.1
+    learnt = {"none": p, "ls-classic": (1 - eps) * p + eps / 3}  # the targets' marginal
+    for method, q in learnt.items():
+        npz = np.load(tmp_path / "out" / "predictions" / f"{method}-seed0.npz")
+        shifted = npz["logits"] + np.log(pi) - np.log(q)
+        expected = np.exp(shifted - shifted.max(1, keepdims=True))
+        np.testing.assert_allclose(
+            npz["probs"], expected / expected.sum(1, keepdims=True), atol=1e-5
+        )
+        assert set(correction["uncorrected"][method]) >= {"accuracy", "nll"}
+
+
+def test_an_unknown_test_distribution_is_refused(tmp_path, files):
+    with pytest.raises(ValueError, match="--test_distribution must be one of train, balanced"):
+        run_compare(_args(tmp_path, *files, test_distribution="iid"))

@@ -74,17 +74,22 @@ def probs_to_logits(probs: Any, *, eps: float = 1e-12) -> np.ndarray:
     return np.log(np.clip(check_probs(probs), eps, 1.0))
 
 
-def temperature_nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
-    r"""Mean negative log-likelihood of ``labels`` under :math:`\operatorname{softmax}(z / T)`.
+def temperature_nll(
+    logits: np.ndarray, labels: np.ndarray, temperature: float, offset: np.ndarray | None = None
+) -> float:
+    r"""Mean negative log-likelihood of ``labels`` under :math:`\operatorname{softmax}(z / T + b)`.
 
-    :math:`\frac1n \sum_i \bigl[m_i + \log \sum_c e^{z_{ic}/T - m_i} - z_{i,y_i}/T\bigr]` with
-    :math:`m_i = \max_c z_{ic}/T`, so no exponential overflows.  ``logits`` is a float64
-    ``(n, C)`` array and ``labels`` ``(n,)`` column indices, both already checked.
+    :math:`\frac1n \sum_i \bigl[m_i + \log \sum_c e^{s_{ic} - m_i} - s_{i,y_i}\bigr]` with
+    :math:`s_i = z_i / T + b` and :math:`m_i = \max_c s_{ic}`, so no exponential overflows.
+    ``logits`` is a float64 ``(n, C)`` array and ``labels`` ``(n,)`` column indices, both already
+    checked; ``offset`` :math:`b` is ``(C,)`` or ``None`` (zero).
     """
     scaled = logits / temperature
+    if offset is not None:
+        scaled = scaled + offset[None, :]
     top = scaled.max(axis=1)
     log_norm = top + np.log(np.exp(scaled - top[:, None]).sum(axis=1))
-    return float(np.mean(log_norm - logits[np.arange(len(labels)), labels] / temperature))
+    return float(np.mean(log_norm - scaled[np.arange(len(labels)), labels]))
 
 
 def search_temperature(
@@ -94,6 +99,7 @@ def search_temperature(
     *,
     xatol: float = 1e-5,
     max_iter: int = 500,
+    offset: np.ndarray | None = None,
 ) -> tuple[float, int]:
     r"""The :math:`T` in ``bounds`` that minimises :func:`temperature_nll`, and the evaluations used.
 
@@ -103,7 +109,7 @@ def search_temperature(
     (:func:`textls.smoothers._base.fit_temperature`) both fit their temperature with it.
     """
     result = minimize_scalar(
-        lambda log_t: temperature_nll(logits, labels, np.exp(log_t)),
+        lambda log_t: temperature_nll(logits, labels, np.exp(log_t), offset),
         bounds=(np.log(bounds[0]), np.log(bounds[1])),
         method="bounded",
         options={"xatol": xatol, "maxiter": max_iter},
@@ -183,21 +189,30 @@ class TemperatureScaler(BaseEstimator):
             raise ValueError(f"xatol must be positive, got {self.xatol!r}")
         return t_min, t_max
 
-    def fit(self, logits: Any, labels: Any) -> TemperatureScaler:
-        """Learn ``temperature_`` from validation ``logits`` ``(n, C)`` and ``labels`` ``(n,)``.
+    def fit(self, logits: Any, labels: Any, *, offset: Any = None) -> TemperatureScaler:
+        r"""Learn ``temperature_`` from validation ``logits`` ``(n, C)`` and ``labels`` ``(n,)``.
 
         ``logits`` may be a numpy array or a torch tensor (any device, with or without grad).
+        ``offset``: a ``(C,)`` shift :math:`b` added after scaling, :math:`\operatorname{softmax}(z
+        / T + b)`, e.g. the log prior ratio of :func:`textls.calibration.prior_shift` when the
+        validation rows follow another class prior than the model's training targets.
         Returns ``self``.
         """
         t_min, t_max = self._check_params()
         logits = check_scores(logits, name="logits")
         labels = check_labels(labels, n=logits.shape[0], n_classes=logits.shape[1])
+        offset = _check_offset(offset, logits.shape[1])
 
         temperature, n_iter = search_temperature(
-            logits, labels, (t_min, t_max), xatol=self.xatol, max_iter=int(self.max_iter)
+            logits,
+            labels,
+            (t_min, t_max),
+            xatol=self.xatol,
+            max_iter=int(self.max_iter),
+            offset=offset,
         )
-        nll_before = temperature_nll(logits, labels, 1.0)
-        nll_after = temperature_nll(logits, labels, temperature)
+        nll_before = temperature_nll(logits, labels, 1.0, offset)
+        nll_after = temperature_nll(logits, labels, temperature, offset)
         # `<=` also keeps T = 1 when the NLL is flat in T (e.g. constant logits).
         if t_min <= 1.0 <= t_max and nll_before <= nll_after:
             temperature, nll_after = 1.0, nll_before
@@ -219,8 +234,9 @@ class TemperatureScaler(BaseEstimator):
         self.n_iter_ = n_iter
         return self
 
-    def transform(self, logits: Any) -> np.ndarray:
-        """Return calibrated probabilities ``softmax(logits / temperature_)``, shape ``(n, C)``.
+    def transform(self, logits: Any, *, offset: Any = None) -> np.ndarray:
+        """Return calibrated probabilities ``softmax(logits / temperature_ + offset)``, shape
+        ``(n, C)`` (``offset`` as in :meth:`fit`, ``None`` for none).
 
         ``logits`` may be a numpy array or a torch tensor; the result is a float64 numpy array.
         """
@@ -231,8 +247,22 @@ class TemperatureScaler(BaseEstimator):
                 f"logits have {logits.shape[1]} classes but the scaler was fitted on "
                 f"{self.n_classes_}"
             )
-        return softmax(logits / self.temperature_, axis=1)
+        offset = _check_offset(offset, self.n_classes_)
+        scaled = logits / self.temperature_
+        return softmax(scaled if offset is None else scaled + offset[None, :], axis=1)
 
-    def fit_transform(self, logits: Any, labels: Any) -> np.ndarray:
+    def fit_transform(self, logits: Any, labels: Any, *, offset: Any = None) -> np.ndarray:
         """Fit on ``logits`` and ``labels``, then return ``transform(logits)``."""
-        return self.fit(logits, labels).transform(logits)
+        return self.fit(logits, labels, offset=offset).transform(logits, offset=offset)
+
+
+def _check_offset(offset: Any, n_classes: int) -> np.ndarray | None:
+    """``offset`` as a finite float64 ``(C,)`` array, or ``None``; a ``ValueError`` otherwise."""
+    if offset is None:
+        return None
+    offset = np.asarray(offset, dtype=np.float64)
+    if offset.shape != (n_classes,) or not np.isfinite(offset).all():
+        raise ValueError(
+            f"offset must be {n_classes} finite numbers (one per class), got shape {offset.shape}"
+        )
+    return offset

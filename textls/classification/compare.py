@@ -18,10 +18,18 @@ import numpy as np
 import torch
 from scipy.special import softmax
 from transformers import TrainingArguments, set_seed
+from transformers.trainer_utils import IntervalStrategy
 
-from textls.calibration import TemperatureScaler
+from textls.calibration import (
+    TEST_DISTRIBUTIONS,
+    TemperatureScaler,
+    distribution_prior,
+    prior_shift,
+    target_prior,
+)
 from textls.classification.collator import SoftLabelCollator
 from textls.classification.data import build_dataset, classes_of, encode_split, load_labelled
+from textls.classification.early_stopping import PlateauStopping
 from textls.classification.modeling import (
     check_model,
     default_batch_size,
@@ -29,6 +37,7 @@ from textls.classification.modeling import (
     load_tokenizer,
     make_model_factory,
 )
+from textls.classification.progress import Progress, quiet_evaluation
 from textls.classification.representation import (
     Projection,
     choose_projection,
@@ -42,6 +51,12 @@ from textls.classification.splits import (
     long_tail,
     stratified_subsample,
     validation_split,
+)
+from textls.classification.summary import (
+    run_warnings,
+    training_section,
+    verdict_section,
+    warnings_section,
 )
 from textls.classification.trainer import (
     REGULARIZERS,
@@ -68,6 +83,12 @@ logger = logging.getLogger(__name__)
 # compare trains several short runs on each split: their rows are held in memory
 _tokenised = functools.partial(build_dataset, in_memory=True)
 
+
+#: A run without ``--epochs`` stops once its validation loss has not improved for this many
+#: evaluations (one per epoch) and keeps its best weights (:class:`PlateauStopping`) ...
+PATIENCE = 3
+#: ... or after this many epochs, whichever comes first.
+MAX_EPOCHS = 100.0
 
 #: The values ``--epsilon auto`` tries: around label smoothing's usual 0.1 (Szegedy et al. 2016;
 #: Muller et al. 2019 use 0.05 to 0.2) and up to 0.3, where textls's own sweep stops gaining.
@@ -114,7 +135,26 @@ class CompareArguments:
             "help": "minilm (packaged all-MiniLM-L6-v2), fasttext, textcnn, or a local HF model folder."
         },
     )
-    epochs: float = field(default=3.0, metadata={"help": "Training epochs."})
+    epochs: float | None = field(
+        default=None,
+        metadata={
+            "help": "A fixed training length in epochs. Default: each run trains until its "
+            "validation loss (the NLL of the validation split, evaluated every epoch) has not "
+            "improved for --early_stopping_patience evaluations, at most --max_epochs, and keeps "
+            "the weights of its best evaluation."
+        },
+    )
+    max_epochs: float = field(
+        default=MAX_EPOCHS,
+        metadata={"help": "The cap on a run's epochs when --epochs is not given."},
+    )
+    early_stopping_patience: int = field(
+        default=PATIENCE,
+        metadata={
+            "help": "Evaluations without a lower validation loss before a run stops (when "
+            "--epochs is not given)."
+        },
+    )
     batch_size: int | None = field(
         default=None,
         metadata={
@@ -139,6 +179,16 @@ class CompareArguments:
             + ", ".join(map(str, EPSILON_GRID))
             + " by the validation NLL of one seed-0 run per value without a regularizer (never "
             "the test split); methods built on it (kwls+mixup) share the choice."
+        },
+    )
+    test_distribution: str = field(
+        default="train",
+        metadata={
+            "help": "Which class distribution the test data follows, so every model predicts "
+            "under it (the logits shifted by log(test prior / the prior of the model's training "
+            "targets)): train (drawn like the training data, as a random test split is) or "
+            "balanced (every class equally likely). The validation data is taken to follow the "
+            "training data."
         },
     )
     loss_mode: str = field(
@@ -330,7 +380,12 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
         raise ValueError(f"--methods names {repeated} more than once")
     checks = {
         "--seeds": (args.seeds, args.seeds >= 1, "an integer >= 1"),
-        "--epochs": (args.epochs, args.epochs > 0, "a number > 0"),
+        "--max_epochs": (args.max_epochs, args.max_epochs > 0, "a number > 0"),
+        "--early_stopping_patience": (
+            args.early_stopping_patience,
+            isinstance(args.early_stopping_patience, int) and args.early_stopping_patience >= 1,
+            "an integer >= 1",
+        ),
         "--lam": (args.lam, 0.0 <= args.lam <= 1.0, "a number in [0, 1]"),
         "--label_noise": (args.label_noise, 0.0 <= args.label_noise < 1.0, "in [0, 1)"),
         "--validation_fraction": (
@@ -349,7 +404,7 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
         value = getattr(args, option)
         if value is not None:
             checks[f"--{option}"] = (value, value >= 1, "an integer >= 1")
-    for option in ("learning_rate", "imbalance_ratio"):
+    for option in ("epochs", "learning_rate", "imbalance_ratio"):
         value = getattr(args, option)
         if value is not None:
             bound = 1.0 if option == "imbalance_ratio" else 0.0
@@ -357,6 +412,11 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
     for option, (value, ok, expected) in checks.items():
         if not ok:
             raise ValueError(f"{option} must be {expected}, got {value!r}")
+    if args.test_distribution not in TEST_DISTRIBUTIONS:
+        raise ValueError(
+            f"--test_distribution must be one of {', '.join(TEST_DISTRIBUTIONS)}, got "
+            f"{args.test_distribution!r}"
+        )
     if args.loss_mode not in ("soft", "auxiliary"):
         raise ValueError(f"--loss_mode must be soft or auxiliary, got {args.loss_mode!r}")
     check_model(args.model)
@@ -598,14 +658,19 @@ class RunSetup:
     test_set: Any
     y_val: np.ndarray
     y_test: np.ndarray
+    train_prior: np.ndarray
+    test_prior: np.ndarray
     projection: Projection | None = None
     projection_sets: tuple[Any, Any] | None = None
 
 
 @dataclass
 class RunResult:
-    """One trained model's test metrics (with the temperature-scaled ``*_ts``), its test
-    probabilities, the temperature fitted on the validation split, and its validation NLL."""
+    """One trained model's test metrics (with the temperature-scaled ``*_ts``) and test
+    probabilities, both under ``--test_distribution``'s prior, the temperature fitted on the
+    validation split, its validation NLL (under the training prior), what its training did
+    (:meth:`PlateauStopping.record`), its test metrics without the prior shift, its raw test
+    logits, and what makes it not a finished model (:func:`run_warnings`)."""
 
     metrics: dict[str, float]
     probs: np.ndarray
@@ -613,6 +678,10 @@ class RunResult:
     validation_nll: float
     representation: dict | None = None
     train_probs: np.ndarray | None = None
+    training: dict | None = None
+    uncorrected: dict[str, float] | None = None
+    logits: np.ndarray | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def run_compare(
@@ -688,8 +757,10 @@ def run_compare(
             seconds.append(time.perf_counter() - start)
             runs.append({"method": method, "seed": seed, "metrics": result.metrics})
             outcomes.setdefault(method, []).append(result)
-            _save_predictions(out, method, seed, result.probs, y_test, data.classes)
-            progress.log(method, seed, result.metrics)
+            _save_predictions(out, method, seed, result, y_test, data.classes)
+            progress.log(method, seed, result.metrics, result.training)
+            for warning in result.warnings:
+                logger.warning("%s seed %d is not a finished model: %s", method, seed, warning)
         timings[method] = {
             "soft_label_seconds": soft.seconds[base],
             "train_eval_seconds": seconds,
@@ -737,27 +808,6 @@ def soft_labels_of(methods, args, data, params, files, setup) -> SoftLabels:
     return soft
 
 
-class Progress:
-    """Logs "run k of n: METHOD seed S: metrics (elapsed, about ... left)" after each run."""
-
-    def __init__(self, total: int):
-        self.total, self.done, self.started = total, 0, time.perf_counter()
-
-    def log(self, method: str, seed: int, metrics: dict[str, float]) -> None:
-        self.done += 1
-        elapsed = time.perf_counter() - self.started
-        logger.info(
-            "run %d of %d: %s seed %d: %s (%s elapsed, about %s left)",
-            self.done,
-            self.total,
-            method,
-            seed,
-            ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if "_ts" not in k),
-            _duration(elapsed),
-            _duration(elapsed / self.done * (self.total - self.done)),
-        )
-
-
 def check_trainer_options(args: CompareArguments, training_args: TrainingArguments) -> None:
     """Refuse, before any work, Trainer options compare cannot honour (checkpoints of runs that
     train in temporary folders; evaluation during training, which compare does itself on its
@@ -769,12 +819,15 @@ def check_trainer_options(args: CompareArguments, training_args: TrainingArgumen
             "predictions, not checkpoints; train one model with `textls smooth` soft labels and "
             "SoftLabelTrainer to keep checkpoints"
         )
-    if str(getattr(training_args.eval_strategy, "value", training_args.eval_strategy)) != "no" or (
-        training_args.load_best_model_at_end
-    ):
+    if training_args.load_best_model_at_end:
         raise ValueError(
-            "--eval_strategy / --load_best_model_at_end: compare evaluates every run after "
-            "training, on its own validation and test splits"
+            "--load_best_model_at_end: compare keeps each run's best weights itself, in memory "
+            "(without --epochs, the weights of the lowest validation loss)"
+        )
+    if training_args.metric_for_best_model not in (None, "loss", "eval_loss"):
+        raise ValueError(
+            f"--metric_for_best_model {training_args.metric_for_best_model}: compare stops "
+            "runs on the validation loss (the NLL of the validation split)"
         )
     batch = args.batch_size or default_batch_size(args.model)
     try:  # one run's arguments, as train_model builds them
@@ -783,7 +836,7 @@ def check_trainer_options(args: CompareArguments, training_args: TrainingArgumen
                 tmp,
                 batch_size=batch,
                 learning_rate=args.learning_rate or default_learning_rate(args.model, batch),
-                epochs=args.epochs,
+                epochs=args.epochs or args.max_epochs,
                 seed=0,
                 gradient_accumulation_steps=args.gradient_accumulation_steps,
                 bf16=args.bf16,
@@ -802,16 +855,19 @@ def _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_arg
         )
     batch = args.batch_size or default_batch_size(args.model)
     steps = math.ceil(len(data.train.texts) / (batch * args.gradient_accumulation_steps))
-    if steps * args.epochs < 10:  # 10% warm-up from a learning rate of 0: one step would not train
+    epochs = args.epochs or args.max_epochs
+    if steps * epochs < 10:  # 10% warm-up from a learning rate of 0: one step would not train
         logger.warning(
             "only %d optimiser step(s) per run (%d rows, batch %d, %g epochs): the models barely "
-            "train; raise --epochs or lower --batch_size",
-            math.ceil(steps * args.epochs),
+            "train; raise --%s or lower --batch_size",
+            math.ceil(steps * epochs),
             len(data.train.texts),
             batch * args.gradient_accumulation_steps,
-            args.epochs,
+            epochs,
+            "epochs" if args.epochs else "max_epochs",
         )
     y_train = data.encoded()[0]
+    train_prior = np.bincount(y_train, minlength=len(data.classes)) / len(y_train)
     projection = choose_projection(y_train, y_test)
     projection_sets = None
     if projection is not None:  # the rows Muller's figure draws, without soft labels
@@ -835,14 +891,11 @@ def _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_arg
         test_set=_tokenised(tokenizer, data.test.texts, y_test, max_length=args.max_length),
         y_val=y_val,
         y_test=y_test,
+        train_prior=train_prior,
+        test_prior=distribution_prior(args.test_distribution, train_prior),
         projection=projection,
         projection_sets=projection_sets,
     )
-
-
-def _duration(seconds: float) -> str:
-    minutes, seconds = divmod(round(seconds), 60)
-    return f"{minutes}:{seconds:02d}"
 
 
 def training_arguments(
@@ -860,10 +913,14 @@ def training_arguments(
     """The ``TrainingArguments`` of one compare run: ``base`` (default
     :class:`~textls.training_args.CompareTrainingArguments`: AdamW with linear decay after a 10%
     warm-up, no checkpoints, no logging) with this run's folder, batch size, learning rate,
-    epochs and seed, and any other ``options`` (e.g. ``disable_tqdm=True``).  The fused AdamW
-    (transformers' default) is several times faster on a CPU for a large embedding table
-    (``scripts/benchmark_fasttext_speed.py``)."""
+    epochs (the cap, for a run that stops at its plateau) and seed, the validation loss evaluated
+    every epoch (unless ``base`` says when), and any other ``options`` (e.g.
+    ``disable_tqdm=True``).  The fused AdamW (transformers' default) is several times faster on
+    a CPU for a large embedding table (``scripts/benchmark_fasttext_speed.py``)."""
     base = base or CompareTrainingArguments()
+    evaluation = {"metric_for_best_model": "loss", "greater_is_better": False}
+    if base.eval_strategy == IntervalStrategy.NO:
+        evaluation["eval_strategy"] = IntervalStrategy.EPOCH
     return run_arguments(
         base,
         output_dir=output_dir,
@@ -875,6 +932,7 @@ def training_arguments(
         seed=seed,
         data_seed=seed,
         bf16=bf16 or base.bf16,
+        **evaluation,
         **options,
     )
 
@@ -887,10 +945,15 @@ def train_model(
     weight: float | None = None,
 ) -> SoftLabelTrainer:
     """One model trained on ``train_set`` with ``seed`` (and ``regularizer`` of ``weight``, see
-    :class:`SoftLabelTrainer`); returns its trainer (its model, ready to predict)."""
+    :class:`SoftLabelTrainer`), its validation loss evaluated every epoch: ``--epochs`` of them,
+    or (by default) until its plateau (:class:`PlateauStopping`, ``--early_stopping_patience``,
+    at most ``--max_epochs``), keeping the weights of the lowest validation loss.  Returns its
+    trainer (its model, ready to predict) and what the run did (:meth:`PlateauStopping.record`).
+    """
     args = setup.args
     set_seed(seed)
     model = setup.model_factory()
+    stopping = PlateauStopping(None if args.epochs else args.early_stopping_patience)
     with tempfile.TemporaryDirectory() as tmp:  # nothing is saved: save_strategy "no"
         trainer = SoftLabelTrainer(
             model=model,
@@ -898,21 +961,24 @@ def train_model(
                 tmp,
                 batch_size=setup.batch_size,
                 learning_rate=setup.learning_rate,
-                epochs=args.epochs,
+                epochs=args.epochs or args.max_epochs,
                 seed=seed,
                 gradient_accumulation_steps=args.gradient_accumulation_steps,
                 bf16=args.bf16,
                 base=setup.training_args,
             ),
             train_dataset=train_set,
+            eval_dataset=setup.val_set,
             data_collator=SoftLabelCollator(setup.tokenizer, max_length=args.max_length),
+            callbacks=[stopping],
             loss_mode=args.loss_mode,
             lam=args.lam,
             regularizer=regularizer,
             beta=weight,
         )
+        quiet_evaluation(trainer)
         trainer.train()
-    return trainer
+    return trainer, stopping.record()
 
 
 def train_and_evaluate(
@@ -931,18 +997,29 @@ def train_and_evaluate(
     penultimate activations of :attr:`RunSetup.projection`'s rows and the three class templates
     (:mod:`textls.classification.representation`).  With ``predict_train``, its probabilities on
     the training rows (to teach ``ls-distill@method``)."""
-    trainer = train_model(setup, train_set, seed, regularizer, weight)
+    trainer, training = train_model(setup, train_set, seed, regularizer, weight)
+    # the model learnt the prior of its training targets: predict under the validation's
+    # (the training data's) and the test data's (textls.calibration.prior_shift)
+    learnt = setup.train_prior
+    if "soft_labels" in train_set.column_names:
+        learnt = target_prior(train_set["soft_labels"])
+    val_shift = prior_shift(learnt, setup.train_prior)
+    test_shift = prior_shift(learnt, setup.test_prior)
     val_logits = predict_logits(trainer, setup.val_set)
-    validation_nll = float(compute_metrics(softmax(val_logits, axis=1), setup.y_val)["nll"])
+    validation_nll = float(
+        compute_metrics(softmax(val_logits + val_shift, axis=1), setup.y_val)["nll"]
+    )
     if not test:
-        return RunResult({}, None, None, validation_nll)
+        return RunResult({}, None, None, validation_nll, training=training)
     test_logits = predict_logits(trainer, setup.test_set)
-    probs = softmax(test_logits, axis=1)
+    probs = softmax(test_logits + test_shift, axis=1)
     metrics = compute_metrics(probs, setup.y_test)
-    scaler = TemperatureScaler().fit(val_logits, setup.y_val)
-    calibrated = compute_metrics(scaler.transform(test_logits), setup.y_test)
+    scaler = TemperatureScaler().fit(val_logits, setup.y_val, offset=val_shift)
+    calibrated = compute_metrics(scaler.transform(test_logits, offset=test_shift), setup.y_test)
     for name in ("nll", "brier", "ece"):
         metrics[f"{name}_ts"] = calibrated[name]
+    uncorrected = compute_metrics(softmax(test_logits, axis=1), setup.y_test)
+    warnings = run_warnings(training, probs, setup.y_test, int(setup.train_prior.argmax()))
     representation = None
     if represent and setup.projection is not None:
         rows = templates(trainer.model, setup.projection.classes)
@@ -963,6 +1040,10 @@ def train_and_evaluate(
         validation_nll,
         representation,
         train_probs,
+        training,
+        {k: float(v) for k, v in uncorrected.items()},
+        test_logits,
+        warnings,
     )
 
 
@@ -970,11 +1051,17 @@ def predict_logits(trainer: SoftLabelTrainer, dataset) -> np.ndarray:
     return np.asarray(trainer.predict(dataset).predictions, dtype=np.float64)
 
 
-def _save_predictions(out: Path, method: str, seed: int, probs, y_test, classes) -> None:
+def _save_predictions(
+    out: Path, method: str, seed: int, result: RunResult, y_test, classes
+) -> None:
+    """``predictions/METHOD-seedS.npz``: the test probabilities the metrics score (under
+    ``--test_distribution``'s prior), the model's raw logits, the gold labels and the classes."""
+
     def write(f) -> None:
         np.savez_compressed(
             f,
-            probs=probs.astype(np.float32),
+            probs=result.probs.astype(np.float32),
+            logits=result.logits.astype(np.float32),
             labels=y_test,
             classes=np.asarray([str(c) for c in classes]),
         )
@@ -1015,6 +1102,32 @@ def write_outputs(
     results["off_gold_mass"] = {m: d["off_gold_mass"] for m, d in diagnostics.items()}
     results["soft_label_diagnostics"] = diagnostics
     results["timings"] = timings
+    results["training"] = {m: [r.training for r in rs] for m, rs in outcomes.items()}
+    results["warnings"] = [
+        {"method": m, "seed": seed, "warning": w}
+        for m, rs in outcomes.items()
+        for seed, r in enumerate(rs)
+        for w in r.warnings
+    ]
+    if "ls-classic" in methods:
+        results["paired_vs_ls_classic"] = {
+            m: p for m, p in aggregate(runs, baseline="ls-classic")["paired"].items() if m != "none"
+        }
+    uncorrected = aggregate(
+        [
+            {"method": m, "seed": seed, "metrics": r.uncorrected}
+            for m, rs in outcomes.items()
+            for seed, r in enumerate(rs)
+        ],
+        baseline=results["baseline"],
+    )
+    results["prior_correction"] = {
+        "test_distribution": args.test_distribution,
+        "train_prior": dict(zip(classes, setup.train_prior.tolist(), strict=True)),
+        "test_prior": dict(zip(classes, setup.test_prior.tolist(), strict=True)),
+        "uncorrected": {m: r["mean"] for m, r in uncorrected["methods"].items()},
+        "uncorrected_paired": uncorrected["paired"],
+    }
     results["temperature_scaling"] = {
         m: {"temperatures": [r.temperature for r in rs]} for m, rs in outcomes.items()
     }
@@ -1047,7 +1160,10 @@ def write_outputs(
         title=f"textls compare: {Path(args.train).name}",
         config=_config_rows(args, setup, len(y_train)),
         figures=figures,
-        sections=epsilon_section(selection or {})
+        sections=verdict_section(results)
+        + warnings_section(results["warnings"])
+        + training_section(results["training"])
+        + epsilon_section(selection or {})
         + ensemble_section(results["ensembles"])
         + per_class_sections(results["per_class"]),
     )
