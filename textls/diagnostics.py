@@ -24,7 +24,11 @@ def diagnose(relevance: np.ndarray, y: np.ndarray, soft: np.ndarray) -> dict:
       ``1/t``, so uniform relevance scores ``1/C``, like guessing);
     * ``log_likelihood``: mean :math:`\ln r_{i g_i}` (``-sklearn.metrics.log_loss``; higher is
       better, ``ln(1/C)`` is uniform);
-    * ``off_gold_mass``: mean :math:`1 - s_{i g_i}`, the share of the target off the gold class.
+    * ``off_gold_mass``: mean :math:`1 - s_{i g_i}`, the share of the target off the gold class;
+    * ``rare_to_frequent_mass``: the smoothing mass the rarest training class receives from the
+      other classes' rows, :math:`M_k = \sum_{i: g_i \ne k} s_{ik}`, over the mass the most
+      frequent class receives (LS-Classic gives every class :math:`\epsilon / C` of each other
+      row, so its ratio is :math:`(n - n_{rare}) / (n - n_{frequent})`, about 1).
 
     Parameters
     ----------
@@ -38,13 +42,22 @@ def diagnose(relevance: np.ndarray, y: np.ndarray, soft: np.ndarray) -> dict:
     Returns
     -------
     dict
-        ``{"top1_agreement", "log_likelihood", "off_gold_mass"}``, each a float.
+        ``{"top1_agreement", "log_likelihood", "off_gold_mass", "rare_to_frequent_mass"}``,
+        each a float.
     """
     rows = np.arange(len(y))
+    received = soft.astype(np.float64).sum(axis=0) - np.bincount(
+        y, weights=soft[rows, y].astype(np.float64), minlength=soft.shape[1]
+    )
+    counts = np.bincount(y, minlength=soft.shape[1])
+    rare, frequent = int(counts.argmin()), int(counts.argmax())
     return {
         "top1_agreement": float(top1_hits(relevance, y).mean()),
         "log_likelihood": -float(log_loss(y, relevance, labels=np.arange(relevance.shape[1]))),
         "off_gold_mass": float(1.0 - soft[rows, y].astype(np.float64).mean()),
+        "rare_to_frequent_mass": float(received[rare] / received[frequent])
+        if received[frequent] > 0
+        else None,
     }
 
 

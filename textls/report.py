@@ -453,17 +453,17 @@ def _diagnostics_section(diagnostics: Mapping[str, Mapping[str, float]]) -> list
         "## Soft labels of the training rows",
         "",
         "Top-1 agreement and log-likelihood of the gold label under each method's out-of-sample "
-        "relevance (higher is better; '-' where the soft labels came from a file), and the mean "
-        "mass its targets put off the gold class.",
+        "relevance (higher is better; '-' where the soft labels came from a file), the mean "
+        "mass its targets put off the gold class, and the smoothing mass the rarest class "
+        "receives from the other classes' rows over the mass the most frequent class receives "
+        "(about 1 for LS-Classic).",
         "",
-        "| Method | Top-1 agreement ↑ | Log-likelihood ↑ | Off-gold mass |",
-        "| --- | ---: | ---: | ---: |",
+        "| Method | Top-1 agreement ↑ | Log-likelihood ↑ | Off-gold mass | Rare / frequent mass |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
+    keys = ("top1_agreement", "log_likelihood", "off_gold_mass", "rare_to_frequent_mass")
     for method, d in diagnostics.items():
-        cells = [
-            f"{d[k]:.4f}" if k in d else "-"
-            for k in ("top1_agreement", "log_likelihood", "off_gold_mass")
-        ]
+        cells = [f"{d[k]:.4f}" if d.get(k) is not None else "-" for k in keys]
         lines.append(f"| `{md_escape(method)}` | " + " | ".join(cells) + " |")
     return [*lines, ""]
 

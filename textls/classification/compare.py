@@ -89,6 +89,8 @@ _tokenised = functools.partial(build_dataset, in_memory=True)
 PATIENCE = 3
 #: ... or after this many epochs, whichever comes first.
 MAX_EPOCHS = 100.0
+#: Its learning rate warms up over this share of one epoch's steps, then stays constant.
+PLATEAU_WARMUP = 0.1
 
 #: The values ``--epsilon auto`` tries: around label smoothing's usual 0.1 (Szegedy et al. 2016;
 #: Muller et al. 2019 use 0.05 to 0.2) and up to 0.3, where textls's own sweep stops gaining.
@@ -660,6 +662,7 @@ class RunSetup:
     y_test: np.ndarray
     train_prior: np.ndarray
     test_prior: np.ndarray
+    epoch_steps: int = 1
     projection: Projection | None = None
     projection_sets: tuple[Any, Any] | None = None
 
@@ -841,6 +844,7 @@ def check_trainer_options(args: CompareArguments, training_args: TrainingArgumen
                 gradient_accumulation_steps=args.gradient_accumulation_steps,
                 bf16=args.bf16,
                 base=training_args,
+                plateau_epoch_steps=None if args.epochs else 1,
             )
     except ValueError as exc:
         raise ValueError(f"Trainer options: {exc}") from None
@@ -893,6 +897,7 @@ def _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_arg
         y_test=y_test,
         train_prior=train_prior,
         test_prior=distribution_prior(args.test_distribution, train_prior),
+        epoch_steps=steps,
         projection=projection,
         projection_sets=projection_sets,
     )
@@ -908,6 +913,7 @@ def training_arguments(
     gradient_accumulation_steps: int = 1,
     bf16: bool = False,
     base: TrainingArguments | None = None,
+    plateau_epoch_steps: int | None = None,
     **options,
 ) -> TrainingArguments:
     """The ``TrainingArguments`` of one compare run: ``base`` (default
@@ -916,11 +922,23 @@ def training_arguments(
     epochs (the cap, for a run that stops at its plateau) and seed, the validation loss evaluated
     every epoch (unless ``base`` says when), and any other ``options`` (e.g.
     ``disable_tqdm=True``).  The fused AdamW (transformers' default) is several times faster on
-    a CPU for a large embedding table (``scripts/benchmark_fasttext_speed.py``)."""
+    a CPU for a large embedding table (``scripts/benchmark_fasttext_speed.py``).
+
+    A run that stops at its plateau (``plateau_epoch_steps``: the optimiser steps of one epoch)
+    keeps its learning rate constant after a warm-up of :data:`PLATEAU_WARMUP` of an epoch,
+    where ``base`` sets no schedule or warm-up of its own: a decay over the ``--max_epochs`` cap
+    would barely decay before the plateau, and a warm-up of 10% of the cap would last 10
+    epochs."""
     base = base or CompareTrainingArguments()
     evaluation = {"metric_for_best_model": "loss", "greater_is_better": False}
     if base.eval_strategy == IntervalStrategy.NO:
         evaluation["eval_strategy"] = IntervalStrategy.EPOCH
+    if plateau_epoch_steps is not None:
+        own = changed_options(base)
+        if "lr_scheduler_type" not in own:
+            evaluation["lr_scheduler_type"] = "constant_with_warmup"
+        if "warmup_steps" not in own:
+            evaluation["warmup_steps"] = math.ceil(PLATEAU_WARMUP * plateau_epoch_steps)
     return run_arguments(
         base,
         output_dir=output_dir,
@@ -966,6 +984,7 @@ def train_model(
                 gradient_accumulation_steps=args.gradient_accumulation_steps,
                 bf16=args.bf16,
                 base=setup.training_args,
+                plateau_epoch_steps=None if args.epochs else setup.epoch_steps,
             ),
             train_dataset=train_set,
             eval_dataset=setup.val_set,
