@@ -39,13 +39,20 @@ def add_corpus_arguments(parser: argparse.ArgumentParser, *, words: int) -> None
 def add_training_arguments(
     parser: argparse.ArgumentParser,
     *,
-    epochs: float,
+    epochs: float | None,
     batch_size: int | None = None,
     batch_size_help: str | None = None,
 ) -> None:
-    """``--seeds`` (3), ``--epochs`` and ``--batch-size`` of a benchmark that trains models."""
+    """``--seeds`` (3), ``--epochs`` and ``--batch-size`` of a benchmark that trains models
+    (``epochs=None``: compare's default, each run to its validation plateau)."""
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--epochs", type=float, default=epochs)
+    parser.add_argument(
+        "--epochs",
+        type=float,
+        default=epochs,
+        help="a fixed training length"
+        + (" (default: each run to its validation plateau)" if epochs is None else ""),
+    )
     parser.add_argument("--batch-size", type=int, default=batch_size, help=batch_size_help)
 
 

@@ -1,28 +1,40 @@
-"""Every smoothing method on each bundled classification corpus: as it comes (``natural``),
-long-tailed (50:1) and with noisy training labels, several seeds; a thin driver over ``textls compare``.
+"""Every smoothing method on each bundled classification corpus, in the settings users bring, with
+compare's defaults (each run trains to its validation plateau); a thin driver over ``textls compare``.
 
 Corpora of several shapes: healthtweets (16 classes, tweets), sentiment (3), rotten_tomatoes (2),
 kjv_chapters (10 classes, ~290-word texts, 11:1), foldoc (41 classes, 29:1; its CSVs are built by
 ``python data/foldoc/prepare.py``, which fetches a Debian package).  Long texts are read up to
 ``LONG_MAX_LENGTH`` tokens, the rest up to ``--max-length``.
 
+Settings, and the class distribution each test split follows (``--test_distribution``):
+
+* ``natural``: the data as it comes; its test split is drawn like its training split (balanced
+  for healthtweets, sentiment and rotten_tomatoes, whose bundled splits are balanced; 11:1 and
+  29:1 for kjv_chapters and foldoc);
+* ``longtail50``: the training data long-tailed to 50:1, the balanced test split
+  (``--test_distribution balanced``; corpora with balanced test splits only);
+* ``longtail50-iid``: the same training data, the test split long-tailed the same way, so it is
+  drawn like the training data (``--test_distribution train``);
+* ``noisy20``: 20% of the training labels flipped at random, the clean test split.
+
 Each (corpus, setting) runs ``run_compare`` into ``--output-dir/<corpus>-<setting>/`` (results.json,
 report.md, predictions) and the script gathers every results.json into one summary JSON with, per
-method, mean ± std of accuracy, macro-F1, NLL and ECE and the paired difference to ``none``.
+method, mean ± std of accuracy, macro-F1, NLL and ECE, the paired differences to ``none`` and to
+``ls-classic``, and the epochs each run trained.
 
     python scripts/benchmark_classification.py --model fasttext --seeds 3            # full corpora
-    python scripts/benchmark_classification.py --model minilm --max-train 2000 --epochs 2
+    python scripts/benchmark_classification.py --model minilm --max-train 2000
 """
 
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
+
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (  # noqa: E402
@@ -35,47 +47,55 @@ from bench_common import (  # noqa: E402
 )
 from provenance import provenance  # noqa: E402
 
-from textls.classification.compare import (  # noqa: E402
-    CompareArguments,
-    prepare_data,
-    run_compare,
-)
-from textls.classification.modeling import default_batch_size  # noqa: E402
+from textls.classification.compare import CompareArguments, run_compare  # noqa: E402
+from textls.classification.splits import long_tail  # noqa: E402
 from textls.io import atomic_write_json  # noqa: E402
 from textls.report import aggregate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ("healthtweets", "sentiment", "rotten_tomatoes", "kjv_chapters", "foldoc")
+#: Corpora whose bundled test split is balanced: the long-tailed settings run on them.
+BALANCED_TEST = ("healthtweets", "sentiment", "rotten_tomatoes")
 #: Corpora of long texts and the tokens they are read up to (the others use --max-length).
 LONG_MAX_LENGTH = {"kjv_chapters": 512}
+LONG_TAIL = 50.0
 SETTINGS = {
     "natural": {},
-    "longtail50": {"imbalance_ratio": 50.0},
+    "longtail50": {"imbalance_ratio": LONG_TAIL, "test_distribution": "balanced"},
+    "longtail50-iid": {"imbalance_ratio": LONG_TAIL},
     "noisy20": {"label_noise": 0.2},
 }
-METRICS = ("accuracy", "macro_f1", "nll", "ece", "ece_ts")
+METRICS = ("accuracy", "macro_f1", "nll", "ece", "nll_ts", "ece_ts")
 
 
-def epochs_for(cell: CompareArguments, min_steps: int) -> float:
-    """``cell.epochs``, raised so training takes at least ``min_steps`` optimiser steps.
+def settings_of(corpus: str, settings) -> list[str]:
+    """The ``settings`` that apply to ``corpus``: the long-tailed ones need a balanced test split
+    (kjv_chapters and foldoc are long-tailed as they come, in ``natural``)."""
+    return [s for s in settings if corpus in BALANCED_TEST or not s.startswith("longtail")]
 
-    One budget of updates for every cell: a small (long-tailed, or short) training set would
-    otherwise get a few dozen steps and leave the model underfit, and the comparison would be
-    about underfit models.
-    """
-    n_train = len(prepare_data(cell).train.labels)
-    batch = cell.batch_size or default_batch_size(cell.model)
-    steps_per_epoch = math.ceil(n_train / (batch * cell.gradient_accumulation_steps))
-    return float(max(cell.epochs, math.ceil(min_steps / steps_per_epoch)))
+
+def long_tailed_test(corpus: str, folder: Path) -> Path:
+    """``corpus``'s balanced test split long-tailed as its training split is in ``longtail50``
+    (the same ratio and seed; classes ranked alike, by name, on balanced data), written once."""
+    path = folder / f"{corpus}-test-longtail{LONG_TAIL:g}.csv"
+    if not path.exists():
+        test = pd.read_csv(ROOT / "data" / corpus / "test.csv")
+        keep = long_tail(test["label"].astype(str).tolist(), LONG_TAIL, seed=0)
+        folder.mkdir(parents=True, exist_ok=True)
+        test.iloc[keep].to_csv(path, index=False)
+    return path
 
 
 def cell_arguments(corpus: str, setting: str, args, output_dir: Path, **overrides):
     """The compare arguments of one (corpus, setting) cell: the script's ``--methods``,
-    ``--model``, seeds, epochs and batch size, the corpus's token budget and the setting's data
-    change, then ``overrides``; epochs raised to ``args.min_steps`` optimiser steps."""
-    cell = CompareArguments(
+    ``--model``, seeds, epochs (default: compare's, each run to its validation plateau) and batch
+    size, the corpus's token budget and the setting's data change, then ``overrides``."""
+    test = ROOT / "data" / corpus / "test.csv"
+    if setting == "longtail50-iid":
+        test = long_tailed_test(corpus, Path(args.output_dir) / "data")
+    return CompareArguments(
         train=str(ROOT / "data" / corpus / "train.csv"),
-        test=str(ROOT / "data" / corpus / "test.csv"),
+        test=str(test),
         output_dir=str(output_dir),
         methods=args.methods,
         **run_settings(args),
@@ -83,7 +103,6 @@ def cell_arguments(corpus: str, setting: str, args, output_dir: Path, **override
         **SETTINGS[setting],
         **overrides,
     )
-    return replace(cell, epochs=epochs_for(cell, args.min_steps))
 
 
 def summarize_cell(results: dict) -> dict:
@@ -91,6 +110,15 @@ def summarize_cell(results: dict) -> dict:
     fitted temperatures, mean ± std, and paired differences to ``none`` and to ``ls-classic``."""
     cell = {
         "data": results["data"],
+        "test_distribution": results["config"]["test_distribution"],
+        "training": {
+            m: {
+                "epochs": [r["epochs"] for r in records],
+                "stopped": [r["stopped"] for r in records],
+            }
+            for m, records in results["training"].items()
+        },
+        "warnings": results.get("warnings", []),
         "off_gold_mass": results["off_gold_mass"],
         "soft_label_diagnostics": results["soft_label_diagnostics"],
         "fitted_temperatures": {
@@ -123,7 +151,7 @@ def main() -> None:
     parser.add_argument("--methods", default="none,ls-classic,ls-distill,ls-tfidf,kwls")
     parser.add_argument("--model", default="fasttext")
     add_training_arguments(
-        parser, epochs=5.0, batch_size_help="default: the model's (compare's default)"
+        parser, epochs=None, batch_size_help="default: the model's (compare's default)"
     )
     parser.add_argument("--max-train", type=int, default=None, help="stratified training subsample")
     parser.add_argument("--max-test", type=int, default=None)
@@ -140,12 +168,6 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision (GPU).")
-    parser.add_argument(
-        "--min-steps",
-        type=int,
-        default=400,
-        help="Raise a cell's epochs until training takes at least this many optimiser steps.",
-    )
     parser.add_argument(
         "--figure-cell",
         default=None,
@@ -172,7 +194,6 @@ def main() -> None:
         "epochs": args.epochs,
         "max_train": args.max_train,
         "max_test": args.max_test,
-        "min_steps": args.min_steps,
         **provenance(),
         "runs": {},
     }
@@ -188,7 +209,7 @@ def main() -> None:
         if not (ROOT / "data" / corpus / "train.csv").exists():
             sys.exit(f"data/{corpus}/train.csv is missing: run python data/{corpus}/prepare.py")
     for corpus in args.corpora.split(","):
-        for setting in args.settings.split(","):
+        for setting in settings_of(corpus, args.settings.split(",")):
             name = f"{corpus}-{setting}"
             start = time.perf_counter()
             cell = cell_arguments(
@@ -204,7 +225,6 @@ def main() -> None:
             results = run_compare(cell)
             summary["runs"][name] = {
                 "seconds": time.perf_counter() - start,
-                "epochs": cell.epochs,
                 **summarize_cell(results),
             }
             if name == args.figure_cell:

@@ -1,8 +1,9 @@
 """Does ``--epsilon auto`` pick a better epsilon than the fixed default, and what does it cost?
 
-For each bundled corpus and setting (as ``benchmark_classification.py``: natural, 50:1 long tail,
-20% label noise; the same training budget of at least ``--min-steps`` optimiser steps), one run
-trains every soft-label method twice with the same seeds, data and model:
+For each bundled corpus and setting (as ``benchmark_classification.py``: natural, 50:1 long tail
+with a balanced or a long-tailed test split, 20% label noise; each run trained to its validation
+plateau, compare's default), one run trains every soft-label method twice with the same seeds,
+data and model:
 
 * ``fixed``: ``--epsilon 0.1`` (textls's default);
 * ``auto``: ``--epsilon auto``, which trains one seed-0 model per value of compare's grid
@@ -33,7 +34,7 @@ from bench_common import (  # noqa: E402
     per_seed_runs,
     write_json,
 )
-from benchmark_classification import CORPORA, SETTINGS, cell_arguments  # noqa: E402
+from benchmark_classification import CORPORA, SETTINGS, cell_arguments, settings_of  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.classification.compare import EPSILON_GRID, run_compare  # noqa: E402
@@ -70,9 +71,8 @@ def main() -> None:
     parser.add_argument("--settings", default=",".join(SETTINGS))
     parser.add_argument("--methods", default="ls-classic,ls-tfidf,kwls")
     parser.add_argument("--model", default="fasttext")
-    add_training_arguments(parser, epochs=5.0)
+    add_training_arguments(parser, epochs=None)
     parser.add_argument("--max-length", type=int, default=64)
-    parser.add_argument("--min-steps", type=int, default=400)
     parser.add_argument(
         "--output-dir",
         default=str(ROOT / "outputs" / "benchmark_epsilon_auto"),
@@ -88,12 +88,11 @@ def main() -> None:
         "methods": args.methods,
         "fixed_epsilon": FIXED,
         "grid": list(EPSILON_GRID),
-        "min_steps": args.min_steps,
         **provenance(),
         "cells": {},
     }
     for corpus in args.corpora.split(","):
-        for setting in args.settings.split(","):
+        for setting in settings_of(corpus, args.settings.split(",")):
             name = f"{corpus}-{setting}"
             start = time.perf_counter()
             cell = cell_arguments(
@@ -105,7 +104,6 @@ def main() -> None:
             )
             summary["cells"][name] = {
                 "seconds": time.perf_counter() - start,
-                "epochs": cell.epochs,
                 "methods": compare_auto_with_fixed(fixed, auto),
             }
             write_json(args.output, summary, allow_nan=False)

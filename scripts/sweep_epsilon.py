@@ -32,7 +32,7 @@ from bench_common import (  # noqa: E402
     per_seed_runs,
     run_settings,
 )
-from benchmark_classification import SETTINGS, epochs_for  # noqa: E402
+from benchmark_classification import SETTINGS  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.classification.compare import CompareArguments, run_compare  # noqa: E402
@@ -110,15 +110,11 @@ def plot_sweep(result: dict, path: Path) -> None:
 def main() -> None:
     parser = make_parser(__doc__)
     parser.add_argument("--corpus", default="healthtweets")
-    parser.add_argument("--setting", default="longtail50", choices=list(SETTINGS))
-    parser.add_argument("--model", default="fasttext")
     parser.add_argument(
-        "--min-steps",
-        type=int,
-        default=400,
-        help="Raise the epochs to at least this many optimiser steps, as benchmark_classification.py does.",
+        "--setting", default="longtail50", choices=[s for s in SETTINGS if not s.endswith("-iid")]
     )
-    add_training_arguments(parser, epochs=5.0, batch_size_help="default: the model's")
+    parser.add_argument("--model", default="fasttext")
+    add_training_arguments(parser, epochs=None, batch_size_help="default: the model's")
     parser.add_argument("--max-train", type=int, default=None)
     parser.add_argument("--methods", default="ls-classic,ls-tfidf,kwls")
     parser.add_argument("--epsilons", default="0.05,0.1,0.2,0.3,0.5,0.7,0.9")
@@ -155,7 +151,6 @@ def main() -> None:
         max_train_samples=args.max_train,
         **SETTINGS[args.setting],
     )
-    base = replace(base, epochs=epochs_for(base, args.min_steps))
     runs, off_gold = [], {}
 
     def add(results, name):
@@ -185,7 +180,6 @@ def main() -> None:
         "model": args.model,
         "seeds": args.seeds,
         "epochs": base.epochs,
-        "min_steps": args.min_steps,
         "epsilons": epsilons,
         "kwls_epsilon": args.kwls_epsilon,
         "kwls_temperatures": temperatures,
