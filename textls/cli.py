@@ -138,7 +138,7 @@ COMMANDS = {
         trainer="textls.training_args:CompareTrainingArguments",
     ),
     "demo": Command(
-        "Run compare on bundled KJV chapters (10 books, 11:1), each model to its plateau (~1 min).",
+        "Run compare on bundled Bible chapters (10 classes, 11:1), models to their plateau (~1 min).",
         DemoArguments,
         demo,
     ),

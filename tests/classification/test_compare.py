@@ -7,8 +7,14 @@ import pandas as pd
 import pytest
 from tiny_models import CORPUS, make_model
 
-from textls.classification.compare import CompareArguments, long_tail, run_compare
+from textls.classification.compare import (
+    CompareArguments,
+    long_tail,
+    run_compare,
+    training_arguments,
+)
 from textls.cli import main
+from textls.training_args import CompareTrainingArguments, parse_trainer_options
 
 
 def _write(tmp_path, rows, name):
@@ -485,3 +491,24 @@ def test_models_predict_under_the_declared_test_distribution(tmp_path, tokenizer
 def test_an_unknown_test_distribution_is_refused(tmp_path, files):
     with pytest.raises(ValueError, match="--test_distribution must be one of train, balanced"):
         run_compare(_args(tmp_path, *files, test_distribution="iid"))
+
+
+def test_a_run_to_its_plateau_keeps_a_constant_rate_after_a_short_warm_up_unless_told_otherwise():
+    plateau = training_arguments(
+        "x", batch_size=8, learning_rate=1e-3, epochs=100, seed=0, plateau_epoch_steps=25
+    )
+    assert plateau.lr_scheduler_type == "constant_with_warmup" and plateau.warmup_steps == 3
+    assert plateau.eval_strategy == "epoch" and plateau.metric_for_best_model == "loss"
+    fixed = training_arguments("x", batch_size=8, learning_rate=1e-3, epochs=3, seed=0)
+    assert fixed.lr_scheduler_type == "linear" and fixed.warmup_steps == 0.1
+    mine = parse_trainer_options(CompareTrainingArguments, ["--lr_scheduler_type", "cosine"])
+    chosen = training_arguments(
+        "x",
+        batch_size=8,
+        learning_rate=1e-3,
+        epochs=100,
+        seed=0,
+        base=mine,
+        plateau_epoch_steps=25,
+    )
+    assert chosen.lr_scheduler_type == "cosine" and chosen.warmup_steps == 3
