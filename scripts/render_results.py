@@ -104,43 +104,165 @@ def _scoreboard(runs: dict, metrics: dict[str, str], out: list[str]) -> None:
     )
 
 
+#: What each classification setting is, and which distribution its test split follows.
+SETTING_TEXT = (
+    "`natural`: the data as it comes, its test split drawn like its training split (balanced "
+    "for healthtweets, sentiment and rotten_tomatoes, 11:1 and 29:1 for kjv_chapters and "
+    "foldoc); `longtail50`: training classes decay geometrically to a 50:1 ratio, the test split "
+    "stays balanced and every model predicts under a uniform prior (`--test_distribution "
+    "balanced`); `longtail50-iid`: the same training data, the test split long-tailed the same "
+    "way (`--test_distribution train`); `noisy20`: 20% of training labels flipped at random "
+    "(validation and test clean)."
+)
+
+
+OLD_SETTING_TEXT = (
+    "`longtail50`: training classes decay geometrically to a 50:1 ratio (test stays "
+    "balanced); `noisy20`: 20% of training labels flipped at random (validation and test clean)."
+)
+
+
+def training_length_section(data: dict | None, name: str, out: list[str]) -> None:
+    """Default training length (to the validation plateau) against a long fixed schedule."""
+    out.append("### Training length: to the validation plateau against a long fixed schedule\n")
+    if data is None:
+        out.append("Not run yet: `python scripts/benchmark_training_length.py`.\n")
+        return
+    out.append(_provenance(data, name))
+    out.append(
+        f"`textls compare` with its defaults (each run stops once its validation loss has not "
+        f"improved for 3 epochs, at most 100, and keeps its best weights) against the same "
+        f"command with `--epochs {data['long_epochs']:g}` (linear decay after a 10% warm-up, "
+        f"the last weights); model `{data['model']}`, methods {data['methods']}, "
+        f"{data['seeds']} seeds, every test split drawn like its training split. Accuracy is "
+        "the mean over seeds; the ratio is default / fixed (goal: at least 0.97); time is the "
+        "whole comparison's wall clock.\n"
+    )
+    methods = data["methods"].split(",")
+    out.append(
+        "| corpus (train rows, classes) | epochs: default / fixed | "
+        + " | ".join(f"{m} accuracy: default / fixed (ratio)" for m in methods)
+        + " | time: default / fixed |"
+    )
+    out.append("| --- | --- | " + " | ".join("---" for _ in methods) + " | --- |")
+    ratios, speedups = [], []
+    for corpus, cell in data["corpora"].items():
+        default, fixed = cell["default"], cell["fixed"]
+        epochs = statistics.mean(e for m in default["methods"].values() for e in m["epochs"])
+        accuracy = []
+        for m in methods:
+            ratio = cell["accuracy_ratio"][m]
+            ratios.append((ratio, corpus, m))
+            accuracy.append(
+                f"{default['methods'][m]['accuracy']:.4f} / {fixed['methods'][m]['accuracy']:.4f}"
+                f" ({ratio:.3f})"
+            )
+        speedups.append(fixed["seconds"] / default["seconds"])
+        classes = len(cell["data"]["train_class_counts"])
+        out.append(
+            f"| {corpus} ({cell['data']['train']}, {classes}) | {epochs:.3g} / "
+            f"{data['long_epochs']:g} | " + " | ".join(accuracy) + f" | {default['seconds']:.0f} s "
+            f"/ {fixed['seconds']:.0f} s ({cell['time_ratio']:.2f}) |"
+        )
+    worst = min(ratios)
+    out.append(
+        f"\nThe lowest accuracy ratio is {worst[0]:.3f} ({worst[2]} on {worst[1]}); the default "
+        f"took {min(speedups):.1f} to {max(speedups):.1f} times less time than the fixed "
+        f"{data['long_epochs']:g} epochs.\n"
+    )
+
+
+def smoothing_mass_section(data: dict | None, name: str, out: list[str]) -> None:
+    """How much smoothing mass the rarest class receives, per method, relative to LS-Classic."""
+    out.append("### Where the smoothing mass goes on long-tailed data\n")
+    if data is None:
+        out.append("Not run yet: `python scripts/benchmark_smoothing_mass.py`.\n")
+        return
+    out.append(_provenance(data, name))
+    out.append(
+        "The smoothing mass the rarest training class receives from the other classes' rows over "
+        "the mass the most frequent class receives, each method's ratio divided by LS-Classic's "
+        f"(1: the same split between rare and frequent classes as uniform smoothing), at epsilon "
+        f"{data['epsilon']:g}, from the training targets `textls compare` trains on. "
+        "`balanced=True` is the informative methods' default.\n"
+    )
+    names = list(next(iter(data["cells"].values()))["relative_to_ls_classic"])
+    out.append("| corpus (rows, imbalance) | " + " | ".join(f"`{n}`" for n in names) + " |")
+    out.append("| --- |" + " --- |" * len(names))
+    for cell, entry in data["cells"].items():
+        values = entry["relative_to_ls_classic"]
+        out.append(
+            f"| {cell} ({entry['rows']}, {entry['imbalance']:.0f}:1) | "
+            + " | ".join(f"{values[n]:.2f}" for n in names)
+            + " |"
+        )
+    out.append("")
+
+
+def _current_protocol(data: dict) -> bool:
+    """Whether a classification JSON was measured with compare's current defaults: each run to
+    its validation plateau, predictions under the test split's class prior."""
+    return all("test_distribution" in run for run in data["runs"].values())
+
+
 def classification_section(
     data: dict, name: str, title: str, out: list[str], results: Path, draw: bool
 ) -> None:
     out.append(f"#### {title}\n")
     out.append(_provenance(data, name))
     sub = f", at most {data['max_train']} training rows" if data.get("max_train") else ""
-    epochs = f"{data['epochs']:g} epochs"
-    if data.get("min_steps", 400) and any("epochs" in run for run in data["runs"].values()):
+    current = _current_protocol(data)
+    if data.get("epochs") is None:
+        epochs = (
+            "each run trained until its validation loss stopped improving (compare's default; "
+            "the mean epochs of each method are in the table)"
+        )
+    elif data.get("min_steps", 400):
         epochs = (
             f"at least {data['epochs']:g} epochs and {data.get('min_steps', 400)} optimiser steps "
             "per cell (each cell's epochs are in the table)"
         )
+    else:
+        epochs = f"{data['epochs']:g} epochs"
     out.append(
         f"Model `{data['model']}`, {epochs}, {data['seeds']} seeds{sub}. Each cell "
         "trains every method on the same rows with the same seeds; the difference to `none` is paired "
         "by seed (wins/seeds, two-sided paired t-test; **bold**: p < 0.05). Lower is better for NLL and "
-        "ECE. `longtail50`: training classes decay geometrically to a 50:1 ratio (test stays "
-        "balanced); `noisy20`: 20% of training labels flipped at random (validation and test clean).\n"
+        "ECE; NLL (TS) is after temperature scaling on the validation split. "
+        f"{SETTING_TEXT if current else OLD_SETTING_TEXT}\n"
     )
+    if not current:
+        out.append(
+            "**Measured with the defaults of before 2026-12-06 and not rerun since**: a fixed "
+            "number of epochs (raised to a minimum of optimiser steps), no prediction-time prior "
+            "correction, and the long-tailed settings evaluated on the balanced test split only. "
+            "Models trained this way stop short of what the data allows, so these numbers are "
+            "not what `textls compare` gives today.\n"
+        )
     out.append(
-        "| corpus-setting (train rows) | method | accuracy | macro-F1 | NLL | ECE "
-        "| Δ accuracy vs none | Δ macro-F1 | Δ NLL | Δ ECE |"
+        "| corpus-setting (train rows, test distribution) | method | epochs | accuracy | macro-F1 "
+        "| NLL | NLL (TS) | ECE | Δ accuracy vs none | Δ macro-F1 | Δ NLL | Δ ECE |"
     )
-    out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for cell, run in data["runs"].items():
         for i, (method, m) in enumerate(run["methods"].items()):
             paired = run["paired_vs_none"].get(method, {})
             size = f"{run['data']['train']}" if "data" in run else ""
-            if "epochs" in run:  # per cell when the script raised them to a minimum of steps
-                size += f", {run['epochs']:g} epochs"
+            if "test_distribution" in run:
+                size += f", test {run['test_distribution']}"
             label = f"{cell} ({size})" if i == 0 and size else ""
             label = label or (cell if i == 0 else "")
+            if "training" in run:
+                trained = statistics.mean(run["training"][method]["epochs"])
+                epochs_cell = f"{trained:.3g}"
+            else:
+                epochs_cell = f"{run['epochs']:g}" if "epochs" in run else f"{data['epochs']:g}"
+            nll_ts = _ms(m["nll_ts"]) if "nll_ts" in m else "-"
             out.append(
-                f"| {label} | {method} | {_ms(m['accuracy'])} | {_ms(m['macro_f1'])} "
-                f"| {_ms(m['nll'])} | {_ms(m['ece'])} | {_diff(paired.get('accuracy'))} "
-                f"| {_diff(paired.get('macro_f1'))} | {_diff(paired.get('nll'))} "
-                f"| {_diff(paired.get('ece'))} |"
+                f"| {label} | {method} | {epochs_cell} | {_ms(m['accuracy'])} "
+                f"| {_ms(m['macro_f1'])} | {_ms(m['nll'])} | {nll_ts} | {_ms(m['ece'])} "
+                f"| {_diff(paired.get('accuracy'))} | {_diff(paired.get('macro_f1'))} "
+                f"| {_diff(paired.get('nll'))} | {_diff(paired.get('ece'))} |"
             )
     out.append("")
     _scoreboard(
@@ -771,6 +893,9 @@ def render(results: Path, draw: bool = True, readme_dir: Path = ROOT) -> str:
         if tuple(methods) != METHODS:  # e.g. the alternatives to label smoothing
             title += f"; methods {', '.join(f'`{m}`' for m in methods)}"
         classification_section(data, path.name, title, out, results, draw)
+    training_length_section(
+        _load(results, "training_length_fasttext.json"), "training_length_fasttext.json", out
+    )
     out.append("### Quality: dense retrieval, none vs each soft-target method\n")
     found = sorted(results.glob("retrieval_compare_*.json"))
     if not found:
@@ -787,6 +912,7 @@ def render(results: Path, draw: bool = True, readme_dir: Path = ROOT) -> str:
     for path in found:
         st_losses_section(json.loads(path.read_text()), path.name, out)
     relevance_section(_load(results, "relevance.json"), "relevance.json", out)
+    smoothing_mass_section(_load(results, "smoothing_mass.json"), "smoothing_mass.json", out)
     epsilon_auto_section(
         _load(results, "epsilon_auto_fasttext.json"), "epsilon_auto_fasttext.json", out
     )
