@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textls.classification.collator import SoftLabelCollator
+from textls.classification.early_stopping import PlateauStopping
 from textls.classification.models import (
     FastTextConfig,
     FastTextForSequenceClassification,
@@ -14,6 +15,7 @@ from textls.classification.trainer import SoftLabelTrainer
 __all__ = [
     "FastTextConfig",
     "FastTextForSequenceClassification",
+    "PlateauStopping",
     "SoftLabelCollator",
     "SoftLabelTrainer",
     "TextCNNConfig",
