@@ -124,11 +124,9 @@ OLD_SETTING_TEXT = (
 
 def training_length_section(data: dict | None, name: str, out: list[str]) -> None:
     """Default training length (to the validation plateau) against a long fixed schedule."""
-    out.append("### Training length: to the validation plateau against a long fixed schedule\n")
-    if data is None:
-        out.append("Not run yet: `python scripts/benchmark_training_length.py`.\n")
+    heading = "### Training length: to the validation plateau against a long fixed schedule\n"
+    if not _opening(heading, data, name, "benchmark_training_length.py", out):
         return
-    out.append(_provenance(data, name))
     out.append(
         f"`textls compare` with its defaults (each run stops once its validation loss has not "
         f"improved for 3 epochs, at most 100, and keeps its best weights) against the same "
@@ -174,11 +172,9 @@ def training_length_section(data: dict | None, name: str, out: list[str]) -> Non
 
 def smoothing_mass_section(data: dict | None, name: str, out: list[str]) -> None:
     """How much smoothing mass the rarest class receives, per method, relative to LS-Classic."""
-    out.append("### Where the smoothing mass goes on long-tailed data\n")
-    if data is None:
-        out.append("Not run yet: `python scripts/benchmark_smoothing_mass.py`.\n")
+    heading = "### Where the smoothing mass goes on long-tailed data\n"
+    if not _opening(heading, data, name, "benchmark_smoothing_mass.py", out):
         return
-    out.append(_provenance(data, name))
     out.append(
         "The smoothing mass the rarest training class receives from the other classes' rows over "
         "the mass the most frequent class receives, each method's ratio divided by LS-Classic's "
