@@ -60,7 +60,8 @@ def test_render_formats_the_json_and_marks_significance(tmp_path):
     (tmp_path / "classification_fasttext.json").write_text(json.dumps(_classification_json(0.01)))
     page = render_results.render(tmp_path, draw=False)
     assert "`python scripts/benchmark_classification.py --seeds 3`" in page
-    assert "| toy-balanced (90) | none | 0.5000 ± 0.0100 |" in page
+    assert "| toy-balanced (90) | none | 5 | 0.5000 ± 0.0100 |" in page  # old: fixed 5 epochs
+    assert "Measured with the defaults of before 2026-12-06 and not rerun since" in page
     assert "**+0.0123 (3/3, p=0.01)**" in page
     assert "| kwls | 1 / 0 of 1 (toy-balanced) | 1 / 0 of 1 (toy-balanced) |" in page
     assert "Not run yet: `python scripts/benchmark_retrieval.py`" in page
@@ -262,3 +263,46 @@ def test_render_smoothing_speed_shows_both_ratios_and_targets(tmp_path):
         "| kwls fit, then transform | 4.40 | 2.20x fit, then transform | ≤ 2x: **missed** |" in page
     )
     assert "| ls-classic fit_transform | 0.10 | 0.05x fit_transform |  |" in page
+
+
+def test_current_protocol_shows_test_distribution_epochs_and_the_long_tail_goal(tmp_path):
+    data = _classification_json(0.01)
+    data["epochs"] = None
+    run = data["runs"].pop("toy-balanced")
+    run["test_distribution"] = "balanced"
+    run["training"] = {m: {"epochs": [10.0, 12.0, 14.0]} for m in ("none", "ls-classic", "kwls")}
+    run["methods"]["ls-classic"] = run["methods"]["none"]
+    better = {"mean_diff": 0.006, "p_value": 0.01, "wins": 3, "n": 3}
+    worse_nll = {"mean_diff": 0.02, "p_value": 0.01, "wins": 0, "n": 3}
+    run["paired_vs_ls_classic"] = {"kwls": {"macro_f1": better, "nll": worse_nll}}
+    data["runs"]["toy-longtail50"] = run
+    (tmp_path / "classification_fasttext.json").write_text(json.dumps(data))
+    page = render_results.render(tmp_path, draw=False)
+    assert "Measured with the defaults of before" not in page
+    assert "each run trained until its validation loss stopped improving" in page
+    assert "| toy-longtail50 (90, test balanced) | none | 12 | 0.5000 ± 0.0100 |" in page
+    assert "| toy-longtail50 (balanced) | kwls | **+0.0060 (3/3, p=0.01)** |" in page
+    assert "| not met |" in page and "Met in 0 of 1 long-tailed cells." in page
+
+
+def test_training_length_section(tmp_path):
+    cell = {
+        "data": {"train": 100, "train_class_counts": {"a": 60, "b": 40}},
+        "default": {"seconds": 10.0, "methods": {"none": {"accuracy": 0.8, "epochs": [6.0, 8.0]}}},
+        "fixed": {"seconds": 40.0, "methods": {"none": {"accuracy": 0.82, "epochs": [50.0]}}},
+        "accuracy_ratio": {"none": 0.8 / 0.82},
+        "time_ratio": 0.25,
+    }
+    data = {
+        "model": "fasttext",
+        "seeds": 2,
+        "methods": "none",
+        "long_epochs": 50.0,
+        "command": "python scripts/benchmark_training_length.py",
+        "date": "2026-12-06",
+        "corpora": {"toy": cell},
+    }
+    (tmp_path / "training_length_fasttext.json").write_text(json.dumps(data))
+    page = render_results.render(tmp_path, draw=False)
+    assert "| toy (100, 2) | 7 / 50 | 0.8000 / 0.8200 (0.976) | 10 s / 40 s (0.25) |" in page
+    assert "The lowest accuracy ratio is 0.976 (none on toy)" in page
