@@ -124,7 +124,10 @@ OLD_SETTING_TEXT = (
 
 def training_length_section(data: dict | None, name: str, out: list[str]) -> None:
     """Default training length (to the validation plateau) against a long fixed schedule."""
-    heading = "### Training length: to the validation plateau against a long fixed schedule\n"
+    model = f" (`{data['model']}`)" if data else ""
+    heading = (
+        f"### Training length{model}: to the validation plateau against a long fixed schedule\n"
+    )
     if not _opening(heading, data, name, "benchmark_training_length.py", out):
         return
     out.append(
@@ -935,9 +938,11 @@ def render(results: Path, draw: bool = True, readme_dir: Path = ROOT) -> str:
         if tuple(methods) != METHODS:  # e.g. the alternatives to label smoothing
             title += f"; methods {', '.join(f'`{m}`' for m in methods)}"
         classification_section(data, path.name, title, out, results, draw)
-    training_length_section(
-        _load(results, "training_length_fasttext.json"), "training_length_fasttext.json", out
-    )
+    found = sorted(results.glob("training_length_*.json"))
+    if not found:
+        training_length_section(None, "training_length_fasttext.json", out)
+    for path in found:
+        training_length_section(json.loads(path.read_text()), path.name, out)
     out.append("### Quality: dense retrieval, none vs each soft-target method\n")
     found = sorted(results.glob("retrieval_compare_*.json"))
     if not found:
