@@ -116,6 +116,11 @@ SETTING_TEXT = (
 )
 
 
+#: Said under a result measured before compare trained every run to its validation plateau.
+OLD_PROTOCOL = (
+    "**Measured with the defaults of before 2026-12-06 and not rerun since** (a fixed number of "
+    "epochs, no prediction-time prior correction): not what `textls compare` gives today.\n"
+)
 OLD_SETTING_TEXT = (
     "`longtail50`: training classes decay geometrically to a 50:1 ratio (test stays "
     "balanced); `noisy20`: 20% of training labels flipped at random (validation and test clean)."
@@ -522,22 +527,37 @@ def sweep_section(data: dict | None, name: str, out: list[str]) -> None:
     if not _opening(heading, data, name, "sweep_epsilon.py", out):
         return
     none = data["none"]
+    epochs = (
+        "each run to its validation plateau"
+        if data.get("epochs") is None
+        else f"{data['epochs']:g} epochs"
+    )
+    calibrated = "nll_ts" in none
     out.append(
-        f"{data['corpus']} ({data['setting']}), `{data['model']}`, {data['epochs']:g} epochs, "
+        f"{data['corpus']} ({data['setting']}), `{data['model']}`, {epochs}, "
         f"{data['seeds']} seeds. Hard labels: "
         f"accuracy {_ms(none['accuracy'])}, NLL {_ms(none['nll'])}, ECE {_ms(none['ece'])}. "
         "Each cell is the paired difference to hard labels (wins/seeds, p). The off-gold mass is "
-        "the mean share of the training targets not on the gold class, as measured in that run.\n"
+        "the mean share of the training targets not on the gold class, as measured in that run"
+        + ("; (TS): after temperature scaling on the validation split" if calibrated else "")
+        + ".\n"
     )
+    if "min_steps" in data or data.get("epochs") is not None:
+        out.append(OLD_PROTOCOL)
     off_gold = data.get("off_gold_mass", {})
-    out.append("| point | off-gold mass | Δ accuracy | Δ macro-F1 | Δ NLL | Δ ECE |")
-    out.append("| --- | --- | --- | --- | --- | --- |")
+    metrics = ["accuracy", "macro_f1", "nll", "ece"] + (["nll_ts", "ece_ts"] if calibrated else [])
+    labels = {"macro_f1": "macro-F1", "nll_ts": "NLL (TS)", "ece_ts": "ECE (TS)"}
+    out.append(
+        "| point | off-gold mass | "
+        + " | ".join(
+            f"Δ {labels.get(m, m.split('_')[0].upper() if m != 'accuracy' else m)}" for m in metrics
+        )
+        + " |"
+    )
+    out.append("| --- | --- |" + " --- |" * len(metrics))
     for key, p in data["points"].items():
         mass = f"{off_gold[key]:.3f}" if key in off_gold else "n/a"
-        out.append(
-            f"| {key} | {mass} | {_diff(p['accuracy'])} | {_diff(p['macro_f1'])} | {_diff(p['nll'])} "
-            f"| {_diff(p['ece'])} |"
-        )
+        out.append(f"| {key} | {mass} | " + " | ".join(_diff(p[m]) for m in metrics) + " |")
     out.append(
         f"\n![epsilon and temperature sweep](scripts/results/{name.replace('.json', '.png')})\n"
     )
@@ -547,6 +567,8 @@ def epsilon_auto_section(data: dict | None, name: str, out: list[str]) -> None:
     heading = "### Choosing epsilon on the validation split (`--epsilon auto`)\n"
     if not _opening(heading, data, name, "benchmark_epsilon_auto.py", out):
         return
+    if "min_steps" in data:
+        out.append(OLD_PROTOCOL)
     grid = ", ".join(f"{e:g}" for e in data["grid"])
     out.append(
         f"`{data['model']}`, {data['seeds']} seeds, the corpora and settings of the classification "

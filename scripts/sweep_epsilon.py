@@ -39,7 +39,7 @@ from textls.classification.compare import CompareArguments, run_compare  # noqa:
 from textls.report import aggregate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-METRICS = ("accuracy", "macro_f1", "nll", "ece")
+METRICS = ("accuracy", "macro_f1", "nll", "ece", "nll_ts", "ece_ts")
 METHOD_ORDER = ["ls-classic", "ls-distill", "ls-tfidf", "kwls"]
 
 
