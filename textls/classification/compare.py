@@ -813,9 +813,9 @@ def soft_labels_of(methods, args, data, params, files, setup) -> SoftLabels:
 
 def check_trainer_options(args: CompareArguments, training_args: TrainingArguments) -> None:
     """Refuse, before any work, Trainer options compare cannot honour (checkpoints of runs that
-    train in temporary folders; evaluation during training, which compare does itself on its
-    validation and test splits) and combinations ``TrainingArguments`` rejects (e.g. ``--fp16``
-    with ``--bf16``), naming them."""
+    train in temporary folders; the Trainer's own best-checkpoint reloading, which compare does in
+    memory; a stopping metric other than the validation loss) and combinations
+    ``TrainingArguments`` rejects (e.g. ``--fp16`` with ``--bf16``), naming them."""
     if str(getattr(training_args.save_strategy, "value", training_args.save_strategy)) != "no":
         raise ValueError(
             "--save_strategy: compare trains each run in a temporary folder and keeps its test "
@@ -961,7 +961,7 @@ def train_model(
     seed: int,
     regularizer: str | None = None,
     weight: float | None = None,
-) -> SoftLabelTrainer:
+) -> tuple[SoftLabelTrainer, dict]:
     """One model trained on ``train_set`` with ``seed`` (and ``regularizer`` of ``weight``, see
     :class:`SoftLabelTrainer`), its validation loss evaluated every epoch: ``--epochs`` of them,
     or (by default) until its plateau (:class:`PlateauStopping`, ``--early_stopping_patience``,
