@@ -45,7 +45,7 @@ class SoftLabelCollator:
         labels = torch.tensor([int(f["labels"]) for f in features], dtype=torch.long)
         soft = None
         if "soft_labels" in features[0]:
-            soft = torch.tensor(np.asarray([f["soft_labels"] for f in features], dtype=np.float32))
+            soft = torch.from_numpy(_stack_soft_labels([f["soft_labels"] for f in features]))
         elif self.smoother is not None:
             if texts is None:
                 raise ValueError(
@@ -93,3 +93,40 @@ class SoftLabelCollator:
         if "attention_mask" not in batch and "attention_mask" in tok.model_input_names:
             batch["attention_mask"] = torch.from_numpy(filled.astype(np.int64))
         return batch
+
+
+def _stack_soft_labels(rows: list, atol: float = 1e-3) -> np.ndarray:
+    """The ``soft_labels`` of a batch as one float32 ``(B, C)`` array, refused with a
+    ``ValueError`` naming the field and the row of the batch unless every row is a distribution
+    over the same classes: a list of C finite, non-negative values summing to one (not a class
+    index, not a NaN, not a row of another width)."""
+    widths = {np.ndim(row) for row in rows}
+    if widths != {1}:
+        raise ValueError(
+            "soft_labels must hold one distribution over the classes per row (a list of C "
+            "probabilities); got a single value per row: class indices go in labels"
+            if widths == {0}
+            else f"soft_labels rows have {sorted(widths)} dimensions, not one list per row"
+        )
+    lengths = [len(row) for row in rows]
+    if len(set(lengths)) > 1:
+        row = next(i for i, n in enumerate(lengths) if n != lengths[0])
+        raise ValueError(
+            f"soft_labels rows of the same batch differ in width: row 0 has {lengths[0]} "
+            f"values, row {row} has {lengths[row]}"
+        )
+    soft = np.asarray(rows, dtype=np.float32)
+    bad = ~np.isfinite(soft).all(axis=1)
+    if bad.any():
+        raise ValueError(f"soft_labels has NaN or inf in row {int(bad.argmax())} of the batch")
+    bad = (soft < 0).any(axis=1)
+    if bad.any():
+        raise ValueError(
+            f"soft_labels has a negative value in row {int(bad.argmax())} of the batch"
+        )
+    sums = soft.sum(axis=1, dtype=np.float64)
+    bad = np.abs(sums - 1.0) > atol
+    if bad.any():
+        row = int(bad.argmax())
+        raise ValueError(f"soft_labels row {row} of the batch sums to {sums[row]:.6f}, not 1")
+    return soft

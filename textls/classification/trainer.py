@@ -14,6 +14,7 @@ from textls.losses import (
     confidence_penalty_loss,
     soft_target_cross_entropy,
 )
+from textls.losses._checks import check_soft_targets, soft_targets_are_valid
 from textls.losses.bootstrap import BOOTSTRAP_BETA
 from textls.losses.confidence_penalty import CONFIDENCE_PENALTY_BETA
 
@@ -179,12 +180,15 @@ class SoftLabelTrainer(Trainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         labels = inputs.pop("labels")
         soft = inputs.pop("soft_labels", None)
+        if soft is not None and model.training:
+            soft = soft.to(torch.float32)
         if model.training and self.regularizer is not None:
             outputs, per_example = self._regularized(model, inputs, labels, soft)
         else:
             outputs = model(**inputs)
             logits = _logits(outputs)
             if model.training and soft is not None:
+                _check_soft_labels(logits, soft)
                 if self.loss_mode == "soft":
                     per_example = soft_target_cross_entropy(
                         logits, soft, reduction="none", validate=False
@@ -219,6 +223,8 @@ class SoftLabelTrainer(Trainer):
         if self.regularizer != "mixup":
             outputs = model(**inputs)
             logits = _logits(outputs)
+            if soft is not None:
+                _check_soft_labels(logits, soft)
             target = self._target(logits, labels, soft)
             if self.regularizer == "confidence-penalty":
                 loss = confidence_penalty_loss(
@@ -246,9 +252,19 @@ class SoftLabelTrainer(Trainer):
         finally:
             handle.remove()
         logits = _logits(outputs)
+        if soft is not None:
+            _check_soft_labels(logits, soft)
         target = self._target(logits, labels, soft)
         target = mix * target + (1 - mix) * target[order]
         return outputs, soft_target_cross_entropy(logits, target, reduction="none", validate=False)
+
+
+def _check_soft_labels(logits: torch.Tensor, soft: torch.Tensor) -> None:
+    """Refuse a batch whose ``soft_labels`` are not one distribution over the model's classes per
+    row (wrong width, class indices, NaN, negative, rows not summing to one): one cheap check per
+    step, the details only when it fails."""
+    if not soft_targets_are_valid(logits, soft):
+        check_soft_targets(logits, soft, name="soft_labels")
 
 
 def _logits(outputs) -> torch.Tensor:

@@ -1,0 +1,106 @@
+"""Soft labels are checked where they enter training: ``SoftLabelCollator`` and ``SoftLabelTrainer``
+refuse, naming ``soft_labels``, a batch whose soft labels are not one distribution over the model's
+classes per row, instead of training on it (a NaN once made every parameter NaN and logged a loss
+of 0; class indices were broadcast when the batch size equalled the number of classes)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from one_step import sgd_step_args
+from tiny_bert import SPECIAL_TOKENS, make_word_tokenizer, tiny_bert_config
+from transformers import BertForSequenceClassification
+
+from textls.classification import SoftLabelCollator, SoftLabelTrainer
+from textls.classification.data import build_dataset
+
+WORDS = "goal match vote party rain snow".split()
+TEXTS = ["goal match", "vote party", "rain snow"]
+GOOD = [[0.9, 0.05, 0.05], [0.05, 0.9, 0.05], [0.05, 0.05, 0.9]]
+
+BAD = {
+    "NaN": ([[math.nan, 0.5, 0.5], *GOOD[1:]], "NaN or inf in row 0"),
+    "sums to 2": ([[1.0, 0.5, 0.5], *GOOD[1:]], "row 0 of the batch sums to 2.000000"),
+    "sums to 0.5": ([GOOD[0], [0.2, 0.2, 0.1], GOOD[2]], "row 1 of the batch sums to 0.500000"),
+    "negative": ([GOOD[0], GOOD[1], [1.2, -0.1, -0.1]], "negative value in row 2"),
+    "class indices": ([0, 1, 2], "one distribution over the classes per row"),
+}
+
+
+@pytest.fixture
+def tokenizer(tmp_path):
+    return make_word_tokenizer(tmp_path / "vocab", WORDS)
+
+
+def _rows(tokenizer, soft):
+    encoded = tokenizer(TEXTS)
+    return [
+        {"input_ids": ids, "labels": label, "soft_labels": row}
+        for ids, label, row in zip(encoded["input_ids"], [0, 1, 2], soft, strict=True)
+    ]
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_the_collator_names_bad_soft_labels(tokenizer, case):
+    soft, message = BAD[case]
+    with pytest.raises(ValueError, match=f"soft_labels.*{message}|{message}"):
+        SoftLabelCollator(tokenizer)(_rows(tokenizer, soft))
+
+
+def test_the_collator_refuses_rows_of_different_widths(tokenizer):
+    soft = [GOOD[0], [0.5, 0.5], GOOD[2]]
+    with pytest.raises(ValueError, match="soft_labels rows of the same batch differ in width"):
+        SoftLabelCollator(tokenizer)(_rows(tokenizer, soft))
+
+
+def test_good_soft_labels_pass(tokenizer):
+    batch = SoftLabelCollator(tokenizer)(_rows(tokenizer, GOOD))
+    assert batch["soft_labels"].dtype == torch.float32
+    np.testing.assert_allclose(batch["soft_labels"].numpy(), GOOD, rtol=1e-6)
+
+
+def _passthrough(features):
+    """A collator of the user's own that checks nothing."""
+    ids = torch.tensor([f["input_ids"] for f in features])
+    return {
+        "input_ids": ids,
+        "attention_mask": torch.ones_like(ids),
+        "labels": torch.tensor([f["labels"] for f in features]),
+        "soft_labels": torch.tensor([f["soft_labels"] for f in features], dtype=torch.float32),
+    }
+
+
+@pytest.mark.parametrize(
+    ("soft", "message"),
+    [
+        # the trainer shuffles: the bad row's place in the batch is not known in advance
+        (BAD["NaN"][0], r"soft_labels contain NaN or inf \(row \d\)"),
+        (BAD["sums to 2"][0], r"soft_labels row \d sums to 2.000000"),
+        (BAD["negative"][0], r"soft_labels contain a negative value \(row \d\)"),
+        ([[0.5, 0.5]] * 3, r"soft_labels have shape \(3, 2\) but the logits have \(3, 3\)"),
+        ([0.0, 1.0, 2.0], "class indices"),  # batch size == number of classes: used to broadcast
+    ],
+)
+def test_the_trainer_refuses_bad_soft_labels_before_any_step(tmp_path, tokenizer, soft, message):
+    texts = ["goal match", "vote party", "rain snow"]
+    dataset = build_dataset(tokenizer, texts, np.arange(3), max_length=8).add_column(
+        "soft_labels", soft
+    )
+    model = BertForSequenceClassification(
+        tiny_bert_config(len(SPECIAL_TOKENS) + len(WORDS), num_labels=3)
+    )
+    before = [p.detach().clone() for p in model.parameters()]
+    trainer = SoftLabelTrainer(
+        model=model,
+        args=sgd_step_args(tmp_path / "out", 3, remove_unused_columns=False),
+        train_dataset=dataset,
+        data_collator=_passthrough,
+        loss_mode="soft",
+    )
+    with pytest.raises(ValueError, match=message):
+        trainer.train()
+    for old, new in zip(before, model.parameters(), strict=True):  # nothing was trained on it
+        assert torch.equal(old, new.detach())
