@@ -14,6 +14,7 @@ from one_step import sgd_step_args
 from tiny_bert import SPECIAL_TOKENS, make_word_tokenizer, tiny_bert_config
 from transformers import BertForSequenceClassification
 
+from textls import get_smoother
 from textls.classification import SoftLabelCollator, SoftLabelTrainer
 from textls.classification.data import build_dataset
 
@@ -104,3 +105,14 @@ def test_the_trainer_refuses_bad_soft_labels_before_any_step(tmp_path, tokenizer
         trainer.train()
     for old, new in zip(before, model.parameters(), strict=True):  # nothing was trained on it
         assert torch.equal(old, new.detach())
+
+
+@pytest.mark.parametrize("method", ["kwls", "ls-tfidf", "ls-distill"])
+def test_the_collator_refuses_in_sample_soft_labels_of_an_informative_smoother(tokenizer, method):
+    texts = ["goal match win", "vote party poll", "rain snow wind"] * 4
+    labels = ["sport", "politics", "weather"] * 4
+    params = {} if method == "ls-distill" else {"min_df": 1}
+    smoother = get_smoother(method, **params).fit(texts, labels)
+    with pytest.raises(ValueError, match="in-sample soft labels.*fit_transform"):
+        SoftLabelCollator(tokenizer, smoother=smoother)
+    SoftLabelCollator(tokenizer, smoother=get_smoother("ls-classic").fit(texts, labels))

@@ -20,8 +20,11 @@ class SoftLabelCollator:
       left-padding tokenizer goes through ``DataCollatorWithPadding``); examples that carry only
       ``text`` are tokenised here (``max_length``, truncation).
     * ``soft_labels`` present in the examples are stacked into a float32 ``(B, C)`` tensor.
-    * Otherwise, with a fitted ``smoother``, they are computed on the fly from ``text`` and ``labels``
-      (``labels`` are class indices into ``smoother.classes_``); keep ``text`` in the dataset.
+    * Otherwise, with a fitted LS-Classic ``smoother``, they are computed on the fly from ``text``
+      and ``labels`` (``labels`` are class indices into ``smoother.classes_``); keep ``text`` in
+      the dataset.  An informative smoother is refused: its ``transform`` of the rows it was
+      fitted on is in-sample, so training rows take ``fit_transform``'s out-of-sample targets
+      (``build_dataset(..., soft=smoother.fit_transform(texts, labels))``).
 
     Parameters
     ----------
@@ -39,6 +42,17 @@ class SoftLabelCollator:
     smoother: Any = None
     max_length: int = 128
     text_column: str = "text"
+
+    def __post_init__(self):
+        if self.smoother is not None and getattr(self.smoother, "informative", True):
+            raise ValueError(
+                f"SoftLabelCollator(smoother={type(self.smoother).__name__}) would give the "
+                "training rows in-sample soft labels (transform scores a row with statistics "
+                "fitted on it), which the out-of-sample relevance exists to avoid: put "
+                "smoother.fit_transform(texts, labels) in the dataset's soft_labels column "
+                "(build_dataset(..., soft=...)); only LS-Classic, whose targets do not depend on "
+                "the data, is computed on the fly"
+            )
 
     def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
         texts = [f[self.text_column] for f in features] if self.text_column in features[0] else None

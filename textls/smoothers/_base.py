@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -77,6 +78,11 @@ class BaseSmoother(BaseEstimator):
     override ``_fit_relevance`` to give training instances out-of-sample relevance (cross-fitting or
     leave-one-out); ``fit_relevance``, ``fit_transform`` and ``fit_targets`` all go through it.
     """
+
+    #: Whether the targets depend on the training data (every method but LS-Classic): such a
+    #: smoother's ``transform`` of its own training rows is in-sample, so training rows take
+    #: ``fit_transform``'s out-of-sample targets instead.
+    informative: ClassVar[bool] = True
 
     def __sklearn_tags__(self):
         # A smoother predicts a distribution over classes and scores it by the gold label's
