@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Set
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,12 @@ def check_texts(texts, name: str = "texts") -> list[str]:
     """Return ``texts`` as a list of ``str``; raise naming the first row that is not a string."""
     if isinstance(texts, str):
         raise InputTypeError(f"{name} must be a sequence of strings, not a single string")
+    if isinstance(texts, Set | Mapping):
+        raise InputTypeError(
+            f"{name} must be an ordered sequence of strings (list, tuple, array, Series), got "
+            f"{type(texts).__name__}: its order is not defined, so rows could not be matched to "
+            "their labels"
+        )
     try:
         texts = list(texts)
     except TypeError as exc:
@@ -35,6 +41,11 @@ def check_texts(texts, name: str = "texts") -> list[str]:
 
 def check_labels(labels, n: int) -> np.ndarray:
     """Return labels as a 1-d array of length ``n``; raise on a length mismatch or missing label."""
+    if isinstance(labels, str | Set | Mapping):
+        raise InputTypeError(
+            "labels must be an ordered sequence (list, tuple, array, Series), got "
+            f"{type(labels).__name__}"
+        )
     labels = np.asarray(
         list(labels) if not isinstance(labels, np.ndarray) else labels, dtype=object
     )
@@ -53,6 +64,8 @@ def unique_classes(labels: np.ndarray) -> np.ndarray:
     kinds = {type(label) for label in labels}
     if all(isinstance(label, str) for label in labels):  # np.str_ is a str too
         return np.array(sorted({str(label) for label in labels}), dtype=object)
+    if all(isinstance(label, bool | np.bool_) for label in labels):  # True / False: two classes
+        return np.array(sorted({bool(label) for label in labels}), dtype=object)
     if all(
         isinstance(label, (int, np.integer)) and not isinstance(label, bool) for label in labels
     ):

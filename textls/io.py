@@ -69,7 +69,19 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     if _suffix(path) in (".csv", ".tsv"):
         _refuse_duplicate_columns(path, frame)
         frame = _keep_integer_text(path, frame)
+        _keep_float_spellings(path, frame)
     return frame
+
+
+def _keep_float_spellings(path: Path, frame: pd.DataFrame) -> None:
+    """Record, in ``frame.attrs["spellings"]``, the cells of each float column as written, so a
+    label column whose cells spell one number several ways (``1``, ``1.0``, ``1e0``) is refused
+    by :func:`texts_and_labels` rather than merged into one class."""
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    if floats:
+        sep = "\t" if _suffix(path) == ".tsv" else ","
+        raw = pd.read_csv(path, sep=sep, usecols=floats, dtype=str, keep_default_na=False)
+        frame.attrs["spellings"] = {c: raw[c] for c in floats}
 
 
 def _keep_integer_text(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
@@ -124,7 +136,12 @@ def texts_and_labels(
     labels = frame[label_column]
     _refuse_missing(labels, label_column, source)
     _warn_near_duplicate_labels(labels, label_column, source)
+    if pd.api.types.is_bool_dtype(labels):  # True / False: two classes
+        return texts.tolist(), [bool(v) for v in labels]
     if pd.api.types.is_float_dtype(labels):
+        _refuse_one_number_spelt_twice(
+            labels, frame.attrs.get("spellings", {}).get(label_column), label_column, source
+        )
         if not (labels == labels.round()).all():
             row = int(np.flatnonzero((labels != labels.round()).to_numpy())[0])
             raise ValueError(
@@ -132,6 +149,23 @@ def texts_and_labels(
             )
         labels = labels.astype(np.int64)
     return texts.tolist(), [v.item() if isinstance(v, np.generic) else v for v in labels.tolist()]
+
+
+def _refuse_one_number_spelt_twice(
+    labels: pd.Series, spellings: pd.Series | None, column: str, source: str
+) -> None:
+    """Raise when cells of ``column`` that read as the same number were written differently
+    (``1``, ``1.0``, ``1e0``): they would become one class without anyone having said so."""
+    if spellings is None:
+        return
+    seen: dict[float, str] = {}
+    for row, (value, spelt) in enumerate(zip(labels.tolist(), spellings.tolist(), strict=True)):
+        first = seen.setdefault(value, spelt)
+        if first != spelt:
+            raise ValueError(
+                f"{source}: column {column!r} writes the label {value:g} both as {first!r} and "
+                f"as {spelt!r} (row {row}); write each class one way"
+            )
 
 
 def _refuse_missing(values: pd.Series, column: str, source: str) -> None:

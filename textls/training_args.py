@@ -22,6 +22,7 @@ memory only where there is a GPU.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 
 import torch
@@ -120,7 +121,17 @@ def parse_trainer_options(
         (options,) = parser.parse_dict(config)
     else:
         (options,) = parser.parse_args_into_dataclasses(argv)
+    check_finite(options)
     return options
+
+
+def check_finite(options: TrainingArguments) -> None:
+    """A ``ValueError`` naming the first Trainer option set to NaN or an infinity (``--max_grad_norm
+    nan``, ``--learning_rate inf``): the Trainer would take it and train on nonsense."""
+    for f in dataclasses.fields(options):
+        value = getattr(options, f.name, None)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"--{f.name} must be a finite number, got {value!r}")
 
 
 def _underscored(arg: str) -> str:

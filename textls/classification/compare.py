@@ -10,7 +10,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
@@ -76,7 +76,12 @@ from textls.report import (
 )
 from textls.smoothers import SMOOTHERS, get_smoother
 from textls.soft_labels import read_soft_label_file
-from textls.training_args import CompareTrainingArguments, changed_options, run_arguments
+from textls.training_args import (
+    CompareTrainingArguments,
+    changed_options,
+    check_finite,
+    run_arguments,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -326,6 +331,15 @@ def prepare_data(args: CompareArguments) -> ComparisonData:
     rows = np.arange(len(texts))
     if args.imbalance_ratio:
         rows = rows[long_tail(labels, args.imbalance_ratio, args.data_seed)]
+        counts = np.unique([str(labels[i]) for i in rows], return_counts=True)[1]
+        if counts.max() / counts.min() < args.imbalance_ratio / 1.1:  # beyond rounding
+            logger.warning(
+                "--imbalance_ratio %g: %s can supply at most %.3g:1 (its smallest class keeps "
+                "one row); training on that (recorded in results.json as data.imbalance)",
+                args.imbalance_ratio,
+                args.train,
+                counts.max() / counts.min(),
+            )
     rows = rows[
         stratified_subsample(
             [labels[i] for i in rows],
@@ -382,7 +396,11 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
         raise ValueError(f"--methods names {repeated} more than once")
     checks = {
         "--seeds": (args.seeds, args.seeds >= 1, "an integer >= 1"),
-        "--max_epochs": (args.max_epochs, args.max_epochs > 0, "a number > 0"),
+        "--max_epochs": (
+            args.max_epochs,
+            math.isfinite(args.max_epochs) and args.max_epochs > 0,
+            "a finite number > 0",
+        ),
         "--early_stopping_patience": (
             args.early_stopping_patience,
             isinstance(args.early_stopping_patience, int) and args.early_stopping_patience >= 1,
@@ -410,10 +428,19 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
         value = getattr(args, option)
         if value is not None:
             bound = 1.0 if option == "imbalance_ratio" else 0.0
-            checks[f"--{option}"] = (value, value > bound, f"a number > {bound:g}")
+            checks[f"--{option}"] = (
+                value,
+                math.isfinite(value) and value > bound,
+                f"a finite number > {bound:g}",
+            )
     for option, (value, ok, expected) in checks.items():
         if not ok:
             raise ValueError(f"{option} must be {expected}, got {value!r}")
+    if args.text_column == args.label_column:
+        raise ValueError(
+            f"--text_column and --label_column are both {args.text_column!r}: the texts would be "
+            "their own labels"
+        )
     if args.test_distribution not in TEST_DISTRIBUTIONS:
         raise ValueError(
             f"--test_distribution must be one of {', '.join(TEST_DISTRIBUTIONS)}, got "
@@ -704,6 +731,7 @@ def run_compare(
     """
     methods, params, files = check_arguments(args)
     training_args = training_args or CompareTrainingArguments()
+    args = _one_accumulation(args, training_args)
     check_trainer_options(args, training_args)
     out = Path(args.output_dir)
     prepare_output_dir(out)
@@ -811,6 +839,21 @@ def soft_labels_of(methods, args, data, params, files, setup) -> SoftLabels:
     return soft
 
 
+def _one_accumulation(args: CompareArguments, training_args: TrainingArguments):
+    """``args`` with the Trainer options' ``gradient_accumulation_steps`` when only they set it
+    (``run_compare(args, training_args=...)`` from Python); both set and different is a
+    ``ValueError``: the value is never silently replaced."""
+    given = training_args.gradient_accumulation_steps
+    if given in (1, args.gradient_accumulation_steps):
+        return args
+    if args.gradient_accumulation_steps != 1:
+        raise ValueError(
+            f"--gradient_accumulation_steps is {args.gradient_accumulation_steps} but the Trainer "
+            f"options say {given}: give it once"
+        )
+    return replace(args, gradient_accumulation_steps=given)
+
+
 def check_trainer_options(args: CompareArguments, training_args: TrainingArguments) -> None:
     """Refuse, before any work, Trainer options compare cannot honour (checkpoints of runs that
     train in temporary folders; the Trainer's own best-checkpoint reloading, which compare does in
@@ -822,6 +865,7 @@ def check_trainer_options(args: CompareArguments, training_args: TrainingArgumen
             "predictions, not checkpoints; train one model with `textls smooth` soft labels and "
             "SoftLabelTrainer to keep checkpoints"
         )
+    check_finite(training_args)
     if training_args.load_best_model_at_end:
         raise ValueError(
             "--load_best_model_at_end: compare keeps each run's best weights itself, in memory "
@@ -1115,6 +1159,7 @@ def write_outputs(
         "validation": len(setup.y_val),
         "test": len(setup.y_test),
         "train_class_counts": dict(zip(classes, map(int, counts), strict=True)),
+        "imbalance": float(counts.max() / counts.min()),
     }
     # The mass each method moves off the gold class (eps (C-1)/C for every smoother, by design)
     # and, for those fitted here, how well the training rows' out-of-sample relevance finds gold.

@@ -70,6 +70,9 @@ class SearchArguments(SplitArguments):
     output_dir: str = field(metadata={"help": "Folder for run.<split>.trec."})
     k: int = field(default=100, metadata={"help": "Passages retrieved per query."})
 
+    def __post_init__(self):
+        _check_positive("k", self.k)
+
 
 @dataclass
 class EvaluateArguments(SplitArguments):
@@ -104,6 +107,16 @@ class MineArguments(SplitArguments):
         metadata={"help": "dense: an index built with --model (default: build one now)."},
     )
     k: int = field(default=30, metadata={"help": "Negatives per query, best ranked first."})
+
+    def __post_init__(self):
+        _check_positive("k", self.k)
+
+
+def _check_positive(option: str, value) -> None:
+    """A ``ValueError`` naming ``--option`` unless ``value`` is an integer >= 1 (checked when the
+    arguments are parsed, before any data is read)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"--{option} must be an integer >= 1, got {value!r}")
 
 
 def mine(args: MineArguments) -> None:

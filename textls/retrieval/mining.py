@@ -97,6 +97,8 @@ def mine_hard_negatives(
     tuple
         ``(path, negatives written for each query)``.
     """
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be an integer >= 1, got {k!r}")
     from textls.io import atomic_write
     from textls.retrieval.data import load_beir, passage_text
 

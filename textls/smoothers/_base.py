@@ -134,6 +134,7 @@ class BaseSmoother(BaseEstimator):
         it says nothing about the parameters (counting it would make every candidate's score
         infinite).  If no row's label was seen, ``ValueError``.
         """
+        check_is_fitted(self, "classes_")
         texts = check_texts(texts)
         labels = check_labels(labels, len(texts))
         seen = seen_labels(labels, self.classes_)
@@ -170,6 +171,7 @@ class BaseSmoother(BaseEstimator):
 
     def transform(self, texts, labels) -> np.ndarray:
         """Soft training targets, shape ``(n, C)``, float32, rows sum to one."""
+        check_is_fitted(self, "classes_")
         texts = check_texts(texts)
         y = encode_labels(check_labels(labels, len(texts)), self.classes_)
         return self.mix(self.relevance(texts), y)

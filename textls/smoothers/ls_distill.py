@@ -189,6 +189,7 @@ class DistillSmoother(BaseSmoother):
         return self._temper(probs / probs.sum(axis=1, keepdims=True))
 
     def transform(self, texts, labels, teacher_probs=None) -> np.ndarray:
+        check_is_fitted(self, "classes_")
         texts = check_texts(texts)
         y = encode_labels(check_labels(labels, len(texts)), self.classes_)
         return self.mix(self.relevance(texts, teacher_probs=teacher_probs), y)

@@ -1,0 +1,104 @@
+"""Options are checked before any work and never silently replaced: non-finite numbers name their
+option, a text column that is also the label column is refused, a long tail the data cannot supply
+is said and recorded, ``gradient_accumulation_steps`` from the Trainer options is honoured or
+refused, and ``--k`` below 1 is refused."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from textls.classification.compare import CompareArguments, check_arguments, prepare_data
+from textls.classification.compare import _one_accumulation as one_accumulation
+from textls.cli import main
+from textls.training_args import CompareTrainingArguments, parse_trainer_options
+
+ROWS = [("good match", "sport"), ("close vote", "politics"), ("hot oven", "cooking")] * 4
+
+
+@pytest.fixture
+def files(tmp_path):
+    path = tmp_path / "train.csv"
+    pd.DataFrame(ROWS, columns=["text", "label"]).to_csv(path, index=False)
+    return str(path)
+
+
+def _compare(files, tmp_path, **options):
+    return CompareArguments(train=files, test=files, output_dir=str(tmp_path / "out"), **options)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("epochs", float("inf")),
+        ("learning_rate", float("inf")),
+        ("max_epochs", float("inf")),
+        ("imbalance_ratio", float("inf")),
+        ("epochs", float("nan")),
+    ],
+)
+def test_a_non_finite_compare_option_is_named(files, tmp_path, option, value):
+    with pytest.raises(ValueError, match=f"--{option} must be a finite number"):
+        check_arguments(_compare(files, tmp_path, **{option: value}))
+
+
+@pytest.mark.parametrize(
+    "flags", [["--max_grad_norm", "nan"], ["--weight_decay", "inf"], ["--adam_epsilon=-inf"]]
+)
+def test_a_non_finite_trainer_option_is_named(flags):
+    name = flags[0].split("=")[0]
+    with pytest.raises(ValueError, match=f"{name} must be a finite number"):
+        parse_trainer_options(CompareTrainingArguments, flags)
+
+
+def test_a_non_finite_trainer_option_on_the_command_line_exits_1(files, tmp_path, capsys):
+    argv = ["compare", "--train", files, "--test", files, "--output_dir", str(tmp_path / "o")]
+    assert main([*argv, "--max_grad_norm", "nan"]) == 1
+    err = capsys.readouterr().err
+    assert "--max_grad_norm must be a finite number" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_text_column_cannot_be_the_label_column(files, tmp_path):
+    with pytest.raises(ValueError, match="--text_column and --label_column are both 'text'"):
+        check_arguments(_compare(files, tmp_path, label_column="text"))
+
+
+def test_a_long_tail_the_data_cannot_supply_is_said(files, tmp_path, caplog):
+    # 4 rows a class: the smallest class keeps one row, so 4:1 is the most there is
+    with caplog.at_level(logging.WARNING):
+        data = prepare_data(_compare(files, tmp_path, imbalance_ratio=50.0))
+    assert "--imbalance_ratio 50: " in caplog.text and "can supply at most 4:1" in caplog.text
+    counts = pd.Series(data.train.labels).value_counts()
+    assert counts.max() / counts.min() < 50
+
+
+def test_gradient_accumulation_from_the_trainer_options_is_honoured_or_refused(files, tmp_path):
+    trainer = parse_trainer_options(
+        CompareTrainingArguments, ["--gradient_accumulation_steps", "4"]
+    )
+    honoured = one_accumulation(_compare(files, tmp_path), trainer)
+    assert honoured.gradient_accumulation_steps == 4
+    both = _compare(files, tmp_path, gradient_accumulation_steps=2)
+    with pytest.raises(ValueError, match="--gradient_accumulation_steps is 2 but the Trainer"):
+        one_accumulation(both, trainer)
+    same = _compare(files, tmp_path, gradient_accumulation_steps=4)
+    assert one_accumulation(same, trainer).gradient_accumulation_steps == 4
+
+
+FAQ = Path(__file__).resolve().parents[2] / "data" / "faq"
+
+
+@pytest.mark.parametrize("command", ["search", "mine"])
+def test_k_below_one_is_refused_before_any_work(tmp_path, capsys, command):
+    argv = ["retrieval", command, "--data_dir", str(FAQ), "--k", "-1"]
+    if command == "search":
+        argv += ["--model", "x", "--index_dir", str(tmp_path / "i"), "--output_dir", str(tmp_path)]
+    else:
+        argv += ["--output", str(tmp_path / "negatives.jsonl")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "--k must be an integer >= 1, got -1" in err and "Traceback" not in err
