@@ -66,10 +66,17 @@ def test_unique_classes_sorted(labels, expected):
     assert classes.tolist() == expected
 
 
-@pytest.mark.parametrize("labels", [["a", 1], [1, 2.0], [True, False], [1.0, 2.0]])
+# True and 1 would be one class: bools mixed with integers stay refused (issue 21: bools alone
+# are two classes, below)
+@pytest.mark.parametrize("labels", [["a", 1], [1, 2.0], [True, 1], [1.0, 2.0]])
 def test_unique_classes_refuses_mixed_or_non_integer_labels(labels):
     with pytest.raises(TypeError, match="all strings or all integers"):
         unique_classes(np.asarray(labels, dtype=object))
+
+
+def test_true_and_false_alone_are_two_classes():
+    assert unique_classes(np.asarray([True, False, True], dtype=object)).tolist() == [False, True]
+    assert unique_classes(np.asarray([np.True_, np.False_], dtype=object)).tolist() == [False, True]
 
 
 def test_encode_labels_maps_and_names_unseen():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import logging
 import os
@@ -196,8 +197,26 @@ def _warn_near_duplicate_labels(labels: pd.Series, column: str, source: str) -> 
         )
 
 
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
+    """``"sha256:<hex>"`` of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return "sha256:" + digest.hexdigest()
+
+
 def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write by suffix (.csv, .tsv, .jsonl, .parquet) to a temporary file, then rename: never half a file."""
+    return write_table_with_sha256(frame, path, hash_bytes=False)[0]
+
+
+def write_table_with_sha256(
+    frame: pd.DataFrame, path: str | os.PathLike, hash_bytes: bool = True
+) -> tuple[Path, str | None]:
+    """:func:`write_table`, and the SHA-256 of the bytes it published (:func:`sha256_file` of the
+    temporary file before the rename), so a record can vouch for exactly what was written even if
+    another writer replaces ``path`` right after."""
     path = Path(path)
     suffix = _suffix(path)
     writers = {
@@ -216,7 +235,8 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     # The temporary name ends in the real suffix, so pandas infers the same compression (.csv.gz).
     with atomic_path(path, suffix=path.suffix) as tmp:
         writers[suffix](frame, tmp)
-    return path
+        digest = sha256_file(tmp) if hash_bytes else None
+    return path, digest
 
 
 @contextlib.contextmanager

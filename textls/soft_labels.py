@@ -341,10 +341,10 @@ def write_soft_labels(path, frame: pd.DataFrame, method: str, params: dict, text
         The table written.
     """
     from textls.cache.fingerprint import data_fingerprint
-    from textls.cache.manifest import manifest_checksum, sha256_file, write_json
-    from textls.io import write_table
+    from textls.cache.manifest import manifest_checksum, write_json
+    from textls.io import write_table_with_sha256
 
-    path = write_table(frame, path)
+    path, table_sha256 = write_table_with_sha256(frame, path)
     classes = [c[len(SOFT_PREFIX) :] for c in frame.columns if str(c).startswith(SOFT_PREFIX)]
     record = {
         "format": _RECORD_FORMAT,
@@ -353,7 +353,7 @@ def write_soft_labels(path, frame: pd.DataFrame, method: str, params: dict, text
         "method": method,
         "params": effective_params(method, params),
         "classes": classes,
-        "table_sha256": sha256_file(path),
+        "table_sha256": table_sha256,  # of the bytes written, not of whatever is at path now
     }
     record[_RECORD_CHECKSUM] = manifest_checksum(record, _RECORD_CHECKSUM)
     write_json(Path(f"{path}{RECORD_SUFFIX}"), record)
@@ -382,7 +382,8 @@ def check_soft_label_record(path, method: str, params: dict, texts, labels) -> N
         names what differs.
     """
     from textls.cache.fingerprint import data_fingerprint
-    from textls.cache.manifest import manifest_checksum, sha256_file
+    from textls.cache.manifest import manifest_checksum
+    from textls.io import sha256_file
 
     record_path = Path(f"{path}{RECORD_SUFFIX}")
     if not record_path.is_file():

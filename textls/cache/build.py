@@ -56,14 +56,13 @@ from textls.cache.manifest import (
     MANIFEST,
     TARGETS_VERSION,
     CacheError,
-    atomic_write,
     check_unlocked,
     ensure_folder,
     folder_lock,
+    publish_file,
     read_json,
     read_manifest,
     settings_params,
-    sha256_file,
     storage_error,
     write_json,
     write_manifest,
@@ -86,7 +85,7 @@ from textls.cache.statistics import (
     training_targets,
     vocabulary_terms,
 )
-from textls.io import TEMPORARY_NAME
+from textls.io import TEMPORARY_NAME, sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -795,7 +794,7 @@ def _write_shard(path: Path, table: pa.Table) -> None:
         with pa.OSFile(tmp, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
             writer.write_table(table.combine_chunks())
 
-    atomic_write(path, write)
+    publish_file(path, write)
 
 
 # -- manifest ------------------------------------------------------------------------------------
@@ -860,7 +859,7 @@ def _dump(path: Path, obj) -> None:
         with open(tmp, "wb") as f:
             pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
 
-    atomic_write(path, write)
+    publish_file(path, write)
 
 
 def _load(path: Path):

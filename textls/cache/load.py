@@ -25,9 +25,9 @@ from textls.cache.manifest import (
     CacheError,
     read_manifest,
     settings_params,
-    sha256_file,
 )
 from textls.errors import InputTypeError
+from textls.io import sha256_file
 
 #: Parameters that change how targets are computed (batch size), not what they are.
 

@@ -22,16 +22,15 @@ instead of loading with its columns mislabelled.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import hashlib
 import json
 import logging
 import os
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
+from textls import locking
 from textls.io import atomic_path
 
 FORMAT = "textls-soft-label-cache"
@@ -51,16 +50,8 @@ class CacheError(ValueError):
     """A cache that is incomplete, corrupt, or does not belong to the data it is used with."""
 
 
-def sha256_file(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return "sha256:" + digest.hexdigest()
-
-
-def atomic_write(path: Path, write: Callable[[str], None]) -> None:
-    """Call ``write(tmp_path)`` and publish it as ``path`` (:func:`textls.io.atomic_path`: fsync,
+def publish_file(path: Path, write: Callable[[str], None]) -> None:
+    """Call ``write(tmp_path)`` to write a file by its name, and publish it as ``path`` (:func:`textls.io.atomic_path`: fsync,
     rename, nothing left behind on error); a storage error names ``path``."""
     try:
         with atomic_path(path) as tmp:
@@ -74,7 +65,7 @@ def atomic_write_text(path: Path, text: str) -> None:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
 
-    atomic_write(path, write)
+    publish_file(path, write)
 
 
 def write_json(path: Path, payload: dict) -> None:
@@ -184,39 +175,10 @@ def ensure_folder(path: Path) -> None:
 # -- one writer per folder -----------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def folder_lock(root: Path) -> Iterator[None]:
-    """Hold ``root/build.lock`` while writing the cache in ``root``; released on any exit.
-
-    The lock file is created with ``O_CREAT | O_EXCL`` (one process wins) and holds the owner's
-    pid and host.  A lock of a live process, or of another host (whose processes cannot be
-    checked), refuses the second writer naming its owner; a lock whose process is gone (same host,
-    ``kill(pid, 0)`` finds none) is taken over with a warning.
-    """
-    path = root / LOCK
-    owner = {"pid": os.getpid(), "host": socket.gethostname(), "token": os.urandom(8).hex()}
-    for _ in range(3):  # a stale lock is taken over, then the create is tried again
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)  # umask applies
-        except FileExistsError:
-            holder = _lock_holder(path)
-            if holder is not None and not _is_stale(holder):
-                raise CacheError(_held(path, holder)) from None
-            if holder is not None:
-                _take_over(path, holder)
-            continue
-        except OSError as exc:
-            raise storage_error(exc, path) from exc
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(owner, f)
-        break
-    else:
-        raise CacheError(f"{path}: other builds keep taking the lock of {root}; retry later")
-    try:
-        yield
-    finally:
-        if _lock_holder(path) == owner:  # never remove a lock that is not this build's
-            path.unlink(missing_ok=True)
+def folder_lock(root: Path):
+    """Hold ``root/build.lock`` while writing the cache in ``root`` (:func:`textls.locking.folder_lock`;
+    a second writer is a :class:`CacheError` naming the first)."""
+    return locking.folder_lock(root, LOCK, CacheError, "build", os_error=storage_error)
 
 
 def check_unlocked(root: Path) -> None:
@@ -225,70 +187,7 @@ def check_unlocked(root: Path) -> None:
     For shard tasks: they run many at once by design, each writing only its own files, so they
     take no lock; but none may run while a whole-folder step (merge, manifest, overwrite) does.
     """
-    path = root / LOCK
-    holder = _lock_holder(path)
-    if holder is None:
-        return
-    if not _is_stale(holder):
-        raise CacheError(_held(path, holder))
-    logger.warning("%s: ignoring a stale lock of pid %s (no longer running)", path, holder["pid"])
-
-
-def _lock_holder(path: Path) -> dict | None:
-    """The lock's owner (``{}`` if the file does not say), or ``None`` if there is no lock."""
-    try:
-        holder = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError):
-        return {}  # being written by its owner this instant, or damaged: either way not ours
-    return holder if isinstance(holder, dict) else {}
-
-
-def _is_stale(holder: dict) -> bool:
-    pid = holder.get("pid")
-    if holder.get("host") != socket.gethostname() or not isinstance(pid, int) or pid <= 0:
-        return False  # another machine's process, or an unreadable lock: cannot tell, so held
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, under another user
-    return False
-
-
-def _held(path: Path, holder: dict) -> str:
-    if "pid" not in holder:
-        return (
-            f"{path} exists but does not say which build holds it (one may be starting); if no "
-            "build is writing to this folder, delete it and re-run"
-        )
-    return (
-        f"another build (pid {holder['pid']} on {holder.get('host')}) is writing to "
-        f"{path.parent}; wait for it to finish, or, if that process is gone, delete {path}"
-    )
-
-
-def _take_over(path: Path, holder: dict) -> None:
-    # rename, then check: between reading the stale lock and removing it another process may
-    # have taken it over and written its own, which must not be deleted
-    aside = path.with_name(f".{path.name}.stale-{os.getpid()}")
-    try:
-        os.replace(path, aside)
-    except FileNotFoundError:
-        return  # another process took it over first; the next create tells who holds it
-    if _lock_holder(aside) != holder:
-        with contextlib.suppress(OSError):
-            os.link(aside, path)  # a live owner's lock: put it back
-    else:
-        logger.warning(
-            "%s: took over the lock of pid %s on %s, which is no longer running",
-            path,
-            holder["pid"],
-            holder["host"],
-        )
-    aside.unlink(missing_ok=True)
+    locking.check_unlocked(root, LOCK, CacheError, "build")
 
 
 def _jsonable(value):

@@ -65,6 +65,7 @@ from textls.classification.trainer import (
 )
 from textls.diagnostics import diagnose
 from textls.io import TEMPORARY_NAME, atomic_write
+from textls.locking import folder_lock
 from textls.metrics import classification_report, compute_metrics, plot_reliability_diagram
 from textls.report import (
     aggregate,
@@ -653,7 +654,8 @@ def prepare_output_dir(out: Path) -> None:
         return
     if not out.is_dir():
         raise ValueError(f"--output_dir {out} is a file")
-    own = {"predictions", "figures"}  # what an interrupted compare leaves before results.json
+    # what an interrupted compare leaves before results.json (a killed one, its lock too)
+    own = {"predictions", "figures", COMPARE_LOCK}
     # ... and a crashed writer's temporary files (textls.io.atomic_path)
     theirs = [
         p for p in out.iterdir() if p.name not in own and not re.fullmatch(TEMPORARY_NAME, p.name)
@@ -735,6 +737,26 @@ def run_compare(
     check_trainer_options(args, training_args)
     out = Path(args.output_dir)
     prepare_output_dir(out)
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        # one compare writes into a folder at a time: a second fails now, naming the first
+        with folder_lock(out, COMPARE_LOCK, writer="compare"):
+            return _compare(
+                args, out, methods, params, files, training_args, model_factory, tokenizer
+            )
+    except BaseException:
+        if created and not any(out.iterdir()):  # a compare that failed before writing anything
+            out.rmdir()
+        raise
+
+
+#: The lock a running compare holds in its output folder (:func:`textls.locking.folder_lock`).
+COMPARE_LOCK = "compare.lock"
+
+
+def _compare(args, out, methods, params, files, training_args, model_factory, tokenizer) -> dict:
+    """:func:`run_compare` once its options are checked and its folder is locked."""
     data = prepare_data(args)
     y_train, y_val, y_test = data.encoded()
     setup = _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_args)
