@@ -136,3 +136,33 @@ def test_a_recorded_table_is_still_checked_cell_by_cell(tmp_path):
 def test_chunk_size_does_not_make_a_file_foreign(made):
     soft, texts, labels = made
     assert read(soft, texts, labels, chunk_size=7).shape == (len(ROWS), 3)
+
+
+def test_the_record_vouches_for_the_bytes_smooth_wrote_not_a_later_writers(tmp_path, monkeypatch):
+    """A second writer replaces the table between smooth's rename and its record: the record's
+    checksum is of what smooth wrote, so the other writer's table is refused, not vouched for."""
+    import os
+
+    import textls.io
+
+    train = tmp_path / "train.csv"
+    pd.DataFrame(ROWS, columns=["text", "label"]).to_csv(train, index=False)
+    soft = tmp_path / "soft.csv"
+    real_replace = os.replace
+
+    def replace_then_overwrite(src, dst):
+        real_replace(src, dst)
+        if str(dst) == str(soft):  # the other writer, right after smooth published its table
+            frame = pd.read_csv(dst)
+            frame.loc[0, ["soft:cooking", "soft:sport"]] = frame.loc[
+                0, ["soft:sport", "soft:cooking"]
+            ].to_numpy()
+            frame.to_csv(dst, index=False)
+
+    monkeypatch.setattr(textls.io.os, "replace", replace_then_overwrite)
+    argv = ["smooth", "--input", str(train), "--output", str(soft), "--params", '{"min_df": 1}']
+    assert main(argv) == 0
+    monkeypatch.undo()
+    texts, labels = [t for t, _ in ROWS], [y for _, y in ROWS]
+    with pytest.raises(ValueError, match="changed after `textls smooth` wrote it"):
+        read(soft, texts, labels)
