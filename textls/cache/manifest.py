@@ -143,7 +143,32 @@ def read_manifest(path: Path) -> dict:
             "its classes, rows or checksums cannot be trusted; re-run the same `textls cache "
             "build` to rewrite it"
         )
+    # a checksum proves the manifest is whole, not who wrote it: every file it names must be a
+    # file of the cache folder before anything reads (or a rebuild deletes) it
+    files = [r.get("file") if isinstance(r, dict) else r for r in manifest.get("shards") or []]
+    fit = manifest.get("fit")
+    files.append(fit.get("file") if isinstance(fit, dict) else fit)
+    for file in files:
+        inside(path.parent, file, f"{path} names the file")
     return manifest
+
+
+def inside(root: Path, relative, what: str) -> Path:
+    """``root / relative`` if ``relative`` is a relative path that stays inside ``root`` (no
+    absolute path, no ``..``, no link leading out), else a :class:`CacheError` naming it: a path
+    read from a cache's own metadata is never followed outside the cache."""
+    if not isinstance(relative, str) or not relative:
+        raise CacheError(f"{what} {relative!r}, which is not a file name")
+    parts = Path(relative).parts
+    if Path(relative).is_absolute() or ".." in parts or "\\" in relative:
+        raise CacheError(
+            f"{what} {relative!r}, outside its folder: refusing to read or delete it (a folder "
+            "someone else wrote is data, not instructions)"
+        )
+    full = root / relative
+    if not full.resolve().is_relative_to(root.resolve()):
+        raise CacheError(f"{what} {relative!r}, which leads outside its folder through a link")
+    return full
 
 
 def storage_error(exc: OSError, path: Path) -> OSError:
