@@ -14,7 +14,7 @@ repeats, on merged counts, what ``fit`` does:
   same order, so the result agrees bit for bit;
 * the fitted attributes: ``fixed_vocabulary_`` (set by the private ``_validate_vocabulary``),
   ``vocabulary_``, and a ``TfidfVectorizer``'s private ``_tfidf`` transformer;
-* the private ``_stop_words_id`` a vectorizer caches, dropped so its pickle is reproducible.
+* the private ``_stop_words_id`` a vectorizer caches, dropped so its saved state is reproducible.
 
 ``tests/test_sklearn_compat.py`` fits each vectorizer both ways on small corpora and compares
 every fitted attribute and output, so a scikit-learn release that changes any of this fails
@@ -98,8 +98,8 @@ def tfidf_from_counts(vectorizer: TfidfVectorizer, counts: sp.spmatrix) -> sp.cs
 def forget_stop_words_id(vectorizer: CountVectorizer | None) -> None:
     """Drop the ``id(stop_words)`` a vectorizer caches when it first builds its analyzer.
 
-    A memory address, different in every process: without it a pickled vectorizer is the same
-    bytes wherever it was fitted (a cache's ``fit/state.pkl``).  scikit-learn sets it again when
+    A memory address, different in every process: without it a saved vectorizer is the same
+    bytes wherever it was fitted (a cache's ``fit/state.zip``).  scikit-learn sets it again when
     it next needs it.
     """
     if vectorizer is not None and hasattr(vectorizer, "_stop_words_id"):

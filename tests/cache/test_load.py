@@ -90,8 +90,8 @@ def test_an_altered_shard_is_refused_naming_it(cache_dir):
 
 
 def test_a_missing_shard_or_fit_file_is_refused(cache_dir):
-    (cache_dir / "fit" / "state.pkl").write_bytes(b"not a pickle")
-    with pytest.raises(CacheError, match="fit/state.pkl does not match"):
+    (cache_dir / "fit" / "state.zip").write_bytes(b"not a state file")
+    with pytest.raises(CacheError, match="fit/state.zip does not match"):
         load_cache(cache_dir).verify()
     (cache_dir / "shards" / "shard-00000-of-00003.arrow").unlink()
     with pytest.raises(CacheError, match="shard shards/shard-00000-of-00003.arrow is missing"):
@@ -172,6 +172,7 @@ def test_a_million_rows_by_fifty_classes_open_fast(tmp_path):
         )
     manifest = {
         "format": "textls-soft-label-cache",
+        "format_version": b.FORMAT_VERSION,
         "classes": list(range(c)),
         "num_classes": c,
         "num_rows": n,

@@ -48,7 +48,7 @@ def test_overwrite_of_an_unfinished_build_removes_its_files(tmp_path):
     build_cache(other, out, method="ls-classic", overwrite=True)
     assert sorted(str(p) for p in snapshot(out)) == [
         "build.json",
-        "fit/state.pkl",
+        "fit/state.zip",
         "manifest.json",
         "shards/shard-00000-of-00001.arrow",
         "shards/shard-00000-of-00001.json",

@@ -43,7 +43,7 @@ def test_a_fit_file_outside_the_folder_is_neither_read_nor_deleted(tmp_path, dat
     # damaged and never touches the file it named
     build_cache(data, out, method="ls-classic")
     assert victim.read_text() == "keep me"
-    assert load_cache(out).manifest["fit"]["file"] == "fit/state.pkl"
+    assert load_cache(out).manifest["fit"]["file"] == "fit/state.zip"
 
 
 def test_a_shard_outside_the_folder_is_refused(tmp_path, data, victim):

@@ -9,7 +9,7 @@ any process, on any machine that sees the folder, and a re-run does only what is
 2. **fit**: for each statistics pass of the method (:data:`~textls.cache.statistics.PASSES`), one
    task per shard writes its statistics; the merge adds them and fits the generator; with
    ``temperature="auto"`` the driver then fits ``T`` on the fixed sample of rows ``fit`` uses.
-   The result is ``fit/state.pkl``.
+   The result is ``fit/state.zip`` (:mod:`textls.cache.state_io`: data, never a pickle).
 3. **transform**: one task per shard writes ``shards/shard-I-of-N.arrow`` (temporary name, then
    renamed) and its record ``.json`` (rows, bytes, sha256).  A shard whose file and record exist
    and whose checksum matches is skipped.
@@ -34,7 +34,6 @@ import logging
 import math
 import multiprocessing
 import os
-import pickle
 import re
 import shutil
 import sys
@@ -50,6 +49,7 @@ import pyarrow as pa
 from textls._sklearn_compat import forget_stop_words_id
 from textls.cache import source
 from textls.cache.manifest import (
+    FIT_FILE,
     FORMAT,
     FORMAT_VERSION,
     LOCK,
@@ -68,6 +68,7 @@ from textls.cache.manifest import (
     write_manifest,
 )
 from textls.cache.source import InputSpec
+from textls.cache.state_io import UnsafeStateError, dump_state, load_state
 from textls.cache.statistics import (
     PASSES,
     FittedState,
@@ -123,13 +124,13 @@ class Work:
         return shard_name(shard, self.num_shards)
 
     def stats_path(self, name: str, shard: int) -> Path:
-        return self.path("_work", "stats", f"{name}-{self.shard_name(shard)}.pkl")
+        return self.path("_work", "stats", f"{name}-{self.shard_name(shard)}.zip")
 
     def matrix_path(self, shard: int) -> Path:
-        return self.path("_work", "stats", f"matrix-{self.shard_name(shard)}.pkl")
+        return self.path("_work", "stats", f"matrix-{self.shard_name(shard)}.zip")
 
     def merged_path(self, name: str) -> Path:
-        return self.path("_work", f"fit-{name}.pkl")
+        return self.path("_work", f"fit-{name}.zip")
 
 
 @dataclass
@@ -245,7 +246,7 @@ def build_cache(
                 _fit(work, runner, result, compute=stage != "merge")
                 if stage != "all":
                     return _finish(result, started)
-            if not work.path("fit", "state.pkl").exists():
+            if not work.path(*FIT_FILE.split("/")).exists():
                 raise CacheError(
                     f"{root}: the fit is not finished; run `--stage fit` (or `--stage merge` "
                     "after the shard fit tasks) before transforming"
@@ -501,7 +502,14 @@ def _clear(root: Path) -> None:
 
 def _build_files(root: Path) -> set[Path]:
     """The paths (relative to ``root``) of the files a build in ``root`` wrote."""
-    ours = {Path(MANIFEST), Path("build.json"), Path(LOCK), Path("fit", "state.pkl")}
+    # fit/state.pkl: the pickled fit of caches built before FORMAT_VERSION 2, cleared as ours
+    ours = {
+        Path(MANIFEST),
+        Path("build.json"),
+        Path(LOCK),
+        Path(FIT_FILE),
+        Path("fit", "state.pkl"),
+    }
     for name in (MANIFEST, "build.json"):
         try:
             written = read_json(root / name)
@@ -559,7 +567,7 @@ def _local_tasks(fn, work: Work, shards: list[int], num_proc: int) -> list:
 
 def _pending_pass(work: Work) -> int | None:
     """Index of the first statistics pass not merged yet, or ``None`` when the fit is complete."""
-    if work.path("fit", "state.pkl").exists():
+    if work.path(*FIT_FILE.split("/")).exists():
         return None
     for index, name in enumerate(PASSES[work.method]):
         if not work.merged_path(name).exists():
@@ -649,7 +657,7 @@ def _fit(work: Work, runner, result: BuildResult, compute: bool) -> None:
                     f"{PASSES[work.method][index + 1]}, then --stage merge"
                 )
                 return
-    if not work.path("fit", "state.pkl").exists():
+    if not work.path(*FIT_FILE.split("/")).exists():
         _finish_state(work)
 
 
@@ -668,7 +676,7 @@ class _PassTask:
 
 
 def _finish_state(work: Work) -> None:
-    """Fit the temperature (on the rows ``fit`` would use) and save ``fit/state.pkl``."""
+    """Fit the temperature (on the rows ``fit`` would use) and save ``fit/state.zip``."""
     state = _load_state(work.merged_path(PASSES[work.method][-1]))
     if state.temperature_pending:
         table = source.open_rows(work.path("_work", "input.arrow"))
@@ -679,9 +687,9 @@ def _finish_state(work: Work) -> None:
         getattr(getattr(state.smoother, "vocabulary_extractor_", None), "vectorizer_", None),
         getattr(state.smoother, "vectorizer_", None),
     ):
-        forget_stop_words_id(vectorizer)  # so the pickle is reproducible
+        forget_stop_words_id(vectorizer)  # so the state file is reproducible
     ensure_folder(work.path("fit"))
-    _dump(work.path("fit", "state.pkl"), state)
+    _dump(work.path(*FIT_FILE.split("/")), state)
 
 
 def _fit_whole(work: Work, result: BuildResult) -> None:
@@ -693,7 +701,7 @@ def _fit_whole(work: Work, result: BuildResult) -> None:
     smoother = get_smoother(work.method, **work.params)
     soft = smoother.fit_transform(texts, labels)
     ensure_folder(work.path("fit"))
-    _dump(work.path("fit", "state.pkl"), FittedState(work.method, smoother))
+    _dump(work.path(*FIT_FILE.split("/")), FittedState(work.method, smoother))
     for shard in range(work.num_shards):
         a, b = work.bounds[shard], work.bounds[shard + 1]
         if _complete_record(work, shard) is not None:
@@ -712,7 +720,7 @@ def transform_shard(work: Work, shard: int) -> dict:
     record = _complete_record(work, shard)
     if record is not None:
         return {**record, "shard": shard, "skipped": True}
-    state = _load_state(work.path("fit", "state.pkl"))
+    state = _load_state(work.path(*FIT_FILE.split("/")))
     table = source.open_rows(work.path("_work", "input.arrow"))
     texts, labels, ids = source.rows(table, work.bounds[shard], work.bounds[shard + 1])
     counts = _shard_counts(work, shard, state)
@@ -816,7 +824,7 @@ def _write_manifest(work: Work, plan: dict) -> None:
         raise CacheError(
             f"{work.root}: shard(s) {missing[:10]} are not written yet; run their transform tasks"
         )
-    state = _load_state(work.path("fit", "state.pkl"))
+    state = _load_state(work.path(*FIT_FILE.split("/")))
     smoother = state.smoother
     vocabulary = getattr(smoother, "vocabulary_extractor_", None) or getattr(
         smoother, "vectorizer_", None
@@ -837,8 +845,8 @@ def _write_manifest(work: Work, plan: dict) -> None:
         "dtype": "float32",
         "data": plan["data"],
         "fit": {
-            "file": "fit/state.pkl",
-            "sha256": sha256_file(work.path("fit", "state.pkl")),
+            "file": FIT_FILE,
+            "sha256": sha256_file(work.path(*FIT_FILE.split("/"))),
             "merged_shards": work.num_shards if mergeable(work.method, work.params) else 1,
             "temperature": getattr(smoother, "temperature_", None),
             "vocabulary_size": len(vocabulary.vocabulary_) if vocabulary is not None else None,
@@ -849,26 +857,24 @@ def _write_manifest(work: Work, plan: dict) -> None:
     write_manifest(work.path(MANIFEST), manifest)
 
 
-# -- pickles -------------------------------------------------------------------------------------
+# -- fitted state on disk: JSON and arrays, never a pickle (textls.cache.state_io) ------------
 
 _STATE_CACHE: dict = {}
 
 
 def _dump(path: Path, obj) -> None:
-    def write(tmp: str) -> None:
-        with open(tmp, "wb") as f:
-            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-
-    publish_file(path, write)
+    publish_file(path, lambda tmp: dump_state(obj, tmp))
 
 
 def _load(path: Path):
-    with open(path, "rb") as f:
-        return pickle.load(f)
+    try:
+        return load_state(path)
+    except UnsafeStateError as exc:
+        raise CacheError(str(exc)) from exc
 
 
 def _load_state(path: Path) -> FittedState:
-    """A pickled fitted state, read once per process."""
+    """A fitted state (:func:`textls.cache.state_io.load_state`), read once per process."""
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key not in _STATE_CACHE:

@@ -283,15 +283,20 @@ class SoftLabelCache:
         return lines
 
     def smoother(self):
-        """The fitted generator the cache was built with (``transform`` new texts with it)."""
-        import pickle
+        """The fitted generator the cache was built with (``transform`` new texts with it).
+
+        Read as data (:mod:`textls.cache.state_io`: JSON and arrays, only textls's and
+        scikit-learn's own classes), never unpickled: a cache someone hands you cannot run code."""
+        from textls.cache.state_io import UnsafeStateError, load_state
 
         fit = self.manifest["fit"]
         path = self.path / fit["file"]
         if sha256_file(path) != fit["sha256"]:
             raise CacheError(f"{self.path}: the fit file {fit['file']} does not match its checksum")
-        with open(path, "rb") as f:
-            return pickle.load(f).smoother
+        try:
+            return load_state(path).smoother
+        except UnsafeStateError as exc:
+            raise CacheError(str(exc)) from exc
 
     # -- datasets --------------------------------------------------------------------------------
 

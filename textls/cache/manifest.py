@@ -5,7 +5,8 @@ A cache folder::
     CACHE/
       manifest.json                       written last: its presence means the cache is complete
       build.json                          the plan: method, parameters, data fingerprint, shards
-      fit/state.pkl                       the fitted generator and the merged fit statistics
+      fit/state.zip                       the fitted generator and the merged fit statistics
+                                          (JSON and NumPy arrays: textls.cache.state_io)
       shards/shard-00000-of-00004.arrow   Arrow IPC streams (one record batch): id, label, soft labels
       shards/shard-00000-of-00004.json    the shard's record (rows, bytes, sha256), for resuming
       _work/                              while building: the input as Arrow, shard statistics
@@ -34,7 +35,10 @@ from textls import locking
 from textls.io import atomic_path
 
 FORMAT = "textls-soft-label-cache"
-FORMAT_VERSION = 1
+#: 2: the fitted state is JSON and arrays (``fit/state.zip``), never a pickle; version 1 caches
+#: held ``fit/state.pkl`` and are refused, to be rebuilt.
+FORMAT_VERSION = 2
+FIT_FILE = "fit/state.zip"
 #: The soft-label formula a cache's targets follow; a build of another version is never reused.
 #: 2: every method moves eps (C-1)/C off the gold class, KWLS's training rows are cross-fitted.
 #: 3: informative methods place the mass by relevance / class prior (``balanced=True``).
@@ -131,6 +135,13 @@ def read_manifest(path: Path) -> dict:
         raise CacheError(f"{path} cannot be read: {exc}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise CacheError(f"{path} is not a textls soft-label cache manifest")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise CacheError(
+            f"{path} is a cache of format version {manifest.get('format_version')}; this textls "
+            f"reads version {FORMAT_VERSION}: older caches kept their fitted generator as a "
+            "pickle, which textls no longer loads (loading a pickle runs whatever it says); "
+            "rebuild it (`textls cache build ... --overwrite`)"
+        )
     recorded = manifest.get(CHECKSUM)
     if recorded is None:
         raise CacheError(
@@ -146,8 +157,9 @@ def read_manifest(path: Path) -> dict:
     # a checksum proves the manifest is whole, not who wrote it: every file it names must be a
     # file of the cache folder before anything reads (or a rebuild deletes) it
     files = [r.get("file") if isinstance(r, dict) else r for r in manifest.get("shards") or []]
-    fit = manifest.get("fit")
-    files.append(fit.get("file") if isinstance(fit, dict) else fit)
+    if "fit" in manifest:
+        fit = manifest["fit"]
+        files.append(fit.get("file") if isinstance(fit, dict) else fit)
     for file in files:
         inside(path.parent, file, f"{path} names the file")
     return manifest
