@@ -528,3 +528,12 @@ def write_run(
 def _check_run_id(value, what: str) -> None:
     if not isinstance(value, str) or not value or any(c.isspace() for c in value):
         raise ValueError(f"{what} {value!r} cannot be written to a TREC run (empty or whitespace)")
+
+
+def corpus_fingerprint(corpus: dict) -> str:
+    """The fingerprint of a BEIR corpus as textls encodes it: its passage ids and texts
+    (:func:`passage_text`), in order (:func:`textls.cache.fingerprint.data_fingerprint`)."""
+    from textls.cache.fingerprint import data_fingerprint
+
+    ids = list(corpus)
+    return data_fingerprint([passage_text(corpus[d]) for d in ids], ids)

@@ -268,6 +268,7 @@ class DenseIndex:
         encoder: str,
         normalize: bool = False,
         kind: str | None = None,
+        corpus_fingerprint: str | None = None,
     ):
         self.index = index
         self.doc_ids = _check_ids(doc_ids, "doc_ids")
@@ -295,6 +296,9 @@ class DenseIndex:
             **_search_params(index),
             "textls_version": _textls_version(),
             "faiss_version": faiss.__version__,
+            # the passages the vectors were computed from (ids and texts, in order), so a search
+            # can refuse an index of another corpus (:func:`check_corpus`)
+            "corpus_fingerprint": corpus_fingerprint,
         }
 
     @classmethod
@@ -382,6 +386,26 @@ class DenseIndex:
             raise
         return directory
 
+    def check_corpus(self, fingerprint: str, where: str, source: str) -> None:
+        """Refuse to search this index (loaded from ``where``) for the corpus of ``source``,
+        whose fingerprint is ``fingerprint``, unless the index was built from that corpus: the
+        same passages (ids and texts) in the same order; an index that does not say (built
+        from bare embeddings, or by an older textls) is refused too."""
+        built = self.meta.get("corpus_fingerprint")
+        if built is None:
+            raise ValueError(
+                f"{where} does not record which corpus it was built from (an older textls, or "
+                f"embeddings without a record); rebuild it from {source} (`textls retrieval "
+                "index`)"
+            )
+        if built != fingerprint:
+            raise ValueError(
+                f"{where} was built from another corpus ({self.meta['count']} passages, "
+                f"fingerprint {built[:19]}...) than {source} ({fingerprint[:19]}...): its ids "
+                "would be searched for passages they do not hold; rebuild it (`textls retrieval "
+                "index`)"
+            )
+
     @classmethod
     def load(
         cls,
@@ -424,7 +448,11 @@ class DenseIndex:
             index, doc_ids, encoder=meta["encoder"], normalize=meta["normalize"], kind=meta["kind"]
         )
         # Versions record what built the index, not what reads it.
-        out.meta.update(textls_version=meta["textls_version"], faiss_version=meta["faiss_version"])
+        out.meta.update(
+            textls_version=meta["textls_version"],
+            faiss_version=meta["faiss_version"],
+            corpus_fingerprint=meta.get("corpus_fingerprint"),
+        )
         if on_gpu:
             out.set_search_params(nprobe=meta.get("nprobe"), ef_search=meta.get("ef_search"))
         return out

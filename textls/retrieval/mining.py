@@ -132,13 +132,16 @@ def _mine_with_encoder(
     model: str, data_dir: str, index_dir: str | None, queries: list[str], positives, k: int
 ) -> list[list[int]]:
     """:func:`mine_dense` with ``model``'s query embeddings, over ``index_dir`` or a fresh index."""
+    from textls.retrieval.data import load_beir
     from textls.retrieval.encoder import encode_function, load_encoder_and_tokenizer
     from textls.retrieval.pipeline import build_corpus_index
     from textls.retrieval.steps import load_index_for
 
     encoder, tokenizer = load_encoder_and_tokenizer(model)
     if index_dir:
-        index = load_index_for(model, index_dir, encoder)
+        index = load_index_for(
+            model, index_dir, encoder, data_dir, load_beir(data_dir, None).corpus
+        )
     else:
         with tempfile.TemporaryDirectory() as tmp:
             index = build_corpus_index(

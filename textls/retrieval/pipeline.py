@@ -16,6 +16,7 @@ from textls.io import atomic_write_json
 from textls.report import aggregate, format_table, write_comparison
 from textls.retrieval.collator import RetrievalCollator
 from textls.retrieval.data import (
+    corpus_fingerprint,
     load_beir,
     load_hard_negatives,
     load_run,
@@ -264,6 +265,7 @@ def build_corpus_index(
         encoder=encoder_identity(model),
         kind=kind,
         normalize=encoder.settings["normalize"],
+        corpus_fingerprint=corpus_fingerprint(dataset.corpus),
     )
     index.save(output_dir)
     return index

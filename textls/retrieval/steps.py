@@ -45,7 +45,7 @@ def encode_corpus_folder(
     batch_size, shard_size, passage_max_length : int
         Passages per forward pass, per shard, and tokens per passage.
     """
-    from textls.retrieval.data import load_beir, passage_text
+    from textls.retrieval.data import corpus_fingerprint, load_beir, passage_text
     from textls.retrieval.encoder import encode_function, load_encoder_and_tokenizer
     from textls.retrieval.encoding import encode_corpus
 
@@ -54,7 +54,7 @@ def encode_corpus_folder(
     ids = list(dataset.corpus)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_encoder_record(out, model, encoder)
+    write_encoder_record(out, model, encoder, corpus_fingerprint(dataset.corpus))
     encode_corpus(
         encode_function(encoder, tokenizer, "passage", passage_max_length),
         [passage_text(dataset.corpus[d]) for d in ids],
@@ -67,14 +67,18 @@ def encode_corpus_folder(
     return len(ids)
 
 
-def write_encoder_record(embeddings_dir: str | Path, model: str, encoder) -> Path:
-    """Write ``encoder.json``: the encoder's identity, its dimension and whether it normalises."""
+def write_encoder_record(
+    embeddings_dir: str | Path, model: str, encoder, corpus: str | None = None
+) -> Path:
+    """Write ``encoder.json``: the encoder's identity, its dimension, whether it normalises, and
+    the fingerprint of the corpus encoded (:func:`~textls.retrieval.data.corpus_fingerprint`)."""
     from textls.retrieval.pipeline import encoder_identity
 
     record = {
         "encoder": encoder_identity(model),
         "dim": encoder.dim,
         "normalize": encoder.settings["normalize"],
+        "corpus_fingerprint": corpus,
     }
     path = Path(embeddings_dir) / ENCODER_RECORD
     atomic_write(path, lambda f: f.write(json.dumps(record) + "\n"), mode="w")
@@ -138,6 +142,7 @@ def index_corpus(
             encoder=record["encoder"],
             kind=kind,
             normalize=record["normalize"],
+            corpus_fingerprint=record.get("corpus_fingerprint"),
         )
         index.save(output_dir)
     elif data_dir and model:
@@ -148,14 +153,18 @@ def index_corpus(
     return index
 
 
-def load_index_for(model: str, index_dir: str, encoder):
-    """The index in ``index_dir``, refused unless ``model`` (loaded as ``encoder``) built it."""
+def load_index_for(model: str, index_dir: str, encoder, data_dir: str, corpus: dict):
+    """The index in ``index_dir``, refused unless ``model`` (loaded as ``encoder``) built it from
+    ``corpus`` (the corpus of the BEIR folder ``data_dir``)."""
+    from textls.retrieval.data import corpus_fingerprint
     from textls.retrieval.index import DenseIndex
     from textls.retrieval.pipeline import encoder_identity
 
-    return DenseIndex.load(
+    index = DenseIndex.load(
         index_dir, expected_dim=encoder.dim, expected_encoder=encoder_identity(model)
     )
+    index.check_corpus(corpus_fingerprint(corpus), str(index_dir), f"{data_dir}/corpus.jsonl")
+    return index
 
 
 def search_split(
@@ -181,12 +190,12 @@ def search_split(
     tuple
         ``(path, number of queries)``.
     """
-    from textls.retrieval.data import write_run
+    from textls.retrieval.data import load_beir, write_run
     from textls.retrieval.encoder import load_encoder_and_tokenizer
     from textls.retrieval.pipeline import search_queries
 
     encoder, tokenizer = load_encoder_and_tokenizer(model)
-    index = load_index_for(model, index_dir, encoder)
+    index = load_index_for(model, index_dir, encoder, data_dir, load_beir(data_dir, None).corpus)
     run = search_queries(model, index, data_dir, split, k=k, encoder=encoder, tokenizer=tokenizer)
     path = Path(output_dir) / f"run.{split}.trec"
     path.parent.mkdir(parents=True, exist_ok=True)
