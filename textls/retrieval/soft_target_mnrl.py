@@ -113,6 +113,11 @@ class SoftTargetMNRLoss(nn.Module):
             if train_dataset is None:
                 raise ValueError("give the training dataset (after with_row_ids) or soft_targets")
             soft_targets = DatasetSoftTargets(**options).fit(train_dataset)
+        elif not isinstance(soft_targets, DatasetSoftTargets):
+            raise TypeError(
+                f"soft_targets must be a fitted textls.retrieval.DatasetSoftTargets, got "
+                f"{type(soft_targets).__name__}"
+            )
         elif options:
             raise ValueError(f"{sorted(options)} would be ignored: soft_targets is already fitted")
         self.model = model

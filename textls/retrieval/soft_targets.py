@@ -14,6 +14,7 @@ the batch's ``P`` candidates ``j`` is
 
 from __future__ import annotations
 
+import hashlib
 import numbers
 from collections import defaultdict
 
@@ -220,10 +221,29 @@ ROW_COLUMN = "label"
 LABEL_COLUMNS = ("label", "labels", "score", "scores")
 
 
+#: A row id is ``tag << ROW_BITS | row``: the low bits are the row, the high bits a tag of the
+#: dataset :func:`with_row_ids` saw, so rows of another dataset of the same size are not mistaken
+#: for this one's.
+ROW_BITS = 32
+_ROW_MASK = (1 << ROW_BITS) - 1
+
+
+def dataset_tag(dataset) -> int:
+    """A 31-bit tag (never 0) of a dataset's text columns, their order included."""
+    digest = hashlib.sha256()
+    for column in [c for c in dataset.column_names if c not in LABEL_COLUMNS]:
+        digest.update(column.encode())
+        for text in dataset[column]:
+            digest.update(str(text).encode("utf-8", "surrogatepass") + b"\x00")
+    return int.from_bytes(digest.digest()[:4], "big") & 0x7FFFFFFF or 1
+
+
 def with_row_ids(dataset):
-    """``dataset`` with a ``label`` column holding each example's row index (0, 1, ...), which
+    """``dataset`` with a ``label`` column holding each example's row id, which
     sentence-transformers passes to the loss as ``labels``; it stays with its example through
-    shuffling and selection.
+    shuffling and selection.  The id is the row index (0, 1, ...) tagged with
+    :func:`dataset_tag` in its high bits (:data:`ROW_BITS`), so soft targets fitted on one dataset
+    refuse the rows of another.
 
     Raises ``ValueError`` when the dataset already has a label column: MNRL-style losses take no
     label, so such a column would be another loss's data.
@@ -234,7 +254,8 @@ def with_row_ids(dataset):
             f"the dataset already has a label column {taken[0]!r}: SoftTargetMNRLoss takes "
             "(anchor, positive[, negative...]) texts and adds its own row ids; remove it first"
         )
-    return dataset.add_column(ROW_COLUMN, list(range(len(dataset))))
+    tag = dataset_tag(dataset) << ROW_BITS
+    return dataset.add_column(ROW_COLUMN, [tag | i for i in range(len(dataset))])
 
 
 class DatasetSoftTargets:
@@ -315,8 +336,16 @@ class DatasetSoftTargets:
         ).fit(list(queries), list(passages))
         return self
 
-    @staticmethod
-    def _row_ids(dataset) -> np.ndarray:
+    def _row_ids(self, dataset) -> np.ndarray:
+        """The rows' ids without their dataset tag (kept as ``tag_``)."""
+        others = [c for c in dataset.column_names if c in LABEL_COLUMNS and c != ROW_COLUMN]
+        if others:
+            raise ValueError(
+                f"the dataset has a {others[0]!r} column, which sentence-transformers would pass "
+                "to the loss as its labels in place of row ids: drop it, then "
+                "textls.retrieval.with_row_ids(dataset)"
+            )
+        self.tag_ = 0
         if ROW_COLUMN not in dataset.column_names:
             return np.arange(len(dataset))
         ids = np.asarray(dataset[ROW_COLUMN])
@@ -325,12 +354,29 @@ class DatasetSoftTargets:
                 f"the {ROW_COLUMN!r} column must hold distinct row ids >= 0 "
                 "(textls.retrieval.with_row_ids adds them)"
             )
-        return ids.astype(np.int64)
+        ids = ids.astype(np.int64)
+        tags = np.unique(ids >> ROW_BITS)
+        if len(tags) > 1:
+            raise ValueError(
+                f"the {ROW_COLUMN!r} column mixes the row ids of {len(tags)} datasets: fit on "
+                "the dataset you train on, after textls.retrieval.with_row_ids"
+            )
+        self.tag_ = int(tags[0]) if len(tags) else 0
+        return ids & _ROW_MASK
 
     def batch_targets(self, rows, n_candidate_columns: int) -> np.ndarray:
         """``(B, B * n_candidate_columns)`` float32 targets of the examples with row ids ``rows``
         (the ``labels`` sentence-transformers passes) over their candidates."""
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        tags = rows >> ROW_BITS
+        other = (tags != 0) & (tags != self.tag_)
+        if other.any():
+            raise ValueError(
+                f"label {int(rows[other][0])} is the row id of an example of another dataset "
+                "than the one the soft targets were fitted on (its tag differs): fit "
+                "SoftTargetMNRLoss on the dataset the trainer trains on"
+            )
+        rows = rows & _ROW_MASK
         size = len(self.query_rows_)
         unknown = (rows < 0) | (rows >= size)
         unknown[~unknown] = self.query_rows_[rows[~unknown]] < 0
