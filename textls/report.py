@@ -323,16 +323,18 @@ def write_comparison(
     figures: Mapping[str, str | os.PathLike[str]] | None = None,
     sections: Sequence[str] = (),
 ) -> tuple[Path, Path]:
-    """Write a comparison's ``results.json`` and ``report.md`` into ``folder``, each once and
-    atomically (:func:`textls.io.atomic_write`: a reader sees the old file or the whole new one);
-    return both paths.  ``results`` is :func:`aggregate`'s dict with any extra JSON fields; the
-    other arguments are :func:`write_report`'s.  JSON has no NaN (``allow_nan=False``)."""
+    """Write a comparison's ``report.md`` and then its ``results.json`` into ``folder``, each once
+    and atomically (:func:`textls.io.atomic_write`: a reader sees the old file or the whole new
+    one); ``results.json`` comes last, so it is there only when everything else is.  Return both
+    paths.  ``results`` is :func:`aggregate`'s dict with any extra JSON fields; the other
+    arguments are :func:`write_report`'s.  JSON has no NaN (``allow_nan=False``)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(folder / "results.json", results, allow_nan=False)
+    json.dumps(results, allow_nan=False)  # a NaN fails before the report is written
     report = write_report(
         results, folder / "report.md", title, config=config, figures=figures, sections=sections
     )
+    atomic_write_json(folder / "results.json", results, allow_nan=False)
     return folder / "results.json", report
 
 

@@ -199,7 +199,8 @@ def test_labels_alike_but_for_case_spaces_or_unicode_form_warn(tmp_path, caplog)
 
 
 def test_compare_refuses_a_folder_of_foreign_files_and_clears_its_own_predictions(tmp_path):
-    from textls.classification.compare import prepare_output_dir, remove_stale_predictions
+    from textls.classification.outputs import check_output_dir as prepare_output_dir
+    from textls.classification.outputs import start_run as remove_stale_predictions
 
     mine = tmp_path / "notes"
     mine.mkdir()

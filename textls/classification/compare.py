@@ -6,7 +6,6 @@ import functools
 import json
 import logging
 import math
-import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -37,6 +36,9 @@ from textls.classification.modeling import (
     load_tokenizer,
     make_model_factory,
 )
+from textls.classification.outputs import LOCK as COMPARE_LOCK
+from textls.classification.outputs import check_output_dir as prepare_output_dir
+from textls.classification.outputs import start_run
 from textls.classification.progress import Progress, quiet_evaluation
 from textls.classification.representation import (
     Projection,
@@ -64,7 +66,7 @@ from textls.classification.trainer import (
     check_regularizer_weight,
 )
 from textls.diagnostics import diagnose
-from textls.io import TEMPORARY_NAME, atomic_write
+from textls.io import atomic_write
 from textls.locking import folder_lock
 from textls.metrics import classification_report, compute_metrics, plot_reliability_diagram
 from textls.report import (
@@ -647,33 +649,6 @@ def choose_epsilon(
     return soft, diagnose(relevance, y, soft), record
 
 
-def prepare_output_dir(out: Path) -> None:
-    """Refuse a folder of someone else's files (a previous compare's folder is fine: its
-    predictions are removed by :func:`remove_stale_predictions` before the first model trains)."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise ValueError(f"--output_dir {out} is a file")
-    # what an interrupted compare leaves before results.json (a killed one, its lock too)
-    own = {"predictions", "figures", COMPARE_LOCK}
-    # ... and a crashed writer's temporary files (textls.io.atomic_path)
-    theirs = [
-        p for p in out.iterdir() if p.name not in own and not re.fullmatch(TEMPORARY_NAME, p.name)
-    ]
-    if not (out / "results.json").is_file() and theirs:
-        raise ValueError(
-            f"--output_dir {out} holds files that textls compare did not write (no results.json); "
-            "choose a new or empty folder"
-        )
-
-
-def remove_stale_predictions(out: Path) -> None:
-    """A previous compare's predictions and figures, removed once this run has passed every check
-    (a figure this run does not draw must not stay behind)."""
-    for stale in [*(out / "predictions").glob("*-seed*.npz"), *(out / "figures").glob("*.png")]:
-        stale.unlink()
-
-
 @dataclass
 class RunSetup:
     """What every (method, seed) run of one compare shares: the model, the Trainer options and
@@ -751,10 +726,6 @@ def run_compare(
         raise
 
 
-#: The lock a running compare holds in its output folder (:func:`textls.locking.folder_lock`).
-COMPARE_LOCK = "compare.lock"
-
-
 def _compare(args, out, methods, params, files, training_args, model_factory, tokenizer) -> dict:
     """:func:`run_compare` once its options are checked and its folder is locked."""
     data = prepare_data(args)
@@ -772,7 +743,8 @@ def _compare(args, out, methods, params, files, training_args, model_factory, to
     )
 
     soft = soft_labels_of(methods, args, data, params, files, setup)
-    remove_stale_predictions(out)  # every check passed: no method of another run is left behind
+    # every check passed: the previous run's files go (its results first), this run's are recorded
+    record = start_run(out)
     (out / "predictions").mkdir(parents=True, exist_ok=True)
 
     weights = _json_option("--regularizer_weights", args.regularizer_weights)
@@ -810,7 +782,7 @@ def _compare(args, out, methods, params, files, training_args, model_factory, to
             seconds.append(time.perf_counter() - start)
             runs.append({"method": method, "seed": seed, "metrics": result.metrics})
             outcomes.setdefault(method, []).append(result)
-            _save_predictions(out, method, seed, result, y_test, data.classes)
+            record.add(_save_predictions(out, method, seed, result, y_test, data.classes))
             progress.log(method, seed, result.metrics, result.training)
             for warning in result.warnings:
                 logger.warning("%s seed %d is not a finished model: %s", method, seed, warning)
@@ -818,9 +790,15 @@ def _compare(args, out, methods, params, files, training_args, model_factory, to
             "soft_label_seconds": soft.seconds[base],
             "train_eval_seconds": seconds,
         }
-    return write_outputs(
+    results = write_outputs(
         out, args, setup, data, y_train, runs, outcomes, soft.diagnostics, timings, soft.selection
     )
+    for name in ("figures/reliability.png", "figures/representations.png", "report.md"):
+        if (out / name).exists():
+            record.add(out / name)
+    record.add(out / "results.json")  # written last, by write_outputs
+    record.finish()
+    return results
 
 
 @dataclass
@@ -1138,7 +1116,7 @@ def predict_logits(trainer: SoftLabelTrainer, dataset) -> np.ndarray:
 
 def _save_predictions(
     out: Path, method: str, seed: int, result: RunResult, y_test, classes
-) -> None:
+) -> Path:
     """``predictions/METHOD-seedS.npz``: the test probabilities the metrics score (under
     ``--test_distribution``'s prior), the model's raw logits, the gold labels and the classes."""
 
@@ -1151,7 +1129,9 @@ def _save_predictions(
             classes=np.asarray([str(c) for c in classes]),
         )
 
-    atomic_write(out / "predictions" / f"{method}-seed{seed}.npz", write)
+    path = out / "predictions" / f"{method}-seed{seed}.npz"
+    atomic_write(path, write)
+    return path
 
 
 def write_outputs(
