@@ -216,3 +216,52 @@ def test_wrapping_a_prebuilt_index(tmp_path):
         DenseIndex(build_index(docs), ids(3), encoder="A")
     with pytest.raises(ValueError, match="ef_search applies to hnsw"):
         index.set_search_params(ef_search=10)
+
+
+def _saved(tmp_path, n: int, name: str = "idx"):
+    rng = np.random.default_rng(n)
+    index = DenseIndex(
+        build_index(rng.normal(size=(n, 4)).astype(np.float32)),
+        [f"d{i}" for i in range(n)],
+        encoder="e",
+    )
+    return index.save(tmp_path / name)
+
+
+def test_saving_over_an_index_swaps_it_in_one_step(tmp_path, monkeypatch):
+    from textls.retrieval import index as module
+
+    _saved(tmp_path, 3)
+    swaps, real = [], module.exchange_paths
+
+    def exchange(a, b):
+        swaps.append((a, b))
+        done = real(a, b)
+        assert (tmp_path / "idx" / "meta.json").is_file()  # at once: never an empty path
+        return done
+
+    monkeypatch.setattr(module, "exchange_paths", exchange)
+    _saved(tmp_path, 5)
+    assert len(swaps) == 1 and DenseIndex.load(tmp_path / "idx").meta["count"] == 5
+    assert [p.name for p in tmp_path.iterdir()] == ["idx"]  # the old index is gone
+
+
+def test_without_an_atomic_swap_the_old_index_is_replaced_by_two_renames(tmp_path, monkeypatch):
+    from textls.retrieval import index as module
+
+    _saved(tmp_path, 3)
+    monkeypatch.setattr(module, "exchange_paths", lambda a, b: False)
+    _saved(tmp_path, 5)
+    assert DenseIndex.load(tmp_path / "idx").meta["count"] == 5
+    assert [p.name for p in tmp_path.iterdir()] == ["idx"]
+
+
+def test_exchange_paths_swaps_two_folders(tmp_path):
+    from textls.retrieval.index import exchange_paths
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x").write_text("a")
+    (tmp_path / "b").mkdir()
+    if not exchange_paths(tmp_path / "a", tmp_path / "b"):
+        pytest.skip("this file system cannot swap atomically")
+    assert (tmp_path / "b" / "x").read_text() == "a" and not any((tmp_path / "a").iterdir())

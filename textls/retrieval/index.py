@@ -31,6 +31,8 @@ Examples
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import math
 import os
@@ -353,9 +355,13 @@ class DenseIndex:
     def save(self, directory: str | os.PathLike) -> Path:
         """Write ``index.faiss``, ``doc_ids.json`` and ``meta.json`` into ``directory``.
 
-        Everything is written into a temporary sibling folder that is then renamed, so a reader
-        never sees half an index. An existing ``directory`` is replaced only if it is empty or a
-        saved index itself (it has a ``meta.json``); anything else is refused.
+        Everything is written into a temporary sibling folder that then takes the place of
+        ``directory``, so a reader never sees half an index: an existing index is swapped with it
+        in one atomic step (:func:`exchange_paths`, Linux's ``RENAME_EXCHANGE``), so an
+        interruption leaves the old index or the new one at ``directory``, never neither (where
+        the file system cannot swap, two renames with the old index kept aside between them).
+        An existing ``directory`` is replaced only if it is empty or a saved index itself (it has
+        a ``meta.json``); anything else is refused.
         """
         directory = Path(directory)
         if directory.exists() and (
@@ -374,12 +380,14 @@ class DenseIndex:
                 json.dumps(self.doc_ids, ensure_ascii=False), encoding="utf-8"
             )
             (tmp / META_NAME).write_text(json.dumps(self.meta, indent=2) + "\n", encoding="utf-8")
-            old = None
-            if directory.exists():
+            if not directory.exists():
+                os.replace(tmp, directory)
+            elif exchange_paths(tmp, directory):  # one atomic step: old or new, never neither
+                shutil.rmtree(tmp, ignore_errors=True)  # tmp holds the old index now
+            else:  # no RENAME_EXCHANGE here: two renames, the old index kept aside between them
                 old = directory.with_name(f".{directory.name}.old-{os.getpid()}")
                 os.replace(directory, old)
-            os.replace(tmp, directory)
-            if old is not None:
+                os.replace(tmp, directory)
                 shutil.rmtree(old, ignore_errors=True)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -496,3 +504,20 @@ class DenseIndex:
             qid: {self.doc_ids[r]: float(s) for s, r in zip(srow, rrow, strict=True) if r >= 0}
             for qid, srow, rrow in zip(query_ids, scores, rows, strict=True)
         }
+
+
+def exchange_paths(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one atomic step (``renameat2(RENAME_EXCHANGE)``); ``False``
+    where the platform or file system cannot (then nothing happened)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV):
+        return False
+    raise OSError(err, f"cannot swap {a} and {b}: {os.strerror(err)}")
