@@ -71,3 +71,20 @@ def test_a_malformed_parquet_names_the_file(tmp_path, frame, damage):
     with pytest.raises(CacheError, match=r"train.parquet: .*Parquet"):
         build_cache(path, tmp_path / "c", method="ls-classic")
     assert_nothing_left(tmp_path / "c")
+
+
+@pytest.mark.parametrize("method", ["kwls", "ls-tfidf", "ls-distill"])
+def test_a_refused_build_leaves_no_work_copy_of_the_input(tmp_path, method):
+    """Data the generator cannot smooth (one class) is refused after the input was copied in:
+    nothing of that copy stays, and files that were there before are left alone."""
+    one = tmp_path / "one.csv"
+    one.write_text("text,label\ngoal match,x\nrain snow,x\n")
+    out = tmp_path / "c"
+    with pytest.raises(ValueError, match="need at least 2 classes"):
+        build_cache(one, out, method=method)
+    assert not out.exists()
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="need at least 2 classes"):
+        build_cache(one, out, method=method)
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]

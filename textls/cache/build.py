@@ -320,18 +320,27 @@ def _check_options(method, params, stage, shard, engine, layout, top_k, num_proc
 @contextlib.contextmanager
 def _writing(root: Path, spec: InputSpec, whole_folder: bool, overwrite: bool):
     """Make ``root`` ready to write: checked against the input, locked (or checked unlocked, for
-    a shard task), cleared with ``overwrite``; removed again if the build fails having written
-    nothing."""
+    a shard task), cleared with ``overwrite``.  A whole-folder build that starts afresh and is
+    refused (a ``ValueError``: data it cannot smooth, say) removes what it wrote, its ``_work/``
+    copy of the input included, since nothing of it can be resumed; an interrupted one (killed,
+    out of space) keeps it for the re-run.  The folder goes too if the build made it."""
     _refuse_output_on_input(spec, root)
     created = not root.exists()
     ensure_folder(root)
+    fresh = not (root / "build.json").exists()
     try:
         if not whole_folder:
             check_unlocked(root)
         with folder_lock(root) if whole_folder else contextlib.nullcontext():
             if overwrite:
                 _clear(root)
-            yield
+                fresh = True
+            try:
+                yield
+            except ValueError:
+                if whole_folder and fresh:
+                    _discard(root)
+                raise
     except BaseException:
         if created and not any(root.iterdir()):
             root.rmdir()
@@ -498,6 +507,18 @@ def _clear(root: Path) -> None:
     for name in ("fit", "shards"):
         with contextlib.suppress(OSError):
             (root / name).rmdir()  # empty now, unless something else appeared meanwhile
+
+
+def _discard(root: Path) -> None:
+    """Remove what a refused fresh build wrote (``_work/``, ``build.json``, and any fit or shard
+    files of it), leaving every other file in ``root`` alone."""
+    ours = _build_files(root)
+    shutil.rmtree(root / "_work", ignore_errors=True)
+    for file in sorted(ours - {Path(LOCK), Path(MANIFEST)}):  # a fresh build wrote no manifest
+        (root / file).unlink(missing_ok=True)
+    for name in ("fit", "shards"):
+        with contextlib.suppress(OSError):
+            (root / name).rmdir()
 
 
 def _build_files(root: Path) -> set[Path]:
