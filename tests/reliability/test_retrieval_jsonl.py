@@ -42,3 +42,19 @@ def test_equal_keys_in_different_objects_are_fine(tmp_path):
     path = tmp_path / "corpus.jsonl"
     path.write_text('{"_id": "d1", "text": "t", "metadata": {"text": "m", "x": {"text": 1}}}\n')
     assert load_corpus(path) == {"d1": {"title": "", "text": "t"}}
+
+
+def test_corpus_query_and_qrels_ids_are_normalised_alike(tmp_path):
+    """A corpus id written as a JSON number or with spaces around it is the id the qrels name."""
+    from textls.retrieval.data import load_beir
+
+    folder = tmp_path / "beir"
+    (folder / "qrels").mkdir(parents=True)
+    (folder / "corpus.jsonl").write_text(
+        '{"_id": 7, "text": "the storm passed"}\n{"_id": " d2 ", "text": "rain tomorrow"}\n'
+    )
+    (folder / "queries.jsonl").write_text('{"_id": " q1", "text": "storm news"}\n')
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1 \t7\t1\nq1\td2\t1\n")
+    data = load_beir(folder, "test")
+    assert list(data.corpus) == ["7", "d2"] and list(data.queries) == ["q1"]
+    assert data.positives("q1") == ["7", "d2"]

@@ -174,10 +174,13 @@ def _jsonl(path: Path) -> Iterator[tuple[int, dict]]:
 
 
 def _id(value, path: Path, n: int, key: str) -> str:
+    """An id as qrels and TREC runs spell it: a string (an integer written as its digits) with
+    surrounding whitespace removed, as every qrels field is (:func:`_read_qrels`), so one id
+    reads the same from the corpus, the queries, the qrels and a run."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValueError(f"{path}, line {n}: {key} must be a string, got {value!r}")
-    value = str(value)
-    if not value.strip():
+    value = str(value).strip()
+    if not value:
         raise ValueError(f"{path}, line {n}: {key} is empty")
     return value
 
