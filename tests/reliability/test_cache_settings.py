@@ -101,3 +101,16 @@ def test_top_k_0_names_the_option(data, tmp_path, capsys):
     argv = ["cache", "build", "--input", str(data), "--output", str(tmp_path / "c"), "--top-k", "0"]
     assert main(argv) == 1
     assert "--top-k must be an integer >= 1" in capsys.readouterr().err
+
+
+def test_a_parameter_only_one_side_has_is_a_difference(cache):
+    """A build made with a parameter this textls no longer has (or lacks one it has) is refused."""
+    cache.manifest["params"]["keyword_weighting"] = "bm25"
+    with pytest.raises(
+        CacheError,
+        match=r'kwls keyword_weighting="bm25", but this run asks for kwls keyword_weighting=null',
+    ):
+        cache.check_settings("kwls", {"epsilon": 0.5})
+    del cache.manifest["params"]["keyword_weighting"], cache.manifest["params"]["min_df"]
+    with pytest.raises(CacheError, match=r"kwls min_df=null, but this run asks for kwls min_df=2"):
+        cache.check_settings("kwls", {"epsilon": 0.5})

@@ -207,17 +207,22 @@ class SoftLabelCache:
                 f"{self.path} holds targets of version {version}, this textls computes version "
                 f"{TARGETS_VERSION}; rebuild the cache (`textls cache build ... --overwrite`)"
             )
+        # every parameter either side has: one a build had and this run lacks (or the reverse)
+        # is a difference too, not a key to skip
         differ = [
             k
-            for k in sorted(set(built) & set(asked))
-            if k not in NOT_TARGETS and built[k] != asked[k]
+            for k in sorted(set(built) | set(asked))
+            if k not in NOT_TARGETS and built.get(k) != asked.get(k)
         ]
         if method == built_method and not differ:
             return
-        shown = differ or [k for k in ("epsilon",) if k in built and k in asked]
+        # another method: its own parameters are not comparable, name the method and epsilon
+        shown = (differ if method == built_method else []) or [
+            k for k in ("epsilon",) if k in built and k in asked
+        ]
 
         def settings(name: str, values: dict) -> str:
-            return " ".join([name] + [f"{k}={json.dumps(values[k])}" for k in shown])
+            return " ".join([name] + [f"{k}={json.dumps(values.get(k))}" for k in shown])
 
         raise CacheError(
             f"{self.path} was built with {settings(built_method, built)}, but this run asks for "
