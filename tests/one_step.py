@@ -8,7 +8,6 @@ compared by their parameters.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -44,12 +43,6 @@ def sgd_step_args(output_dir, batch: int, **overrides) -> TrainingArguments:
     return TrainingArguments(**base)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _run(args: list[str], cwd: Path, pythonpath: list[Path]) -> None:
     env = {
         **os.environ,
@@ -80,8 +73,16 @@ def one_process(worker: Path, tmp_path: Path, batch: int, *extra: str) -> dict:
 def two_processes(worker: Path, tmp_path: Path, batch: int, *extra: str) -> dict:
     """Run ``worker OUT BATCH TMP [EXTRA...]`` under 2-process torchrun (gloo); return what it saved."""
     two = tmp_path / "two.pt"
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
-    torchrun += ["--master_addr", "127.0.0.1", "--master_port", str(_free_port())]
+    # --standalone: the rendezvous binds a port the system picks, so no other process can take
+    # a port chosen beforehand (a race a loaded CI machine running other tests can lose)
+    torchrun = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+    ]
     command = [*torchrun, str(worker), str(two), str(batch), str(tmp_path / "b"), *extra]
     _run(command, tmp_path, [worker.parent, HERE])
     return torch.load(two)
