@@ -1,0 +1,94 @@
+"""A dense index on disk is swapped in whole and bound to its corpus (issue 21, items 2 and 3).
+
+Saving over an index never leaves the path empty (one atomic exchange where the file system can);
+an index records the fingerprint of the corpus it was built from, and searching it for another
+corpus is refused naming both (the command-line path is tested in
+``tests/retrieval/test_index_corpus.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from textls.retrieval.data import corpus_fingerprint
+from textls.retrieval.index import DenseIndex, build_index
+
+
+def _saved(tmp_path, n: int, name: str = "idx"):
+    rng = np.random.default_rng(n)
+    index = DenseIndex(
+        build_index(rng.normal(size=(n, 4)).astype(np.float32)),
+        [f"d{i}" for i in range(n)],
+        encoder="e",
+    )
+    return index.save(tmp_path / name)
+
+
+def test_saving_over_an_index_swaps_it_in_one_step(tmp_path, monkeypatch):
+    from textls.retrieval import index as module
+
+    _saved(tmp_path, 3)
+    swaps, real = [], module.exchange_paths
+
+    def exchange(a, b):
+        swaps.append((a, b))
+        done = real(a, b)
+        assert (tmp_path / "idx" / "meta.json").is_file()  # at once: never an empty path
+        return done
+
+    monkeypatch.setattr(module, "exchange_paths", exchange)
+    _saved(tmp_path, 5)
+    assert len(swaps) == 1 and DenseIndex.load(tmp_path / "idx").meta["count"] == 5
+    assert [p.name for p in tmp_path.iterdir()] == ["idx"]  # the old index is gone
+
+
+def test_without_an_atomic_swap_the_old_index_is_replaced_by_two_renames(tmp_path, monkeypatch):
+    from textls.retrieval import index as module
+
+    _saved(tmp_path, 3)
+    monkeypatch.setattr(module, "exchange_paths", lambda a, b: False)
+    _saved(tmp_path, 5)
+    assert DenseIndex.load(tmp_path / "idx").meta["count"] == 5
+    assert [p.name for p in tmp_path.iterdir()] == ["idx"]
+
+
+def test_exchange_paths_swaps_two_folders(tmp_path):
+    from textls.retrieval.index import exchange_paths
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x").write_text("a")
+    (tmp_path / "b").mkdir()
+    if not exchange_paths(tmp_path / "a", tmp_path / "b"):
+        pytest.skip("this file system cannot swap atomically")
+    assert (tmp_path / "b" / "x").read_text() == "a" and not any((tmp_path / "a").iterdir())
+
+
+def _corpus(texts):
+    return {f"d{i}": {"title": "", "text": t} for i, t in enumerate(texts)}
+
+
+def test_an_index_searches_only_the_corpus_it_was_built_from(tmp_path):
+    corpus = _corpus(["red apple", "green pear", "blue plum"])
+    vectors = np.eye(3, 4, dtype=np.float32)
+    built = DenseIndex(
+        build_index(vectors),
+        list(corpus),
+        encoder="e",
+        corpus_fingerprint=corpus_fingerprint(corpus),
+    ).save(tmp_path / "idx")
+    index = DenseIndex.load(built)
+    index.check_corpus(corpus_fingerprint(corpus), str(built), "corpus.jsonl")  # the same: fine
+    edited = _corpus(["red apple", "green pear", "yellow plum"])  # same ids, one text changed
+    with pytest.raises(ValueError, match=r"was built from another corpus \(3 passages"):
+        index.check_corpus(corpus_fingerprint(edited), str(built), "other/corpus.jsonl")
+    reordered = dict(reversed(list(corpus.items())))
+    with pytest.raises(ValueError, match="another corpus"):
+        index.check_corpus(corpus_fingerprint(reordered), str(built), "corpus.jsonl")
+
+
+def test_an_index_that_does_not_name_its_corpus_is_refused(tmp_path):
+    path = DenseIndex(build_index(np.eye(3, 4, dtype=np.float32)), ["a", "b", "c"], encoder="e")
+    index = DenseIndex.load(path.save(tmp_path / "idx"))
+    with pytest.raises(ValueError, match="does not record which corpus it was built from"):
+        index.check_corpus("0" * 64, "idx", "corpus.jsonl")
