@@ -46,6 +46,25 @@ def test_a_users_file_beside_a_results_json_is_refused_not_deleted(tmp_path):
     assert (out / "figures" / "my_plot.png").read_bytes() == b"mine"
 
 
+def test_files_named_as_compares_in_a_folder_no_compare_wrote_are_refused(tmp_path):
+    """A user's predictions/x-seed0.npz or figures/reliability.png, in a folder with no compare
+    record, are the user's: neither deleted nor overwritten."""
+    out = tmp_path / "out"
+    (out / "predictions").mkdir(parents=True)
+    (out / "figures").mkdir()
+    (out / "predictions" / "bert-seed0.npz").write_bytes(b"mine")
+    with pytest.raises(ValueError, match="holds predictions/bert-seed0.npz"):
+        check_output_dir(out)
+    (out / "predictions" / "bert-seed0.npz").unlink()
+    (out / "figures" / "reliability.png").write_bytes(b"my figure")
+    with pytest.raises(ValueError, match="holds figures/reliability.png"):
+        check_output_dir(out)
+    assert (out / "figures" / "reliability.png").read_bytes() == b"my figure"
+    (out / "figures" / "reliability.png").unlink()
+    (out / "compare.lock").write_text("")  # a lock alone (a compare that died at once) is fine
+    check_output_dir(out)
+
+
 def test_a_link_to_a_folder_outside_is_refused(tmp_path):
     outside = tmp_path / "elsewhere"
     outside.mkdir()

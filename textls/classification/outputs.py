@@ -3,8 +3,9 @@
 * Before anything is removed, the folder is checked: every file in it must be one compare writes
   (``results.json``, ``report.md``, ``predictions/<method>-seed<k>.npz``,
   ``figures/{reliability,representations}.png``, the record and the lock, or a crashed writer's
-  temporary file of one of these); a folder holding anything else is refused, naming the file,
-  and only such files are ever removed.
+  temporary file of one of these), and a folder that holds any file but the lock must be a
+  compare's (hold its record or a ``results.json``); a folder holding anything else is refused,
+  naming the file, and only such files are ever removed.
 * When the run starts (its lock held), the previous run's ``results.json`` and ``report.md`` go
   first, so the folder no longer claims a complete run, then the rest of its files.
 * :data:`RECORD` (``compare-outputs.json``) lists every file the run has written so far and
@@ -39,11 +40,12 @@ def check_output_dir(out: Path) -> None:
         return
     if not out.is_dir():
         raise ValueError(f"--output_dir {out} is a file")
-    # report.md and results.json are compare's only in a compare's folder (it has a record or
-    # a results.json): a folder of notes with a report.md is someone else's
+    # files named as compare names its own are compare's only in a compare's folder (it has a
+    # record, or a results.json of a textls before the record): a folder of notes with a
+    # report.md, or of someone's predictions/x-seed0.npz, is someone else's
     ours = (out / RECORD).is_file() or (out / "results.json").is_file()
     for name in _files(out):
-        if not _own(name) or (not ours and name in ("report.md", "results.json")):
+        if not _own(name) or (not ours and name != LOCK):
             raise ValueError(
                 f"--output_dir {out} holds {name}, which textls compare did not write; choose a "
                 "new or empty folder (compare replaces only its own files)"
