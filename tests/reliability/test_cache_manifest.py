@@ -119,3 +119,16 @@ def test_a_forged_manifest_listing_a_shard_twice_is_refused(tmp_path, data):
         CacheError, match=r"lists the file 'shards/shard-00000-of-00001.arrow' twice"
     ):
         load_cache(out)
+
+
+def test_a_resumed_build_rewrites_a_shard_whose_record_was_edited(tmp_path, data, caplog):
+    out = tmp_path / "c"
+    build_cache(data, out, method="ls-classic", num_shards=2)
+    meta = out / "shards" / "shard-00000-of-00002.json"
+    record = json.loads(meta.read_text())
+    meta.write_text(json.dumps({**record, "rows": record["rows"] // 2}))
+    (out / "manifest.json").unlink()  # an unfinished build, resumed
+    result = build_cache(data, out, method="ls-classic", num_shards=2)
+    assert result.shards_written == [0] and result.shards_skipped == [1]
+    assert "does not match the build's plan; rewriting it" in caplog.text
+    assert "30 rows" in "\n".join(load_cache(out).verify())

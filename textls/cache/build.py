@@ -762,10 +762,21 @@ def _complete_record(work: Work, shard: int) -> dict | None:
         return None
     if record.get("key") != work.key or record.get("bytes") != data.stat().st_size:
         return None
+    if not _record_fits_plan(work, shard, record):
+        logger.warning("shard %s's record does not match the build's plan; rewriting it", name)
+        return None
     if sha256_file(data) != record.get("sha256"):
         logger.warning("shard %s does not match its checksum; rewriting it", name)
         return None
     return record
+
+
+def _record_fits_plan(work: Work, shard: int, record: dict) -> bool:
+    """Whether a shard's record names the file, first row and row count the build planned for
+    it (a record is read back from disk, so it is checked, not trusted)."""
+    a, b = work.bounds[shard], work.bounds[shard + 1]
+    planned = {"file": f"shards/{work.shard_name(shard)}.arrow", "offset": a, "rows": b - a}
+    return all(record.get(k) == v for k, v in planned.items())
 
 
 def _store_shard(work: Work, shard: int, soft: np.ndarray, labels, ids, classes) -> dict:
@@ -840,6 +851,12 @@ def _write_manifest(work: Work, plan: dict) -> None:
             missing.append(shard)
             continue
         record = read_json(meta)
+        if not isinstance(record, dict) or not _record_fits_plan(work, shard, record):
+            raise CacheError(
+                f"{meta} does not match the build's plan for shard {shard} (file, first row or "
+                "row count differ): it was edited; delete it and re-run the build to rewrite "
+                "the shard"
+            )
         records.append({k: record[k] for k in ("file", "offset", "rows", "bytes", "sha256")})
     if missing:
         raise CacheError(
