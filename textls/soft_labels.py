@@ -542,6 +542,12 @@ def read_soft_label_cache(
 
     cache = load_cache(path)
     cache.check_settings(method, params)  # refuses another method, epsilon or parameter
+    if cache.manifest.get("top_k"):
+        raise ValueError(
+            f"{path} keeps only each row's top {cache.manifest['top_k']} classes (built with "
+            f"--top_k), not {method}'s soft labels over all {len(cache.classes)} classes; "
+            "rebuild it without --top_k to train on it"
+        )
     cache.check_data(texts, labels)  # refuses a cache of other data, saying so
     position = {str(c): k for k, c in enumerate(cache.classes)}
     missing = [c for c in classes if str(c) not in position]

@@ -82,7 +82,10 @@ def forge(folder, change) -> None:
         (lambda m: m.pop("shards"), r"shards is missing, expected a list"),
         (lambda m: m.update(format_version="2"), r"format_version is '2', not a version number"),
         (lambda m: m.update(num_rows="30"), r"num_rows is '30', expected a whole number"),
-        (lambda m: m["shards"][0].update(rows=True), r"shards\[0\]\.rows is True, expected a whole number"),
+        (
+            lambda m: m["shards"][0].update(rows=True),
+            r"shards\[0\]\.rows is True, expected a whole number",
+        ),
         (lambda m: m["data"].pop("fingerprint"), r"data\.fingerprint is missing"),
         (lambda m: m.update(shards=["x"]), r"shards\[0\] is 'x', not a shard record"),
     ],

@@ -166,3 +166,23 @@ def test_the_record_vouches_for_the_bytes_smooth_wrote_not_a_later_writers(tmp_p
     texts, labels = [t for t, _ in ROWS], [y for _, y in ROWS]
     with pytest.raises(ValueError, match="changed after `textls smooth` wrote it"):
         read(soft, texts, labels)
+
+
+def test_a_top_k_cache_is_refused_as_full_soft_labels(made, tmp_path):
+    """A cache keeping each row's top 2 of 3 classes holds other targets than the method's."""
+    from textls.cache import build_cache
+
+    _, texts, labels = made
+    params = {"epsilon": 0.1, "min_df": 1}
+    build_cache(tmp_path / "train.csv", tmp_path / "full", method="kwls", params=params)
+    assert read(tmp_path / "full", texts, labels).shape == (len(ROWS), 3)
+    build_cache(
+        tmp_path / "train.csv",
+        tmp_path / "top",
+        method="kwls",
+        params=params,
+        layout="topk",
+        top_k=2,
+    )
+    with pytest.raises(ValueError, match=r"keeps only each row's top 2 classes .* rebuild it"):
+        read(tmp_path / "top", texts, labels)
