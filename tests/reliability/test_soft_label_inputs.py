@@ -116,3 +116,53 @@ def test_the_collator_refuses_in_sample_soft_labels_of_an_informative_smoother(t
     with pytest.raises(ValueError, match="in-sample soft labels.*fit_transform"):
         SoftLabelCollator(tokenizer, smoother=smoother)
     SoftLabelCollator(tokenizer, smoother=get_smoother("ls-classic").fit(texts, labels))
+
+
+def _on_the_fly(tokenizer, labels):
+    smoother = get_smoother("ls-classic").fit(TEXTS, ["sport", "politics", "weather"])
+    collate = SoftLabelCollator(tokenizer, smoother=smoother)
+    return collate([{"text": t, "labels": y} for t, y in zip(TEXTS, labels, strict=True)])
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ([0, 1, -1], r"labels row 2 of the batch is -1, not a class index in \[0, 3\)"),
+        ([0, 7, 1], r"labels row 1 of the batch is 7, not a class index in \[0, 3\)"),
+        ([0, "sport", 1], r"labels must be class indices .* row 1 of the batch has 'sport'"),
+        ([0, 1.5, 1], r"row 1 of the batch has 1.5"),
+    ],
+)
+def test_labels_that_are_no_class_index_are_refused_naming_the_row(tokenizer, labels, message):
+    """-1 once picked the last class silently; 7 was numpy's IndexError, 'sport' int()'s."""
+    with pytest.raises(ValueError, match=message):
+        _on_the_fly(tokenizer, labels)
+
+
+def test_whole_numbers_of_other_types_are_class_indices(tokenizer):
+    batch = _on_the_fly(tokenizer, [np.int64(0), torch.tensor(1), 2.0])
+    assert batch["labels"].tolist() == [0, 1, 2]
+
+
+def test_a_label_beyond_the_soft_labels_width_is_refused(tokenizer):
+    rows = _rows(tokenizer, GOOD)
+    rows[1]["labels"] = 3
+    with pytest.raises(
+        ValueError, match=r"labels row 1 .* is 3, .*\[0, 3\) \(the soft_labels' width\)"
+    ):
+        SoftLabelCollator(tokenizer)(rows)
+
+
+def test_strings_as_soft_labels_are_named(tokenizer):
+    with pytest.raises(ValueError, match=r"soft_labels row 0 of the batch holds \['a', 'b', 'c'\]"):
+        SoftLabelCollator(tokenizer)(_rows(tokenizer, [["a", "b", "c"], *GOOD[1:]]))
+
+
+def test_an_unfitted_smoother_and_an_empty_batch_are_named(tokenizer):
+    from sklearn.exceptions import NotFittedError
+
+    collate = SoftLabelCollator(tokenizer, smoother=get_smoother("ls-classic"))
+    with pytest.raises(NotFittedError):
+        collate([{"text": "goal match", "labels": 0}])
+    with pytest.raises(ValueError, match="empty batch"):
+        SoftLabelCollator(tokenizer)([])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
 import numpy as np
 import torch
+from sklearn.utils.validation import check_is_fitted
 from transformers import DataCollatorWithPadding, PreTrainedTokenizerBase
 
 
@@ -55,18 +57,25 @@ class SoftLabelCollator:
             )
 
     def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
+        if not features:
+            raise ValueError("SoftLabelCollator got an empty batch (no examples)")
         texts = [f[self.text_column] for f in features] if self.text_column in features[0] else None
-        labels = torch.tensor([int(f["labels"]) for f in features], dtype=torch.long)
+        labels = _class_indices([f["labels"] for f in features])
         soft = None
         if "soft_labels" in features[0]:
-            soft = torch.from_numpy(_stack_soft_labels([f["soft_labels"] for f in features]))
+            soft = _stack_soft_labels([f["soft_labels"] for f in features])
+            _check_in_range(labels, soft.shape[1], "the soft_labels' width")
+            soft = torch.from_numpy(soft)
         elif self.smoother is not None:
             if texts is None:
                 raise ValueError(
                     f"on-the-fly soft labels need the {self.text_column!r} field in each example"
                 )
+            check_is_fitted(self.smoother, "classes_")
             classes = self.smoother.classes_
-            soft = torch.from_numpy(self.smoother.transform(texts, classes[labels.numpy()]))
+            _check_in_range(labels, len(classes), f"the smoother's {len(classes)} classes")
+            soft = torch.from_numpy(self.smoother.transform(texts, classes[labels]))
+        labels = torch.from_numpy(labels)
         if "input_ids" in features[0]:
             batch = self._pad(features)
         elif texts is not None:
@@ -109,6 +118,39 @@ class SoftLabelCollator:
         return batch
 
 
+def _class_indices(values: list) -> np.ndarray:
+    """The batch's ``labels`` as int64 class indices, refused naming the row unless each is a
+    whole number (an int, a whole float, a 0-d tensor or array of one)."""
+    if all(type(v) is int for v in values):  # the usual batch: plain ints
+        return np.fromiter(values, np.int64, len(values))
+    out = np.empty(len(values), dtype=np.int64)
+    for row, value in enumerate(values):
+        number = value.item() if hasattr(value, "item") and np.ndim(value) == 0 else value
+        if (
+            isinstance(number, bool)
+            or not isinstance(number, numbers.Real)
+            or number != int(number)
+        ):
+            raise ValueError(
+                f"labels must be class indices (whole numbers); row {row} of the batch has "
+                f"{value!r}: encode the classes first (e.g. ClassLabel, or the index into "
+                "smoother.classes_)"
+            )
+        out[row] = int(number)
+    return out
+
+
+def _check_in_range(labels: np.ndarray, n_classes: int, what: str) -> None:
+    """Refuse a class index outside ``[0, n_classes)`` (``-1`` would silently pick the last class)."""
+    bad = (labels < 0) | (labels >= n_classes)
+    if bad.any():
+        row = int(bad.argmax())
+        raise ValueError(
+            f"labels row {row} of the batch is {int(labels[row])}, not a class index in "
+            f"[0, {n_classes}) ({what})"
+        )
+
+
 def _stack_soft_labels(rows: list, atol: float = 1e-3) -> np.ndarray:
     """The ``soft_labels`` of a batch as one float32 ``(B, C)`` array, refused with a
     ``ValueError`` naming the field and the row of the batch unless every row is a distribution
@@ -129,7 +171,13 @@ def _stack_soft_labels(rows: list, atol: float = 1e-3) -> np.ndarray:
             f"soft_labels rows of the same batch differ in width: row 0 has {lengths[0]} "
             f"values, row {row} has {lengths[row]}"
         )
-    soft = np.asarray(rows, dtype=np.float32)
+    try:
+        soft = np.asarray(rows, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        row = next(i for i, r in enumerate(rows) if not _numbers(r))
+        raise ValueError(
+            f"soft_labels row {row} of the batch holds {rows[row]!r}, not probabilities ({exc})"
+        ) from None
     bad = ~np.isfinite(soft).all(axis=1)
     if bad.any():
         raise ValueError(f"soft_labels has NaN or inf in row {int(bad.argmax())} of the batch")
@@ -144,3 +192,11 @@ def _stack_soft_labels(rows: list, atol: float = 1e-3) -> np.ndarray:
         row = int(bad.argmax())
         raise ValueError(f"soft_labels row {row} of the batch sums to {sums[row]:.6f}, not 1")
     return soft
+
+
+def _numbers(row) -> bool:
+    try:
+        np.asarray(row, dtype=np.float32)
+    except (TypeError, ValueError):
+        return False
+    return True
