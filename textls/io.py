@@ -119,6 +119,7 @@ def texts_and_labels(
     frame: pd.DataFrame, text_column: str, label_column: str | None, source: str = "input"
 ) -> tuple[list[str], list | None]:
     """Pull a text column (and a label column) out of a table, refusing missing cells by row."""
+    check_text_and_label_columns(text_column, label_column)
     for column in (text_column, label_column):
         if column is not None and column not in frame.columns:
             raise MissingKeyError(
@@ -136,6 +137,15 @@ def texts_and_labels(
         return texts.tolist(), None
     labels = frame[label_column]
     _refuse_missing(labels, label_column, source)
+    if labels.dtype == object:
+        unhashable = labels.map(lambda v: isinstance(v, list | dict | set | np.ndarray)).to_numpy()
+        if unhashable.any():
+            row = int(np.flatnonzero(unhashable)[0])
+            raise ValueError(
+                f"{source}: column {label_column!r} row {row} is {labels.iloc[row]!r}, a "
+                f"{type(labels.iloc[row]).__name__}: a label is one class name or integer "
+                "(multi-label data is not supported)"
+            )
     _warn_near_duplicate_labels(labels, label_column, source)
     if pd.api.types.is_bool_dtype(labels):  # True / False: two classes
         return texts.tolist(), [bool(v) for v in labels]
@@ -150,6 +160,19 @@ def texts_and_labels(
             )
         labels = labels.astype(np.int64)
     return texts.tolist(), [v.item() if isinstance(v, np.generic) else v for v in labels.tolist()]
+
+
+def check_text_and_label_columns(text_column: str, label_column: str | None) -> None:
+    """Refuse one column named as both the texts and the labels."""
+    if label_column is not None and text_column == label_column:
+        raise ValueError(
+            f"--text_column and --label_column are both {text_column!r}: the texts would be "
+            "their own labels"
+        )
+
+
+#: Label cells that read as a missing value, kept as a class of that name (with a warning).
+MISSING_SPELLINGS = frozenset({"nan", "na", "n/a", "null", "none", "missing", "?", "-"})
 
 
 def _refuse_one_number_spelt_twice(
@@ -186,6 +209,15 @@ def _warn_near_duplicate_labels(labels: pd.Series, column: str, source: str) -> 
     groups: dict[str, list[str]] = {}
     for name in names:
         groups.setdefault(unicodedata.normalize("NFKC", name).strip().casefold(), []).append(name)
+    looks_missing = [n for n in names if n.strip().casefold() in MISSING_SPELLINGS]
+    if looks_missing:
+        logger.warning(
+            "%s: column %r has the label(s) %s, which read as a missing value; they are kept as "
+            "classes of that name: remove those rows if the label is unknown",
+            source,
+            column,
+            ", ".join(repr(n) for n in looks_missing),
+        )
     alike = [group for group in groups.values() if len(group) > 1]
     if alike:
         logger.warning(

@@ -5,6 +5,7 @@ refused, and ``--k`` below 1 is refused."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -102,3 +103,37 @@ def test_k_below_one_is_refused_before_any_work(tmp_path, capsys, command):
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert "--k must be an integer >= 1, got -1" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["smooth", "--input", "{data}", "--output", "{out}/s.csv", "--text_column", "label"],
+        ["smooth", "--input", "{data}", "--output", "{out}/s.csv", "--label_column", "text"],
+        ["cache", "build", "--input", "{data}", "--output", "{out}/c", "--text_column", "label"],
+    ],
+)
+def test_every_command_refuses_the_text_column_as_the_label_column(data, tmp_path, capsys, argv):
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = [a.format(data=data, out=out) for a in argv]
+    assert main(argv) == 1
+    assert "the texts would be their own labels" in capsys.readouterr().err
+    assert not any(out.iterdir())
+
+
+def test_a_list_as_a_label_is_named_with_its_row(tmp_path, capsys):
+    rows = [{"text": "goal match", "label": "sport"}, {"text": "vote", "label": ["politics"]}]
+    data = tmp_path / "train.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    assert main(["smooth", "--input", str(data), "--output", str(tmp_path / "s.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "column 'label' row 1 is ['politics'], a list" in err and "Traceback" not in err
+
+
+def test_a_label_spelt_as_a_missing_value_warns(tmp_path, caplog):
+    from textls.io import texts_and_labels
+
+    frame = pd.DataFrame({"text": ["a", "b", "c"], "label": ["x", "NaN", "x"]})
+    assert texts_and_labels(frame, "text", "label")[1] == ["x", "NaN", "x"]
+    assert "'NaN', which read as a missing value" in caplog.text

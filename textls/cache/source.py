@@ -44,6 +44,11 @@ class InputSpec:
     id_column: str | None = None
     split: str | None = None
 
+    def __post_init__(self):
+        from textls.io import check_text_and_label_columns
+
+        check_text_and_label_columns(self.text_column, self.label_column)
+
 
 @dataclass(frozen=True)
 class InputInfo:

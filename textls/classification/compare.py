@@ -66,7 +66,7 @@ from textls.classification.trainer import (
     check_regularizer_weight,
 )
 from textls.diagnostics import diagnose
-from textls.io import atomic_write
+from textls.io import atomic_write, check_text_and_label_columns
 from textls.locking import folder_lock
 from textls.metrics import classification_report, compute_metrics, plot_reliability_diagram
 from textls.report import (
@@ -439,11 +439,7 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
     for option, (value, ok, expected) in checks.items():
         if not ok:
             raise ValueError(f"{option} must be {expected}, got {value!r}")
-    if args.text_column == args.label_column:
-        raise ValueError(
-            f"--text_column and --label_column are both {args.text_column!r}: the texts would be "
-            "their own labels"
-        )
+    check_text_and_label_columns(args.text_column, args.label_column)
     if args.test_distribution not in TEST_DISTRIBUTIONS:
         raise ValueError(
             f"--test_distribution must be one of {', '.join(TEST_DISTRIBUTIONS)}, got "
