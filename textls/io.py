@@ -10,6 +10,7 @@ import logging
 import os
 import tempfile
 import unicodedata
+import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,9 +23,27 @@ from textls.errors import MissingKeyError
 
 logger = logging.getLogger(__name__)
 
+def _read_delimited(path: Path, sep: str = ",") -> pd.DataFrame:
+    """A CSV/TSV whose every row has the header's fields.  pandas reads a first data row with
+    more fields than the header as an index column plus shifted columns (texts read as labels),
+    and a later one as a tokenizing error naming its line; ``index_col=False`` turns the first
+    case into a warning, raised here as an error naming the line."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return pd.read_csv(
+                path, sep=sep, index_col=False, keep_default_na=False, na_values=[""]
+            )
+        except pd.errors.ParserWarning:
+            raise ValueError(
+                f"line 2 (the first data row) has more fields than the header; quote fields "
+                f"that hold the separator {sep!r}"
+            ) from None
+
+
 _READERS = {
-    ".csv": lambda p: pd.read_csv(p, keep_default_na=False, na_values=[""]),
-    ".tsv": lambda p: pd.read_csv(p, sep="\t", keep_default_na=False, na_values=[""]),
+    ".csv": _read_delimited,
+    ".tsv": lambda p: _read_delimited(p, sep="\t"),
     # dtype=False: a label written as "1" stays the string "1" and 1 the integer 1, so a file that
     # mixes them is refused instead of merging two classes (and no column becomes a date)
     ".jsonl": lambda p: pd.read_json(p, lines=True, dtype=False),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import stat
 
 import pandas as pd
@@ -234,3 +235,25 @@ def test_smooth_refuses_repeated_ids(tmp_path, capsys):
     ).to_csv(path, index=False)
     code, err = run(capsys, ["smooth", "--input", str(path), "--id_column", "id", "--diagnose"])
     assert code == 1 and "repeats ids ('r0' in rows [0, 1])" in err
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (["zzz,a,extra", "yyy,b"], "line 2 (the first data row) has more fields than the header"),
+        (
+            ["yyy,b", "zzz,a,extra"],
+            "Error tokenizing data. C error: Expected 2 fields in line 3, saw 3",
+        ),
+    ],
+)
+def test_a_row_with_more_fields_than_the_header_is_named_not_shifted(tmp_path, lines, message):
+    """pandas read a ragged first row as an index column: every text became a label."""
+    from textls.io import read_table
+
+    path = tmp_path / "train.csv"
+    path.write_text("\n".join(["text,label", *lines]) + "\n")
+    with pytest.raises(
+        ValueError, match=re.escape(f"{path}: could not be read as .csv: {message}")
+    ):
+        read_table(path)
