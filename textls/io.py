@@ -23,6 +23,7 @@ from textls.errors import MissingKeyError
 
 logger = logging.getLogger(__name__)
 
+
 def _read_delimited(path: Path, sep: str = ",") -> pd.DataFrame:
     """A CSV/TSV whose every row has the header's fields.  pandas reads a first data row with
     more fields than the header as an index column plus shifted columns (texts read as labels),

@@ -137,3 +137,29 @@ def test_a_label_spelt_as_a_missing_value_warns(tmp_path, caplog):
     frame = pd.DataFrame({"text": ["a", "b", "c"], "label": ["x", "NaN", "x"]})
     assert texts_and_labels(frame, "text", "label")[1] == ["x", "NaN", "x"]
     assert "'NaN', which read as a missing value" in caplog.text
+
+
+def test_a_json_list_where_the_parameter_is_a_tuple_is_that_tuple(data, tmp_path):
+    """JSON has no tuples: ngram_range [1, 2] from --params once failed as "no usable terms"."""
+    from textls import get_smoother
+
+    assert get_smoother("ls-tfidf", ngram_range=[1, 2]).ngram_range == (1, 2)
+    params = '{"ngram_range": [1, 2], "min_df": 1}'
+    out = tmp_path / "s.csv"
+    argv = ["smooth", "--input", str(data), "--output", str(out), "--method", "ls-tfidf"]
+    assert main([*argv, "--params", params]) == 0 and out.exists()
+    cache = tmp_path / "c"
+    assert (
+        main(["cache", "build", "--input", str(data), "--output", str(cache), "--params", params])
+        == 0
+    )
+
+
+@pytest.mark.parametrize("method", ["ls-tfidf", "kwls"])
+def test_an_invalid_vectoriser_parameter_is_named_not_called_no_usable_terms(
+    data, tmp_path, capsys, method
+):
+    argv = ["smooth", "--input", str(data), "--output", str(tmp_path / "s.csv")]
+    assert main([*argv, "--method", method, "--params", '{"min_df": -1}']) == 1
+    err = capsys.readouterr().err
+    assert "The 'min_df' parameter" in err and "no usable terms" not in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from textls._sklearn_compat import fit_idf_from_counts, fit_vectorizer_from_counts
@@ -89,6 +90,8 @@ class TfidfKeywordExtractor(KeywordExtractor):
         self.vectorizer_ = self.count_vectorizer()
         try:
             counts = self.vectorizer_.fit_transform(texts)
+        except InvalidParameterError:  # a bad min_df or ngram_range: sklearn names it
+            raise
         except ValueError as exc:  # sklearn: "empty vocabulary; perhaps ... only stop words"
             raise ValueError(f"no usable terms in the training texts ({exc})") from exc
         self.tfidf_ = self._tfidf_transformer().fit(counts)
@@ -108,6 +111,8 @@ class TfidfKeywordExtractor(KeywordExtractor):
         self.vectorizer_ = self.count_vectorizer()
         try:
             kept = fit_vectorizer_from_counts(self.vectorizer_, terms, doc_freq, term_freq, n_docs)
+        except InvalidParameterError:  # a bad min_df or ngram_range: sklearn names it
+            raise
         except ValueError as exc:  # worded as fit words it
             raise ValueError(f"no usable terms in the training texts ({exc})") from exc
         self.tfidf_ = fit_idf_from_counts(self._tfidf_transformer(), doc_freq[kept], n_docs)

@@ -32,6 +32,13 @@ def get_smoother(name: str, **params) -> BaseSmoother:
         raise ValueError(
             f"unknown smoothing method {name!r}; choose one of {sorted(SMOOTHERS)}"
         ) from None
+    # JSON (the command line's --params) has no tuples: a list where the default is a tuple
+    # (ngram_range) is that tuple
+    defaults = cls().get_params()
+    params = {
+        k: tuple(v) if isinstance(v, list) and isinstance(defaults.get(k), tuple) else v
+        for k, v in params.items()
+    }
     try:
         return cls(**params)
     except TypeError as exc:  # an unknown parameter: name the ones the method takes

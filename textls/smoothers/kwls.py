@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from textls._utils import (
@@ -215,6 +216,8 @@ class KeywordSmoother(ScoredSmoother):
         self.vocabulary_extractor_ = self._vocabulary_extractor()
         try:
             counts = self.vocabulary_extractor_.fit_counts(texts)
+        except InvalidParameterError:  # a bad min_df or ngram_range: sklearn names it
+            raise
         except ValueError as exc:
             raise ValueError(
                 f"KWLS: {exc}; with min_df={self.min_df!r} a term must occur in that many texts"
@@ -280,6 +283,8 @@ class KeywordSmoother(ScoredSmoother):
             extractor.fit_from_counts(
                 counts.terms, counts.doc_freq, counts.term_freq, counts.num_rows
             )
+        except InvalidParameterError:
+            raise
         except ValueError as exc:  # worded as fit words it
             raise ValueError(
                 f"KWLS: {exc}; with min_df={self.min_df!r} a term must occur in that many texts"

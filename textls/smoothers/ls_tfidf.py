@@ -6,6 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
+from sklearn.utils._param_validation import InvalidParameterError
 
 from textls._sklearn_compat import fit_vectorizer_from_counts, tfidf_from_counts
 from textls._utils import class_sums
@@ -106,6 +107,8 @@ class TfidfSmoother(ScoredSmoother):
         self.vectorizer_ = self.count_vectorizer()
         try:
             x = self.vectorizer_.fit_transform(texts)
+        except InvalidParameterError:  # a bad min_df or ngram_range: sklearn names it
+            raise
         except (
             ValueError
         ) as exc:  # "empty vocabulary; perhaps the documents only contain stop words"
@@ -148,6 +151,8 @@ class TfidfSmoother(ScoredSmoother):
             fit_vectorizer_from_counts(
                 vectorizer, counts.terms, counts.doc_freq, counts.term_freq, counts.num_rows
             )
+        except InvalidParameterError:  # a bad min_df or ngram_range: sklearn names it
+            raise
         except ValueError as exc:  # worded as fit words it
             raise ValueError(
                 f"LS-TFIDF found no usable terms in the training texts: {exc}"
