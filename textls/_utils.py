@@ -237,8 +237,14 @@ def default_model_path() -> Path:
 def resolve_model(name: str) -> str:
     """``"minilm"`` -> the folder of the packaged model (:func:`default_model_path`); other names
     (a local folder, a hub id) unchanged.  Classification and retrieval both resolve their
-    ``--model`` through it."""
-    return str(default_model_path()) if name == "minilm" else name
+    ``--model`` through it.  A name written as a path (starting with ``/``, ``.`` or ``~``, or
+    with more than one ``/``) that is no folder is refused naming it, not sent to the hub as a repository id."""
+    if name == "minilm":
+        return str(default_model_path())
+    written_as_path = name.startswith(("/", ".", "~")) or name.count("/") > 1  # a hub id: org/name
+    if written_as_path and not Path(name).expanduser().is_dir():
+        raise FileNotFoundError(f"--model {name}: no such folder (a local model is a folder)")
+    return str(Path(name).expanduser()) if name.startswith("~") else name
 
 
 def load_sentence_transformer(model):

@@ -163,3 +163,19 @@ def test_an_invalid_vectoriser_parameter_is_named_not_called_no_usable_terms(
     assert main([*argv, "--method", method, "--params", '{"min_df": -1}']) == 1
     err = capsys.readouterr().err
     assert "The 'min_df' parameter" in err and "no usable terms" not in err
+
+
+def test_a_negative_data_seed_is_named(files, tmp_path):
+    with pytest.raises(
+        ValueError, match=r"--data_seed must be an integer in \[0, 2\*\*32\), got -1"
+    ):
+        check_arguments(_compare(files, tmp_path, data_seed=-1))
+
+
+@pytest.mark.parametrize("name", ["/no/such/model", "./missing", "a/b/c"])
+def test_a_model_written_as_a_path_that_is_no_folder_is_named(name):
+    from textls._utils import resolve_model
+
+    with pytest.raises(FileNotFoundError, match=f"--model {name}: no such folder"):
+        resolve_model(name)
+    assert resolve_model("sentence-transformers/all-MiniLM-L6-v2")  # a hub id is left alone

@@ -399,6 +399,8 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
         raise ValueError(f"--methods names {repeated} more than once")
     checks = {
         "--seeds": (args.seeds, args.seeds >= 1, "an integer >= 1"),
+        # numpy and scikit-learn seeds: 0 to 2**32 - 1
+        "--data_seed": (args.data_seed, 0 <= args.data_seed < 2**32, "an integer in [0, 2**32)"),
         "--max_epochs": (
             args.max_epochs,
             math.isfinite(args.max_epochs) and args.max_epochs > 0,
