@@ -68,14 +68,18 @@ def test_encode_corpus_shards_and_resume(tmp_path):
 def test_encode_corpus_refuses_a_folder_of_another_corpus(tmp_path):
     texts = [f"passage {i}" for i in range(6)]
     encode_corpus(CountingEncoder(), texts, ids(6), shard_size=3, out_dir=tmp_path, progress=False)
+    for other_texts, other_ids in ((texts, ids(6, "x")), (texts[:3], ids(3))):
+        with pytest.raises(ValueError, match="shards of another encoding run"):
+            encode_corpus(CountingEncoder(), other_texts, other_ids, shard_size=3, out_dir=tmp_path)
+
+
+def test_encode_corpus_refuses_shards_of_another_shard_size(tmp_path):
+    texts = [f"passage {i}" for i in range(6)]
+    encode_corpus(CountingEncoder(), texts, ids(6), shard_size=3, out_dir=tmp_path, progress=False)
     with pytest.raises(ValueError, match="other ids than shard 0"):
-        encode_corpus(
-            CountingEncoder(), texts, ids(6, "x"), shard_size=3, out_dir=tmp_path, progress=False
-        )
+        encode_corpus(CountingEncoder(), texts, ids(6), shard_size=2, out_dir=tmp_path)
     with pytest.raises(ValueError, match="beyond the 1 shard"):
-        encode_corpus(
-            CountingEncoder(), texts[:3], ids(3), shard_size=3, out_dir=tmp_path, progress=False
-        )
+        encode_corpus(CountingEncoder(), texts, ids(6), shard_size=6, out_dir=tmp_path)
 
 
 @pytest.mark.parametrize(

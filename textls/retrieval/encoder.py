@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -158,6 +159,17 @@ class DualEncoder(nn.Module):
             pooling=config["pooling"],
             normalize=config["normalize"],
         )
+
+
+def weights_fingerprint(model: nn.Module) -> str:
+    """The sha256 of ``model``'s parameters and buffers: names, dtypes, shapes and values, so two
+    models give the same fingerprint only if they compute the same function."""
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        values = tensor.detach().cpu().contiguous().reshape(-1)
+        digest.update(f"{name} {values.dtype} {tuple(tensor.shape)}\n".encode())
+        digest.update(values.view(torch.uint8).numpy())
+    return f"sha256:{digest.hexdigest()}"
 
 
 def encode_function(

@@ -2,8 +2,11 @@
 
 ``encode_fn`` is any ``list[str] -> (n, d)`` float function, such as
 :func:`textls.retrieval.encoder.encode_function` of a dual encoder. A sharded run writes
-``shard-0000i.npy`` and ``shard-0000i.ids.json`` per ``shard_size`` texts into a folder;
-:func:`load_shards` reads them back for :func:`textls.retrieval.index.build_index`.
+``shard-0000i.npy`` and ``shard-0000i.ids.json`` per ``shard_size`` texts into a folder, and
+``encoder.json`` before the first of them: what made the vectors (the caller's ``record`` of the
+encoder and its settings, and the fingerprint of the texts), so a resumed run reuses shards only
+of the same corpus, encoder and settings. :func:`load_shards` reads the shards back for
+:func:`textls.retrieval.index.build_index`.
 """
 
 from __future__ import annotations
@@ -11,16 +14,22 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from textls.io import atomic_write
+from textls.locking import folder_lock
 from textls.retrieval.index import _check_embeddings, _check_ids
 
-__all__ = ["encode_corpus", "load_shards"]
+__all__ = ["RECORD_NAME", "encode_corpus", "load_shards"]
+
+#: The file of a shards folder saying what made its vectors (:func:`encode_corpus`).
+RECORD_NAME = "encoder.json"
+#: The lock a sharded run holds in its folder, so two runs never write shards into it at once.
+LOCK_NAME = "encode.lock"
 
 
 def _encode_batches(
@@ -49,6 +58,80 @@ def _shard_paths(out_dir: Path, i: int) -> tuple[Path, Path]:
     return out_dir / f"shard-{i:05d}.npy", out_dir / f"shard-{i:05d}.ids.json"
 
 
+def _fingerprint(texts: list[str], ids: list[str]) -> str:
+    from textls.cache.fingerprint import data_fingerprint
+
+    return data_fingerprint(texts, ids)
+
+
+#: What a key of a run record stands for, where its name does not say.
+_MEANING = {
+    "corpus_fingerprint": "the passages, ids and texts",
+    "weights": "the encoder's weights",
+}
+
+
+def _shown(value) -> str:
+    if isinstance(value, str) and len(value) > 24:  # a fingerprint: its start tells them apart
+        value = value[:19] + "..."
+    return repr(value)
+
+
+def _differences(recorded: dict, run: dict) -> list[str]:
+    """How ``run`` differs from ``recorded``, one phrase per key either side has."""
+    out = []
+    for key in [*run, *(k for k in recorded if k not in run)]:
+        name = f"{key} ({_MEANING[key]})" if key in _MEANING else key
+        if key not in recorded:
+            out.append(
+                f"{name} is not recorded (an older textls?), this run has {_shown(run[key])}"
+            )
+        elif key not in run:
+            out.append(f"{name} was {_shown(recorded[key])}, this run has none")
+        elif recorded[key] != run[key]:
+            out.append(f"{name} was {_shown(recorded[key])}, now {_shown(run[key])}")
+    return out
+
+
+def _claim_folder(out_dir: Path, run: dict) -> None:
+    """Write ``run`` as ``out_dir``'s record unless the shards there were made by another run.
+
+    The record is written before the first shard and replaced only while the folder holds no
+    shard, so every shard in the folder was made by the run its record describes."""
+    run = json.loads(json.dumps(run))  # as it reads back: tuples are lists
+    path = out_dir / RECORD_NAME
+    shards = sorted(p.name for p in out_dir.glob("shard-*"))
+    restart = (
+        f"encode into an empty folder, or remove {RECORD_NAME} and the shard-* files of "
+        f"{out_dir} to start afresh"
+    )
+    if path.exists():
+        try:
+            recorded = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ValueError(f"{path}: not valid JSON ({exc}); {restart}") from None
+        if not isinstance(recorded, dict):
+            raise ValueError(
+                f"{path} holds a JSON {type(recorded).__name__}, not a record of an encoding "
+                f"run; {restart}"
+            )
+        differences = _differences(recorded, run)
+        if not differences:
+            return
+        if shards:
+            raise ValueError(
+                f"{out_dir} holds the shards of another encoding run ({RECORD_NAME}): "
+                f"{'; '.join(differences)}. Resuming would mix the vectors of both runs; "
+                f"{restart}"
+            )
+    elif shards:
+        raise ValueError(
+            f"{out_dir} holds {shards[0]} but no {RECORD_NAME} saying which corpus, encoder and "
+            f"settings made it, so its vectors cannot be reused; {restart}"
+        )
+    atomic_write(path, lambda f: f.write(json.dumps(run, indent=2) + "\n"), mode="w")
+
+
 def encode_corpus(
     encode_fn: Callable[[list[str]], np.ndarray],
     texts: Sequence[str],
@@ -57,16 +140,26 @@ def encode_corpus(
     shard_size: int | None = None,
     out_dir: str | os.PathLike | None = None,
     progress: bool = True,
+    *,
+    record: Mapping[str, object] | None = None,
 ) -> np.ndarray | list[Path]:
     """Embed ``texts`` with ``encode_fn`` (``list[str] -> (n, d)`` float array), batch by batch.
 
     Without ``shard_size`` returns the ``(len(texts), d)`` float32 embeddings. With
     ``shard_size`` and ``out_dir``, texts ``[i*shard_size, (i+1)*shard_size)`` go to
     ``shard-0000i.npy`` with their ids in ``shard-0000i.ids.json`` (each written under a temporary
-    name, then renamed; the ids file last, so it marks a complete shard). A shard already complete
-    with the same ids is skipped, so an interrupted run resumes where it stopped; a shard whose
-    ids differ raises (the folder belongs to another corpus or shard size). Returns the shard
+    name, then renamed; the ids file last, so it marks a complete shard). Returns the shard
     paths; :func:`load_shards` reads them back.
+
+    Before the first shard, ``out_dir/encoder.json`` records what makes these vectors: ``record``
+    (JSON values naming the encoder and its settings, e.g. its weights and max length) and
+    ``corpus_fingerprint``, the fingerprint of ``texts`` and ``ids`` in order (what
+    :func:`textls.retrieval.data.corpus_fingerprint` gives a BEIR corpus). A complete shard is
+    reused, so an interrupted run resumes where it stopped, only when the folder's record equals
+    this run's in every key; a folder holding shards of another corpus, encoder or setting, or
+    shards without a record, is refused naming what differs (nothing is mixed: use an empty
+    folder). A shard whose ids differ from this run's (another ``shard_size``) raises too, and a
+    second run writing into the folder at the same time is refused (``encode.lock``).
     """
     texts = list(texts)
     ids = _check_ids(ids, "ids")
@@ -81,6 +174,8 @@ def encode_corpus(
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if (shard_size is None) != (out_dir is None):
         raise ValueError("shard_size and out_dir go together: give both or neither")
+    if record is not None and out_dir is None:
+        raise ValueError("record describes the shards of out_dir; give shard_size and out_dir too")
     bar = tqdm(total=len(texts), desc="encoding", unit="text", disable=not progress)
     try:
         if shard_size is None:
@@ -89,40 +184,48 @@ def encode_corpus(
             raise ValueError(f"shard_size must be >= 1, got {shard_size}")
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        n_shards = math.ceil(len(texts) / shard_size)
-        stale = [p.name for p in out_dir.glob(_SHARD_GLOB) if int(p.name[6:11]) >= n_shards]
-        if stale:
-            raise ValueError(
-                f"{out_dir} holds {sorted(stale)[0]} beyond the {n_shards} shard(s) of this corpus; "
-                "use an empty folder"
+        with folder_lock(out_dir, LOCK_NAME, writer="encode"):
+            _claim_folder(
+                out_dir, {**(record or {}), "corpus_fingerprint": _fingerprint(texts, ids)}
             )
-        paths, dim = [], None
-        for i in range(n_shards):
-            part = slice(i * shard_size, min((i + 1) * shard_size, len(texts)))
-            npy, ids_file = _shard_paths(out_dir, i)
-            if ids_file.exists() and npy.exists():
-                done_ids = json.loads(ids_file.read_text(encoding="utf-8"))
-                if done_ids != ids[part]:
-                    raise ValueError(
-                        f"{ids_file} lists other ids than shard {i} of this corpus (another "
-                        "corpus or shard_size?); use an empty folder"
-                    )
-                emb = np.load(npy, mmap_mode="r")
-                if emb.ndim != 2 or emb.shape[0] != len(done_ids):
-                    raise ValueError(f"{npy} has shape {emb.shape}, expected {len(done_ids)} rows")
-                if dim is not None and emb.shape[1] != dim:
-                    raise ValueError(f"{npy} has dimension {emb.shape[1]}, other shards {dim}")
-                dim = emb.shape[1]
-                bar.update(part.stop - part.start)
-            else:
-                emb = _encode_batches(encode_fn, texts[part], batch_size, bar, dim)
-                dim = emb.shape[1]
-                atomic_write(npy, lambda f, emb=emb: np.save(f, emb))
-                atomic_write(ids_file, lambda f, p=part: json.dump(ids[p], f), mode="w")
-            paths.append(npy)
-        return paths
+            return _encode_shards(encode_fn, texts, ids, batch_size, shard_size, out_dir, bar)
     finally:
         bar.close()
+
+
+def _encode_shards(encode_fn, texts, ids, batch_size, shard_size, out_dir, bar) -> list[Path]:
+    n_shards = math.ceil(len(texts) / shard_size)
+    stale = [p.name for p in out_dir.glob(_SHARD_GLOB) if int(p.name[6:11]) >= n_shards]
+    if stale:
+        raise ValueError(
+            f"{out_dir} holds {sorted(stale)[0]} beyond the {n_shards} shard(s) of this corpus; "
+            "use an empty folder"
+        )
+    paths, dim = [], None
+    for i in range(n_shards):
+        part = slice(i * shard_size, min((i + 1) * shard_size, len(texts)))
+        npy, ids_file = _shard_paths(out_dir, i)
+        if ids_file.exists() and npy.exists():
+            done_ids = json.loads(ids_file.read_text(encoding="utf-8"))
+            if done_ids != ids[part]:
+                raise ValueError(
+                    f"{ids_file} lists other ids than shard {i} of this run (written with "
+                    "another shard_size?); use the same shard_size, or an empty folder"
+                )
+            emb = np.load(npy, mmap_mode="r")
+            if emb.ndim != 2 or emb.shape[0] != len(done_ids):
+                raise ValueError(f"{npy} has shape {emb.shape}, expected {len(done_ids)} rows")
+            if dim is not None and emb.shape[1] != dim:
+                raise ValueError(f"{npy} has dimension {emb.shape[1]}, other shards {dim}")
+            dim = emb.shape[1]
+            bar.update(part.stop - part.start)
+        else:
+            emb = _encode_batches(encode_fn, texts[part], batch_size, bar, dim)
+            dim = emb.shape[1]
+            atomic_write(npy, lambda f, emb=emb: np.save(f, emb))
+            atomic_write(ids_file, lambda f, p=part: json.dump(ids[p], f), mode="w")
+        paths.append(npy)
+    return paths
 
 
 def load_shards(out_dir: str | os.PathLike) -> tuple[np.ndarray, list[str]]:

@@ -2,9 +2,10 @@
 search | evaluate`` run (``mine`` is :func:`textls.retrieval.mining.mine_hard_negatives`).
 
 An embeddings folder (:func:`encode_corpus_folder`) holds the shards of
-:func:`~textls.retrieval.encoding.encode_corpus` and ``encoder.json``, the record of the encoder that
-made them (:func:`read_encoder_record`): an index built from the folder carries that encoder, so a
-search with another one is refused.
+:func:`~textls.retrieval.encoding.encode_corpus` and ``encoder.json``, the record of the corpus,
+encoder and settings that made them (:func:`encoder_record`, :func:`read_encoder_record`): a
+resumed encode reuses shards only of the same record, and an index built from the folder carries
+that encoder and corpus, so a search with another one is refused.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import logging
 from pathlib import Path
 
 from textls.io import atomic_write
+from textls.retrieval.encoding import RECORD_NAME
 
 logger = logging.getLogger(__name__)
 
-#: The file of an embeddings folder naming the encoder of its shards.
-ENCODER_RECORD = "encoder.json"
+#: The file of an embeddings folder naming the corpus, encoder and settings of its shards.
+ENCODER_RECORD = RECORD_NAME
 
 
 def encode_corpus_folder(
@@ -40,49 +42,49 @@ def encode_corpus_folder(
     data_dir : str
         A BEIR folder; its ``corpus.jsonl`` is encoded (title and text, :func:`passage_text`).
     output_dir : str
-        The embeddings folder: ``encoder.json`` and the shards (``shard-*.npy`` and their ids);
-        finished shards are kept on a re-run.
+        The embeddings folder: ``encoder.json`` and the shards (``shard-*.npy`` and their ids).
+        A re-run of the same corpus, encoder and settings keeps the finished shards; a folder of
+        another run is refused, naming what differs.
     batch_size, shard_size, passage_max_length : int
         Passages per forward pass, per shard, and tokens per passage.
     """
-    from textls.retrieval.data import corpus_fingerprint, load_beir, passage_text
+    from textls.retrieval.data import load_beir, passage_text
     from textls.retrieval.encoder import encode_function, load_encoder_and_tokenizer
     from textls.retrieval.encoding import encode_corpus
 
     encoder, tokenizer = load_encoder_and_tokenizer(model)
     dataset = load_beir(data_dir, None)
     ids = list(dataset.corpus)
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    write_encoder_record(out, model, encoder, corpus_fingerprint(dataset.corpus))
     encode_corpus(
         encode_function(encoder, tokenizer, "passage", passage_max_length),
         [passage_text(dataset.corpus[d]) for d in ids],
         ids,
         batch_size=batch_size,
         shard_size=shard_size,
-        out_dir=out,
+        out_dir=output_dir,
+        record=encoder_record(model, encoder, passage_max_length),
     )
-    logger.info("encoded %d passages into %s", len(ids), out)
+    logger.info("encoded %d passages into %s", len(ids), output_dir)
     return len(ids)
 
 
-def write_encoder_record(
-    embeddings_dir: str | Path, model: str, encoder, corpus: str | None = None
-) -> Path:
-    """Write ``encoder.json``: the encoder's identity, its dimension, whether it normalises, and
-    the fingerprint of the corpus encoded (:func:`~textls.retrieval.data.corpus_fingerprint`)."""
+def encoder_record(model: str, encoder, passage_max_length: int) -> dict:
+    """What makes the passage vectors of ``encoder`` (loaded from ``model``), for
+    ``encoder.json``: its identity (:func:`~textls.retrieval.pipeline.encoder_identity`), the
+    fingerprint of its passage tower's weights (so a model retrained in the same folder is another
+    encoder), its dimension, pooling and normalisation, and the passage length. The folder's
+    ``corpus_fingerprint`` is added by :func:`~textls.retrieval.encoding.encode_corpus`."""
+    from textls.retrieval.encoder import weights_fingerprint
     from textls.retrieval.pipeline import encoder_identity
 
-    record = {
+    return {
         "encoder": encoder_identity(model),
+        "weights": weights_fingerprint(encoder.passage_model),
         "dim": encoder.dim,
+        "pooling": encoder.settings["pooling"],
         "normalize": encoder.settings["normalize"],
-        "corpus_fingerprint": corpus,
+        "passage_max_length": passage_max_length,
     }
-    path = Path(embeddings_dir) / ENCODER_RECORD
-    atomic_write(path, lambda f: f.write(json.dumps(record) + "\n"), mode="w")
-    return path
 
 
 def read_encoder_record(embeddings_dir: str | Path) -> dict:
