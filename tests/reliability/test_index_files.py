@@ -4,15 +4,22 @@ Saving over an index never leaves the path empty (one atomic exchange where the 
 an index records the fingerprint of the corpus it was built from, and searching it for another
 corpus is refused naming both (the command-line path is tested in
 ``tests/retrieval/test_index_corpus.py``).
+
+Saving replaces only a folder that holds an index and nothing else: the swap deletes the old
+folder whole, which once took the user's other files in it along (a bad-input tour of issue 21).
 """
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
+from textls.cli import main
 from textls.retrieval.data import corpus_fingerprint
-from textls.retrieval.index import DenseIndex, build_index
+from textls.retrieval.encoding import encode_corpus
+from textls.retrieval.index import INDEX_FILES, DenseIndex, build_index
 
 
 def _saved(tmp_path, n: int, name: str = "idx"):
@@ -92,3 +99,72 @@ def test_an_index_that_does_not_name_its_corpus_is_refused(tmp_path):
     index = DenseIndex.load(path.save(tmp_path / "idx"))
     with pytest.raises(ValueError, match="does not record which corpus it was built from"):
         index.check_corpus("0" * 64, "idx", "corpus.jsonl")
+
+
+# --------------------------------------------------------------------- saving over a folder
+
+
+def test_saving_over_an_index_folder_with_a_foreign_file_is_refused_naming_it(tmp_path):
+    _saved(tmp_path, 3)
+    (tmp_path / "idx" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match=r"idx holds notes.txt, which an index does not write"):
+        _saved(tmp_path, 5)
+    assert (tmp_path / "idx" / "notes.txt").read_text() == "mine"
+    assert DenseIndex.load(tmp_path / "idx").meta["count"] == 3  # the old index, untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["idx"]  # no temporary folder left
+
+
+def test_a_folder_of_many_foreign_files_is_refused_naming_the_first_ones(tmp_path):
+    (tmp_path / "idx" / "sub").mkdir(parents=True)
+    for name in ("a.txt", "b.txt", "meta.json"):
+        (tmp_path / "idx" / name).write_text("{}")
+    with pytest.raises(ValueError, match=r"holds a.txt, b.txt, sub, which an index does not"):
+        _saved(tmp_path, 3)
+    (tmp_path / "idx" / "c.txt").write_text("")
+    with pytest.raises(ValueError, match=r"holds a.txt, b.txt, c.txt and 1 more"):
+        _saved(tmp_path, 3)
+
+
+def test_a_folder_under_an_index_file_name_is_foreign_too(tmp_path):
+    _saved(tmp_path, 3)
+    (tmp_path / "idx" / "doc_ids.json").unlink()
+    (tmp_path / "idx" / "doc_ids.json").mkdir()
+    with pytest.raises(ValueError, match="idx holds doc_ids.json, which an index does not write"):
+        _saved(tmp_path, 5)
+    assert (tmp_path / "idx" / "doc_ids.json").is_dir()
+
+
+def test_a_folder_of_index_files_only_is_replaced(tmp_path):
+    _saved(tmp_path, 3)
+    assert sorted(p.name for p in (tmp_path / "idx").iterdir()) == sorted(INDEX_FILES)
+    _saved(tmp_path, 5)
+    assert DenseIndex.load(tmp_path / "idx").meta["count"] == 5
+
+
+def test_a_link_to_an_index_is_not_replaced(tmp_path):
+    target = _saved(tmp_path, 3)
+    (tmp_path / "link").symlink_to(target)
+    with pytest.raises(FileExistsError, match="link is a link, not a saved index"):
+        _saved(tmp_path, 5, name="link")
+    assert (tmp_path / "link").is_symlink() and DenseIndex.load(target).meta["count"] == 3
+
+
+def test_the_index_command_refuses_a_folder_with_a_foreign_file_in_one_line(tmp_path, capsys):
+    emb = tmp_path / "emb"
+    encode_corpus(
+        lambda texts: np.eye(len(texts), 4),
+        ["a", "b", "c"],
+        ["d0", "d1", "d2"],
+        shard_size=2,
+        out_dir=emb,
+        record={"encoder": "e", "normalize": False},
+    )
+    argv = ["retrieval", "index", "--embeddings_dir", str(emb), "--output_dir"]
+    assert main([*argv, str(tmp_path / "idx")]) == 0
+    (tmp_path / "idx" / "notes.txt").write_text("mine")
+    capsys.readouterr()
+    assert main([*argv, str(tmp_path / "idx")]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {tmp_path / 'idx'} holds notes.txt, which an index does not write" in err
+    assert "Traceback" not in err and (tmp_path / "idx" / "notes.txt").exists()
+    assert json.loads((tmp_path / "idx" / "meta.json").read_text())["count"] == 3

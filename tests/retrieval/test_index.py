@@ -90,7 +90,7 @@ def test_save_replaces_an_index_but_not_other_folders(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["idx"]
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("precious")
-    with pytest.raises(FileExistsError, match="not a saved index"):
+    with pytest.raises(ValueError, match="mine holds thesis.tex, which an index does not write"):
         DenseIndex.build(docs, ids(50), encoder="A").save(tmp_path / "mine")
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
 

@@ -56,6 +56,8 @@ INDEX_KINDS = ("flat", "ivf", "hnsw", "ivfpq")
 META_NAME = "meta.json"
 IDS_NAME = "doc_ids.json"
 INDEX_NAME = "index.faiss"
+#: Every file :meth:`DenseIndex.save` writes; a folder holding anything else is not only an index.
+INDEX_FILES = (INDEX_NAME, IDS_NAME, META_NAME)
 FORMAT_VERSION = 1
 
 
@@ -360,17 +362,13 @@ class DenseIndex:
         in one atomic step (:func:`exchange_paths`, Linux's ``RENAME_EXCHANGE``), so an
         interruption leaves the old index or the new one at ``directory``, never neither (where
         the file system cannot swap, two renames with the old index kept aside between them).
-        An existing ``directory`` is replaced only if it is empty or a saved index itself (it has
-        a ``meta.json``); anything else is refused.
+        An existing ``directory`` is replaced only if it is empty or a saved index and nothing
+        else (a ``meta.json`` and no file but :data:`INDEX_FILES`): a folder holding any other
+        file is refused naming it (``ValueError``), as the swap would delete it; a link, a file,
+        or index files without a ``meta.json`` are refused too (``FileExistsError``).
         """
         directory = Path(directory)
-        if directory.exists() and (
-            not directory.is_dir()
-            or (any(directory.iterdir()) and not (directory / META_NAME).is_file())
-        ):
-            raise FileExistsError(
-                f"{directory} exists and is not a saved index; refusing to replace it"
-            )
+        _check_replaceable(directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
         try:
@@ -504,6 +502,36 @@ class DenseIndex:
             qid: {self.doc_ids[r]: float(s) for s, r in zip(srow, rrow, strict=True) if r >= 0}
             for qid, srow, rrow in zip(query_ids, scores, rows, strict=True)
         }
+
+
+def _check_replaceable(directory: Path) -> None:
+    """Refuse to save over ``directory`` unless it is absent, empty, or a saved index and nothing
+    else: the swap puts the whole folder aside and deletes it."""
+    if not directory.exists() and not directory.is_symlink():
+        return
+    if directory.is_symlink() or not directory.is_dir():
+        what = "a link" if directory.is_symlink() else "not a folder"
+        raise FileExistsError(f"{directory} is {what}, not a saved index; refusing to replace it")
+    entries = sorted(directory.iterdir())
+    names = [p.name for p in entries]
+    # a folder or link under an index file's name is not what save wrote either
+    foreign = [
+        p.name for p in entries if p.name not in INDEX_FILES or p.is_symlink() or not p.is_file()
+    ]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (
+            f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        )
+        raise ValueError(
+            f"{directory} holds {shown}, which an index does not write (it writes "
+            f"{', '.join(INDEX_FILES)}); saving would replace the folder and delete them: save "
+            "the index to another folder, or move them out"
+        )
+    if names and not (directory / META_NAME).is_file():
+        raise FileExistsError(
+            f"{directory} holds {', '.join(names)} but no {META_NAME}: not a saved index; "
+            "refusing to replace it"
+        )
 
 
 def exchange_paths(a: Path, b: Path) -> bool:
