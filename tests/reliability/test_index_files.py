@@ -7,6 +7,8 @@ corpus is refused naming both (the command-line path is tested in
 
 Saving replaces only a folder that holds an index and nothing else: the swap deletes the old
 folder whole, which once took the user's other files in it along (a bad-input tour of issue 21).
+Loading names the file that is damaged or not what saving writes: a garbage ``index.faiss`` gave
+FAISS's C++ error, a ``meta.json`` holding a list an ``AttributeError``.
 """
 
 from __future__ import annotations
@@ -168,3 +170,85 @@ def test_the_index_command_refuses_a_folder_with_a_foreign_file_in_one_line(tmp_
     assert f"error: {tmp_path / 'idx'} holds notes.txt, which an index does not write" in err
     assert "Traceback" not in err and (tmp_path / "idx" / "notes.txt").exists()
     assert json.loads((tmp_path / "idx" / "meta.json").read_text())["count"] == 3
+
+
+# --------------------------------------------------------------------- loading damaged files
+
+
+def _meta(**changes):
+    def change(folder):
+        meta = json.loads((folder / "meta.json").read_text())
+        for key, value in changes.items():
+            if value is None:
+                meta.pop(key)
+            else:
+                meta[key] = value
+        (folder / "meta.json").write_text(json.dumps(meta))
+
+    return change
+
+
+def _write(name, content):
+    def change(folder):
+        (folder / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+
+    return change
+
+
+DAMAGE = {
+    "garbage index.faiss": (
+        _write("index.faiss", b"not a faiss index at all"),
+        r"idx/index.faiss cannot be read as a FAISS index: Index type 0x\w+ \(\"not \"\) not",
+    ),
+    "empty index.faiss": (
+        _write("index.faiss", b""),
+        r"idx/index.faiss cannot be read as a FAISS index: read error",
+    ),
+    "no index.faiss": (
+        lambda folder: (folder / "index.faiss").unlink(),
+        r"idx/index.faiss is missing: .*idx is not a complete index",
+    ),
+    "meta.json a list": (
+        _write("meta.json", "[1, 2]"),
+        r"idx/meta.json is not an index record \(it holds a JSON list, not an object\)",
+    ),
+    "meta.json not JSON": (_write("meta.json", "{dim: 4"), r"idx/meta.json: not valid JSON"),
+    "meta.json not UTF-8": (_write("meta.json", b"\xff\xfe{}"), r"idx/meta.json: not UTF-8"),
+    "meta.json without dim": (
+        _meta(dim=None),
+        r"idx/meta.json is not an index record: it lacks 'dim'",
+    ),
+    "meta.json dim a string": (
+        _meta(dim="4"),
+        r"idx/meta.json is not an index record: dim is '4', not int",
+    ),
+    "meta.json normalize a number": (
+        _meta(normalize=1),
+        r"idx/meta.json is not an index record: normalize is 1, not bool",
+    ),
+    "meta.json unknown kind": (_meta(kind="lsh"), r"kind 'lsh' is not one of"),
+    "meta.json of another kind": (_meta(kind="hnsw"), r"idx: kind='hnsw' but the index is a"),
+    "meta.json other count": (_meta(count=7), r"idx: index.faiss holds 3 x 4 but meta.json says 7"),
+    "doc_ids.json a dict": (
+        _write("doc_ids.json", '{"d0": 0}'),
+        r"idx/doc_ids.json holds a JSON object, not the list of doc ids",
+    ),
+    "doc_ids.json a number id": (
+        _write("doc_ids.json", '["d0", 1, "d2"]'),
+        r"idx/doc_ids.json: doc_ids\[1\] is 1; ids must be non-empty strings",
+    ),
+    "doc_ids.json too short": (
+        _write("doc_ids.json", '["d0", "d1"]'),
+        r"and doc_ids.json lists 2 ids",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGE))
+def test_a_damaged_index_file_is_a_value_error_naming_it(tmp_path, case):
+    damage, message = DAMAGE[case]
+    damage(_saved(tmp_path, 3))
+    error = FileNotFoundError if case == "no index.faiss" else ValueError
+    with pytest.raises(error, match=message) as raised:
+        DenseIndex.load(tmp_path / "idx")
+    assert "\n" not in str(raised.value)  # one line on the command line

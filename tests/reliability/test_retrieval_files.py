@@ -4,6 +4,8 @@
    settings: a folder of another run (other passage texts under the same ids, another model,
    retrained weights, another passage length) or shards without a record is refused naming the
    folder and what differs; it once wrote the new corpus's fingerprint over the old vectors.
+3. ``textls retrieval search`` of a damaged index prints one line naming the file (FAISS's C++
+   traceback, an ``AttributeError`` before; the cases are in ``test_index_files.py``).
 """
 
 from __future__ import annotations
@@ -161,3 +163,27 @@ def test_a_second_encode_into_a_folder_being_written_is_refused(tmp_path, model,
     code, err = encode(capsys, beir(tmp_path / "a"), model, emb)
     assert code == 1 and f"another encode (pid {os.getpid()}" in err and str(emb) in err
     assert not list(emb.glob("shard-*"))
+
+
+# --------------------------------------------------------------------- 3. damaged index files
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("index.faiss", "garbage", "idx/index.faiss cannot be read as a FAISS index: Index type"),
+        ("meta.json", "[]", "idx/meta.json is not an index record (it holds a JSON list"),
+    ],
+)
+def test_search_of_a_damaged_index_says_which_file_in_one_line(
+    tmp_path, model, capsys, name, content, said
+):
+    data = beir(tmp_path / "a")
+    argv = ["index", "--data_dir", data, "--model", model, "--output_dir", tmp_path / "idx"]
+    assert run(capsys, argv)[0] == 0
+    (tmp_path / "idx" / name).write_text(content)
+    argv = ["search", "--data_dir", data, "--model", model, "--index_dir", tmp_path / "idx"]
+    code, err = run(capsys, [*argv, "--output_dir", tmp_path / "run"])
+    lines = [line for line in err.splitlines() if "error" in line]
+    assert code == 1 and len(lines) == 1 and f"error: {tmp_path}/{said}" in lines[0]
+    assert not (tmp_path / "run").exists()

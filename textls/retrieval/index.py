@@ -36,6 +36,7 @@ import errno
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -420,14 +421,16 @@ class DenseIndex:
         expected_encoder: str | None = None,
         use_gpu: bool | str = False,
     ) -> DenseIndex:
-        """Read an index :meth:`save` wrote, refusing one built for another dimension or encoder."""
+        """Read an index :meth:`save` wrote, refusing one built for another dimension or encoder.
+
+        A file that is missing, damaged or not what :meth:`save` writes (a ``meta.json`` that is
+        not an index record, an ``index.faiss`` FAISS cannot read, ``doc_ids.json`` that are not
+        unique strings, counts that disagree) is an error naming it."""
         directory = Path(directory)
         meta_path = directory / META_NAME
         if not meta_path.is_file():
             raise FileNotFoundError(f"{directory}: no {META_NAME}; not a saved textls index")
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT_VERSION:
-            raise ValueError(f"{meta_path}: unknown index format {meta.get('format')!r}")
+        meta = _read_meta(meta_path)
         if expected_dim is not None and int(expected_dim) != meta["dim"]:
             raise ValueError(
                 f"{directory} holds {meta['dim']}-dimensional embeddings (encoder "
@@ -440,19 +443,33 @@ class DenseIndex:
                 f"{str(expected_encoder)!r}; queries from another encoder would be compared with "
                 "incompatible vectors, re-index the corpus"
             )
-        index = faiss.read_index(str(directory / INDEX_NAME))
-        doc_ids = json.loads((directory / IDS_NAME).read_text(encoding="utf-8"))
-        if index.d != meta["dim"] or index.ntotal != meta["count"]:
+        index = _read_faiss(directory / INDEX_NAME)
+        ids_path = directory / IDS_NAME
+        doc_ids = _read_json(ids_path)
+        if not isinstance(doc_ids, list):
+            raise ValueError(
+                f"{ids_path} holds a JSON {_json_name(doc_ids)}, not the list of doc ids; "
+                "rebuild the index"
+            )
+        doc_ids = _check_ids(doc_ids, f"{ids_path}: doc_ids")
+        if index.d != meta["dim"] or index.ntotal != meta["count"] or len(doc_ids) != index.ntotal:
             raise ValueError(
                 f"{directory}: {INDEX_NAME} holds {index.ntotal} x {index.d} but {META_NAME} "
-                f"says {meta['count']} x {meta['dim']}"
+                f"says {meta['count']} x {meta['dim']} and {IDS_NAME} lists {len(doc_ids)} ids"
             )
         on_gpu = _want_gpu(use_gpu, meta["kind"])
         if on_gpu:
             index = faiss.index_cpu_to_all_gpus(index)
-        out = cls(
-            index, doc_ids, encoder=meta["encoder"], normalize=meta["normalize"], kind=meta["kind"]
-        )
+        try:
+            out = cls(
+                index,
+                doc_ids,
+                encoder=meta["encoder"],
+                normalize=meta["normalize"],
+                kind=meta["kind"],
+            )
+        except ValueError as exc:  # e.g. meta.json's kind is not the kind of index.faiss
+            raise ValueError(f"{directory}: {exc}") from None
         # Versions record what built the index, not what reads it.
         out.meta.update(
             textls_version=meta["textls_version"],
@@ -502,6 +519,88 @@ class DenseIndex:
             qid: {self.doc_ids[r]: float(s) for s, r in zip(srow, rrow, strict=True) if r >= 0}
             for qid, srow, rrow in zip(query_ids, scores, rows, strict=True)
         }
+
+
+#: The keys of ``meta.json`` and the JSON types they hold (``None``: may be null).
+_META_TYPES = {
+    "encoder": (str,),
+    "dim": (int,),
+    "kind": (str,),
+    "normalize": (bool,),
+    "count": (int,),
+    "textls_version": (str,),
+    "faiss_version": (str,),
+    "nlist": (int, None),
+    "nprobe": (int, None),
+    "ef_search": (int, None),
+}
+
+
+def _read_json(path: Path):
+    """The JSON value of ``path``; a ``ValueError`` naming it if the file is not UTF-8 JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from None
+
+
+def _json_name(value) -> str:
+    return "object" if isinstance(value, dict) else type(value).__name__
+
+
+def _is_json(value, kind) -> bool:
+    """``value`` is a JSON value of ``kind`` (a Python type, or ``None`` for null); a boolean is
+    not a number."""
+    if kind is None:
+        return value is None
+    return isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+
+
+def _read_meta(path: Path) -> dict:
+    """``meta.json`` of a saved index, refused naming the file unless it is a record
+    :meth:`DenseIndex.save` writes: a JSON object of this format with every key of its type."""
+    meta = _read_json(path)
+    rebuild = "rebuild the index (`textls retrieval index`)"
+    if not isinstance(meta, dict):
+        raise ValueError(
+            f"{path} is not an index record (it holds a JSON {_json_name(meta)}, not an "
+            f"object); {rebuild}"
+        )
+    if meta.get("format") != FORMAT_VERSION:
+        raise ValueError(f"{path}: unknown index format {meta.get('format')!r}")
+    for key, kinds in _META_TYPES.items():
+        value = meta.get(key)
+        if key not in meta and None not in kinds:
+            raise ValueError(f"{path} is not an index record: it lacks {key!r}; {rebuild}")
+        if not any(_is_json(value, kind) for kind in kinds):
+            raise ValueError(
+                f"{path} is not an index record: {key} is {value!r}, not "
+                f"{' or '.join('null' if k is None else k.__name__ for k in kinds)}; {rebuild}"
+            )
+    if meta["kind"] not in INDEX_KINDS:
+        raise ValueError(
+            f"{path} is not an index record: kind {meta['kind']!r} is not one of {INDEX_KINDS}"
+        )
+    fingerprint = meta.get("corpus_fingerprint")
+    if fingerprint is not None and not isinstance(fingerprint, str):
+        raise ValueError(
+            f"{path} is not an index record: corpus_fingerprint is {fingerprint!r}; {rebuild}"
+        )
+    return meta
+
+
+def _read_faiss(path: Path) -> faiss.Index:
+    """``faiss.read_index``, with FAISS's C++ error as a ``ValueError`` naming ``path``."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: {path.parent} is not a complete index")
+    try:
+        return faiss.read_index(str(path))
+    except RuntimeError as exc:  # FAISS's C++ exception: "Error in <function> at <file:line>: ..."
+        reason = " ".join(str(exc).split())
+        reason = re.sub(r"^Error in .*? at \S+:\d+: (Error: '.*?' failed: )?", "", reason)
+        raise ValueError(f"{path} cannot be read as a FAISS index: {reason}") from None
 
 
 def _check_replaceable(directory: Path) -> None:
