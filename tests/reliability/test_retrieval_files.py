@@ -6,6 +6,8 @@
    folder and what differs; it once wrote the new corpus's fingerprint over the old vectors.
 3. ``textls retrieval search`` of a damaged index prints one line naming the file (FAISS's C++
    traceback, an ``AttributeError`` before; the cases are in ``test_index_files.py``).
+4. ``textls retrieval index --embeddings_dir`` names the shard or record it cannot use (a pickled
+   object array said only "Object arrays cannot be loaded when allow_pickle=False").
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from transformers import BertModel
 
 from textls.cli import main
 from textls.retrieval.encoder import DualEncoder
-from textls.retrieval.encoding import encode_corpus
+from textls.retrieval.encoding import encode_corpus, load_shards
 
 PASSAGES = ["red apple pie", "green pear tart", "blue plum jam", "ripe fig cake"] * 2
 WORDS = sorted({w for p in PASSAGES for w in p.split()} | {"fresh"})
@@ -187,3 +189,81 @@ def test_search_of_a_damaged_index_says_which_file_in_one_line(
     lines = [line for line in err.splitlines() if "error" in line]
     assert code == 1 and len(lines) == 1 and f"error: {tmp_path}/{said}" in lines[0]
     assert not (tmp_path / "run").exists()
+
+
+# --------------------------------------------------------------------- 4. unreadable shards
+
+
+def _shards(folder):
+    """Two shards of three ids in ``folder``, with a record an index can be built from."""
+    encode_corpus(
+        lambda texts: np.ones((len(texts), 4)),
+        ["a", "b", "c", "d", "e", "f"],
+        [f"d{i}" for i in range(6)],
+        shard_size=3,
+        out_dir=folder,
+        record={"encoder": "e", "normalize": True},
+    )
+    return folder
+
+
+def _save(array, **kwargs):
+    return lambda path: np.save(path, array, **kwargs)
+
+
+def _text(content):
+    return lambda path: path.write_bytes(content)
+
+
+SHARD = "shard-00001.npy"
+IDS = "shard-00001.ids.json"
+UNREADABLE = {
+    "pickled object array": (
+        SHARD,
+        _save(np.array([{"x": 1}] * 3, dtype=object), allow_pickle=True),
+        f"{SHARD} cannot be read as a shard of embeddings (Object arrays cannot be loaded",
+    ),
+    "garbage": (SHARD, _text(b"not numpy"), f"{SHARD} cannot be read as a shard of embeddings"),
+    "empty": (SHARD, _text(b""), f"{SHARD} cannot be read as a shard of embeddings"),
+    "integers": (SHARD, _save(np.ones((3, 4), dtype=int)), f"{SHARD} holds a int64 array"),
+    "one dimension": (SHARD, _save(np.ones(3)), f"{SHARD} holds a float64 array of shape (3,)"),
+    "a NaN": (SHARD, _save(np.full((3, 4), np.nan)), f"{SHARD} row 0 has NaN or inf"),
+    "ids not JSON": (IDS, _text(b"[d3"), f"{IDS}: not a JSON list of ids"),
+    "ids an object": (IDS, _text(b"{}"), f"{IDS} holds a JSON dict, not the list"),
+    "ids a number": (IDS, _text(b'["d3", 4, "d5"]'), f"{IDS}[1] is 4; ids must be"),
+    "ids repeated": (IDS, _text(b'["d3", "d0", "d5"]'), "emb repeats the id 'd0'"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNREADABLE))
+def test_index_names_the_shard_it_cannot_read(tmp_path, capsys, case):
+    name, damage, said = UNREADABLE[case]
+    damage(_shards(tmp_path / "emb") / name)
+    with pytest.raises(ValueError, match="."):
+        load_shards(tmp_path / "emb")
+    argv = ["index", "--embeddings_dir", tmp_path / "emb", "--output_dir", tmp_path / "idx"]
+    code, err = run(capsys, argv)
+    assert code == 1 and said in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "idx").exists()
+
+
+def test_a_resumed_encode_names_an_unreadable_shard_it_would_reuse(tmp_path):
+    emb = _shards(tmp_path / "emb")
+    np.save(emb / "shard-00000.npy", np.array([None] * 3, dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match=r"shard-00000.npy cannot be read as a shard"):
+        _shards(emb)
+
+
+@pytest.mark.parametrize(
+    ("record", "said"),
+    [
+        ("[]", "encoder.json holds a JSON list, not the record of an embeddings folder"),
+        ('{"encoder": "e", "normalize": "false"}', "encoder.json: encoder must be a string"),
+    ],
+)
+def test_index_names_an_encoder_record_it_cannot_use(tmp_path, capsys, record, said):
+    emb = _shards(tmp_path / "emb")
+    (emb / "encoder.json").write_text(record)
+    argv = ["index", "--embeddings_dir", emb, "--output_dir", tmp_path / "idx"]
+    code, err = run(capsys, argv)
+    assert code == 1 and f"{emb}/{said}" in err

@@ -206,14 +206,14 @@ def _encode_shards(encode_fn, texts, ids, batch_size, shard_size, out_dir, bar) 
         part = slice(i * shard_size, min((i + 1) * shard_size, len(texts)))
         npy, ids_file = _shard_paths(out_dir, i)
         if ids_file.exists() and npy.exists():
-            done_ids = json.loads(ids_file.read_text(encoding="utf-8"))
+            done_ids = _read_shard_ids(ids_file)
             if done_ids != ids[part]:
                 raise ValueError(
                     f"{ids_file} lists other ids than shard {i} of this run (written with "
                     "another shard_size?); use the same shard_size, or an empty folder"
                 )
-            emb = np.load(npy, mmap_mode="r")
-            if emb.ndim != 2 or emb.shape[0] != len(done_ids):
+            emb = _read_shard(npy, mmap_mode="r")
+            if emb.shape[0] != len(done_ids):
                 raise ValueError(f"{npy} has shape {emb.shape}, expected {len(done_ids)} rows")
             if dim is not None and emb.shape[1] != dim:
                 raise ValueError(f"{npy} has dimension {emb.shape[1]}, other shards {dim}")
@@ -241,16 +241,51 @@ def load_shards(out_dir: str | os.PathLike) -> tuple[np.ndarray, list[str]]:
             raise ValueError(f"{out_dir}: shard {expected.name} is missing (found {npy.name})")
         if not ids_file.exists():
             raise ValueError(f"{npy} is incomplete: {ids_file.name} is missing; encode again")
-        emb = np.load(npy)
-        shard_ids = json.loads(ids_file.read_text(encoding="utf-8"))
-        if emb.ndim != 2 or emb.shape[0] != len(shard_ids):
+        emb = _read_shard(npy)
+        shard_ids = _read_shard_ids(ids_file)
+        if emb.shape[0] != len(shard_ids):
             raise ValueError(
                 f"{npy} has shape {emb.shape} but {ids_file.name} lists {len(shard_ids)} ids"
             )
+        emb = _check_embeddings(emb, str(npy))  # float32; a NaN or inf row named
         if arrays and emb.shape[1] != arrays[0].shape[1]:
             raise ValueError(
                 f"{npy} has dimension {emb.shape[1]}, {shards[0].name} {arrays[0].shape[1]}"
             )
         arrays.append(emb)
         ids.extend(shard_ids)
-    return np.concatenate(arrays, axis=0), ids
+    return np.concatenate(arrays, axis=0), _check_ids(ids, f"the shards of {out_dir}")
+
+
+def _read_shard(npy: Path, mmap_mode: str | None = None) -> np.ndarray:
+    """The ``(n, d)`` float array of a shard file, or a ``ValueError`` naming the file (a pickled
+    object array is refused, never unpickled)."""
+    again = "delete it and its ids file, and encode again"
+    try:
+        emb = np.load(npy, mmap_mode=mmap_mode, allow_pickle=False)
+    except (ValueError, EOFError) as exc:
+        raise ValueError(
+            f"{npy} cannot be read as a shard of embeddings ({exc}); {again}"
+        ) from None
+    if not isinstance(emb, np.ndarray):  # an .npz archive under the shard's name
+        emb.close()
+        raise ValueError(f"{npy} is an .npz archive, not the .npy array of a shard; {again}")
+    if emb.ndim != 2 or not np.issubdtype(emb.dtype, np.floating):
+        raise ValueError(
+            f"{npy} holds a {emb.dtype} array of shape {emb.shape}, not (n, d) float "
+            f"embeddings; {again}"
+        )
+    return emb
+
+
+def _read_shard_ids(ids_file: Path) -> list[str]:
+    """The ids a shard's ids file lists, or a ``ValueError`` naming the file."""
+    try:
+        shard_ids = json.loads(ids_file.read_text(encoding="utf-8"))
+    except ValueError as exc:  # not JSON, or not UTF-8
+        raise ValueError(f"{ids_file}: not a JSON list of ids ({exc})") from None
+    if not isinstance(shard_ids, list):
+        raise ValueError(
+            f"{ids_file} holds a JSON {type(shard_ids).__name__}, not the list of its shard's ids"
+        )
+    return _check_ids(shard_ids, str(ids_file))

@@ -99,9 +99,23 @@ def read_encoder_record(embeddings_dir: str | Path) -> dict:
         record = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise ValueError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(record, dict):
+        raise ValueError(
+            f"{path} holds a JSON {type(record).__name__}, not the record of an embeddings folder"
+        )
     missing = [key for key in ("encoder", "normalize") if key not in record]
     if missing:
         raise ValueError(f"{path} lacks {missing}")
+    fingerprint = record.get("corpus_fingerprint")
+    if (
+        not isinstance(record["encoder"], str)
+        or not isinstance(record["normalize"], bool)
+        or not (fingerprint is None or isinstance(fingerprint, str))
+    ):
+        raise ValueError(
+            f"{path}: encoder must be a string, normalize true or false and corpus_fingerprint "
+            f"a string, got {record['encoder']!r}, {record['normalize']!r}, {fingerprint!r}"
+        )
     return record
 
 
