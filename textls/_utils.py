@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import numbers
 from collections.abc import Iterator, Mapping, Sequence, Set
 from pathlib import Path
 
@@ -110,6 +111,20 @@ def seen_labels(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
 def _key(label):
     # 3 and np.int64(3) must find the same class.
     return int(label) if isinstance(label, (int, np.integer)) else label
+
+
+def check_positive_finite(value, name: str) -> float:
+    """``value`` as a float; a ``ValueError`` naming ``name`` unless it is a finite real number
+    > 0 (not a bool). A scale or temperature of ``inf`` or ``nan`` gets past a ``> 0`` check
+    and turns the scores into ``inf``, ``0`` or ``nan``: a NaN loss or a uniform softmax."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
 
 
 def is_blank(texts: Sequence[str]) -> np.ndarray:

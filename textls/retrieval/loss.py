@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from textls._utils import check_positive_finite
 from textls.losses import soft_target_cross_entropy
 
 
@@ -15,8 +16,7 @@ def candidate_scores(
         raise ValueError(
             f"queries {tuple(queries.shape)} and passages {tuple(passages.shape)} must be (Q, d) and (P, d)"
         )
-    if temperature <= 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
+    temperature = check_positive_finite(temperature, "temperature")
     return queries @ passages.T / temperature
 
 

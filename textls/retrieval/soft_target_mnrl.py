@@ -30,6 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from textls._utils import check_positive_finite
 from textls.losses import soft_target_cross_entropy
 from textls.retrieval.gradcache import GradCacheBase, chunked_loss, require_gradcache
 from textls.retrieval.soft_targets import DatasetSoftTargets, with_row_ids
@@ -69,7 +70,7 @@ class SoftTargetMNRLoss(nn.Module):
         The training dataset after :func:`with_row_ids`: (anchor, positive[, negative...]) texts
         and a ``label`` column of row ids.
     scale : float, default 20.0
-        :math:`s`, sentence-transformers' default (temperature 0.05).
+        :math:`s`, sentence-transformers' default (temperature 0.05); a finite number > 0.
     similarity_fct : callable, default ``sentence_transformers.util.cos_sim``
     soft_targets : DatasetSoftTargets, optional
         Already fitted soft targets, used instead of fitting new ones on ``train_dataset``.
@@ -107,8 +108,7 @@ class SoftTargetMNRLoss(nn.Module):
         super().__init__()
         from sentence_transformers.util import cos_sim
 
-        if not scale > 0:
-            raise ValueError(f"scale must be > 0, got {scale!r}")
+        check_positive_finite(scale, "scale")
         if soft_targets is None:
             if train_dataset is None:
                 raise ValueError("give the training dataset (after with_row_ids) or soft_targets")

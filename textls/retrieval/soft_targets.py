@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from textls._utils import softmax
+from textls._utils import check_positive_finite, softmax
 from textls.keywords.tfidf import TfidfKeywordExtractor
 
 METHODS = ("ls-classic", "ls-tfidf", "kwls", "ls-distill")
@@ -115,8 +115,7 @@ class CandidateSoftTargets:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
         if not isinstance(self.epsilon, numbers.Real) or not 0 <= self.epsilon <= 1:
             raise ValueError(f"epsilon must be in [0, 1], got {self.epsilon!r}")
-        if not self.temperature > 0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature!r}")
+        check_positive_finite(self.temperature, "temperature")
         if self.method == "ls-classic":
             self.query_vectors_ = sp.csr_matrix((len(query_texts), 1))
             self.passage_vectors_ = sp.csr_matrix((len(passage_texts), 1))

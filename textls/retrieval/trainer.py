@@ -7,6 +7,7 @@ import torch
 import torch.distributed as dist
 from transformers import Trainer
 
+from textls._utils import check_positive_finite
 from textls.retrieval.loss import contrastive_soft_target_loss
 from textls.retrieval.soft_targets import (
     CandidateSoftTargets,
@@ -88,6 +89,7 @@ class RetrievalTrainer(Trainer):
     ):
         if mini_batch_size is not None and mini_batch_size < 1:
             raise ValueError(f"mini_batch_size must be >= 1, got {mini_batch_size!r}")
+        check_positive_finite(temperature, "temperature")  # before the Trainer is set up
         super().__init__(*args, **kwargs)
         self.soft_targets = soft_targets
         self.positives = positives or {}
