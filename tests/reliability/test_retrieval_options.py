@@ -1,18 +1,25 @@
-"""A retrieval loss's scale or temperature is a finite number > 0 (issue 21, a bad-input tour).
+"""Retrieval options are checked where they enter, naming the option (issue 21, a bad-input tour).
 
-``SoftTargetMNRLoss(model, d, scale=float("inf"))`` trained on a NaN loss: ``not scale > 0`` lets
-``inf`` through (and ``nan`` past ``<= 0``). Every scale and temperature of the retrieval losses,
-trainer and soft targets is now refused, naming it, unless finite and positive.
+5. A loss's scale or temperature is a finite number > 0: ``SoftTargetMNRLoss(model, d,
+   scale=float("inf"))`` trained on a NaN loss (``not scale > 0`` lets ``inf`` through, ``nan``
+   got past ``<= 0``). Every scale and temperature of the retrieval losses, trainer and soft
+   targets is now refused unless finite and positive.
+6. ``textls retrieval train`` and ``compare`` check their options when they are parsed and name
+   the flag: ``--soft_temperature 0`` said "temperature must be > 0", though the command also has
+   ``--temperature``.
 """
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 import torch
 
+from textls.cli import main
 from textls.retrieval.loss import candidate_scores, contrastive_soft_target_loss
+from textls.retrieval.pipeline import RetrievalCompareArguments, RetrievalTrainArguments
 from textls.retrieval.soft_targets import CandidateSoftTargets, DatasetSoftTargets
 from textls.retrieval.trainer import RetrievalTrainer
 
@@ -53,3 +60,48 @@ def test_a_finite_positive_scale_and_temperature_give_a_finite_loss():
     queries, passages = torch.eye(2, 4), torch.eye(3, 4)
     loss = contrastive_soft_target_loss(queries, passages, torch.eye(2, 3), temperature=0.05)
     assert torch.isfinite(loss)
+
+
+# --------------------------------------------------------------------- 6. the commands' options
+
+
+@pytest.mark.parametrize("command", ["train", "compare"])
+@pytest.mark.parametrize(
+    ("flag", "value", "said"),
+    [
+        ("--soft_temperature", "0", "--soft_temperature must be a finite number > 0, got 0.0"),
+        ("--soft_temperature", "inf", "--soft_temperature must be a finite number > 0, got inf"),
+        ("--temperature", "nan", "--temperature must be a finite number > 0, got nan"),
+        ("--epsilon", "1.5", "--epsilon must be a number in [0, 1], got 1.5"),
+        ("--learning_rate", "-1e-5", "--learning_rate must be a finite number > 0, got -1e-05"),
+        ("--epochs", "inf", "--epochs must be a finite number > 0, got inf"),
+        ("--batch_size", "0", "--batch_size must be an integer >= 1, got 0"),
+        ("--negatives_per_query", "-1", "--negatives_per_query must be an integer >= 0, got -1"),
+        ("--max_train_queries", "-5", "--max_train_queries must be an integer >= 1, got -5"),
+        ("--passage_max_length", "0", "--passage_max_length must be an integer >= 1, got 0"),
+    ],
+)
+def test_a_bad_training_option_is_refused_naming_its_flag_before_any_work(
+    tmp_path, capsys, command, flag, value, said
+):
+    out = tmp_path / "out"
+    argv = ["retrieval", command, "--data_dir", str(tmp_path / "missing"), "--output_dir", str(out)]
+    assert main([*argv, f"{flag}={value}"]) == 1  # "=": argparse takes -1 for a flag
+    err = capsys.readouterr().err
+    assert f"error: {said}" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_json_config_with_a_bad_soft_temperature_names_the_file_and_the_option(tmp_path, capsys):
+    config = tmp_path / "train.json"
+    config.write_text(json.dumps({"data_dir": "d", "output_dir": "o", "soft_temperature": 0}))
+    assert main(["retrieval", "train", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert f"{config}: --soft_temperature must be a finite number > 0, got 0" in err
+
+
+@pytest.mark.parametrize("arguments", [RetrievalTrainArguments, RetrievalCompareArguments])
+def test_the_arguments_dataclasses_check_themselves(arguments):
+    with pytest.raises(ValueError, match=r"--soft_temperature must be a finite number > 0"):
+        arguments(data_dir="d", output_dir="o", soft_temperature=-0.1)
+    assert arguments(data_dir="d", output_dir="o", mini_batch_size=None).soft_temperature == 0.05

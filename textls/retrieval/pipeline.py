@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import numbers
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
@@ -12,6 +13,7 @@ import numpy as np
 from datasets import Dataset
 from transformers import TrainingArguments, set_seed
 
+from textls._utils import check_positive_finite
 from textls.io import atomic_write_json
 from textls.report import aggregate, format_table, write_comparison
 from textls.retrieval.collator import RetrievalCollator
@@ -88,6 +90,32 @@ class RetrievalOptions:
         default=None, metadata={"help": "Use only the first N training pairs."}
     )
     bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU)."})
+
+    def __post_init__(self):
+        """Refuse a bad option when the arguments are parsed, naming its flag: this command has
+        two temperatures, so a message naming only "temperature" would point at either."""
+        for option in ("soft_temperature", "temperature", "epochs", "learning_rate"):
+            check_positive_finite(getattr(self, option), f"--{option}")
+        if (
+            isinstance(self.epsilon, bool)
+            or not isinstance(self.epsilon, numbers.Real)
+            or not 0 <= self.epsilon <= 1
+        ):
+            raise ValueError(f"--epsilon must be a number in [0, 1], got {self.epsilon!r}")
+        counts = {
+            "batch_size": 1,
+            "query_max_length": 1,
+            "passage_max_length": 1,
+            "negatives_per_query": 0,
+            "mini_batch_size": 1,
+            "max_train_queries": 1,
+        }
+        for option, least in counts.items():
+            value = getattr(self, option)
+            if value is None and option in ("mini_batch_size", "max_train_queries"):
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"--{option} must be an integer >= {least}, got {value!r}")
 
 
 @dataclass
