@@ -179,3 +179,16 @@ def test_a_model_written_as_a_path_that_is_no_folder_is_named(name):
     with pytest.raises(FileNotFoundError, match=f"--model {name}: no such folder"):
         resolve_model(name)
     assert resolve_model("sentence-transformers/all-MiniLM-L6-v2")  # a hub id is left alone
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 0.0, True])
+def test_a_temperature_that_is_not_finite_and_positive_is_named(value):
+    import torch
+
+    from textls import get_smoother
+    from textls.losses import distill_kl_div
+
+    with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
+        get_smoother("kwls", temperature=value).fit(["a b", "c d"], ["x", "y"])
+    with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
+        distill_kl_div(torch.zeros(2, 3), torch.full((2, 3), 1 / 3), temperature=value)

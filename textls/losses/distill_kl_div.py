@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from textls._utils import check_positive_finite
 from textls.losses._checks import check_soft_targets, reduce
 
 
@@ -34,8 +35,7 @@ def distill_kl_div(
     reduction : {"mean", "sum", "none"}, default "mean"
         ``"mean"`` over examples (``batchmean``), ``"sum"`` or ``"none"``.
     """
-    if temperature <= 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
+    check_positive_finite(temperature, "temperature")
     if validate:
         check_soft_targets(student_logits, teacher_probs)
     log_p = torch.log(teacher_probs.to(student_logits.dtype).clamp_min(0)) / temperature

@@ -42,6 +42,7 @@ small protocol for it, each in its own file; a sharded fit calls nothing else of
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from typing import ClassVar
@@ -282,8 +283,13 @@ class ScoredSmoother(BaseSmoother):
 def check_temperature(temperature) -> None:
     if temperature == "auto":
         return
-    if not isinstance(temperature, numbers.Real) or not temperature > 0:
-        raise ValueError(f"temperature must be a positive number or 'auto', got {temperature!r}")
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, numbers.Real)
+        or not math.isfinite(temperature)
+        or temperature <= 0
+    ):
+        raise ValueError(f"temperature must be a finite number > 0 or 'auto', got {temperature!r}")
 
 
 def fitted_temperature(temperature, scores: np.ndarray, y: np.ndarray) -> float:
