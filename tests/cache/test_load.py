@@ -178,7 +178,14 @@ def test_a_million_rows_by_fifty_classes_open_fast(tmp_path):
         "shards": records,
         "method": "ls-classic",
         "params": {},
-        "data": {"num_rows": n, "fingerprint": "sha256:" + "0" * 64},
+        "data": {
+            "num_rows": n,
+            "fingerprint": "sha256:" + "0" * 64,
+            "text_column": "text",
+            "label_column": "label",
+        },
+        "fit": {"file": "fit/state.zip", "sha256": "sha256:" + "0" * 64},  # not read here
+        "top_k": None,
     }
     b.write_manifest(work.path("manifest.json"), manifest)
 

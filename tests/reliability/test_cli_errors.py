@@ -213,6 +213,8 @@ def test_compare_refuses_a_folder_of_foreign_files_and_clears_its_own_prediction
     (previous / "predictions").mkdir(parents=True)
     (previous / "results.json").write_text("{}")
     (previous / "predictions" / "kwls-seed0.npz").write_bytes(b"old")
+    listed = ["predictions/kwls-seed0.npz", "results.json"]
+    (previous / "compare-outputs.json").write_text(json.dumps({"files": listed, "complete": True}))
     prepare_output_dir(previous)  # a previous compare's folder: accepted, nothing removed yet
     assert (previous / "predictions" / "kwls-seed0.npz").exists()
     remove_stale_predictions(previous)  # once every check has passed

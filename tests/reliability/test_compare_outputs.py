@@ -65,6 +65,27 @@ def test_files_named_as_compares_in_a_folder_no_compare_wrote_are_refused(tmp_pa
     check_output_dir(out)
 
 
+def test_only_the_files_a_record_lists_are_compares(tmp_path):
+    """A results.json of someone's numbers does not make a folder compare's; a file added to a
+    compare's folder after the run, even one named as compare's, is not the record's."""
+    out = tmp_path / "out"
+    (out / "predictions").mkdir(parents=True)
+    (out / "results.json").write_text('{"my": "thesis numbers"}')
+    with pytest.raises(ValueError, match="holds results.json, which textls compare did not write"):
+        check_output_dir(out)
+    listed = ["predictions/kwls-seed0.npz", "results.json"]
+    (out / "compare-outputs.json").write_text(json.dumps({"files": listed, "complete": True}))
+    (out / "predictions" / "kwls-seed0.npz").write_bytes(b"run")
+    check_output_dir(out)  # the record lists both
+    (out / "predictions" / "bert-seed0.npz").write_bytes(b"mine")
+    with pytest.raises(ValueError, match="holds predictions/bert-seed0.npz"):
+        check_output_dir(out)
+    (out / "compare-outputs.json").write_text(json.dumps({"files": ["../../x"], "complete": True}))
+    (out / "predictions" / "bert-seed0.npz").unlink()
+    with pytest.raises(ValueError, match="holds predictions/kwls-seed0.npz"):
+        check_output_dir(out)  # a listed name compare never writes counts for nothing
+
+
 def test_a_link_to_a_folder_outside_is_refused(tmp_path):
     outside = tmp_path / "elsewhere"
     outside.mkdir()
@@ -122,8 +143,10 @@ def test_a_run_that_dies_leaves_no_results_and_says_it_is_incomplete(args, tmp_p
 def test_start_run_removes_the_previous_results_first(tmp_path, monkeypatch):
     out = tmp_path / "out"
     (out / "predictions").mkdir(parents=True)
-    for name in ("results.json", "report.md", "predictions/none-seed0.npz"):
+    names = ["predictions/none-seed0.npz", "report.md", "results.json"]
+    for name in names:
         (out / name).write_text("old")
+    (out / "compare-outputs.json").write_text(json.dumps({"files": names, "complete": True}))
     removed = []
     real_unlink = type(out).unlink
     monkeypatch.setattr(

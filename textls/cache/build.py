@@ -760,6 +760,9 @@ def _complete_record(work: Work, shard: int) -> dict | None:
         record = read_json(meta)
     except (OSError, ValueError):
         return None
+    if not isinstance(record, dict):
+        logger.warning("shard %s's record is no record; rewriting the shard", name)
+        return None
     if record.get("key") != work.key or record.get("bytes") != data.stat().st_size:
         return None
     if not _record_fits_plan(work, shard, record):

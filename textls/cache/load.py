@@ -455,6 +455,14 @@ def _open_shard(path: Path, record: dict, manifest: dict) -> pa.Table:
         raise CacheError(
             f"{path}: shard {record['file']} has columns {table.column_names}, expected {expected}"
         )
+    width = manifest["num_classes"] if manifest["layout"] == "dense" else manifest["top_k"]
+    for name in expected[2:]:
+        kind = table.schema.field(name).type
+        if not pa.types.is_fixed_size_list(kind) or kind.list_size != width:
+            raise CacheError(
+                f"{path}: shard {record['file']} column {name} is {kind}, the manifest says "
+                f"{width} values a row"
+            )
     return table
 
 

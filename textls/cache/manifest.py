@@ -164,10 +164,7 @@ def read_manifest(path: Path) -> dict:
     # textls writes, and every file it names must be a file of the cache folder, listed once,
     # before anything reads (or a rebuild deletes) it
     _check_fields(path, manifest)
-    files = [r["file"] for r in manifest["shards"]]
-    if "fit" in manifest:
-        fit = manifest["fit"]
-        files.append(fit.get("file") if isinstance(fit, dict) else fit)
+    files = [r["file"] for r in manifest["shards"]] + [manifest["fit"]["file"]]
     for file in files:
         inside(path.parent, file, f"{path} names the file")
     twice = next((f for i, f in enumerate(files) if f in files[:i]), None)
@@ -181,12 +178,21 @@ FIELDS = {
     "method": str,
     "params": dict,
     "classes": list,
+    "num_classes": int,
     "num_rows": int,
+    "layout": str,
     "data": dict,
+    "fit": dict,
     "shards": list,
 }
+DATA_FIELDS = {"num_rows": int, "fingerprint": str, "text_column": str, "label_column": str}
+FIT_FIELDS = {"file": str, "sha256": str}
 SHARD_FIELDS = {"file": str, "rows": int, "bytes": int, "sha256": str}
 KINDS = {str: "a text", int: "a whole number", dict: "an object", list: "a list"}
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _check_fields(path: Path, manifest: dict) -> None:
@@ -196,7 +202,7 @@ def _check_fields(path: Path, manifest: dict) -> None:
     def check(record: dict, fields: dict, where: str) -> None:
         for key, kind in fields.items():
             value = record.get(key)
-            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            if not (_whole(value) if kind is int else isinstance(value, kind)):
                 found = "missing" if key not in record else f"{value!r}"
                 raise CacheError(
                     f"{path}: {where}{key} is {found}, expected {KINDS[kind]}; this is no "
@@ -204,11 +210,26 @@ def _check_fields(path: Path, manifest: dict) -> None:
                 )
 
     check(manifest, FIELDS, "")
-    check(manifest["data"], {"num_rows": int, "fingerprint": str}, "data.")
+    check(manifest["data"], DATA_FIELDS, "data.")
+    check(manifest["fit"], FIT_FIELDS, "fit.")
+    if not manifest["shards"]:
+        raise CacheError(f"{path} lists no shards; this is no manifest textls wrote")
     for i, shard in enumerate(manifest["shards"]):
         if not isinstance(shard, dict):
             raise CacheError(f"{path}: shards[{i}] is {shard!r}, not a shard record")
         check(shard, SHARD_FIELDS, f"shards[{i}].")
+    if manifest["num_classes"] != len(manifest["classes"]):
+        raise CacheError(
+            f"{path}: num_classes is {manifest['num_classes']} but classes lists "
+            f"{len(manifest['classes'])}"
+        )
+    layout, top_k = manifest["layout"], manifest.get("top_k")
+    top_k_fits = top_k is None if layout == "dense" else _whole(top_k) and top_k >= 1
+    if layout not in ("dense", "topk") or not top_k_fits:
+        raise CacheError(
+            f"{path}: layout {layout!r} with top_k {top_k!r} is no layout textls writes (dense "
+            "with no top_k, or topk with a top_k >= 1)"
+        )
     if manifest["num_rows"] != manifest["data"]["num_rows"]:
         raise CacheError(
             f"{path}: num_rows is {manifest['num_rows']} but data.num_rows is "

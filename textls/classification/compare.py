@@ -780,7 +780,8 @@ def _compare(args, out, methods, params, files, training_args, model_factory, to
             seconds.append(time.perf_counter() - start)
             runs.append({"method": method, "seed": seed, "metrics": result.metrics})
             outcomes.setdefault(method, []).append(result)
-            record.add(_save_predictions(out, method, seed, result, y_test, data.classes))
+            record.add(out / "predictions" / f"{method}-seed{seed}.npz")  # before it is written
+            _save_predictions(out, method, seed, result, y_test, data.classes)
             progress.log(method, seed, result.metrics, result.training)
             for warning in result.warnings:
                 logger.warning("%s seed %d is not a finished model: %s", method, seed, warning)
@@ -788,13 +789,13 @@ def _compare(args, out, methods, params, files, training_args, model_factory, to
             "soft_label_seconds": soft.seconds[base],
             "train_eval_seconds": seconds,
         }
+    # listed before they are written (a figure that is not drawn stays a name with no file)
+    for name in ("figures/reliability.png", "figures/representations.png", "report.md"):
+        record.add(out / name)
+    record.add(out / "results.json")  # written last, by write_outputs
     results = write_outputs(
         out, args, setup, data, y_train, runs, outcomes, soft.diagnostics, timings, soft.selection
     )
-    for name in ("figures/reliability.png", "figures/representations.png", "report.md"):
-        if (out / name).exists():
-            record.add(out / name)
-    record.add(out / "results.json")  # written last, by write_outputs
     record.finish()
     return results
 

@@ -1,21 +1,22 @@
 """``textls compare``'s output folder holds one complete run, or says plainly that it does not.
 
-* Before anything is removed, the folder is checked: every file in it must be one compare writes
-  (``results.json``, ``report.md``, ``predictions/<method>-seed<k>.npz``,
-  ``figures/{reliability,representations}.png``, the record and the lock, or a crashed writer's
-  temporary file of one of these), and a folder that holds any file but the lock must be a
-  compare's (hold its record or a ``results.json``); a folder holding anything else is refused,
-  naming the file, and only such files are ever removed.
+* A folder is compare's when it holds :data:`RECORD` (``compare-outputs.json``), the list of the
+  files a run writes, each added before it is written.  Before anything is removed the folder is
+  checked: every file in it must be listed there (or be the record, the lock, or a crashed
+  writer's temporary file of a listed one), and a folder with no record must be empty but for the
+  lock.  Anything else, even a file named as compare names its own (a user's
+  ``predictions/x-seed0.npz``, a ``results.json`` of other numbers), is refused, naming it; only
+  listed files are ever removed.
 * When the run starts (its lock held), the previous run's ``results.json`` and ``report.md`` go
   first, so the folder no longer claims a complete run, then the rest of its files.
-* :data:`RECORD` (``compare-outputs.json``) lists every file the run has written so far and
-  whether it finished; ``results.json`` is written last.  A killed, interrupted or disk-full run
-  leaves no ``results.json`` and a record that says ``"complete": false``: never the previous
-  run's results beside this run's partial predictions.
+* The record says whether the run finished; ``results.json`` is written last.  A killed,
+  interrupted or disk-full run leaves no ``results.json`` and a record that says
+  ``"complete": false``: never the previous run's results beside this run's partial predictions.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -34,22 +35,34 @@ OWN_NAMES = re.compile(
 
 
 def check_output_dir(out: Path) -> None:
-    """Refuse ``out`` unless it is new, empty, or holds only files a compare writes (see the
-    module docstring); nothing is removed here."""
+    """Refuse ``out`` unless it is new, empty, or holds only files a compare listed in its record
+    (see the module docstring); nothing is removed here."""
     if not out.exists():
         return
     if not out.is_dir():
         raise ValueError(f"--output_dir {out} is a file")
-    # files named as compare names its own are compare's only in a compare's folder (it has a
-    # record, or a results.json of a textls before the record): a folder of notes with a
-    # report.md, or of someone's predictions/x-seed0.npz, is someone else's
-    ours = (out / RECORD).is_file() or (out / "results.json").is_file()
+    listed = _listed(out)
     for name in _files(out):
-        if not _own(name) or (not ours and name != LOCK):
+        if name not in listed and _written_name(name) not in listed:
             raise ValueError(
                 f"--output_dir {out} holds {name}, which textls compare did not write; choose a "
-                "new or empty folder (compare replaces only its own files)"
+                "new or empty folder (compare replaces only the files its record lists)"
             )
+
+
+def _listed(out: Path) -> set[str]:
+    """The names a previous compare's record lists (names compare writes only), the record and
+    the lock; the lock alone when there is no readable record."""
+    names = {LOCK}
+    try:
+        record = json.loads((out / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # no record, or not JSON: not a compare's folder
+        return names
+    files = record.get("files") if isinstance(record, dict) else None
+    if isinstance(files, list):
+        names |= {f for f in files if isinstance(f, str) and OWN_NAMES.fullmatch(f)}
+        names.add(RECORD)
+    return names
 
 
 class OutputRecord:
@@ -60,7 +73,9 @@ class OutputRecord:
         self.out, self.files, self.complete = out, [], False
 
     def add(self, path: Path) -> Path:
-        """Record ``path`` (a file in the folder, just written); returns it."""
+        """Record ``path`` (a file in the folder) before it is written; returns it.  A run killed
+        between the two leaves a listed name with no file, never a file the record does not
+        list."""
         name = Path(path).relative_to(self.out).as_posix()
         if name not in self.files:
             self.files.append(name)
@@ -79,9 +94,9 @@ class OutputRecord:
 def start_run(out: Path) -> OutputRecord:
     """Remove the previous run's files (checked by :func:`check_output_dir`, now under this
     run's lock; ``results.json`` and ``report.md`` first, so the folder stops claiming a complete
-    run) and return a fresh record.  Only files compare writes are removed, whatever a record in
-    the folder says."""
-    previous = [out / name for name in _files(out) if name != LOCK and _own(name)]
+    run) and return a fresh record.  Only files the previous record lists are removed."""
+    listed = _listed(out) - {LOCK}
+    previous = [out / n for n in _files(out) if n in listed or _written_name(n) in listed]
     first = [p for p in previous if p.name in ("results.json", "report.md")]
     for path in [*first, *(p for p in previous if p not in first)]:
         path.unlink(missing_ok=True)
@@ -90,13 +105,14 @@ def start_run(out: Path) -> OutputRecord:
     return record
 
 
-def _own(name: str) -> bool:
-    """A name compare writes, or a temporary file of one (:func:`textls.io.atomic_path`)."""
+def _written_name(name: str) -> str:
+    """The file a crashed writer's temporary file (:func:`textls.io.atomic_path`) was for, or
+    ``name`` itself."""
     parent, _, base = name.rpartition("/")
     temporary = re.fullmatch(TEMPORARY_NAME, base)
-    if temporary:
-        name = f"{parent}/{temporary[1]}" if parent else temporary[1]
-    return OWN_NAMES.fullmatch(name) is not None
+    if not temporary:
+        return name
+    return f"{parent}/{temporary[1]}" if parent else temporary[1]
 
 
 def _files(out: Path) -> list[str]:
