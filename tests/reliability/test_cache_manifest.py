@@ -88,6 +88,15 @@ def forge(folder, change) -> None:
         ),
         (lambda m: m["data"].pop("fingerprint"), r"data\.fingerprint is missing"),
         (lambda m: m.update(shards=["x"]), r"shards\[0\] is 'x', not a shard record"),
+        (lambda m: m.pop("fit"), r"fit is missing, expected an object"),
+        (lambda m: m.update(fit="fit/state.zip"), r"fit is 'fit/state.zip', expected an object"),
+        (lambda m: m["fit"].pop("sha256"), r"fit\.sha256 is missing"),
+        (lambda m: m.pop("layout"), r"layout is missing"),
+        (lambda m: m["data"].pop("text_column"), r"data\.text_column is missing"),
+        (lambda m: m.pop("num_classes"), r"num_classes is missing"),
+        (lambda m: m.update(num_classes=4), r"num_classes is 4 but classes lists 3"),
+        (lambda m: m.update(layout="topk"), r"layout 'topk' with top_k None is no layout"),
+        (lambda m: m.update(num_rows=0), r"num_rows is 0 but data.num_rows is 30"),
     ],
 )
 def test_a_forged_manifest_with_a_field_missing_or_mistyped_is_named(
@@ -135,3 +144,34 @@ def test_a_resumed_build_rewrites_a_shard_whose_record_was_edited(tmp_path, data
     assert result.shards_written == [0] and result.shards_skipped == [1]
     assert "does not match the build's plan; rewriting it" in caplog.text
     assert "30 rows" in "\n".join(load_cache(out).verify())
+
+
+def test_a_manifest_listing_no_shard_or_a_shard_of_another_width_is_refused(tmp_path, data):
+    out = tmp_path / "c"
+    build_cache(data, out, method="ls-classic")
+
+    def no_shards(manifest):
+        manifest["shards"], manifest["num_rows"], manifest["data"]["num_rows"] = [], 0, 0
+
+    forge(out, no_shards)
+    with pytest.raises(CacheError, match="lists no shards"):
+        load_cache(out)
+    build_cache(data, out, method="ls-classic", overwrite=True)
+
+    def four_classes(manifest):
+        manifest["classes"], manifest["num_classes"] = [*manifest["classes"], "d"], 4
+
+    forge(out, four_classes)
+    with pytest.raises(
+        CacheError, match=r"column soft_labels is .*3.*, the manifest says 4 values"
+    ):
+        load_cache(out).verify()
+
+
+def test_a_resumed_build_rewrites_a_shard_whose_record_is_no_record(tmp_path, data, caplog):
+    out = tmp_path / "c"
+    build_cache(data, out, method="ls-classic")
+    (out / "shards" / "shard-00000-of-00001.json").write_text("[1, 2]")
+    (out / "manifest.json").unlink()
+    assert build_cache(data, out, method="ls-classic").shards_written == [0]
+    assert "is no record; rewriting the shard" in caplog.text

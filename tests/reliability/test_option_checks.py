@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -188,7 +189,25 @@ def test_a_temperature_that_is_not_finite_and_positive_is_named(value):
     from textls import get_smoother
     from textls.losses import distill_kl_div
 
-    with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
+    with pytest.raises(ValueError, match="temperature (must be a finite number > 0|takes no true)"):
         get_smoother("kwls", temperature=value).fit(["a b", "c d"], ["x", "y"])
     with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
         distill_kl_div(torch.zeros(2, 3), torch.full((2, 3), 1 / 3), temperature=value)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"ngram_range": [1, 2, 3]}, r"ngram_range must be two whole numbers .* got \(1, 2, 3\)"),
+        ({"ngram_range": [1.5, 2]}, r"ngram_range must be two whole numbers"),
+        ({"ngram_range": [1, "2"]}, r"ngram_range must be two whole numbers"),
+        ({"class_top_k": True}, r"class_top_k takes no true/false, got True"),
+    ],
+)
+def test_a_smoother_parameter_of_the_wrong_shape_is_named_and_nothing_is_built(
+    data, tmp_path, capsys, params, message
+):
+    out = tmp_path / "c"
+    argv = ["cache", "build", "--input", str(data), "--output", str(out), "--method", "kwls"]
+    assert main([*argv, "--params", json.dumps(params)]) == 1
+    assert re.search(message, capsys.readouterr().err) and not out.exists()

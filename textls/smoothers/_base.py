@@ -211,6 +211,18 @@ class BaseSmoother(BaseEstimator):
             raise ValueError(f"epsilon must be a number in [0, 1], got {eps!r}")
         if not isinstance(self.chunk_size, numbers.Integral) or self.chunk_size < 1:
             raise ValueError(f"chunk_size must be a positive int, got {self.chunk_size!r}")
+        # true/false is only for the switches (a bool default): elsewhere it would be read as
+        # 1/0 (JSON's true for class_top_k: one keyword a class)
+        defaults = type(self)().get_params(deep=False)
+        for name, value in self.get_params(deep=False).items():
+            if isinstance(value, bool) and not isinstance(defaults.get(name), bool):
+                raise ValueError(f"{name} takes no true/false, got {value!r}")
+        ngram_range = getattr(self, "ngram_range", None)
+        if ngram_range is not None and not _is_ngram_range(ngram_range):
+            raise ValueError(
+                f"ngram_range must be two whole numbers (min_n, max_n) with 1 <= min_n <= max_n, "
+                f"got {ngram_range!r}"
+            )
 
     def _finish_relevance(self, relevance: np.ndarray, texts: list[str]) -> np.ndarray:
         relevance[is_blank(texts)] = 1.0 / relevance.shape[1]
@@ -278,6 +290,14 @@ class ScoredSmoother(BaseSmoother):
         ``scores`` when ``temperature="auto"``, else ``float(temperature)`` (``scores`` unused)."""
         self.temperature_ = fitted_temperature(self.temperature, scores, y)
         return self
+
+
+def _is_ngram_range(value) -> bool:
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        return False
+    low, high = value
+    whole = all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
+    return whole and 1 <= low <= high
 
 
 def check_temperature(temperature) -> None:
