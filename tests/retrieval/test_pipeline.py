@@ -28,7 +28,7 @@ def beir(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("method", "mini_batch_size"), [("none", None), ("kwls", None), ("kwls", 2)]
+    ("method", "mini_batch_size"), [("none", None), ("kwls", None), ("kwls", 2), ("guided", None)]
 )
 def test_train_then_cli_encode_index_search_evaluate(tmp_path, beir, method, mini_batch_size):
     if mini_batch_size:

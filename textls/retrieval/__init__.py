@@ -11,6 +11,7 @@ from textls._lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
+        "textls.retrieval.batching": ["clustered_batches"],
         "textls.retrieval.collator": ["RetrievalCollator"],
         "textls.retrieval.encoder": ["DualEncoder"],
         "textls.retrieval.loss": ["contrastive_soft_target_loss"],

@@ -36,7 +36,7 @@ from textls.retrieval.metrics import (
     evaluate_run,
 )
 from textls.retrieval.mining import mine_bm25
-from textls.retrieval.soft_targets import METHODS, CandidateSoftTargets
+from textls.retrieval.soft_targets import GUIDED, METHODS, CandidateSoftTargets
 from textls.retrieval.trainer import RetrievalTrainer
 from textls.training_args import RetrievalTrainingArguments, changed_options, run_arguments
 
@@ -146,6 +146,26 @@ def _rows(dataset):
     )
 
 
+def _guide_embeddings(args, encoder, tokenizer, query_texts, passage_texts):
+    """The start encoder's embeddings of every query and passage (``guided`` targets)."""
+    from textls._utils import chunks
+
+    logger.info(
+        "guided targets: embedding %d queries and %d passages with the start model",
+        len(query_texts),
+        len(passage_texts),
+    )
+    embedded = []
+    for side, texts, length in (
+        ("query", query_texts, args.query_max_length),
+        ("passage", passage_texts, args.passage_max_length),
+    ):
+        encode = encode_function(encoder, tokenizer, side, length)
+        embedded.append(np.concatenate([encode(texts[c]) for c in chunks(len(texts), 256)]))
+    encoder.train()
+    return tuple(embedded)
+
+
 def train_dual_encoder(
     args: RetrievalTrainArguments,
     encoder=None,
@@ -180,19 +200,20 @@ def train_dual_encoder(
     negatives = _hard_negatives(
         args, dataset, query_ids, query_texts, passage_texts, positives, doc_row
     )
-    soft = None
-    if args.method != "none":
-        teacher = None
-        if args.method == "ls-distill" and args.teacher_scores:
-            teacher = load_teacher_scores(args.teacher_scores, query_ids, doc_ids)
-        soft = CandidateSoftTargets(
-            method=args.method, epsilon=args.epsilon, temperature=args.soft_temperature
-        )
-        soft.fit(query_texts, passage_texts, teacher_scores=teacher)
-
     set_seed(args.seed)
     if encoder is None:
         encoder, tokenizer = load_encoder_and_tokenizer(args.model)
+    soft = None
+    if args.method != "none":
+        teacher = guide = None
+        if args.method == "ls-distill" and args.teacher_scores:
+            teacher = load_teacher_scores(args.teacher_scores, query_ids, doc_ids)
+        if args.method in GUIDED:  # the start encoder guides, as it is before training
+            guide = _guide_embeddings(args, encoder, tokenizer, query_texts, passage_texts)
+        soft = CandidateSoftTargets(
+            method=args.method, epsilon=args.epsilon, temperature=args.soft_temperature
+        )
+        soft.fit(query_texts, passage_texts, teacher_scores=teacher, guide_embeddings=guide)
     train_set = Dataset.from_dict(
         {
             "query_row": [q for q, _ in pairs],

@@ -74,6 +74,9 @@ class SoftTargetMNRLoss(nn.Module):
     similarity_fct : callable, default ``sentence_transformers.util.cos_sim``
     soft_targets : DatasetSoftTargets, optional
         Already fitted soft targets, used instead of fitting new ones on ``train_dataset``.
+    guide : SentenceTransformer, optional
+        The guide of ``method="guided"`` targets, which embeds the dataset's texts once when the
+        loss is made; by default ``model`` itself, as it is before training.
     **options
         The soft targets' parameters, :class:`DatasetSoftTargets`'s (``method="kwls"``,
         ``epsilon=0.1``, ``temperature``, ``top_k``, ``passage_top_k``); ``temperature`` is that
@@ -103,6 +106,7 @@ class SoftTargetMNRLoss(nn.Module):
         scale: float = 20.0,
         similarity_fct=None,
         soft_targets: DatasetSoftTargets | None = None,
+        guide=None,
         **options,
     ):
         super().__init__()
@@ -112,14 +116,16 @@ class SoftTargetMNRLoss(nn.Module):
         if soft_targets is None:
             if train_dataset is None:
                 raise ValueError("give the training dataset (after with_row_ids) or soft_targets")
-            soft_targets = DatasetSoftTargets(**options).fit(train_dataset)
+            # the guide of ``guided`` targets: the model itself, as it is before training
+            soft_targets = DatasetSoftTargets(**options).fit(train_dataset, guide=guide or model)
         elif not isinstance(soft_targets, DatasetSoftTargets):
             raise TypeError(
                 f"soft_targets must be a fitted textls.retrieval.DatasetSoftTargets, got "
                 f"{type(soft_targets).__name__}"
             )
-        elif options:
-            raise ValueError(f"{sorted(options)} would be ignored: soft_targets is already fitted")
+        elif options or guide is not None:
+            given = sorted(options) + (["guide"] if guide is not None else [])
+            raise ValueError(f"{given} would be ignored: soft_targets is already fitted")
         self.model = model
         self.soft_targets = soft_targets
         self.scale = scale
@@ -163,6 +169,7 @@ class SoftTargetMNRLoss(nn.Module):
             "method": targets.method,
             "epsilon": targets.epsilon,
             "temperature": targets.temperature,
+            "margin": targets.margin,
         }
 
     @property

@@ -26,7 +26,9 @@ from sklearn.preprocessing import normalize
 from textls._utils import check_positive_finite, softmax
 from textls.keywords.tfidf import TfidfKeywordExtractor
 
-METHODS = ("ls-classic", "ls-tfidf", "kwls", "ls-distill")
+METHODS = ("ls-classic", "ls-tfidf", "kwls", "ls-distill", "guided")
+#: Methods whose relevance is a guide model's embeddings, given to ``fit`` (no lexical vectors).
+GUIDED = ("guided",)
 
 
 def bm25_vectors(
@@ -91,18 +93,21 @@ class CandidateSoftTargets:
         temperature: float = 0.05,
         top_k: int = 10,
         passage_top_k: int = 10,
+        margin: float = 0.0,
     ):
         self.method = method
         self.epsilon = epsilon
         self.temperature = temperature
         self.top_k = top_k
         self.passage_top_k = passage_top_k
+        self.margin = margin
 
     def fit(
         self,
         query_texts: list[str],
         passage_texts: list[str],
         teacher_scores: sp.spmatrix | None = None,
+        guide_embeddings: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> CandidateSoftTargets:
         """Vectorise every query and passage once (rows follow the given orders).
 
@@ -110,12 +115,20 @@ class CandidateSoftTargets:
         ``(n_queries, n_passages)`` matrix of a teacher's scores (see
         :func:`textls.retrieval.data.load_teacher_scores`); a pair it lacks scores 0.  Without it
         the teacher is BM25.
+
+        ``guide_embeddings`` (``guided`` only, required there): the guide model's embeddings of
+        the queries and of the passages, ``(n_queries, d)`` and ``(n_passages, d)``, in the
+        given orders; they are L2-normalised here, so scores are cosines.
         """
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
         if not isinstance(self.epsilon, numbers.Real) or not 0 <= self.epsilon <= 1:
             raise ValueError(f"epsilon must be in [0, 1], got {self.epsilon!r}")
         check_positive_finite(self.temperature, "temperature")
+        if not (isinstance(self.margin, numbers.Real) and np.isfinite(self.margin)):
+            raise ValueError(f"margin must be a finite number, got {self.margin!r}")
+        if self.method in GUIDED:
+            return self._fit_guide(guide_embeddings, len(query_texts), len(passage_texts))
         if self.method == "ls-classic":
             self.query_vectors_ = sp.csr_matrix((len(query_texts), 1))
             self.passage_vectors_ = sp.csr_matrix((len(passage_texts), 1))
@@ -144,8 +157,35 @@ class CandidateSoftTargets:
         self.passage_vectors_t_ = self.passage_vectors_.T.tocsc()
         return self
 
+    def _fit_guide(self, embeddings, n_queries: int, n_passages: int) -> CandidateSoftTargets:
+        if embeddings is None:
+            raise ValueError(
+                f"method {self.method!r} needs the guide model's embeddings of the queries and "
+                "passages (guide_embeddings=(queries, passages))"
+            )
+        queries, passages = (np.asarray(e, dtype=np.float32) for e in embeddings)
+        for name, array, n in (("query", queries, n_queries), ("passage", passages, n_passages)):
+            if array.ndim != 2 or len(array) != n:
+                raise ValueError(
+                    f"the guide's {name} embeddings have shape {array.shape}, expected ({n}, d)"
+                )
+            if not np.isfinite(array).all():
+                raise ValueError(f"the guide's {name} embeddings hold NaN or infinite values")
+        if queries.shape[1] != passages.shape[1]:
+            raise ValueError(
+                f"the guide's query and passage embeddings differ in width ({queries.shape[1]} "
+                f"and {passages.shape[1]})"
+            )
+        self.query_vectors_ = normalize(queries)
+        self.passage_vectors_ = normalize(passages)
+        return self
+
     def scores(self, query_rows: np.ndarray, passage_rows: np.ndarray) -> np.ndarray:
-        """``(Q, P)`` lexical relevance of the given query rows to the given passage rows."""
+        """``(Q, P)`` relevance of the given query rows to the given passage rows: lexical, or
+        the guide's cosine for ``guided``."""
+        if self.method in GUIDED:
+            queries = self.query_vectors_[query_rows].astype(np.float64)
+            return queries @ self.passage_vectors_[passage_rows].astype(np.float64).T
         block = self.query_vectors_[query_rows] @ self.passage_vectors_t_[:, passage_rows]
         return np.asarray(block.toarray(), dtype=np.float64)
 
@@ -168,6 +208,10 @@ class CandidateSoftTargets:
             relevance = np.full(positive_mask.shape, 1.0 / positive_mask.shape[1])
             return mix_with_positives(relevance, positive_mask, self.epsilon)
         scores = self.scores(query_rows, passage_rows)
+        if self.method in GUIDED:
+            return suspected_positive_targets(
+                scores, positive_mask, self.temperature, self.margin, self.epsilon
+            )
         negatives = ~positive_mask
         if self.method == "ls-distill":  # unbounded teacher scores: scale by the best negative
             top = np.where(negatives, scores, -np.inf).max(axis=1, keepdims=True)
@@ -177,6 +221,40 @@ class CandidateSoftTargets:
         no_negative = ~negatives.any(axis=1)
         scores = np.where(negatives | no_negative[:, None], scores, -np.inf)
         return mix_with_positives(softmax(scores, self.temperature), positive_mask, self.epsilon)
+
+
+def suspected_positive_targets(
+    scores: np.ndarray,
+    positive_mask: np.ndarray,
+    temperature: float,
+    margin: float,
+    epsilon: float,
+) -> np.ndarray:
+    r"""Targets that keep a guide's suspected false negatives as partial positives.
+
+    With ``g_ij`` the guide's cosine of query ``i`` and candidate ``j`` and ``r_i`` its best
+    score on a known positive of ``i`` in the batch, a candidate that is no known positive is
+    *suspected* when ``g_ij > r_i - margin`` (GISTEmbed's rule, which drops it from the softmax)
+    and weighs ``w_ij = min(1, exp((g_ij - r_i) / T))``: a candidate the guide ranks at or above
+    the labelled positive counts as much as it, one just below less.  Known positives weigh 1;
+    the target is the weights normalised, the suspects' share capped at ``epsilon``:
+
+    .. math::
+        y_{ij} = (1 - m_i)\,[j \in K_i] / |K_i| + m_i\, w_{ij} / \textstyle\sum_k w_{ik},
+        \quad m_i = \min\bigl(\epsilon, \sum_k w_{ik} / (|K_i| + \sum_k w_{ik})\bigr)
+
+    A query with no suspect keeps a one-hot target (MNRL's): no mass goes to a candidate the guide
+    does not think relevant.
+    """
+    positive_mask = np.asarray(positive_mask, dtype=bool)
+    reference = np.where(positive_mask, scores, -np.inf).max(axis=1, keepdims=True)
+    suspect = ~positive_mask & (scores > reference - margin)
+    weights = np.where(suspect, np.exp(np.minimum(scores - reference, 0.0) / temperature), 0.0)
+    total = weights.sum(axis=1, keepdims=True)
+    known = positive_mask.sum(axis=1, keepdims=True)
+    share = np.minimum(epsilon, total / (known + total))
+    relevance = np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
+    return ((1.0 - share) * positive_mask / known + share * relevance).astype(np.float32)
 
 
 def mix_with_positives(
@@ -289,17 +367,23 @@ class DatasetSoftTargets:
         temperature: float = 0.05,
         top_k: int = 10,
         passage_top_k: int = 10,
+        margin: float = 0.0,
     ):
         self.method = method
         self.epsilon = epsilon
         self.temperature = temperature
         self.top_k = top_k
         self.passage_top_k = passage_top_k
+        self.margin = margin
 
-    def fit(self, dataset) -> DatasetSoftTargets:
+    def fit(self, dataset, guide=None) -> DatasetSoftTargets:
         """Index every anchor and candidate text of ``dataset`` (a ``datasets.Dataset``) under its
         example's row id, the ``label`` column of :func:`with_row_ids` (its position when there
-        is none), and fit the soft targets on the texts."""
+        is none), and fit the soft targets on the texts.
+
+        ``guide`` (``guided`` only): a ``SentenceTransformer``, or a callable from a list of
+        texts to their embeddings, that embeds every unique text once, here; a batch's targets
+        then cost one small matrix product."""
         columns = [c for c in dataset.column_names if c not in LABEL_COLUMNS]
         if len(columns) < 2:
             raise ValueError(
@@ -332,8 +416,33 @@ class DatasetSoftTargets:
             temperature=self.temperature,
             top_k=self.top_k,
             passage_top_k=self.passage_top_k,
-        ).fit(list(queries), list(passages))
+            margin=self.margin,
+        ).fit(list(queries), list(passages), guide_embeddings=self._embed(guide, queries, passages))
         return self
+
+    def _embed(self, guide, queries: dict, passages: dict):
+        """The guide's embeddings of the unique query and passage texts (``guided`` only)."""
+        if self.method not in GUIDED:
+            return None
+        if guide is None:
+            raise ValueError(
+                f"method {self.method!r} needs a guide: a SentenceTransformer (fit(dataset, "
+                "guide=model)); SoftTargetMNRLoss uses the model it trains, as it is before training"
+            )
+        encode = guide.encode if hasattr(guide, "encode") else guide
+        options = {
+            "convert_to_numpy": True,
+            "normalize_embeddings": True,
+            "show_progress_bar": False,
+        }
+
+        def embed(texts: list[str]) -> np.ndarray:
+            try:
+                return np.asarray(encode(texts, **options))
+            except TypeError:  # a plain callable: texts in, embeddings out
+                return np.asarray(encode(texts))
+
+        return embed(list(queries)), embed(list(passages))
 
     def _row_ids(self, dataset) -> np.ndarray:
         """The rows' ids without their dataset tag (kept as ``tag_``)."""

@@ -1,0 +1,130 @@
+"""Guided soft targets (false negatives kept as partial positives) and topic-clustered batches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from datasets import Dataset
+from test_soft_target_mnrl import ROWS, _dataset, tiny_sentence_transformer
+
+from textls.retrieval import DatasetSoftTargets, SoftTargetMNRLoss, with_row_ids
+from textls.retrieval.batching import clustered_batches, clustered_order
+from textls.retrieval.soft_targets import suspected_positive_targets
+
+st = pytest.importorskip("sentence_transformers")
+
+
+def test_a_query_without_suspects_keeps_mnrls_one_hot_target():
+    scores = np.array([[0.9, 0.5, 0.2], [0.1, 0.8, 0.3]])
+    mask = np.eye(2, 3, dtype=bool)
+    y = suspected_positive_targets(scores, mask, temperature=0.05, margin=0.0, epsilon=1.0)
+    np.testing.assert_array_equal(y, mask.astype(np.float32))
+
+
+def test_a_candidate_the_guide_ranks_above_the_positive_counts_as_much_as_it():
+    scores = np.array([[0.8, 0.9, 0.1, 0.78]])
+    mask = np.array([[True, False, False, False]])
+    y = suspected_positive_targets(scores, mask, temperature=0.05, margin=0.05, epsilon=1.0)
+    w = np.exp(-0.02 / 0.05)  # the candidate 0.02 below the positive
+    np.testing.assert_allclose(y[0], [1 / (2 + w), 1 / (2 + w), 0.0, w / (2 + w)], rtol=1e-6)
+    # GISTEmbed's margin 0: only the candidate above the positive is suspected
+    y0 = suspected_positive_targets(scores, mask, temperature=0.05, margin=0.0, epsilon=1.0)
+    np.testing.assert_allclose(y0[0], [0.5, 0.5, 0.0, 0.0])
+
+
+def test_epsilon_caps_the_suspects_share_and_rows_are_distributions():
+    rng = np.random.default_rng(0)
+    scores = rng.uniform(-1, 1, size=(8, 16))
+    mask = np.zeros((8, 16), dtype=bool)
+    mask[np.arange(8), np.arange(8)] = True
+    mask[0, 9] = True  # a second known positive
+    y = suspected_positive_targets(scores, mask, temperature=0.05, margin=0.1, epsilon=0.2)
+    np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-6)
+    assert (y >= 0).all() and (y[~mask] <= 0.2 + 1e-6).all()
+    assert (y[mask] >= 0.8 / 2 - 1e-6).all()
+
+
+def _guide(texts):
+    """Embeds a text by the bag of its words: texts sharing words are close."""
+    words = sorted({w for row in ROWS for t in row for w in t.split()})
+    out = np.zeros((len(texts), len(words)), dtype=np.float32)
+    for i, t in enumerate(texts):
+        for w in t.split():
+            out[i, words.index(w)] += 1
+    return out
+
+
+def test_dataset_targets_use_the_guides_embeddings_of_every_text_once():
+    calls = []
+
+    def guide(texts):
+        calls.append(len(texts))
+        return _guide(texts)
+
+    data = _dataset()
+    soft = DatasetSoftTargets(method="guided", margin=1.0).fit(data, guide=guide)
+    assert calls == [len(set(data["anchor"])), len(set(data["positive"]) | set(data["negative"]))]
+    y = soft.batch_targets(np.asarray(data["label"]), 2)
+    assert y.shape == (6, 12)
+    np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-6)
+    # "reset the router" (row 1's negative, column 7) shares "reset" with query 0's positive text
+    assert y[0, 7] > 0 and y[0, 0] == y[0].max()
+
+
+def test_guided_without_a_guide_or_with_bad_embeddings_is_named():
+    with pytest.raises(ValueError, match="needs a guide"):
+        DatasetSoftTargets(method="guided").fit(_dataset())
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        DatasetSoftTargets(method="guided").fit(
+            _dataset(), guide=lambda texts: np.full((len(texts), 3), np.nan)
+        )
+    with pytest.raises(ValueError, match="margin must be a finite number"):
+        DatasetSoftTargets(method="guided", margin=float("inf")).fit(_dataset(), guide=_guide)
+
+
+def test_the_loss_guides_with_the_model_before_training(tmp_path):
+    model = tiny_sentence_transformer(tmp_path)
+    data = _dataset()
+    loss = SoftTargetMNRLoss(model, data, method="guided", margin=0.5)
+    expected = model.encode(
+        list(dict.fromkeys(data["anchor"])), convert_to_numpy=True, normalize_embeddings=True
+    )
+    np.testing.assert_allclose(
+        loss.soft_targets.soft_targets_.query_vectors_, expected, rtol=1e-5, atol=1e-6
+    )
+    features = [model.tokenize(list(data[c])) for c in ("anchor", "positive", "negative")]
+    value = loss(features, torch.tensor(data["label"]))
+    assert torch.isfinite(value) and value.requires_grad
+    assert loss.get_config_dict()["margin"] == 0.5
+
+
+def test_clustered_batches_come_from_one_cluster_and_cover_every_row_once():
+    clusters = np.repeat([0, 1, 2], [10, 7, 3])
+    batches = clustered_order(clusters, 4, np.random.default_rng(0))
+    rows = sorted(r for b in batches for r in b)
+    assert rows == list(range(20))
+    full = [b for b in batches if len(b) == 4 and len(set(clusters[b])) == 1]
+    assert len(full) == 2 + 1  # 10 rows give 2 batches of 4, 7 rows 1; 2 + 3 + 3 left over
+    assert sum(len(b) for b in batches) - sum(len(b) for b in full) == 2 + 3 + 3
+
+
+def test_the_sampler_feeds_a_sentence_transformers_trainer(tmp_path):
+    texts = [f"topic{t} word{i}" for t in range(3) for i in range(8)]
+    data = with_row_ids(Dataset.from_dict({"anchor": texts, "positive": texts[::-1]}))
+
+    def guide(batch):
+        return np.asarray([[t.startswith(f"topic{k}") for k in range(3)] for t in batch], float)
+
+    sampler_class = clustered_batches(guide, rows_per_cluster=8)
+    sampler = sampler_class(
+        data, batch_size=4, drop_last=False, generator=torch.Generator().manual_seed(0)
+    )
+    batches = list(sampler)
+    assert len(batches) == len(sampler) == 6
+    for batch in batches:  # every batch from one topic
+        assert len({data["anchor"][i].split()[0] for i in batch}) == 1
+    sampler.set_epoch(1)
+    assert [tuple(b) for b in sampler] != [tuple(b) for b in batches]  # another epoch, another mix
+    with pytest.raises(ValueError, match="no column 'query'"):
+        clustered_batches(guide, column="query")(data, batch_size=4, drop_last=False)
