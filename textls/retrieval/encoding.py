@@ -93,6 +93,19 @@ def _differences(recorded: dict, run: dict) -> list[str]:
     return out
 
 
+def read_json_record(path: Path, what: str, hint: str = "") -> dict:
+    """The JSON object in ``path``; a ``ValueError`` naming the file (and ``what`` it should
+    hold, then ``hint``) when it is not valid JSON or not an object."""
+    suffix = f"; {hint}" if hint else ""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc}){suffix}") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"{path} holds a JSON {type(record).__name__}, not {what}{suffix}")
+    return record
+
+
 def _claim_folder(out_dir: Path, run: dict) -> None:
     """Write ``run`` as ``out_dir``'s record unless the shards there were made by another run.
 
@@ -106,15 +119,7 @@ def _claim_folder(out_dir: Path, run: dict) -> None:
         f"{out_dir} to start afresh"
     )
     if path.exists():
-        try:
-            recorded = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise ValueError(f"{path}: not valid JSON ({exc}); {restart}") from None
-        if not isinstance(recorded, dict):
-            raise ValueError(
-                f"{path} holds a JSON {type(recorded).__name__}, not a record of an encoding "
-                f"run; {restart}"
-            )
+        recorded = read_json_record(path, "a record of an encoding run", restart)
         differences = _differences(recorded, run)
         if not differences:
             return

@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 
 from textls.io import atomic_write
-from textls.retrieval.encoding import RECORD_NAME
+from textls.retrieval.encoding import RECORD_NAME, read_json_record
 
 logger = logging.getLogger(__name__)
 
@@ -95,14 +95,7 @@ def read_encoder_record(embeddings_dir: str | Path) -> dict:
             f"{embeddings_dir}: no {ENCODER_RECORD}; not an embeddings folder written by "
             "`textls retrieval encode`"
         )
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise ValueError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(record, dict):
-        raise ValueError(
-            f"{path} holds a JSON {type(record).__name__}, not the record of an embeddings folder"
-        )
+    record = read_json_record(path, "the record of an embeddings folder")
     missing = [key for key in ("encoder", "normalize") if key not in record]
     if missing:
         raise ValueError(f"{path} lacks {missing}")
