@@ -10,7 +10,16 @@ and seed, and differs only in the loss:
   the guide scores above the positive are masked out of the softmax);
 * ``textls-<method>``: :class:`textls.retrieval.SoftTargetMNRLoss` with ``--epsilon`` and
   ``ls-classic``, ``ls-tfidf``, ``kwls`` or ``ls-distill`` (BM25 teacher) soft targets;
-* ``textls-cached-kwls``: :class:`textls.retrieval.CachedSoftTargetMNRLoss`, KWLS.
+* ``textls-cached-kwls``: :class:`textls.retrieval.CachedSoftTargetMNRLoss`, KWLS;
+* ``textls-guided``: guided targets (suspected false negatives kept as partial positives) with
+  the same guide and ``--margin`` as ``gist``; ``cached-gist``: ``CachedGISTEmbedLoss``.
+
+Batch settings, as practitioners build them: ``--labels one`` trains on one relevant passage a
+query (incomplete labels: evaluation counts the others); ``--hard-negatives dense`` adds the
+passage the guide ranks highest besides the labelled one (mined without the other labels, so
+often an unlabelled positive); ``--batches clustered`` draws each batch from one topic cluster of
+the anchors (TAS-B, :func:`textls.retrieval.clustered_batches`).  A setting other than the
+default writes ``st_losses_<corpus>_<what differs>.json``.
 
 The training pairs are every (train query, relevant passage) pair of the qrels, up to
 ``--max-train-queries`` queries, so a query with several relevant passages is the anchor of
@@ -25,9 +34,9 @@ on the same queries and corpus, and both are recorded.
 Recorded per corpus: per loss the mean ± std over seeds and the paired difference to ``mnrl``
 (``textls.report.aggregate``: mean, std, p-value, wins); per run the training seconds and, for
 textls's losses, the seconds spent building soft targets (their share of the training time);
-and the share of in-batch candidates that are known positives of the anchor (the false
-negatives MNRL pushes away), estimated over one epoch of batches shuffled as the default sampler
-does (its own seeded shuffle, not the trainer's).
+and the share of in-batch candidates that are labelled positives of the anchor (the false
+negatives MNRL pushes away) and that are relevant by the full qrels but unlabelled, estimated
+over one epoch of batches made as the sampler makes them (its own seed, not the trainer's).
 
     python scripts/benchmark_st_losses.py --corpora faq,gcide_reverse --seeds 3
 """
@@ -48,7 +57,7 @@ from provenance import provenance  # noqa: E402
 
 from textls._utils import default_model_path  # noqa: E402
 from textls.report import aggregate  # noqa: E402
-from textls.retrieval import DatasetSoftTargets, with_row_ids  # noqa: E402
+from textls.retrieval import DatasetSoftTargets, clustered_batches, with_row_ids  # noqa: E402
 from textls.retrieval.data import load_beir, passage_text  # noqa: E402
 from textls.retrieval.index import DenseIndex  # noqa: E402
 from textls.retrieval.metrics import evaluate_run, per_query  # noqa: E402
@@ -70,39 +79,81 @@ def st_losses():
     return losses
 
 
-def training_pairs(data, max_queries: int, seed: int):
-    """``datasets.Dataset`` of (anchor, positive) texts: every relevant passage of the first
-    ``max_queries`` train queries (in a seeded random order), with textls's row ids."""
+def training_pairs(
+    data, max_queries: int, seed: int, one_positive: bool = False, negatives: dict | None = None
+):
+    """``datasets.Dataset`` of (anchor, positive[, negative]) texts with textls's row ids: every
+    relevant passage of the first ``max_queries`` train queries (in a seeded random order), or
+    with ``one_positive`` one of them drawn at random (incomplete labels: the others stay
+    unlabelled positives); ``negatives`` maps a query id to its mined hard negative's id.
+    Also returns each anchor's relevant passage texts by the full qrels."""
     from datasets import Dataset
 
     query_ids = sorted(data.qrels)
-    random.Random(seed).shuffle(query_ids)
+    rng = random.Random(seed)
+    rng.shuffle(query_ids)
     if max_queries:
         query_ids = query_ids[:max_queries]
-    anchors, positives = [], []
+    columns = {"anchor": [], "positive": []} | ({"negative": []} if negatives else {})
+    relevant = {}
     for q in query_ids:
-        for doc_id in sorted(data.qrels[q]):
-            if data.qrels[q][doc_id] > 0:
-                anchors.append(data.queries[q])
-                positives.append(passage_text(data.corpus[doc_id]))
-    return with_row_ids(Dataset.from_dict({"anchor": anchors, "positive": positives}))
+        judged = sorted(d for d, grade in data.qrels[q].items() if grade > 0)
+        relevant[data.queries[q]] = {passage_text(data.corpus[d]) for d in judged}
+        for doc_id in [rng.choice(judged)] if one_positive else judged:
+            columns["anchor"].append(data.queries[q])
+            columns["positive"].append(passage_text(data.corpus[doc_id]))
+            if negatives:
+                columns["negative"].append(passage_text(data.corpus[negatives[q][doc_id]]))
+    return with_row_ids(Dataset.from_dict(columns)), relevant
 
 
-def in_batch_false_negative_share(dataset, batch_size: int, seed: int) -> float:
-    """Share of (anchor, other example's positive) pairs in shuffled batches where that positive
-    is also a positive of the anchor (the same anchor text in the dataset)."""
-    soft = DatasetSoftTargets(method="ls-classic").fit(dataset)
-    order = np.random.default_rng(seed).permutation(len(dataset))
-    hits = pairs = 0
-    for start in range(0, len(order), batch_size):
-        rows = order[start : start + batch_size]
-        queries, passages = soft.query_rows_[rows], soft.candidate_rows_[rows, 0]
-        for i, q in enumerate(queries):
-            known = soft.positives_.get(int(q), set())
-            others = np.delete(passages, i)
-            hits += int(np.isin(others, list(known)).sum())
-            pairs += len(others)
-    return hits / max(pairs, 1)
+def mine_negatives(data, query_ids, guide, pool_size: int, seed: int) -> dict:
+    """Per query and labelled positive, the passage the guide ranks highest besides that positive,
+    searched in a pool of every relevant passage of the queries plus ``pool_size`` random ones
+    (mined without knowing the other relevant passages, as a miner with incomplete qrels does)."""
+    pool = sorted({d for q in query_ids for d in data.qrels[q]})
+    rest = sorted(set(data.corpus) - set(pool))
+    drawn = np.random.default_rng(seed).choice(len(rest), min(pool_size, len(rest)), replace=False)
+    pool += [rest[i] for i in sorted(drawn)]
+    encode = {"batch_size": 128, "normalize_embeddings": True, "convert_to_numpy": True}
+    passages = guide.encode([passage_text(data.corpus[d]) for d in pool], **encode)
+    queries = guide.encode([data.queries[q] for q in query_ids], **encode)
+    mined = {}
+    for q, scores in zip(query_ids, queries @ passages.T, strict=True):
+        ranked = [pool[j] for j in np.argsort(-scores)[:10]]
+        mined[q] = {d: next(r for r in ranked if r != d) for d in data.qrels[q]}
+    return mined
+
+
+def in_batch_positive_shares(dataset, relevant: dict, batches: list) -> dict:
+    """Over ``batches`` (lists of row indices), the share of (anchor, in-batch candidate other
+    than its own positive) pairs where the candidate is a labelled positive of the anchor (in the
+    training pairs) and where it is relevant by the full qrels but unlabelled: the false
+    negatives MNRL pushes away, the second kind invisible to the training data."""
+    anchors = dataset["anchor"]
+    columns = [c for c in ("positive", "negative") if c in dataset.column_names]
+    texts = {c: dataset[c] for c in columns}
+    labelled = {}
+    for anchor, positive in zip(anchors, texts["positive"], strict=True):
+        labelled.setdefault(anchor, set()).add(positive)
+    known = unknown = pairs = 0
+    for rows in batches:
+        candidates = [(i, texts[c][i]) for c in columns for i in rows]
+        for i in rows:
+            for j, text in candidates:
+                if j == i and text == texts["positive"][i]:
+                    continue
+                pairs += 1
+                if text in labelled[anchors[i]]:
+                    known += 1
+                elif text in relevant[anchors[i]]:
+                    unknown += 1
+    return {"labelled": known / max(pairs, 1), "unlabelled": unknown / max(pairs, 1)}
+
+
+def random_batches(n: int, batch_size: int, seed: int) -> list:
+    order = np.random.default_rng(seed).permutation(n)
+    return [order[i : i + batch_size].tolist() for i in range(0, n, batch_size)]
 
 
 def evaluation_set(test, distractors: int, seed: int):
@@ -191,10 +242,17 @@ def make_loss(name: str, model, dataset, args, guide):
             model, mini_batch_size=args.mini_batch_size
         ), None
     if name == "gist":
-        return losses.GISTEmbedLoss(model, guide), None
+        return losses.GISTEmbedLoss(model, guide, margin=args.margin), None
+    if name == "cached-gist":
+        return losses.CachedGISTEmbedLoss(
+            model, guide, margin=args.margin, mini_batch_size=args.mini_batch_size
+        ), None
     cached = name.startswith("textls-cached-")
     method = name.removeprefix("textls-cached-" if cached else "textls-")
-    soft = TimedSoftTargets(DatasetSoftTargets(method=method, epsilon=args.epsilon).fit(dataset))
+    # guided targets: the same guide as GISTEmbed's, the same margin (epsilon 1: no cap)
+    options = {"margin": args.margin, "epsilon": 1.0} if method == "guided" else {}
+    targets = DatasetSoftTargets(method=method, **{"epsilon": args.epsilon, **options})
+    soft = TimedSoftTargets(targets.fit(dataset, guide=guide if method == "guided" else None))
     if cached:
         return CachedSoftTargetMNRLoss(
             model, soft_targets=soft, mini_batch_size=args.mini_batch_size
@@ -202,7 +260,7 @@ def make_loss(name: str, model, dataset, args, guide):
     return SoftTargetMNRLoss(model, soft_targets=soft), soft
 
 
-def train_one(name, dataset, args, seed, out_dir, guide):
+def train_one(name, dataset, args, seed, out_dir, guide, batch_sampler=None):
     from sentence_transformers import (
         SentenceTransformer,
         SentenceTransformerTrainer,
@@ -226,6 +284,7 @@ def train_one(name, dataset, args, seed, out_dir, guide):
         logging_strategy="no",
         disable_tqdm=True,
         use_cpu=not torch.cuda.is_available(),
+        **({"batch_sampler": batch_sampler} if batch_sampler is not None else {}),
     )
     trainer = SentenceTransformerTrainer(
         model=model, args=train_args, train_dataset=dataset, loss=loss
@@ -256,6 +315,37 @@ def main() -> None:
         default=3000,
         help="random passages searched besides the relevant ones (0 = the whole corpus)",
     )
+    parser.add_argument(
+        "--labels",
+        choices=("all", "one"),
+        default="all",
+        help="train on every relevant passage of a query, or one drawn at random (incomplete "
+        "labels: the others are unlabelled positives that evaluation counts)",
+    )
+    parser.add_argument(
+        "--batches",
+        choices=("random", "clustered"),
+        default="random",
+        help="random batches, or each from one topic cluster of the anchors (TAS-B)",
+    )
+    parser.add_argument(
+        "--hard-negatives",
+        choices=("none", "dense"),
+        default="none",
+        help="one hard negative a pair, mined by the guide (the packaged MiniLM)",
+    )
+    parser.add_argument(
+        "--mining-pool",
+        type=int,
+        default=5000,
+        help="random passages mined besides the relevant ones",
+    )
+    parser.add_argument(
+        "--margin",
+        type=float,
+        default=0.0,
+        help="GISTEmbed's margin, and the guided targets' (the same guide for both)",
+    )
     parser.add_argument("--output-dir", default=str(ROOT / "outputs" / "benchmark_st_losses"))
     parser.add_argument("--results-dir", default=str(ROOT / "scripts" / "results"))
     args = parser.parse_args()
@@ -264,12 +354,38 @@ def main() -> None:
     guide = SentenceTransformer(str(default_model_path()), device="cpu")
     guide.max_seq_length = args.max_length
     names = [n.strip() for n in args.losses.split(",") if n.strip()]
+    # the default setting keeps its file name; others are named by what differs
+    changed = [
+        f"{name}-{value}"
+        for name, value, default in (
+            ("labels", args.labels, "all"),
+            ("batches", args.batches, "random"),
+            ("negatives", args.hard_negatives, "none"),
+        )
+        if value != default
+    ]
+    setting = "".join(f"_{part}" for part in changed)
     for corpus in args.corpora.split(","):
         folder = ROOT / "data" / corpus
         if not (folder / "corpus.jsonl").exists():
             sys.exit(f"data/{corpus}/corpus.jsonl is missing: run python data/{corpus}/prepare.py")
         train, test = load_beir(folder, "train"), load_beir(folder, "test")
-        dataset = training_pairs(train, args.max_train_queries, seed=0)
+        negatives = None
+        if args.hard_negatives == "dense":
+            queries = sorted(train.qrels)
+            random.Random(0).shuffle(queries)
+            queries = queries[: args.max_train_queries or None]
+            negatives = mine_negatives(train, queries, guide, args.mining_pool, seed=0)
+        dataset, relevant = training_pairs(
+            train, args.max_train_queries, 0, args.labels == "one", negatives
+        )
+        sampler = clustered_batches(guide) if args.batches == "clustered" else None
+        batches = (
+            list(sampler(dataset, batch_size=args.batch_size, drop_last=False, seed=0))
+            if sampler
+            else random_batches(len(dataset), args.batch_size, seed=0)
+        )
+        shares = in_batch_positive_shares(dataset, relevant, batches)
         query_ids, corpus_ids = evaluation_set(test, args.distractors, seed=0)
         summary = {
             "corpus": corpus,
@@ -287,21 +403,27 @@ def main() -> None:
             "test_queries": len(query_ids),
             "searched_passages": len(corpus_ids),
             "corpus_passages": len(test.corpus),
-            "in_batch_false_negative_share": in_batch_false_negative_share(
-                dataset, args.batch_size, seed=0
-            ),
+            "labels": args.labels,
+            "batches": args.batches,
+            "hard_negatives": args.hard_negatives,
+            "margin": args.margin,
+            # known positives of the anchor among its in-batch candidates (false negatives to
+            # MNRL), and relevant passages the training pairs do not label
+            "in_batch_false_negative_share": shares["labelled"],
+            "in_batch_unlabelled_positive_share": shares["unlabelled"],
             **provenance(),
             "runs": [],
         }
         print(
             f"{corpus}: {len(dataset)} pairs of {summary['train_queries']} queries; "
-            f"{len(query_ids)} test queries over {len(corpus_ids)} passages; in-batch false "
-            f"negatives {summary['in_batch_false_negative_share']:.4f} of candidates"
+            f"{len(query_ids)} test queries over {len(corpus_ids)} passages; in-batch "
+            f"candidates that are labelled positives {shares['labelled']:.4f}, unlabelled "
+            f"positives {shares['unlabelled']:.4f}"
         )
         for seed in range(args.seeds):
             for name in names:
                 model, cost = train_one(
-                    name, dataset, args, seed, Path(args.output_dir) / corpus / name, guide
+                    name, dataset, args, seed, Path(args.output_dir) / corpus / name, guide, sampler
                 )
                 metrics, rows = evaluate(model, test, query_ids, corpus_ids, batch_size=64)
                 run = {"method": name, "seed": seed, "metrics": metrics, **cost}
@@ -322,7 +444,7 @@ def main() -> None:
                 runs = [{k: r[k] for k in ("method", "seed", "metrics")} for r in summary["runs"]]
                 if "mnrl" in {r["method"] for r in runs}:
                     summary["comparison"] = aggregate(runs, baseline="mnrl")
-                write_json(Path(args.results_dir) / f"st_losses_{corpus}.json", summary)
+                write_json(Path(args.results_dir) / f"st_losses_{corpus}{setting}.json", summary)
 
 
 if __name__ == "__main__":
