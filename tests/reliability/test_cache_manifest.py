@@ -64,18 +64,6 @@ def test_rerunning_the_build_rewrites_a_tampered_manifest(tmp_path, data):
     assert load_cache(out).classes == classes
 
 
-def forge(folder, change) -> None:
-    """Edit the manifest and re-compute its checksum, as anyone can: the checksum proves the
-    manifest whole, not who wrote it."""
-    from textls.cache.manifest import CHECKSUM, manifest_checksum
-
-    def edit(manifest):
-        change(manifest)
-        manifest[CHECKSUM] = manifest_checksum(manifest)
-
-    edit_manifest(folder, edit)
-
-
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -100,7 +88,7 @@ def forge(folder, change) -> None:
     ],
 )
 def test_a_forged_manifest_with_a_field_missing_or_mistyped_is_named(
-    tmp_path, data, capsys, change, message
+    tmp_path, data, capsys, change, message, forge
 ):
     out = tmp_path / "c"
     build_cache(data, out, method="ls-classic")
@@ -111,7 +99,7 @@ def test_a_forged_manifest_with_a_field_missing_or_mistyped_is_named(
     assert "Traceback" not in capsys.readouterr().err
 
 
-def test_a_forged_manifest_listing_a_shard_twice_is_refused(tmp_path, data):
+def test_a_forged_manifest_listing_a_shard_twice_is_refused(tmp_path, data, forge):
     out = tmp_path / "c"
     build_cache(data, out, method="ls-classic")
 
@@ -146,7 +134,7 @@ def test_a_resumed_build_rewrites_a_shard_whose_record_was_edited(tmp_path, data
     assert "30 rows" in "\n".join(load_cache(out).verify())
 
 
-def test_a_manifest_listing_no_shard_or_a_shard_of_another_width_is_refused(tmp_path, data):
+def test_a_manifest_listing_no_shard_or_a_shard_of_another_width_is_refused(tmp_path, data, forge):
     out = tmp_path / "c"
     build_cache(data, out, method="ls-classic")
 

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from textls.cache import CacheError, build_cache, load_cache
-from textls.cache.manifest import CHECKSUM, manifest_checksum
 from textls.cache.state_io import UnsafeStateError, dump_state, load_state
 from textls.cli import main
 from textls.io import sha256_file
@@ -29,14 +28,6 @@ class Payload:
 
     def __reduce__(self):
         return (Path.touch, (self.marker,))
-
-
-def forge(folder: Path, change) -> None:
-    path = folder / "manifest.json"
-    manifest = json.loads(path.read_text())
-    change(manifest)
-    manifest[CHECKSUM] = manifest_checksum(manifest)
-    path.write_text(json.dumps(manifest, indent=2))
 
 
 @pytest.fixture
@@ -56,7 +47,7 @@ def test_the_fit_is_json_and_arrays_and_round_trips(cache, data):
     assert smoother.transform(texts, ["a", "b"]).shape == (2, 3)
 
 
-def test_an_old_cache_with_a_pickled_fit_is_refused_unread(cache, tmp_path):
+def test_an_old_cache_with_a_pickled_fit_is_refused_unread(cache, tmp_path, forge):
     marker = tmp_path / "ran"
     pickled = cache / "fit" / "state.pkl"
     pickled.write_bytes(pickle.dumps(Payload(marker)))
@@ -73,7 +64,7 @@ def test_an_old_cache_with_a_pickled_fit_is_refused_unread(cache, tmp_path):
     assert not marker.exists()
 
 
-def test_a_pickle_in_place_of_the_state_file_is_refused_unread(cache, tmp_path):
+def test_a_pickle_in_place_of_the_state_file_is_refused_unread(cache, tmp_path, forge):
     marker = tmp_path / "ran"
     state = cache / "fit" / "state.zip"
     state.write_bytes(pickle.dumps(Payload(marker)))

@@ -4,23 +4,12 @@ the manifest's own checksum was recomputed to match (a checksum proves integrity
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
 
 from textls.cache import CacheError, build_cache, load_cache
-from textls.cache.manifest import CHECKSUM, manifest_checksum
 from textls.cli import main
-
-
-def forge(folder, change) -> None:
-    """Edit the manifest the way an attacker would: change it, then recompute its checksum."""
-    path = folder / "manifest.json"
-    manifest = json.loads(path.read_text())
-    change(manifest)
-    manifest[CHECKSUM] = manifest_checksum(manifest)
-    path.write_text(json.dumps(manifest, indent=2))
 
 
 @pytest.fixture
@@ -31,7 +20,9 @@ def victim(tmp_path):
 
 
 @pytest.mark.parametrize("how", ["absolute", "dotdot"])
-def test_a_fit_file_outside_the_folder_is_neither_read_nor_deleted(tmp_path, data, victim, how):
+def test_a_fit_file_outside_the_folder_is_neither_read_nor_deleted(
+    tmp_path, data, victim, how, forge
+):
     out = tmp_path / "c"
     build_cache(data, out, method="ls-classic")
     named = str(victim) if how == "absolute" else os.path.join("..", victim.name)
@@ -46,7 +37,7 @@ def test_a_fit_file_outside_the_folder_is_neither_read_nor_deleted(tmp_path, dat
     assert load_cache(out).manifest["fit"]["file"] == "fit/state.zip"
 
 
-def test_a_shard_outside_the_folder_is_refused(tmp_path, data, victim):
+def test_a_shard_outside_the_folder_is_refused(tmp_path, data, victim, forge):
     out = tmp_path / "c"
     build_cache(data, out, method="ls-classic")
     forge(out, lambda m: m["shards"][0].update(file=str(victim)))
@@ -55,7 +46,7 @@ def test_a_shard_outside_the_folder_is_refused(tmp_path, data, victim):
     assert victim.read_text() == "keep me"
 
 
-def test_a_link_out_of_the_folder_is_refused(tmp_path, data, victim):
+def test_a_link_out_of_the_folder_is_refused(tmp_path, data, victim, forge):
     out = tmp_path / "c"
     build_cache(data, out, method="ls-classic")
     (out / "fit" / "elsewhere").symlink_to(victim)
