@@ -23,11 +23,13 @@ there, loudly, rather than making sharded caches drift from the in-memory fit.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.utils._param_validation import InvalidParameterError
 
 
 def fit_vectorizer_from_counts(
@@ -131,3 +133,18 @@ def _limit_features(
     if not mask.any():
         raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
     return mask
+
+
+@contextlib.contextmanager
+def vocabulary_errors(message: str):
+    """Re-raise scikit-learn's ``ValueError`` of a vectorizer fit that found no usable terms
+    ("empty vocabulary; perhaps the documents only contain stop words", or every term pruned by
+    ``min_df``) as ``message.format(exc=exc)``; an invalid parameter (scikit-learn's private
+    ``InvalidParameterError``, a ``ValueError`` too) stays as scikit-learn words it, naming the
+    parameter."""
+    try:
+        yield
+    except InvalidParameterError:
+        raise
+    except ValueError as exc:
+        raise ValueError(message.format(exc=exc)) from exc

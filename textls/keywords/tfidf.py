@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
-from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
-from textls._sklearn_compat import fit_idf_from_counts, fit_vectorizer_from_counts
+from textls._sklearn_compat import (
+    fit_idf_from_counts,
+    fit_vectorizer_from_counts,
+    vocabulary_errors,
+)
 from textls._utils import check_texts, l2_normalize_rows, top_k_per_row
 from textls.keywords._base import KeywordExtractor, rows_to_keywords
 
@@ -21,6 +24,10 @@ TFIDF_OPTIONS = ("ngram_range", "min_df", "max_df", "max_features", "stop_words"
 def tfidf_options(estimator) -> dict:
     """``{name: estimator.name}`` for the names in :data:`TFIDF_OPTIONS`."""
     return {name: getattr(estimator, name) for name in TFIDF_OPTIONS}
+
+
+#: What a fit that found no term says (``{exc}``: scikit-learn's reason).
+NO_USABLE_TERMS = "no usable terms in the training texts ({exc})"
 
 
 class TfidfKeywordExtractor(KeywordExtractor):
@@ -88,12 +95,8 @@ class TfidfKeywordExtractor(KeywordExtractor):
         """Fit and return the ``(n, V)`` count matrix, so callers tokenise the corpus only once."""
         texts = check_texts(texts)
         self.vectorizer_ = self.count_vectorizer()
-        try:
+        with vocabulary_errors(NO_USABLE_TERMS):
             counts = self.vectorizer_.fit_transform(texts)
-        except InvalidParameterError:  # a bad min_df or ngram_range: sklearn names it
-            raise
-        except ValueError as exc:  # sklearn: "empty vocabulary; perhaps ... only stop words"
-            raise ValueError(f"no usable terms in the training texts ({exc})") from exc
         self.tfidf_ = self._tfidf_transformer().fit(counts)
         self.terms_ = self.vectorizer_.get_feature_names_out()
         return counts
@@ -109,12 +112,8 @@ class TfidfKeywordExtractor(KeywordExtractor):
         them here.  The fitted state equals ``fit(texts)``'s bit for bit.
         """
         self.vectorizer_ = self.count_vectorizer()
-        try:
+        with vocabulary_errors(NO_USABLE_TERMS):  # worded as fit words it
             kept = fit_vectorizer_from_counts(self.vectorizer_, terms, doc_freq, term_freq, n_docs)
-        except InvalidParameterError:  # a bad min_df or ngram_range: sklearn names it
-            raise
-        except ValueError as exc:  # worded as fit words it
-            raise ValueError(f"no usable terms in the training texts ({exc})") from exc
         self.tfidf_ = fit_idf_from_counts(self._tfidf_transformer(), doc_freq[kept], n_docs)
         self.terms_ = self.vectorizer_.get_feature_names_out()
         return self

@@ -11,9 +11,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
+from textls._sklearn_compat import vocabulary_errors
 from textls._utils import (
     check_texts,
     chunks,
@@ -214,14 +214,8 @@ class KeywordSmoother(ScoredSmoother):
         keywords fitted without its fold (cross-fitting) and fit the temperature on those scores."""
         texts, y = self._check_fit_input(texts, labels)
         self.vocabulary_extractor_ = self._vocabulary_extractor()
-        try:
+        with vocabulary_errors(self._no_terms_message()):
             counts = self.vocabulary_extractor_.fit_counts(texts)
-        except InvalidParameterError:  # a bad min_df or ngram_range: sklearn names it
-            raise
-        except ValueError as exc:
-            raise ValueError(
-                f"KWLS: {exc}; with min_df={self.min_df!r} a term must occur in that many texts"
-            ) from exc
         terms = self.vocabulary_extractor_.terms_
         class_counts = class_sums(counts, y, len(self.classes_))
         embeddings = self._term_embeddings(terms)
@@ -279,16 +273,10 @@ class KeywordSmoother(ScoredSmoother):
             raise ValueError("KWLS with an extractor reads the texts: it cannot fit from counts")
         self._check_fit_counts(counts)
         extractor = self._vocabulary_extractor()
-        try:
+        with vocabulary_errors(self._no_terms_message()):  # worded as fit words it
             extractor.fit_from_counts(
                 counts.terms, counts.doc_freq, counts.term_freq, counts.num_rows
             )
-        except InvalidParameterError:
-            raise
-        except ValueError as exc:  # worded as fit words it
-            raise ValueError(
-                f"KWLS: {exc}; with min_df={self.min_df!r} a term must occur in that many texts"
-            ) from exc
         self.vocabulary_extractor_ = extractor
         terms = extractor.terms_
         index = {c: k for k, c in enumerate(counts.class_labels)}
@@ -338,6 +326,10 @@ class KeywordSmoother(ScoredSmoother):
             if len(mine):
                 scores[mine] = self._scores(weights[mine], match)
         return scores
+
+    def _no_terms_message(self) -> str:
+        """What a fit that found no term says (``{exc}``: scikit-learn's reason)."""
+        return f"KWLS: {{exc}}; with min_df={self.min_df!r} a term must occur in that many texts"
 
     def _vocabulary_extractor(self) -> TfidfKeywordExtractor:
         return TfidfKeywordExtractor(**tfidf_options(self))

@@ -6,12 +6,14 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
-from sklearn.utils._param_validation import InvalidParameterError
 
-from textls._sklearn_compat import fit_vectorizer_from_counts, tfidf_from_counts
+from textls._sklearn_compat import fit_vectorizer_from_counts, tfidf_from_counts, vocabulary_errors
 from textls._utils import class_sums
 from textls.keywords.tfidf import tfidf_options
 from textls.smoothers._base import ScoredSmoother
+
+#: What a fit that found no term says (``{exc}``: scikit-learn's reason).
+NO_USABLE_TERMS = "LS-TFIDF found no usable terms in the training texts: {exc}"
 
 
 class TfidfSmoother(ScoredSmoother):
@@ -105,16 +107,8 @@ class TfidfSmoother(ScoredSmoother):
         profiles and fit the temperature on those scores."""
         texts, y = self._check_fit_input(texts, labels)
         self.vectorizer_ = self.count_vectorizer()
-        try:
+        with vocabulary_errors(NO_USABLE_TERMS):
             x = self.vectorizer_.fit_transform(texts)
-        except InvalidParameterError:  # a bad min_df or ngram_range: sklearn names it
-            raise
-        except (
-            ValueError
-        ) as exc:  # "empty vocabulary; perhaps the documents only contain stop words"
-            raise ValueError(
-                f"LS-TFIDF found no usable terms in the training texts: {exc}"
-            ) from exc
         sums = class_sums(x, y, len(self.classes_)).toarray()  # (C, V): S_k
         self.fit_profiles(sums)
         if not training_scores:
@@ -147,16 +141,10 @@ class TfidfSmoother(ScoredSmoother):
         """
         self._check_fit_counts(counts)
         vectorizer = self.count_vectorizer()
-        try:
+        with vocabulary_errors(NO_USABLE_TERMS):  # worded as fit words it
             fit_vectorizer_from_counts(
                 vectorizer, counts.terms, counts.doc_freq, counts.term_freq, counts.num_rows
             )
-        except InvalidParameterError:  # a bad min_df or ngram_range: sklearn names it
-            raise
-        except ValueError as exc:  # worded as fit words it
-            raise ValueError(
-                f"LS-TFIDF found no usable terms in the training texts: {exc}"
-            ) from exc
         self.vectorizer_ = vectorizer
         if self.temperature != "auto":
             self.fit_temperature_from_scores(None, None)
