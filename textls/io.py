@@ -89,33 +89,30 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise ValueError(f"{path} has a header but no rows")
     if _suffix(path) in (".csv", ".tsv"):
         _refuse_duplicate_columns(path, frame)
-        frame = _keep_integer_text(path, frame)
-        _keep_float_spellings(path, frame)
+        frame = _keep_number_spellings(path, frame)
     return frame
 
 
-def _keep_float_spellings(path: Path, frame: pd.DataFrame) -> None:
-    """Record, in ``frame.attrs["spellings"]``, the cells of each float column as written, so a
-    label column whose cells spell one number several ways (``1``, ``1.0``, ``1e0``) is refused
-    by :func:`texts_and_labels` rather than merged into one class."""
+def _keep_number_spellings(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep what parsing numbers would lose, from one re-read of the numeric columns as text:
+
+    * an integer column whose cells do not read back as written (``01``, ``+1``, `` 1``) keeps
+      its text, since parsing would merge ``01`` and ``1`` into one class;
+    * each float column's cells as written go to ``frame.attrs["spellings"]``, so a label column
+      that spells one number several ways (``1``, ``1.0``, ``1e0``) is refused by
+      :func:`texts_and_labels` rather than merged into one class.
+    """
+    integers = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])]
     floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
-    if floats:
-        sep = "\t" if _suffix(path) == ".tsv" else ","
-        raw = pd.read_csv(path, sep=sep, usecols=floats, dtype=str, keep_default_na=False)
-        frame.attrs["spellings"] = {c: raw[c] for c in floats}
-
-
-def _keep_integer_text(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
-    """An integer column whose cells do not read back as written (``01``, ``+1``, `` 1``) keeps its
-    text: parsing would merge ``01`` and ``1`` into one class."""
-    numeric = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])]
-    if not numeric:
+    if not integers and not floats:
         return frame
     sep = "\t" if _suffix(path) == ".tsv" else ","
-    raw = pd.read_csv(path, sep=sep, usecols=numeric, dtype=str, keep_default_na=False)
-    for column in numeric:
+    raw = pd.read_csv(path, sep=sep, usecols=integers + floats, dtype=str, keep_default_na=False)
+    for column in integers:
         if not (raw[column] == frame[column].astype(str)).all():
             frame[column] = raw[column]
+    if floats:
+        frame.attrs["spellings"] = {c: raw[c] for c in floats}
     return frame
 
 
