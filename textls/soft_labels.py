@@ -542,7 +542,7 @@ def read_soft_label_cache(
 
     cache = load_cache(path)
     cache.check_settings(method, params)  # refuses another method, epsilon or parameter
-    if cache.manifest.get("top_k"):
+    if cache.layout == "topk":
         raise ValueError(
             f"{path} keeps only each row's top {cache.manifest['top_k']} classes (built with "
             f"--top_k), not {method}'s soft labels over all {len(cache.classes)} classes; "
