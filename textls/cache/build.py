@@ -129,6 +129,10 @@ class Work:
     def matrix_path(self, shard: int) -> Path:
         return self.path("_work", "stats", f"matrix-{self.shard_name(shard)}.zip")
 
+    def fit_path(self) -> Path:
+        """The fitted generator's state file (:data:`FIT_FILE`)."""
+        return self.path(*FIT_FILE.split("/"))
+
     def merged_path(self, name: str) -> Path:
         return self.path("_work", f"fit-{name}.zip")
 
@@ -246,7 +250,7 @@ def build_cache(
                 _fit(work, runner, result, compute=stage != "merge")
                 if stage != "all":
                     return _finish(result, started)
-            if not work.path(*FIT_FILE.split("/")).exists():
+            if not work.fit_path().exists():
                 raise CacheError(
                     f"{root}: the fit is not finished; run `--stage fit` (or `--stage merge` "
                     "after the shard fit tasks) before transforming"
@@ -588,7 +592,7 @@ def _local_tasks(fn, work: Work, shards: list[int], num_proc: int) -> list:
 
 def _pending_pass(work: Work) -> int | None:
     """Index of the first statistics pass not merged yet, or ``None`` when the fit is complete."""
-    if work.path(*FIT_FILE.split("/")).exists():
+    if work.fit_path().exists():
         return None
     for index, name in enumerate(PASSES[work.method]):
         if not work.merged_path(name).exists():
@@ -678,7 +682,7 @@ def _fit(work: Work, runner, result: BuildResult, compute: bool) -> None:
                     f"{PASSES[work.method][index + 1]}, then --stage merge"
                 )
                 return
-    if not work.path(*FIT_FILE.split("/")).exists():
+    if not work.fit_path().exists():
         _finish_state(work)
 
 
@@ -710,7 +714,7 @@ def _finish_state(work: Work) -> None:
     ):
         forget_stop_words_id(vectorizer)  # so the state file is reproducible
     ensure_folder(work.path("fit"))
-    _dump(work.path(*FIT_FILE.split("/")), state)
+    _dump(work.fit_path(), state)
 
 
 def _fit_whole(work: Work, result: BuildResult) -> None:
@@ -722,7 +726,7 @@ def _fit_whole(work: Work, result: BuildResult) -> None:
     smoother = get_smoother(work.method, **work.params)
     soft = smoother.fit_transform(texts, labels)
     ensure_folder(work.path("fit"))
-    _dump(work.path(*FIT_FILE.split("/")), FittedState(work.method, smoother))
+    _dump(work.fit_path(), FittedState(work.method, smoother))
     for shard in range(work.num_shards):
         a, b = work.bounds[shard], work.bounds[shard + 1]
         if _complete_record(work, shard) is not None:
@@ -741,7 +745,7 @@ def transform_shard(work: Work, shard: int) -> dict:
     record = _complete_record(work, shard)
     if record is not None:
         return {**record, "shard": shard, "skipped": True}
-    state = _load_state(work.path(*FIT_FILE.split("/")))
+    state = _load_state(work.fit_path())
     table = source.open_rows(work.path("_work", "input.arrow"))
     texts, labels, ids = source.rows(table, work.bounds[shard], work.bounds[shard + 1])
     counts = _shard_counts(work, shard, state)
@@ -865,7 +869,7 @@ def _write_manifest(work: Work, plan: dict) -> None:
         raise CacheError(
             f"{work.root}: shard(s) {missing[:10]} are not written yet; run their transform tasks"
         )
-    state = _load_state(work.path(*FIT_FILE.split("/")))
+    state = _load_state(work.fit_path())
     smoother = state.smoother
     vocabulary = getattr(smoother, "vocabulary_extractor_", None) or getattr(
         smoother, "vectorizer_", None
@@ -887,7 +891,7 @@ def _write_manifest(work: Work, plan: dict) -> None:
         "data": plan["data"],
         "fit": {
             "file": FIT_FILE,
-            "sha256": sha256_file(work.path(*FIT_FILE.split("/"))),
+            "sha256": sha256_file(work.fit_path()),
             "merged_shards": work.num_shards if mergeable(work.method, work.params) else 1,
             "temperature": getattr(smoother, "temperature_", None),
             "vocabulary_size": len(vocabulary.vocabulary_) if vocabulary is not None else None,
