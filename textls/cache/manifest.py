@@ -136,14 +136,14 @@ def read_manifest(path: Path) -> dict:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise CacheError(f"{path} is not a textls soft-label cache manifest")
     version = manifest.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool):
+    if not _whole(version):
         raise CacheError(
             f"{path}: format_version is {version!r}, not a version number; this is not a "
             "manifest textls wrote"
         )
     if version != FORMAT_VERSION:
         raise CacheError(
-            f"{path} is a cache of format version {manifest.get('format_version')}; this textls "
+            f"{path} is a cache of format version {version}; this textls "
             f"reads version {FORMAT_VERSION}: older caches kept their fitted generator as a "
             "pickle, which textls no longer loads (loading a pickle runs whatever it says); "
             "rebuild it (`textls cache build ... --overwrite`)"
