@@ -780,8 +780,8 @@ def _compare(args, out, methods, params, files, training_args, model_factory, to
             seconds.append(time.perf_counter() - start)
             runs.append({"method": method, "seed": seed, "metrics": result.metrics})
             outcomes.setdefault(method, []).append(result)
-            record.add(out / "predictions" / f"{method}-seed{seed}.npz")  # before it is written
-            _save_predictions(out, method, seed, result, y_test, data.classes)
+            path = record.add(out / "predictions" / f"{method}-seed{seed}.npz")  # then written
+            _save_predictions(path, result, y_test, data.classes)
             progress.log(method, seed, result.metrics, result.training)
             for warning in result.warnings:
                 logger.warning("%s seed %d is not a finished model: %s", method, seed, warning)
@@ -1113,11 +1113,10 @@ def predict_logits(trainer: SoftLabelTrainer, dataset) -> np.ndarray:
     return np.asarray(trainer.predict(dataset).predictions, dtype=np.float64)
 
 
-def _save_predictions(
-    out: Path, method: str, seed: int, result: RunResult, y_test, classes
-) -> Path:
-    """``predictions/METHOD-seedS.npz``: the test probabilities the metrics score (under
-    ``--test_distribution``'s prior), the model's raw logits, the gold labels and the classes."""
+def _save_predictions(path: Path, result: RunResult, y_test, classes) -> None:
+    """``path`` (``predictions/METHOD-seedS.npz``): the test probabilities the metrics score
+    (under ``--test_distribution``'s prior), the model's raw logits, the gold labels and the
+    classes."""
 
     def write(f) -> None:
         np.savez_compressed(
@@ -1128,9 +1127,7 @@ def _save_predictions(
             classes=np.asarray([str(c) for c in classes]),
         )
 
-    path = out / "predictions" / f"{method}-seed{seed}.npz"
     atomic_write(path, write)
-    return path
 
 
 def write_outputs(
