@@ -127,6 +127,14 @@ def check_positive_finite(value, name: str) -> float:
     return float(value)
 
 
+def check_whole(value, name: str, least: int = 1) -> int:
+    """``value``; a ``ValueError`` naming ``name`` unless it is an integer >= ``least`` (not a
+    bool, which Python counts as 0 or 1)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    return value
+
+
 def is_blank(texts: Sequence[str]) -> np.ndarray:
     """Boolean mask of texts that are empty or whitespace only."""
     return np.fromiter((not t.strip() for t in texts), dtype=bool, count=len(texts))

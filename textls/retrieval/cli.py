@@ -71,7 +71,9 @@ class SearchArguments(SplitArguments):
     k: int = field(default=100, metadata={"help": "Passages retrieved per query."})
 
     def __post_init__(self):
-        _check_positive("k", self.k)
+        from textls._utils import check_whole  # numpy and scipy: not at start-up
+
+        check_whole(self.k, "--k")
 
 
 @dataclass
@@ -109,14 +111,9 @@ class MineArguments(SplitArguments):
     k: int = field(default=30, metadata={"help": "Negatives per query, best ranked first."})
 
     def __post_init__(self):
-        _check_positive("k", self.k)
+        from textls._utils import check_whole  # numpy and scipy: not at start-up
 
-
-def _check_positive(option: str, value) -> None:
-    """A ``ValueError`` naming ``--option`` unless ``value`` is an integer >= 1 (checked when the
-    arguments are parsed, before any data is read)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"--{option} must be an integer >= 1, got {value!r}")
+        check_whole(self.k, "--k")
 
 
 def mine(args: MineArguments) -> None:

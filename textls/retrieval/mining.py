@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from textls._utils import chunks
+from textls._utils import check_whole, chunks
 from textls.retrieval.soft_targets import bm25_vectors
 
 logger = logging.getLogger(__name__)
@@ -97,8 +97,7 @@ def mine_hard_negatives(
     tuple
         ``(path, negatives written for each query)``.
     """
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be an integer >= 1, got {k!r}")
+    check_whole(k, "k")
     from textls.io import atomic_write
     from textls.retrieval.data import load_beir, passage_text
 

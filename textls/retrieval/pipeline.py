@@ -13,7 +13,7 @@ import numpy as np
 from datasets import Dataset
 from transformers import TrainingArguments, set_seed
 
-from textls._utils import check_positive_finite
+from textls._utils import check_positive_finite, check_whole, chunks
 from textls.io import atomic_write_json
 from textls.report import aggregate, format_table, write_comparison
 from textls.retrieval.collator import RetrievalCollator
@@ -114,8 +114,7 @@ class RetrievalOptions:
             value = getattr(self, option)
             if value is None and option in ("mini_batch_size", "max_train_queries"):
                 continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"--{option} must be an integer >= {least}, got {value!r}")
+            check_whole(value, f"--{option}", least)
 
 
 @dataclass
@@ -146,10 +145,14 @@ def _rows(dataset):
     )
 
 
+def _embed_all(encode, texts: list[str], batch_size: int = 256) -> np.ndarray:
+    """``encode`` (:func:`~textls.retrieval.encoder.encode_function`) over ``texts``, a batch
+    at a time."""
+    return np.concatenate([encode(texts[c]) for c in chunks(len(texts), batch_size)])
+
+
 def _guide_embeddings(args, encoder, tokenizer, query_texts, passage_texts):
     """The start encoder's embeddings of every query and passage (``guided`` targets)."""
-    from textls._utils import chunks
-
     logger.info(
         "guided targets: embedding %d queries and %d passages with the start model",
         len(query_texts),
@@ -160,8 +163,7 @@ def _guide_embeddings(args, encoder, tokenizer, query_texts, passage_texts):
         ("query", query_texts, args.query_max_length),
         ("passage", passage_texts, args.passage_max_length),
     ):
-        encode = encode_function(encoder, tokenizer, side, length)
-        embedded.append(np.concatenate([encode(texts[c]) for c in chunks(len(texts), 256)]))
+        embedded.append(_embed_all(encode_function(encoder, tokenizer, side, length), texts))
     encoder.train()
     return tuple(embedded)
 
@@ -335,12 +337,7 @@ def search_queries(
     dataset = load_beir(data_dir, split)
     query_ids = list(dataset.queries)
     encode = encode_function(encoder, tokenizer, "query", query_max_length)
-    embeddings = np.concatenate(
-        [
-            encode([dataset.queries[q] for q in query_ids[i : i + 256]])
-            for i in range(0, len(query_ids), 256)
-        ]
-    )
+    embeddings = _embed_all(encode, [dataset.queries[q] for q in query_ids])
     return index.search_run(query_ids, embeddings, k)
 
 
