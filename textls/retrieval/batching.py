@@ -77,10 +77,7 @@ def clustered_batches(guide, column: str | None = None, rows_per_cluster: int | 
     """
     from sentence_transformers.base.sampler import DefaultBatchSampler
 
-    def embed(texts: list[str]) -> np.ndarray:
-        if hasattr(guide, "encode"):
-            return guide.encode(texts, convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(guide(texts))
+    from textls.retrieval.soft_targets import embed_texts
 
     class ClusteredBatchSampler(DefaultBatchSampler):
         """Batches drawn from topic clusters of the anchors (see :func:`clustered_batches`)."""
@@ -93,7 +90,9 @@ def clustered_batches(guide, column: str | None = None, rows_per_cluster: int | 
                     f"clustered_batches: no column {name!r} in the dataset ({dataset.column_names})"
                 )
             size = rows_per_cluster or 4 * batch_size
-            self.clusters = cluster_rows(embed(list(dataset[name])), size, seed=self.seed)
+            self.clusters = cluster_rows(
+                embed_texts(guide, list(dataset[name])), size, seed=self.seed
+            )
 
         def _batches(self) -> list:
             rng = np.random.default_rng([self.seed, self.epoch])

@@ -298,6 +298,14 @@ ROW_COLUMN = "label"
 LABEL_COLUMNS = ("label", "labels", "score", "scores")
 
 
+def embed_texts(guide, texts: list[str]) -> np.ndarray:
+    """``texts`` embedded by ``guide``: a ``SentenceTransformer`` (its ``encode``), or a callable
+    from a list of texts to their embeddings."""
+    if hasattr(guide, "encode"):
+        return np.asarray(guide.encode(texts, convert_to_numpy=True, show_progress_bar=False))
+    return np.asarray(guide(texts))
+
+
 #: A row id is ``tag << ROW_BITS | row``: the low bits are the row, the high bits a tag of the
 #: dataset :func:`with_row_ids` saw, so rows of another dataset of the same size are not mistaken
 #: for this one's.
@@ -429,20 +437,7 @@ class DatasetSoftTargets:
                 f"method {self.method!r} needs a guide: a SentenceTransformer (fit(dataset, "
                 "guide=model)); SoftTargetMNRLoss uses the model it trains, as it is before training"
             )
-        encode = guide.encode if hasattr(guide, "encode") else guide
-        options = {
-            "convert_to_numpy": True,
-            "normalize_embeddings": True,
-            "show_progress_bar": False,
-        }
-
-        def embed(texts: list[str]) -> np.ndarray:
-            try:
-                return np.asarray(encode(texts, **options))
-            except TypeError:  # a plain callable: texts in, embeddings out
-                return np.asarray(encode(texts))
-
-        return embed(list(queries)), embed(list(passages))
+        return embed_texts(guide, list(queries)), embed_texts(guide, list(passages))
 
     def _row_ids(self, dataset) -> np.ndarray:
         """The rows' ids without their dataset tag (kept as ``tag_``)."""
