@@ -115,7 +115,9 @@ def mine_hard_negatives(
         passages = [passage_text(dataset.corpus[d]) for d in doc_ids]
         mined = mine_bm25(queries, passages, positives, k=k)
     else:
-        mined = _mine_with_encoder(model, data_dir, index_dir, queries, positives, k)
+        mined = _mine_with_encoder(
+            model, data_dir, dataset.corpus, index_dir, queries, positives, k
+        )
     out = Path(output)
     out.parent.mkdir(parents=True, exist_ok=True)
     lines = [
@@ -128,19 +130,23 @@ def mine_hard_negatives(
 
 
 def _mine_with_encoder(
-    model: str, data_dir: str, index_dir: str | None, queries: list[str], positives, k: int
+    model: str,
+    data_dir: str,
+    corpus: dict,
+    index_dir: str | None,
+    queries: list[str],
+    positives,
+    k: int,
 ) -> list[list[int]]:
-    """:func:`mine_dense` with ``model``'s query embeddings, over ``index_dir`` or a fresh index."""
-    from textls.retrieval.data import load_beir
+    """:func:`mine_dense` with ``model``'s query embeddings, over ``index_dir`` (built from
+    ``corpus``, the corpus of ``data_dir``) or a fresh index."""
     from textls.retrieval.encoder import encode_function, load_encoder_and_tokenizer
     from textls.retrieval.pipeline import build_corpus_index
     from textls.retrieval.steps import load_index_for
 
     encoder, tokenizer = load_encoder_and_tokenizer(model)
     if index_dir:
-        index = load_index_for(
-            model, index_dir, encoder, data_dir, load_beir(data_dir, None).corpus
-        )
+        index = load_index_for(model, index_dir, encoder, data_dir, corpus)
     else:
         with tempfile.TemporaryDirectory() as tmp:
             index = build_corpus_index(

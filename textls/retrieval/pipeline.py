@@ -331,10 +331,14 @@ def search_queries(
     query_max_length: int = 32,
     encoder=None,
     tokenizer=None,
+    dataset=None,
 ) -> dict:
+    """The run of ``split``'s queries over ``index`` (``dataset``: that split, when the caller
+    has read it already)."""
     if encoder is None:
         encoder, tokenizer = load_encoder_and_tokenizer(model)
-    dataset = load_beir(data_dir, split)
+    if dataset is None:
+        dataset = load_beir(data_dir, split)
     query_ids = list(dataset.queries)
     encode = encode_function(encoder, tokenizer, "query", query_max_length)
     embeddings = _embed_all(encode, [dataset.queries[q] for q in query_ids])

@@ -204,8 +204,11 @@ def search_split(
     from textls.retrieval.pipeline import search_queries
 
     encoder, tokenizer = load_encoder_and_tokenizer(model)
-    index = load_index_for(model, index_dir, encoder, data_dir, load_beir(data_dir, None).corpus)
-    run = search_queries(model, index, data_dir, split, k=k, encoder=encoder, tokenizer=tokenizer)
+    dataset = load_beir(data_dir, split)  # read once: the corpus for the check, the queries
+    index = load_index_for(model, index_dir, encoder, data_dir, dataset.corpus)
+    run = search_queries(
+        model, index, data_dir, split, k=k, encoder=encoder, tokenizer=tokenizer, dataset=dataset
+    )
     path = Path(output_dir) / f"run.{split}.trec"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_run(run, path, tag=Path(model).name or "textls")
