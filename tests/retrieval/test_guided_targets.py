@@ -128,3 +128,27 @@ def test_the_sampler_feeds_a_sentence_transformers_trainer(tmp_path):
     assert [tuple(b) for b in sampler] != [tuple(b) for b in batches]  # another epoch, another mix
     with pytest.raises(ValueError, match="no column 'query'"):
         clustered_batches(guide, column="query")(data, batch_size=4, drop_last=False)
+
+
+def test_the_default_loss_is_guided_without_a_cap(tmp_path):
+    model = tiny_sentence_transformer(tmp_path)
+    data = _dataset()
+    loss = SoftTargetMNRLoss(model, data)
+    config = loss.get_config_dict()
+    assert (config["method"], config["epsilon"], config["margin"]) == ("guided", 1.0, 0.0)
+    assert loss.soft_targets.epsilon is None  # the parameter as given; the mass in use is 1
+    # the same targets as guided targets fitted by hand with the model as guide and no cap
+    by_hand = DatasetSoftTargets(method="guided", epsilon=1.0).fit(data, guide=model)
+    rows = np.asarray(data["label"])
+    np.testing.assert_array_equal(
+        loss.soft_targets.batch_targets(rows, 2), by_hand.batch_targets(rows, 2)
+    )
+    # the smoothing methods keep their 0.1 when epsilon is left unset
+    kwls = DatasetSoftTargets(method="kwls").fit(data)
+    assert kwls.soft_targets_.epsilon_ == 0.1 and kwls.epsilon is None
+
+
+def test_uncapped_suspects_weigh_as_much_as_the_positive():
+    scores = np.array([[0.5, 0.7, 0.1]])  # candidate 1 scores above the positive (0)
+    y = suspected_positive_targets(scores, np.array([[True, False, False]]), 0.05, 0.0, 1.0)
+    np.testing.assert_allclose(y, [[0.5, 0.5, 0.0]])

@@ -172,8 +172,12 @@ def test_bad_inputs_are_named(tmp_path):
     with pytest.raises(ValueError, match="already has a label column 'label'"):
         with_row_ids(plain)
     with pytest.raises(ValueError, match="column 'positive', row 1"):
-        DatasetSoftTargets().fit(Dataset.from_dict({"anchor": ["a", "b"], "positive": ["c", ""]}))
-    soft = DatasetSoftTargets().fit(_dataset())
+        DatasetSoftTargets(method="kwls").fit(
+            Dataset.from_dict({"anchor": ["a", "b"], "positive": ["c", ""]})
+        )
+    with pytest.raises(ValueError, match="'guided' needs a guide"):
+        DatasetSoftTargets().fit(_dataset())  # the default method, without SoftTargetMNRLoss
+    soft = DatasetSoftTargets(method="kwls").fit(_dataset())
     with pytest.raises(ValueError, match="label 9 is not the row id"):
         soft.batch_targets([0, 9], 1)
     model = tiny_sentence_transformer(tmp_path / "m")

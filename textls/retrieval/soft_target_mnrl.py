@@ -78,9 +78,12 @@ class SoftTargetMNRLoss(nn.Module):
         The guide of ``method="guided"`` targets, which embeds the dataset's texts once when the
         loss is made; by default ``model`` itself, as it is before training.
     **options
-        The soft targets' parameters, :class:`DatasetSoftTargets`'s (``method="kwls"``,
-        ``epsilon=0.1``, ``temperature``, ``top_k``, ``passage_top_k``); ``temperature`` is that
-        of their relevance softmax, not of this loss.
+        The soft targets' parameters, :class:`DatasetSoftTargets`'s (``method="guided"``,
+        ``epsilon``, ``margin``, ``temperature``, ``top_k``, ``passage_top_k``); ``temperature``
+        is that of their relevance softmax, not of this loss.  With none set, the guided targets:
+        a candidate that ``guide`` scores above the anchor's labelled positive is kept as a
+        positive (GISTEmbed's suspects, which GISTEmbedLoss drops), and an anchor with no such
+        candidate gets MNRL's one-hot target.
 
     Inputs: (anchor, positive) pairs or (anchor, positive, negative_1, ..., negative_n) tuples,
     with the ``label`` column of :func:`with_row_ids`.
@@ -92,7 +95,7 @@ class SoftTargetMNRLoss(nn.Module):
 
         model = SentenceTransformer("all-MiniLM-L6-v2")
         train_dataset = with_row_ids(train_dataset)
-        loss = SoftTargetMNRLoss(model, train_dataset, method="kwls")
+        loss = SoftTargetMNRLoss(model, train_dataset)  # guided targets, the model as guide
         SentenceTransformerTrainer(model=model, train_dataset=train_dataset, loss=loss).train()
 
     References: Henderson et al. 2017 (in-batch negatives, MNRL); Liu et al., COLING 2022 (KWLS).
@@ -167,7 +170,7 @@ class SoftTargetMNRLoss(nn.Module):
         return {
             "scale": self.scale,
             "method": targets.method,
-            "epsilon": targets.epsilon,
+            "epsilon": targets.soft_targets_.epsilon_,
             "temperature": targets.temperature,
             "margin": targets.margin,
         }

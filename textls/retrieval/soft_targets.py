@@ -29,6 +29,8 @@ from textls.keywords.tfidf import TfidfKeywordExtractor
 METHODS = ("ls-classic", "ls-tfidf", "kwls", "ls-distill", "guided")
 #: Methods whose relevance is a guide model's embeddings, given to ``fit`` (no lexical vectors).
 GUIDED = ("guided",)
+#: ``epsilon=None`` means: 0.1 of smoothing mass, or for ``guided`` no cap on the suspects' share
+DEFAULT_EPSILON = {"smoothing": 0.1, "guided": 1.0}
 
 
 def bm25_vectors(
@@ -71,8 +73,12 @@ class CandidateSoftTargets:
         of the query's top ``top_k`` TF-IDF keywords and the passage's top ``passage_top_k``
         keywords (KWLS with passages as labels).  ``ls-distill``: a teacher's scores, BM25 when
         ``fit`` gets no ``teacher_scores``.
-    epsilon : float, default 0.1
-        ``e``: the mass the relevance spreads; ``1 - e`` stays on the known positives.
+    epsilon : float or None, default None
+        ``e``: the mass the relevance spreads; ``1 - e`` stays on the known positives.  For
+        ``guided``, the cap on the suspected false negatives' share.  ``None``: the method's
+        default (:data:`DEFAULT_EPSILON`): 0.1 for the smoothing methods; for ``guided`` 1, no
+        cap, so a candidate the guide ranks at or above the labelled positive counts as much as
+        it (the guide's evidence decides, not a constant).
     temperature : float, default 0.05
         ``T`` of the softmax over a query's non-positive candidates (unused by ``ls-classic``);
         lexical cosines lie in [0, 1], so 0.05 turns a 0.15 lead into a factor of ``e^3``.
@@ -89,7 +95,7 @@ class CandidateSoftTargets:
         self,
         *,
         method: str = "kwls",
-        epsilon: float = 0.1,
+        epsilon: float | None = None,
         temperature: float = 0.05,
         top_k: int = 10,
         passage_top_k: int = 10,
@@ -122,8 +128,12 @@ class CandidateSoftTargets:
         """
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
-        if not isinstance(self.epsilon, numbers.Real) or not 0 <= self.epsilon <= 1:
-            raise ValueError(f"epsilon must be in [0, 1], got {self.epsilon!r}")
+        epsilon = self.epsilon
+        if epsilon is None:
+            epsilon = DEFAULT_EPSILON.get(self.method, DEFAULT_EPSILON["smoothing"])
+        if not isinstance(epsilon, numbers.Real) or not 0 <= epsilon <= 1:
+            raise ValueError(f"epsilon must be in [0, 1], got {epsilon!r}")
+        self.epsilon_ = float(epsilon)  # the mass in use (``epsilon=None``: the method's own)
         check_positive_finite(self.temperature, "temperature")
         if not (isinstance(self.margin, numbers.Real) and np.isfinite(self.margin)):
             raise ValueError(f"margin must be a finite number, got {self.margin!r}")
@@ -206,11 +216,11 @@ class CandidateSoftTargets:
         positive_mask = np.asarray(positive_mask, dtype=bool)
         if self.method == "ls-classic":
             relevance = np.full(positive_mask.shape, 1.0 / positive_mask.shape[1])
-            return mix_with_positives(relevance, positive_mask, self.epsilon)
+            return mix_with_positives(relevance, positive_mask, self.epsilon_)
         scores = self.scores(query_rows, passage_rows)
         if self.method in GUIDED:
             return suspected_positive_targets(
-                scores, positive_mask, self.temperature, self.margin, self.epsilon
+                scores, positive_mask, self.temperature, self.margin, self.epsilon_
             )
         negatives = ~positive_mask
         if self.method == "ls-distill":  # unbounded teacher scores: scale by the best negative
@@ -220,7 +230,7 @@ class CandidateSoftTargets:
             )
         no_negative = ~negatives.any(axis=1)
         scores = np.where(negatives | no_negative[:, None], scores, -np.inf)
-        return mix_with_positives(softmax(scores, self.temperature), positive_mask, self.epsilon)
+        return mix_with_positives(softmax(scores, self.temperature), positive_mask, self.epsilon_)
 
 
 def suspected_positive_targets(
@@ -363,15 +373,21 @@ class DatasetSoftTargets:
 
     Parameters
     ----------
-    method, epsilon, temperature, top_k, passage_top_k
-        As :class:`CandidateSoftTargets` (``method="kwls"``, ``epsilon=0.1``, ...).
+    method : str, default "guided"
+        As :class:`CandidateSoftTargets`; by default ``guided``: the guide's suspected false
+        negatives become partial positives and a query with none keeps MNRL's one-hot target.
+        The default was chosen by the benchmark in the README's Results page (retrieval with
+        incomplete labels); the lexical methods (``kwls``, ...) send mass to lexically close
+        candidates whether or not they are relevant.
+    epsilon, temperature, top_k, passage_top_k, margin
+        As :class:`CandidateSoftTargets` (``epsilon=None``: 0.1, or for ``guided`` no cap).
     """
 
     def __init__(
         self,
         *,
-        method: str = "kwls",
-        epsilon: float = 0.1,
+        method: str = "guided",
+        epsilon: float | None = None,
         temperature: float = 0.05,
         top_k: int = 10,
         passage_top_k: int = 10,
