@@ -11,6 +11,9 @@ and seed, and differs only in the loss:
 * ``textls-<method>``: :class:`textls.retrieval.SoftTargetMNRLoss` with ``--epsilon`` and
   ``ls-classic``, ``ls-tfidf``, ``kwls`` or ``ls-distill`` (BM25 teacher) soft targets;
 * ``textls-cached-kwls``: :class:`textls.retrieval.CachedSoftTargetMNRLoss`, KWLS;
+* ``textls-default``: ``SoftTargetMNRLoss(model, train_dataset)`` with nothing else set, as
+  the README recommends (guided targets, the model before training as the guide);
+  ``textls-cached-default`` its GradCache twin;
 * ``textls-guided``: guided targets (suspected false negatives kept as partial positives) with
   the same guide and ``--margin`` as ``gist``; ``cached-gist``: ``CachedGISTEmbedLoss``.
 
@@ -19,7 +22,8 @@ query (incomplete labels: evaluation counts the others); ``--hard-negatives dens
 passage the guide ranks highest besides the labelled one (mined without the other labels, so
 often an unlabelled positive); ``--batches clustered`` draws each batch from one topic cluster of
 the anchors (TAS-B, :func:`textls.retrieval.clustered_batches`).  A setting other than the
-default writes ``st_losses_<corpus>_<what differs>.json``.
+default (every label, random batches of 32, no hard negatives) writes
+``st_losses_<corpus>_<what differs>.json``.
 
 The training pairs are every (train query, relevant passage) pair of the qrels, up to
 ``--max-train-queries`` queries, so a query with several relevant passages is the anchor of
@@ -64,6 +68,7 @@ from textls.retrieval.metrics import evaluate_run, per_query  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MEASURES = ("RR@10", "R@10", "nDCG@10")
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 LOSSES = (
     "mnrl,cached-mnrl,gist,textls-ls-classic,textls-ls-tfidf,textls-kwls,textls-ls-distill,"
     "textls-cached-kwls"
@@ -249,15 +254,35 @@ def make_loss(name: str, model, dataset, args, guide):
         ), None
     cached = name.startswith("textls-cached-")
     method = name.removeprefix("textls-cached-" if cached else "textls-")
+    loss_class = CachedSoftTargetMNRLoss if cached else SoftTargetMNRLoss
+    extra = {"mini_batch_size": args.mini_batch_size} if cached else {}
+    if method == "default":
+        # what a user writes: nothing but the model and the dataset (the model is the guide)
+        loss = loss_class(model, dataset, **extra)
+    else:
+        # guided targets: the same guide as GISTEmbed's, the same margin (epsilon 1: no cap)
+        options = {"margin": args.margin, "epsilon": 1.0} if method == "guided" else {}
+        targets = DatasetSoftTargets(method=method, **{"epsilon": args.epsilon, **options})
+        soft = targets.fit(dataset, guide=guide if method == "guided" else None)
+        loss = loss_class(model, soft_targets=soft, **extra)
+    # the timer goes in after the loss checked that it was given fitted soft targets
+    loss.soft_targets = TimedSoftTargets(loss.soft_targets)
+    return loss, loss.soft_targets
+    cached = name.startswith("textls-cached-")
+    method = name.removeprefix("textls-cached-" if cached else "textls-")
     # guided targets: the same guide as GISTEmbed's, the same margin (epsilon 1: no cap)
     options = {"margin": args.margin, "epsilon": 1.0} if method == "guided" else {}
     targets = DatasetSoftTargets(method=method, **{"epsilon": args.epsilon, **options})
-    soft = TimedSoftTargets(targets.fit(dataset, guide=guide if method == "guided" else None))
+    soft = targets.fit(dataset, guide=guide if method == "guided" else None)
     if cached:
-        return CachedSoftTargetMNRLoss(
+        loss = CachedSoftTargetMNRLoss(
             model, soft_targets=soft, mini_batch_size=args.mini_batch_size
-        ), soft
-    return SoftTargetMNRLoss(model, soft_targets=soft), soft
+        )
+    else:
+        loss = SoftTargetMNRLoss(model, soft_targets=soft)
+    # the timer goes in after the loss checked that it was given fitted soft targets
+    loss.soft_targets = TimedSoftTargets(loss.soft_targets)
+    return loss, loss.soft_targets
 
 
 def train_one(name, dataset, args, seed, out_dir, guide, batch_sampler=None):
@@ -268,9 +293,11 @@ def train_one(name, dataset, args, seed, out_dir, guide, batch_sampler=None):
     )
 
     torch.manual_seed(seed)
-    model = SentenceTransformer(str(default_model_path()), device="cpu")
+    model = SentenceTransformer(str(default_model_path()), device=DEVICE)
     model.max_seq_length = args.max_length
+    start = time.perf_counter()
     loss, timer = make_loss(name, model, dataset, args, guide)
+    setup_seconds = time.perf_counter() - start  # the guide's one-off encoding of the texts
     train_args = SentenceTransformerTrainingArguments(
         output_dir=str(out_dir),
         per_device_train_batch_size=args.batch_size,
@@ -283,7 +310,8 @@ def train_one(name, dataset, args, seed, out_dir, guide, batch_sampler=None):
         report_to=[],
         logging_strategy="no",
         disable_tqdm=True,
-        use_cpu=not torch.cuda.is_available(),
+        use_cpu=DEVICE == "cpu",
+        bf16=args.bf16,
         **({"batch_sampler": batch_sampler} if batch_sampler is not None else {}),
     )
     trainer = SentenceTransformerTrainer(
@@ -294,6 +322,7 @@ def train_one(name, dataset, args, seed, out_dir, guide, batch_sampler=None):
     seconds = time.perf_counter() - start
     return model, {
         "train_seconds": seconds,
+        "loss_setup_seconds": setup_seconds,
         "soft_target_seconds": None if timer is None else timer.seconds,
         "soft_target_share": None if timer is None else timer.seconds / seconds,
     }
@@ -346,12 +375,13 @@ def main() -> None:
         default=0.0,
         help="GISTEmbed's margin, and the guided targets' (the same guide for both)",
     )
+    parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision (a GPU)")
     parser.add_argument("--output-dir", default=str(ROOT / "outputs" / "benchmark_st_losses"))
     parser.add_argument("--results-dir", default=str(ROOT / "scripts" / "results"))
     args = parser.parse_args()
     from sentence_transformers import SentenceTransformer
 
-    guide = SentenceTransformer(str(default_model_path()), device="cpu")
+    guide = SentenceTransformer(str(default_model_path()), device=DEVICE)
     guide.max_seq_length = args.max_length
     names = [n.strip() for n in args.losses.split(",") if n.strip()]
     # the default setting keeps its file name; others are named by what differs
@@ -361,6 +391,7 @@ def main() -> None:
             ("labels", args.labels, "all"),
             ("batches", args.batches, "random"),
             ("negatives", args.hard_negatives, "none"),
+            ("batch", args.batch_size, 32),
         )
         if value != default
     ]
@@ -398,6 +429,8 @@ def main() -> None:
             "epsilon": args.epsilon,
             "mini_batch_size": args.mini_batch_size,
             "max_length": args.max_length,
+            "device": DEVICE,
+            "bf16": args.bf16,
             "train_pairs": len(dataset),
             "train_queries": len(set(dataset["anchor"])),
             "test_queries": len(query_ids),

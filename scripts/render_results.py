@@ -23,6 +23,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from textls.report import aggregate  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 METHODS = ("none", "ls-classic", "ls-distill", "ls-tfidf", "kwls")
@@ -612,8 +614,21 @@ def epsilon_auto_section(data: dict | None, name: str, out: list[str]) -> None:
     )
 
 
+#: how each batch setting of benchmark_st_losses.py reads on the page
+ST_SETTINGS = {
+    ("labels", "one"): "one labelled passage a query (the others unlabelled, counted by the test)",
+    ("batches", "clustered"): "topic-clustered batches (TAS-B)",
+    ("hard_negatives", "dense"): "one hard negative a pair, mined by the guide",
+}
+
+
+def _st_setting(data: dict) -> str:
+    parts = [text for (key, value), text in ST_SETTINGS.items() if data.get(key) == value]
+    return "; ".join(parts) if parts else "every labelled pair, random batches, no hard negatives"
+
+
 def st_losses_section(data: dict, name: str, out: list[str]) -> None:
-    out.append(f"#### {data['corpus']}\n")
+    out.append(f"#### {data['corpus']}: {_st_setting(data)}\n")
     out.append(_provenance(data, name))
     check = data.get("st_evaluator_check")
     agree = ""
@@ -625,36 +640,52 @@ def st_losses_section(data: dict, name: str, out: list[str]) -> None:
             f" textls's metrics against sentence-transformers' InformationRetrievalEvaluator on "
             f"{check['run']}: largest difference {worst:.1e}."
         )
+    unlabelled = data.get("in_batch_unlabelled_positive_share")
+    hidden = (
+        ""
+        if unlabelled is None
+        else f" and {100 * unlabelled:.2f}% are relevant by the full qrels but unlabelled"
+    )
     out.append(
-        f"{data['model']}, {data['epochs']:g} epoch on {data['train_pairs']} (query, relevant "
-        f"passage) pairs of {data['train_queries']} training queries, batch {data['batch_size']}, "
+        f"{data['model']}, {data['epochs']:g} epoch on {data['train_pairs']} training examples "
+        f"of {data['train_queries']} queries, batch {data['batch_size']}, "
         f"learning rate {data['learning_rate']:g}, texts cut to {data['max_length']} tokens, "
-        f"{data['seeds']} seeds; epsilon {data['epsilon']:g} for textls's losses, mini-batches "
-        f"of {data['mini_batch_size']} for the cached ones. Test: {data['test_queries']} queries "
+        f"{data['seeds']} seeds; epsilon {data['epsilon']:g} for textls's lexical losses, "
+        f"mini-batches of {data['mini_batch_size']} for the cached ones; GISTEmbed's guide (and "
+        f"the guide of `textls-default` and `textls-guided`) is the packaged MiniLM, margin "
+        f"{data.get('margin', 0.0):g}. Test: {data['test_queries']} queries "
         f"searched exactly over {data['searched_passages']:,} of the corpus's "
         f"{data['corpus_passages']:,} passages. In the training batches, "
         f"{100 * data['in_batch_false_negative_share']:.2f}% of the in-batch candidates are known "
-        f"positives of the anchor (false negatives to MNRL).{agree}\n"
+        f"positives of the anchor (false negatives to MNRL){hidden}.{agree}\n"
     )
     comparison = data.get("comparison")
     if comparison is None:  # no mnrl run to compare with
         out.append("No `mnrl` run in this file: nothing to compare with.\n")
         return
-    out.append(
-        "| loss | MRR@10 | R@10 | nDCG@10 | Δ MRR@10 vs mnrl | Δ R@10 | Δ nDCG@10 | train s "
-        "| soft targets |"
+    runs = [{k: r[k] for k in ("method", "seed", "metrics")} for r in data["runs"]]
+    versus_gist = (
+        aggregate(runs, baseline="gist")["paired"] if "gist" in comparison["methods"] else {}
     )
-    out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    out.append(
+        "| loss | MRR@10 | R@10 | nDCG@10 | Δ MRR@10 vs mnrl | Δ R@10 | Δ nDCG@10 "
+        "| Δ MRR@10 vs gist | train s | soft targets |"
+    )
+    out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for method, m in comparison["methods"].items():
         paired = comparison["paired"].get(method, {})
-        runs = [r for r in data["runs"] if r["method"] == method]
-        seconds = statistics.mean(r["train_seconds"] for r in runs)
-        shares = [r["soft_target_share"] for r in runs if r["soft_target_share"] is not None]
+        made = [r for r in data["runs"] if r["method"] == method]
+        seconds = statistics.mean(r["train_seconds"] for r in made)
+        shares = [r["soft_target_share"] for r in made if r["soft_target_share"] is not None]
         share = f"{100 * statistics.mean(shares):.2f}% of training" if shares else ""
+        setup = [r["loss_setup_seconds"] for r in made if r.get("loss_setup_seconds") is not None]
+        if shares and setup:
+            share += f"; set-up {statistics.mean(setup):.0f} s"
         cells = [_ms((m["mean"][k], m["std"][k])) for k in ("RR@10", "R@10", "nDCG@10")] + [
             _diff(paired.get(k)) for k in ("RR@10", "R@10", "nDCG@10")
         ]
-        out.append(f"| {method} | " + " | ".join(cells) + f" | {seconds:.0f} | {share} |")
+        gist = "" if not versus_gist else _diff(versus_gist.get(method, {}).get("RR@10"))
+        out.append(f"| {method} | " + " | ".join(cells) + f" | {gist} | {seconds:.0f} | {share} |")
     out.append("")
 
 
