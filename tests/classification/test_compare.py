@@ -382,15 +382,47 @@ def test_epsilon_is_a_number_in_0_1_or_auto(tmp_path, files):
     assert _args(tmp_path, *files, epsilon=0.3).epsilon == 0.3
 
 
-def test_ls_distill_learns_from_a_teacher_this_compare_trained(tmp_path, files, tokenizer):
+def test_ls_distill_learns_from_a_teacher_this_compare_trained(
+    tmp_path, files, tokenizer, monkeypatch
+):
+    """Each student trains on its own seed's teacher's training-row probabilities: LS-Classic's
+    mass off the gold class, m = epsilon (C - 1) / C, split over the other classes in proportion
+    to the teacher's probabilities there (the tiny corpus's classes are equally frequent, so
+    ``balanced`` changes nothing).  Fails when the teacher is ignored, swapped for another method
+    or seed, or the targets never reach training."""
+    import textls.classification.compare as compare
+
+    trained = []  # (soft labels trained on, the run's outcome) in training order
+    real = compare.train_and_evaluate
+
+    def spy(setup, train_set, seed, *args, **kwargs):
+        result = real(setup, train_set, seed, *args, **kwargs)
+        soft = (
+            np.asarray(train_set["soft_labels"])
+            if "soft_labels" in train_set.column_names
+            else None
+        )
+        trained.append((soft, np.asarray(train_set["labels"]), result))
+        return result
+
+    monkeypatch.setattr(compare, "train_and_evaluate", spy)
     methods = "none,ls-classic,ls-distill@none,ls-distill@ls-classic"
     args = _args(tmp_path, *files, methods=methods, seeds=2)
     results = run_compare(args, lambda: make_model(num_labels=3), tokenizer)
     assert list(results["methods"]) == methods.split(",")
-    for student in ("ls-distill@none", "ls-distill@ls-classic"):
-        diagnosis = results["soft_label_diagnostics"][student]
-        assert diagnosis["off_gold_mass"] == pytest.approx(0.1 * 2 / 3)
-        assert 0 <= diagnosis["top1_agreement"] <= 1
+    runs = dict(zip([(m, s) for m in methods.split(",") for s in range(2)], trained, strict=True))
+    for student, teacher in (("ls-distill@none", "none"), ("ls-distill@ls-classic", "ls-classic")):
+        for seed in range(2):
+            soft, y, _ = runs[student, seed]
+            probs = runs[teacher, seed][2].train_probs
+            off_gold = np.ones_like(soft, dtype=bool)
+            off_gold[np.arange(len(y)), y] = False
+            share = np.where(off_gold, probs, 0.0)
+            expected = 0.1 * 2 / 3 * share / share.sum(axis=1, keepdims=True)
+            np.testing.assert_allclose(soft[off_gold], expected[off_gold], rtol=1e-4, atol=1e-7)
+            np.testing.assert_allclose(soft.sum(axis=1), 1.0, rtol=1e-5)
+    # two teachers, two different sets of targets (a shared or constant teacher would tie them)
+    assert not np.allclose(runs["ls-distill@none", 0][0], runs["ls-distill@ls-classic", 0][0])
 
 
 def test_distilled_targets_put_the_mass_where_the_teacher_does(tmp_path, files):
