@@ -8,6 +8,10 @@ arguments dataclass is parsed by ``HfArgumentParser`` from flags or from one JSO
 
 A table names heavy things by ``"module:attribute"`` strings, imported only when that command
 runs, so ``--help`` loads neither torch nor transformers.
+
+:class:`SoftLabelArguments` (the labelled table and the generator) is shared by ``textls smooth``
+and ``textls cache build``; it lives here so that :mod:`textls.cache.cli` does not import the top
+command module.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 USAGE_TAIL = "[--help] [ARGS | CONFIG.json]"
 
@@ -230,3 +234,48 @@ def check_config_types(config: dict, schema, path: str) -> None:
         if len(checks) == len(kinds) and not any(check(config[name]) for check in checks):
             shown = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
             raise ValueError(f"{path}: key {name!r} must be {shown}, got {config[name]!r}")
+
+
+@dataclass
+class SoftLabelArguments:
+    """The labelled table and the soft-label generator: shared by ``smooth`` and ``cache build``."""
+
+    input: str = field(
+        metadata={
+            "help": "Labelled data: a .csv, .tsv, .jsonl, .json or .parquet file "
+            "(`cache build` also reads a datasets folder)."
+        }
+    )
+    text_column: str = field(default="text", metadata={"help": "Column holding the text."})
+    label_column: str = field(default="label", metadata={"help": "Column holding the gold label."})
+    id_column: str | None = field(
+        default=None,
+        metadata={
+            "help": "Column with an example id, kept with each row (default: the row number)."
+        },
+    )
+    method: str = field(
+        default="kwls",
+        metadata={"help": "Soft-label method: ls-classic, ls-distill, ls-tfidf or kwls."},
+    )
+    epsilon: float = field(
+        default=0.1, metadata={"help": "Smoothing mass moved off the gold label."}
+    )
+    temperature: str | None = field(
+        default=None,
+        metadata={
+            "help": "Relevance temperature: a number, or 'auto' (fit on the data). Default: the method's."
+        },
+    )
+    params: str | None = field(
+        default=None,
+        metadata={
+            "help": 'Other generator parameters as JSON, e.g. \'{"class_top_k": 100, "match": "semantic"}\'.'
+        },
+    )
+
+    def smoother_params(self) -> dict:
+        """The generator's parameters: ``--params`` with ``--epsilon`` and ``--temperature``."""
+        from textls._utils import smoother_params
+
+        return smoother_params(self.params, self.epsilon, self.temperature)

@@ -11,52 +11,7 @@ import sys
 from dataclasses import dataclass, field
 
 from textls import __version__
-from textls._cli import Command, Group, dispatch
-
-
-@dataclass
-class SoftLabelArguments:
-    """The labelled table and the soft-label generator: shared by ``smooth`` and ``cache build``."""
-
-    input: str = field(
-        metadata={
-            "help": "Labelled data: a .csv, .tsv, .jsonl, .json or .parquet file "
-            "(`cache build` also reads a datasets folder)."
-        }
-    )
-    text_column: str = field(default="text", metadata={"help": "Column holding the text."})
-    label_column: str = field(default="label", metadata={"help": "Column holding the gold label."})
-    id_column: str | None = field(
-        default=None,
-        metadata={
-            "help": "Column with an example id, kept with each row (default: the row number)."
-        },
-    )
-    method: str = field(
-        default="kwls",
-        metadata={"help": "Soft-label method: ls-classic, ls-distill, ls-tfidf or kwls."},
-    )
-    epsilon: float = field(
-        default=0.1, metadata={"help": "Smoothing mass moved off the gold label."}
-    )
-    temperature: str | None = field(
-        default=None,
-        metadata={
-            "help": "Relevance temperature: a number, or 'auto' (fit on the data). Default: the method's."
-        },
-    )
-    params: str | None = field(
-        default=None,
-        metadata={
-            "help": 'Other generator parameters as JSON, e.g. \'{"class_top_k": 100, "match": "semantic"}\'.'
-        },
-    )
-
-    def smoother_params(self) -> dict:
-        """The generator's parameters: ``--params`` with ``--epsilon`` and ``--temperature``."""
-        from textls._utils import smoother_params
-
-        return smoother_params(self.params, self.epsilon, self.temperature)
+from textls._cli import Command, Group, SoftLabelArguments, dispatch
 
 
 @dataclass

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from textls._cli import Command, dispatch
-from textls.cli import SoftLabelArguments
+from textls._cli import Command, SoftLabelArguments
 
 
 @dataclass
@@ -194,8 +193,3 @@ COMMANDS = {
         positional="--cache",
     ),
 }
-
-
-def cache_main(argv: list[str]) -> int:
-    """``textls cache SUBCOMMAND ...``; returns the exit status (0 ok, 1 error, 2 usage)."""
-    return dispatch("textls cache", COMMANDS, argv)

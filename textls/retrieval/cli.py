@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from textls._cli import Command, dispatch
+from textls._cli import Command
 
 
 @dataclass
@@ -199,8 +199,3 @@ COMMANDS = {
         trainer=_TRAINER,
     ),
 }
-
-
-def retrieval_main(argv: list[str]) -> int:
-    """``textls retrieval SUBCOMMAND ...``; returns the exit status (0 ok, 1 error, 2 usage)."""
-    return dispatch("textls retrieval", COMMANDS, argv)
