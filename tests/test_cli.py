@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,8 @@ def read_soft(path):
 
 
 @pytest.mark.parametrize("method", ["ls-classic", "ls-distill", "ls-tfidf", "kwls"])
-def test_smooth_writes_one_row_per_input_row(corpus, tmp_path, capsys, method):
+def test_smooth_writes_one_row_per_input_row(corpus, tmp_path, capsys, caplog, method):
+    caplog.set_level(logging.INFO, logger="textls")
     out = tmp_path / "soft.csv"
     code = main(
         [
@@ -57,6 +59,8 @@ def test_smooth_writes_one_row_per_input_row(corpus, tmp_path, capsys, method):
     assert f"{method}: 12 rows, 3 classes" in printed
     assert "mean soft-label mass on the gold class" in printed
     assert f"wrote 12 soft labels x 3 classes to {out}" in printed
+    # said once: the command prints it, the library does not log it too (to stderr in a terminal)
+    assert not [r for r in caplog.records if r.levelno >= logging.INFO and "wrote" in r.message]
 
 
 def test_ls_classic_values_and_id_column(corpus, tmp_path):

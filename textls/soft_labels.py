@@ -201,7 +201,7 @@ def smooth_table(
         soft, _, result.summary = smooth_texts(smoother, texts, labels, method=method)
         frame = soft_label_frame(soft, smoother.classes_, ids, labels)
         result.path = write_soft_labels(output, frame, method, params, texts, labels)
-        logger.info("wrote %d soft labels x %d classes to %s", *soft.shape, result.path)
+        logger.debug("wrote %d soft labels x %d classes to %s", *soft.shape, result.path)
     return result
 
 

@@ -125,7 +125,7 @@ def mine_hard_negatives(
         for q, rows in zip(query_ids, mined, strict=True)
     ]
     atomic_write(out, lambda f: f.writelines(lines), mode="w")
-    logger.info("wrote %s hard negatives for %d queries to %s", retriever, len(lines), out)
+    logger.debug("wrote %s hard negatives for %d queries to %s", retriever, len(lines), out)
     return out, [len(rows) for rows in mined]
 
 

@@ -212,7 +212,7 @@ def search_split(
     path = Path(output_dir) / f"run.{split}.trec"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_run(run, path, tag=Path(model).name or "textls")
-    logger.info("wrote %d queries x %d to %s", len(run), k, path)
+    logger.debug("wrote %d queries x %d to %s", len(run), k, path)
     return path, len(run)
 
 
