@@ -129,14 +129,21 @@ def test_a_repeated_positive_is_a_positive_not_a_negative():
     np.testing.assert_allclose(targets[2], [0.0, 0.0, 1.0])
 
 
-def test_cached_loss_equals_the_full_batch_loss_and_gradients(tmp_path):
+@pytest.mark.parametrize(
+    "options", [{"method": "kwls", "epsilon": 0.2}, {}], ids=["kwls", "default"]
+)
+def test_cached_loss_equals_the_full_batch_loss_and_gradients(tmp_path, options):
     pytest.importorskip("sentence_transformers.base.losses.gradcache")
     model = tiny_sentence_transformer(tmp_path / "m")
     dataset = _dataset()
     features, labels = _features(model, dataset)
-    soft = DatasetSoftTargets(method="kwls", epsilon=0.2).fit(dataset)
-    full = SoftTargetMNRLoss(model, soft_targets=soft)
-    cached = CachedSoftTargetMNRLoss(model, soft_targets=soft, mini_batch_size=4)  # 4 + 2 rows
+    # the default (guided) targets are fitted with the model as guide, before any step
+    full = SoftTargetMNRLoss(model, dataset, **options)
+    cached = CachedSoftTargetMNRLoss(model, dataset, mini_batch_size=4, **options)  # 4 + 2 rows
+    rows = np.asarray(dataset["label"])
+    np.testing.assert_array_equal(
+        cached.soft_targets.batch_targets(rows, 2), full.soft_targets.batch_targets(rows, 2)
+    )
     expected, expected_grads = _loss_and_grads(model, full, features, labels)
     loss, grads = _loss_and_grads(model, cached, features, labels)
     torch.testing.assert_close(loss, expected)
@@ -144,10 +151,11 @@ def test_cached_loss_equals_the_full_batch_loss_and_gradients(tmp_path):
         torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-6)
 
 
-def test_trains_in_a_sentence_transformer_trainer(tmp_path):
+@pytest.mark.parametrize("options", [{"method": "kwls"}, {}], ids=["kwls", "default"])
+def test_trains_in_a_sentence_transformer_trainer(tmp_path, options):
     model = tiny_sentence_transformer(tmp_path / "m")
     dataset = _dataset()
-    loss = SoftTargetMNRLoss(model, dataset, method="kwls")
+    loss = SoftTargetMNRLoss(model, dataset, **options)
     before = [p.detach().clone() for p in model.parameters()]
     args = st.SentenceTransformerTrainingArguments(
         output_dir=str(tmp_path / "out"),
