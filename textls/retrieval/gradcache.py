@@ -20,8 +20,8 @@ import torch.distributed as dist
 from torch import nn
 
 from textls.losses import soft_target_cross_entropy
+from textls.retrieval.distributed import check_equal_sizes
 from textls.retrieval.loss import candidate_scores
-from textls.retrieval.trainer import check_equal_sizes
 
 
 class _NoGradCache:

@@ -141,7 +141,7 @@ def _mine_with_encoder(
     """:func:`mine_dense` with ``model``'s query embeddings, over ``index_dir`` (built from
     ``corpus``, the corpus of ``data_dir``) or a fresh index."""
     from textls.retrieval.encoder import encode_function, load_encoder_and_tokenizer
-    from textls.retrieval.pipeline import build_corpus_index
+    from textls.retrieval.search import build_corpus_index
     from textls.retrieval.steps import load_index_for
 
     encoder, tokenizer = load_encoder_and_tokenizer(model)

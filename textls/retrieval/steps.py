@@ -70,12 +70,12 @@ def encode_corpus_folder(
 
 def encoder_record(model: str, encoder, passage_max_length: int) -> dict:
     """What makes the passage vectors of ``encoder`` (loaded from ``model``), for
-    ``encoder.json``: its identity (:func:`~textls.retrieval.pipeline.encoder_identity`), the
+    ``encoder.json``: its identity (:func:`~textls.retrieval.search.encoder_identity`), the
     fingerprint of its passage tower's weights (so a model retrained in the same folder is another
     encoder), its dimension, pooling and normalisation, and the passage length. The folder's
     ``corpus_fingerprint`` is added by :func:`~textls.retrieval.encoding.encode_corpus`."""
     from textls.retrieval.encoder import weights_fingerprint
-    from textls.retrieval.pipeline import encoder_identity
+    from textls.retrieval.search import encoder_identity
 
     return {
         "encoder": encoder_identity(model),
@@ -140,7 +140,7 @@ def index_corpus(
     """
     from textls.retrieval.encoding import load_shards
     from textls.retrieval.index import DenseIndex, build_index
-    from textls.retrieval.pipeline import build_corpus_index
+    from textls.retrieval.search import build_corpus_index
 
     if embeddings_dir:
         record = read_encoder_record(embeddings_dir)
@@ -167,7 +167,7 @@ def load_index_for(model: str, index_dir: str, encoder, data_dir: str, corpus: d
     ``corpus`` (the corpus of the BEIR folder ``data_dir``)."""
     from textls.retrieval.data import corpus_fingerprint
     from textls.retrieval.index import DenseIndex
-    from textls.retrieval.pipeline import encoder_identity
+    from textls.retrieval.search import encoder_identity
 
     index = DenseIndex.load(
         index_dir, expected_dim=encoder.dim, expected_encoder=encoder_identity(model)
@@ -201,7 +201,7 @@ def search_split(
     """
     from textls.retrieval.data import load_beir, write_run
     from textls.retrieval.encoder import load_encoder_and_tokenizer
-    from textls.retrieval.pipeline import search_queries
+    from textls.retrieval.search import search_queries
 
     encoder, tokenizer = load_encoder_and_tokenizer(model)
     dataset = load_beir(data_dir, split)  # read once: the corpus for the check, the queries
@@ -224,10 +224,10 @@ def evaluate_run_to_folder(
     Returns
     -------
     tuple
-        ``(measures, queries)`` of :func:`~textls.retrieval.pipeline.evaluate_run_file`;
+        ``(measures, queries)`` of :func:`~textls.retrieval.search.evaluate_run_file`;
         ``metrics.json`` holds the measures and, under ``"queries"``, how the run covers the qrels.
     """
-    from textls.retrieval.pipeline import evaluate_run_file
+    from textls.retrieval.search import evaluate_run_file
 
     metrics, queries = evaluate_run_file(run, data_dir, split)
     out = Path(output_dir)
