@@ -47,8 +47,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from textls._utils import check_labels, check_texts, encode_labels, unique_classes
 from textls._utils import class_sums as sum_by_class
 from textls.smoothers import get_smoother
-from textls.smoothers._base import BaseSmoother, temperature_sample
-from textls.smoothers.kwls import cross_fit_folds
+from textls.smoothers._base import BaseSmoother, cross_fit_folds, temperature_sample
 
 MERGEABLE = ("kwls", "ls-tfidf", "ls-classic")
 PASSES = {"kwls": ("counts",), "ls-tfidf": ("counts", "class-sums"), "ls-classic": ("counts",)}
@@ -102,7 +101,7 @@ def shard_counts(
     counts over the fitted vocabulary that the fitted vectorizer's ``transform`` would give.
     With ``folds = (first_row, n_rows, n_splits)`` (KWLS), the class-by-term counts of each
     cross-fitting fold are kept too: the shard's rows are rows ``first_row, ...`` of ``n_rows``,
-    which decides their folds (:func:`~textls.smoothers.kwls.cross_fit_folds`).
+    which decides their folds (:func:`~textls.smoothers._base.cross_fit_folds`).
     """
     labels = check_labels(labels, len(texts))
     classes = unique_classes(labels) if len(labels) else np.array([], dtype=object)

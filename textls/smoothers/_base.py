@@ -347,3 +347,14 @@ def temperature_sample(n: int, max_rows: int = 20_000, seed: int = 0) -> np.ndar
     if n <= max_rows:
         return None
     return np.random.default_rng(seed).choice(n, max_rows, replace=False)
+
+
+def cross_fit_folds(rows: np.ndarray, n_rows: int, n_splits: int) -> np.ndarray:
+    """The cross-fitting fold of training rows (``rows``: their indices among all ``n_rows``).
+
+    A fixed random permutation of the row indices, dealt out ``% n_splits``, so the folds have
+    equal sizes whatever the order of the data (``i % n_splits`` alone would put every row of a
+    class in one fold when the labels cycle through the classes).  A function of the row index
+    and ``n_rows`` alone, so a sharded fit assigns the same folds as one process.
+    """
+    return np.random.default_rng(0).permutation(n_rows)[np.asarray(rows)] % n_splits
