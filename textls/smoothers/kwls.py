@@ -244,6 +244,17 @@ class KeywordSmoother(ScoredSmoother):
 
     # -- fitting from counts (textls.cache.statistics; see textls.smoothers._base) -------------
 
+    cache_passes = ("counts",)
+
+    def fits_from_counts(self) -> bool:
+        return self.extractor is None  # a custom extractor reads the texts
+
+    def class_term_folds(self) -> int:
+        return self.n_splits
+
+    def fitted_vectorizer(self) -> CountVectorizer:
+        return self.vocabulary_extractor_.vectorizer_
+
     def count_vectorizer(self) -> CountVectorizer:
         """The unfitted ``CountVectorizer`` whose tokenisation and ``min_df`` / ``max_df`` /
         ``max_features`` build the vocabulary (the class keywords' and, by default, the texts')."""
