@@ -30,7 +30,7 @@ from textls import get_smoother
 from textls.classification import SoftLabelCollator, SoftLabelTrainer
 from textls.classification.data import build_dataset, load_labelled
 from textls.classification.modeling import load_tokenizer, make_model_factory
-from textls.classification.trainer import REGULARIZERS
+from textls.classification.regularizers import REGULARIZERS
 
 ROOT = Path(__file__).resolve().parents[1]
 

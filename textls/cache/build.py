@@ -6,7 +6,7 @@ any process, on any machine that sees the folder, and a re-run does only what is
 1. **input**: the labelled data, checked, fingerprinted and written once to ``_work/input.arrow``
    (memory-mapped by every task); the plan (method, parameters, fingerprint, shard boundaries) goes
    to ``build.json``.  A re-run with other data or parameters is refused.
-2. **fit**: for each statistics pass of the method (:data:`~textls.cache.statistics.PASSES`), one
+2. **fit**: for each statistics pass of the method (its ``cache_passes``), one
    task per shard writes its statistics; the merge adds them and fits the generator; with
    ``temperature="auto"`` the driver then fits ``T`` on the fixed sample of rows ``fit`` uses.
    The result is ``fit/state.zip`` (:mod:`textls.cache.state_io`: data, never a pickle).
@@ -70,16 +70,16 @@ from textls.cache.manifest import (
 from textls.cache.source import InputSpec
 from textls.cache.state_io import UnsafeStateError, dump_state, load_state
 from textls.cache.statistics import (
-    PASSES,
     FittedState,
-    class_sums,
     counter_for,
     fit_from_counts,
     fit_state_temperature,
     merge_counts,
+    merge_pass,
     mergeable,
+    pass_statistics,
+    passes,
     remap_counts,
-    set_class_sums,
     shard_bounds,
     shard_counts,
     temperature_rows,
@@ -116,6 +116,11 @@ class Work:
     @property
     def num_shards(self) -> int:
         return len(self.bounds) - 1
+
+    @property
+    def passes(self) -> tuple[str, ...]:
+        """The method's statistics passes, in order (:func:`~textls.cache.statistics.passes`)."""
+        return passes(self.method, self.params)
 
     def path(self, *parts: str) -> Path:
         return Path(self.root).joinpath(*parts)
@@ -294,7 +299,7 @@ def _check_options(method, params, stage, shard, engine, layout, top_k, num_proc
 
     if method not in SMOOTHERS:
         raise ValueError(f"unknown smoothing method {method!r}; choose one of {sorted(SMOOTHERS)}")
-    get_smoother(method, **params)._check_params()
+    get_smoother(method, **params).check_params()
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
     if shard is not None and stage not in ("fit", "transform"):
@@ -315,9 +320,10 @@ def _check_options(method, params, stage, shard, engine, layout, top_k, num_proc
         raise ValueError(f"num_shards must be at least 1, got {num_shards}")
     if not mergeable(method, params) and (stage != "all" or shard is not None or engine != "local"):
         raise ValueError(
-            f"{method}{' with a custom extractor' if method == 'kwls' else ''} is fitted on the "
-            "whole corpus at once (LS-Distill is cross-fitted), so it cannot be fitted shard by "
-            "shard: build it in one process (--stage all, no --shard, --engine local)"
+            f"{method}{' with these parameters' if passes(method, params) else ''} is fitted on "
+            "the whole corpus at once (LS-Distill is cross-fitted, KWLS with an extractor reads "
+            "the texts), so it cannot be fitted shard by shard: build it in one process (--stage "
+            "all, no --shard, --engine local)"
         )
 
 
@@ -594,16 +600,16 @@ def _pending_pass(work: Work) -> int | None:
     """Index of the first statistics pass not merged yet, or ``None`` when the fit is complete."""
     if work.fit_path().exists():
         return None
-    for index, name in enumerate(PASSES[work.method]):
+    for index, name in enumerate(work.passes):
         if not work.merged_path(name).exists():
             return index
-    return len(PASSES[work.method])  # all merged; the state is being finished
+    return len(work.passes)  # all merged; the state is being finished
 
 
 def fit_shard_statistics(work: Work, shard: int, pass_index: int | None = None) -> dict:
     """Task: write one shard's statistics for the pending pass (kept if already there)."""
     index = _pending_pass(work) if pass_index is None else pass_index
-    name = PASSES[work.method][index]
+    name = work.passes[index]
     path = work.stats_path(name, shard)
     if path.exists():
         return {"shard": shard, "pass": name, "skipped": True}
@@ -617,8 +623,8 @@ def fit_shard_statistics(work: Work, shard: int, pass_index: int | None = None) 
         if matrix is not None:  # kept, so the later passes need not tokenise again
             _dump(work.matrix_path(shard), matrix)
     else:
-        state = _load_state(work.merged_path(PASSES[work.method][index - 1]))
-        stats = class_sums(state, texts, labels, _shard_counts(work, shard, state))
+        state = _load_state(work.merged_path(work.passes[index - 1]))
+        stats = pass_statistics(state, name, texts, labels, _shard_counts(work, shard, state))
     _dump(path, stats)
     return {"shard": shard, "pass": name, "skipped": False}
 
@@ -634,7 +640,7 @@ def _shard_counts(work: Work, shard: int, state: FittedState):
 
 def _fit_shard(work: Work, shard: int, result: BuildResult) -> None:
     index = _pending_pass(work)
-    if index is None or index == len(PASSES[work.method]):
+    if index is None or index == len(work.passes):
         result.message = f"{work.root}: the fit is complete; run --stage transform"
         return
     record = fit_shard_statistics(work, shard, index)
@@ -654,10 +660,10 @@ def _fit_shard(work: Work, shard: int, result: BuildResult) -> None:
 def _fit(work: Work, runner, result: BuildResult, compute: bool) -> None:
     """Run (or only merge) every statistics pass, then finish the fitted state."""
     while (index := _pending_pass(work)) is not None:
-        if index == len(PASSES[work.method]):
+        if index == len(work.passes):
             _finish_state(work)
             break
-        name = PASSES[work.method][index]
+        name = work.passes[index]
         missing = [s for s in range(work.num_shards) if not work.stats_path(name, s).exists()]
         if missing and not compute:
             raise CacheError(
@@ -672,14 +678,14 @@ def _fit(work: Work, runner, result: BuildResult, compute: bool) -> None:
             state = fit_from_counts(work.method, work.params, counts)
             state.counts = counts
         else:
-            state = _load_state(work.merged_path(PASSES[work.method][index - 1]))
-            set_class_sums(state, parts)
+            state = _load_state(work.merged_path(work.passes[index - 1]))
+            merge_pass(state, name, parts)
         _dump(work.merged_path(name), state)
         if not compute:  # --stage merge merges one pass; the scheduler runs the next pass's tasks
-            if index + 1 < len(PASSES[work.method]):
+            if index + 1 < len(work.passes):
                 result.message = (
                     f"{work.root}: {name} statistics merged; now run --stage fit --shard I for "
-                    f"{PASSES[work.method][index + 1]}, then --stage merge"
+                    f"{work.passes[index + 1]}, then --stage merge"
                 )
                 return
     if not work.fit_path().exists():
@@ -702,17 +708,13 @@ class _PassTask:
 
 def _finish_state(work: Work) -> None:
     """Fit the temperature (on the rows ``fit`` would use) and save ``fit/state.zip``."""
-    state = _load_state(work.merged_path(PASSES[work.method][-1]))
+    state = _load_state(work.merged_path(work.passes[-1]))
     if state.temperature_pending:
         table = source.open_rows(work.path("_work", "input.arrow"))
         rows = temperature_rows(work.bounds[-1])
         texts, labels = source.take_rows(table, rows)
         fit_state_temperature(state, texts, labels, rows)
-    for vectorizer in (
-        getattr(getattr(state.smoother, "vocabulary_extractor_", None), "vectorizer_", None),
-        getattr(state.smoother, "vectorizer_", None),
-    ):
-        forget_stop_words_id(vectorizer)  # so the state file is reproducible
+    forget_stop_words_id(state.smoother.fitted_vectorizer())  # so the state file is reproducible
     ensure_folder(work.path("fit"))
     _dump(work.fit_path(), state)
 
@@ -871,9 +873,7 @@ def _write_manifest(work: Work, plan: dict) -> None:
         )
     state = _load_state(work.fit_path())
     smoother = state.smoother
-    vocabulary = getattr(smoother, "vocabulary_extractor_", None) or getattr(
-        smoother, "vectorizer_", None
-    )
+    vocabulary = smoother.fitted_vectorizer()
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

@@ -10,7 +10,8 @@ is whole, not who wrote it.  This format holds only
   (stored as ``.npy`` members of the zip, never with ``allow_pickle``) and SciPy sparse matrices
   (their arrays);
 * objects of the classes in :data:`ALLOWED` (textls's generators, keyword extractors and fit
-  statistics; scikit-learn's vectorizers, logistic regression and pipeline), stored as their
+  statistics; scikit-learn's vectorizers, logistic regression and pipeline) or registered in
+  :data:`~textls.smoothers.SMOOTHERS` (code the process already runs), stored as their
   class name and attributes and rebuilt with ``cls.__new__`` and the attributes: no constructor,
   ``__setstate__`` or ``__reduce__`` of the file's choosing runs.
 
@@ -147,8 +148,8 @@ def _encode(value, arrays: list, where: str):
                 for k, v in value.items()
             ]
         }
-    name = f"{type(value).__module__}.{type(value).__qualname__}"
-    if name in ALLOWED:
+    name = _class_name(type(value))
+    if _allowed(name):
         return {"object": name, "attributes": _encode(vars(value), arrays, where)}
     raise TypeError(
         f"{where} is a {name}, which a textls state file does not hold (it stores only data: "
@@ -192,7 +193,7 @@ def _decode(node, array, path: str):
         return {_decode(k, array, path): _decode(v, array, path) for k, v in node["pairs"]}
     if "object" in node:
         name = node["object"]
-        if name not in ALLOWED:
+        if not _allowed(name):
             raise UnsafeStateError(
                 f"{path} asks for an object of class {name!r}, which textls does not load: a "
                 "state file is data, not code"
@@ -206,3 +207,17 @@ def _decode(node, array, path: str):
         obj.__dict__.update(attributes)
         return obj
     raise UnsafeStateError(f"{path}: unexpected value {node!r}")
+
+
+def _class_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _allowed(name: str) -> bool:
+    """Whether a state file may hold an object of class ``name``: one of :data:`ALLOWED`, or a
+    generator registered in :data:`~textls.smoothers.SMOOTHERS` (so a new one needs no edit here)."""
+    if name in ALLOWED:
+        return True
+    from textls.smoothers import SMOOTHERS
+
+    return name in {_class_name(cls) for cls in SMOOTHERS.values()}

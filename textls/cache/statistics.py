@@ -21,14 +21,17 @@ KWLS's training targets are cross-fitted (each row is scored against class keywo
 its fold), so the counts pass also keeps the class-by-term counts of each fold; a row's fold is a
 function of its index in the whole input and the number of rows, which a shard knows.
 
-This module only counts and merges; the generators fit themselves from the merged counts
-through their own small protocol (``count_vectorizer``, ``fit_from_counts``, ``training_scores``,
-``targets_from_scores``: see :mod:`textls.smoothers._base`).
+This module only counts and merges, and never asks which method it fits: the generators say
+which passes they need and fit themselves from the merged statistics through their own small
+public protocol (``cache_passes``, ``count_vectorizer``, ``class_term_folds``,
+``fit_from_counts``, ``pass_statistics``, ``fit_from_pass``, ``training_scores``,
+``targets_from_scores``: see :mod:`textls.smoothers._base`), so a new mergeable generator needs no
+edit here.
 
 With these, a KWLS fitted from merged shard statistics equals ``KeywordSmoother().fit`` on all the
 texts bit for bit (vocabulary, idf, class keywords, temperature, soft labels), and so does
 LS-Classic; LS-TFIDF agrees to float rounding (about 1e-12).  LS-Distill is cross-fitted on the whole
-corpus and is not mergeable: it is fitted in one process (:data:`MERGEABLE` says which methods are).
+corpus and is not mergeable: it is fitted in one process (:func:`mergeable` says which are).
 
 Example (the same passes a cache build runs, in memory)::
 
@@ -46,19 +49,18 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from textls._utils import check_labels, check_texts, encode_labels, unique_classes
 from textls._utils import class_sums as sum_by_class
-from textls.smoothers import get_smoother
-from textls.smoothers._base import BaseSmoother, temperature_sample
-from textls.smoothers.kwls import cross_fit_folds
-
-MERGEABLE = ("kwls", "ls-tfidf", "ls-classic")
-PASSES = {"kwls": ("counts",), "ls-tfidf": ("counts", "class-sums"), "ls-classic": ("counts",)}
+from textls.smoothers import SMOOTHERS, get_smoother
+from textls.smoothers._base import BaseSmoother, cross_fit_folds, temperature_sample
 
 
 def mergeable(method: str, params: dict) -> bool:
     """Whether ``method`` with ``params`` can be fitted from merged shard statistics."""
-    if method not in MERGEABLE:
-        return False
-    return not (method == "kwls" and params.get("extractor") is not None)
+    return method in SMOOTHERS and get_smoother(method, **params).fits_from_counts()
+
+
+def passes(method: str, params: dict) -> tuple[str, ...]:
+    """The statistics passes of a sharded fit of ``method``, in order (its ``cache_passes``)."""
+    return get_smoother(method, **params).cache_passes
 
 
 # -- pass 1: counts ------------------------------------------------------------------------------
@@ -102,7 +104,7 @@ def shard_counts(
     counts over the fitted vocabulary that the fitted vectorizer's ``transform`` would give.
     With ``folds = (first_row, n_rows, n_splits)`` (KWLS), the class-by-term counts of each
     cross-fitting fold are kept too: the shard's rows are rows ``first_row, ...`` of ``n_rows``,
-    which decides their folds (:func:`~textls.smoothers.kwls.cross_fit_folds`).
+    which decides their folds (:func:`~textls.smoothers._base.cross_fit_folds`).
     """
     labels = check_labels(labels, len(texts))
     classes = unique_classes(labels) if len(labels) else np.array([], dtype=object)
@@ -244,9 +246,12 @@ def raw_counter(vectorizer: CountVectorizer) -> CountVectorizer:
 class FittedState:
     """A fitted generator plus what its training targets need beyond ``transform``.
 
-    ``class_sums`` are LS-TFIDF's :math:`S_k`: training rows are scored against leave-one-out
-    profiles, as in ``TfidfSmoother.fit_transform``.  ``fold_matches`` are KWLS's match matrices
-    fitted without each cross-fitting fold, as in ``KeywordSmoother.fit_transform``.
+    The held-out statistics that score training rows out of sample (:attr:`held_out`) are kept
+    where the first methods put them, so state files stay as they were: ``fold_matches`` holds
+    what ``fit_from_counts`` returned (KWLS's match matrices fitted without each cross-fitting
+    fold, as in ``KeywordSmoother.fit_transform``), ``class_sums`` what the last later pass's
+    ``fit_from_pass`` returned (LS-TFIDF's :math:`S_k`, which score training rows against
+    leave-one-out profiles, as in ``TfidfSmoother.fit_transform``).
     """
 
     method: str
@@ -261,51 +266,57 @@ class FittedState:
     def classes(self) -> list:
         return self.smoother.classes_.tolist()
 
+    @property
+    def held_out(self):
+        """What ``training_scores`` scores the training rows with (see the class docstring)."""
+        return self.class_sums if self.class_sums is not None else self.fold_matches
+
 
 def counter_for(method: str, params: dict) -> tuple[CountVectorizer | None, bool, int | None]:
     """The raw counting vectorizer of a method, whether it needs class-by-term counts, and the
     number of cross-fitting folds they are kept for."""
     smoother = get_smoother(method, **params)
-    if method not in ("kwls", "ls-tfidf"):
+    vectorizer = smoother.count_vectorizer()
+    if vectorizer is None:
         return None, False, None
-    counter = raw_counter(smoother.count_vectorizer())
-    if method == "kwls":
-        return counter, True, smoother.n_splits
-    return counter, False, None
+    n_splits = smoother.class_term_folds()
+    return raw_counter(vectorizer), n_splits is not None, n_splits
 
 
 def fit_from_counts(method: str, params: dict, counts: CountStatistics) -> FittedState:
-    """The generator fitted from merged counts: complete, or waiting for class sums / temperature."""
-    if method not in MERGEABLE:
-        raise ValueError(f"{method} cannot be fitted from shard statistics; fit it in one process")
+    """The generator fitted from merged counts: complete, or waiting for later passes / temperature."""
     smoother = get_smoother(method, **params)
+    if not smoother.cache_passes:
+        raise ValueError(f"{method} cannot be fitted from shard statistics; fit it in one process")
     held_out = smoother.fit_from_counts(counts)
     state = FittedState(method, smoother, num_rows=counts.num_rows)
-    if method == "kwls":
+    if held_out is not None:
         state.fold_matches = held_out
     state.temperature_pending = getattr(smoother, "temperature", None) == "auto"
     return state
 
 
-# -- pass 2: LS-TFIDF class sums -----------------------------------------------------------------
+# -- later passes (LS-TFIDF's class sums) --------------------------------------------------------
 
 
-def class_sums(
-    state: FittedState, texts: list[str], labels: list, counts: sp.csr_matrix | None = None
-) -> sp.csr_matrix:
-    """:math:`\\sum_{i \\in shard, g_i = k} x_i`, shape ``(C, V)``; ``counts`` from :func:`remap_counts`."""
+def pass_statistics(
+    state: FittedState,
+    name: str,
+    texts: list[str],
+    labels: list,
+    counts: sp.csr_matrix | None = None,
+):
+    """One shard's statistics of the pass ``name``; ``counts`` from :func:`remap_counts`."""
     smoother = state.smoother
     y = encode_labels(check_labels(labels, len(texts)), smoother.classes_)
-    return sum_by_class(smoother.tfidf_rows(texts, counts), y, len(smoother.classes_))
+    return smoother.pass_statistics(name, texts, y, counts)
 
 
-def set_class_sums(state: FittedState, parts: list[sp.csr_matrix]) -> None:
-    """Add the shards' class sums in shard order and set LS-TFIDF's profiles from them."""
-    total = parts[0].copy()
-    for part in parts[1:]:
-        total = total + part
-    state.class_sums = total.toarray()
-    state.smoother.fit_profiles(state.class_sums)
+def merge_pass(state: FittedState, name: str, parts: list) -> None:
+    """Finish the pass ``name`` from every shard's statistics, in shard order."""
+    held_out = state.smoother.fit_from_pass(name, parts)
+    if held_out is not None:
+        state.class_sums = held_out
 
 
 # -- temperature ---------------------------------------------------------------------------------
@@ -332,22 +343,17 @@ def _training_scores(
     state: FittedState, texts: list[str], y: np.ndarray, rows: np.ndarray, counts=None
 ) -> np.ndarray:
     """Out-of-sample scores of training rows; ``rows`` are their indices in the whole input."""
-    if state.method not in ("kwls", "ls-tfidf"):
+    if not state.smoother.informative:
         raise ValueError(f"{state.method} has no fitted temperature")
-    held_out = state.fold_matches if state.method == "kwls" else state.class_sums
     return state.smoother.training_scores(
-        texts, y, held_out, rows=rows, n_rows=state.num_rows, counts=counts
+        texts, y, state.held_out, rows=rows, n_rows=state.num_rows, counts=counts
     )
 
 
 def vocabulary_terms(state: FittedState) -> np.ndarray | None:
     """The fitted, sorted vocabulary (object array) that counts are remapped to, if any."""
-    smoother = state.smoother
-    if state.method == "kwls":
-        return smoother.vocabulary_extractor_.terms_
-    if state.method == "ls-tfidf":
-        return smoother.vectorizer_.get_feature_names_out()
-    return None
+    vectorizer = state.smoother.fitted_vectorizer()
+    return None if vectorizer is None else vectorizer.get_feature_names_out()
 
 
 # -- training targets ----------------------------------------------------------------------------
@@ -367,7 +373,7 @@ def training_targets(
     """
     smoother = state.smoother
     texts = check_texts(texts)
-    if state.method not in ("kwls", "ls-tfidf"):
+    if not smoother.informative:  # its targets do not depend on the data (LS-Classic)
         return smoother.transform(texts, labels)
     y = encode_labels(check_labels(labels, len(texts)), smoother.classes_)
     out = np.empty((len(texts), len(smoother.classes_)), dtype=np.float32)
@@ -396,12 +402,12 @@ def fit_in_shards(method: str, texts, labels, num_shards: int, **params) -> Fitt
         for a, b in zip(bounds[:-1], bounds[1:], strict=True)
     ]
     state = fit_from_counts(method, params, merge_counts(parts))
-    if method == "ls-tfidf":
-        sums = [
-            class_sums(state, texts[a:b], labels[a:b])
+    for name in state.smoother.cache_passes[1:]:
+        stats = [
+            pass_statistics(state, name, texts[a:b], labels[a:b])
             for a, b in zip(bounds[:-1], bounds[1:], strict=True)
         ]
-        set_class_sums(state, sums)
+        merge_pass(state, name, stats)
     if state.temperature_pending:
         rows = temperature_rows(len(texts))
         fit_state_temperature(state, [texts[i] for i in rows], [labels[i] for i in rows], rows)

@@ -40,6 +40,7 @@ from textls.classification.outputs import LOCK as COMPARE_LOCK
 from textls.classification.outputs import check_output_dir as prepare_output_dir
 from textls.classification.outputs import start_run
 from textls.classification.progress import Progress, quiet_evaluation
+from textls.classification.regularizers import REGULARIZERS
 from textls.classification.representation import (
     Projection,
     choose_projection,
@@ -60,11 +61,7 @@ from textls.classification.summary import (
     verdict_section,
     warnings_section,
 )
-from textls.classification.trainer import (
-    REGULARIZERS,
-    SoftLabelTrainer,
-    check_regularizer_weight,
-)
+from textls.classification.trainer import SoftLabelTrainer
 from textls.diagnostics import diagnose
 from textls.io import atomic_write, check_text_and_label_columns
 from textls.locking import folder_lock
@@ -484,11 +481,11 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
     used = {split_method(m)[1] for m in methods}
     for name, weight in _json_option("--regularizer_weights", args.regularizer_weights).items():
         if name not in REGULARIZERS:
-            raise ValueError(f"--regularizer_weights: {name!r} is not one of {REGULARIZERS}")
+            raise ValueError(f"--regularizer_weights: {name!r} is not one of {tuple(REGULARIZERS)}")
         if isinstance(weight, bool) or not isinstance(weight, int | float):
             raise ValueError(f"--regularizer_weights[{name!r}] must be a number, got {weight!r}")
         try:
-            check_regularizer_weight(name, float(weight))
+            REGULARIZERS[name].check_weight(float(weight))
         except ValueError as exc:
             raise ValueError(f"--regularizer_weights[{name!r}]: {exc}") from None
         if name not in used:

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from textls.classification.trainer import check_head_input, classification_head
+from textls.classification.heads import check_head_input, classification_head
 from textls.io import atomic_path
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def choose_projection(
 
 def head_inputs(trainer, dataset) -> np.ndarray:
     """The classification head's input for every row of ``dataset`` (one ``trainer.predict``
-    with a forward pre-hook on :func:`~textls.classification.trainer.classification_head`)."""
+    with a forward pre-hook on :func:`~textls.classification.heads.classification_head`)."""
     head = classification_head(trainer.model)
     captured = []
 

@@ -2,79 +2,16 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from transformers import Trainer
 
-from textls.losses import (
-    auxiliary_soft_target_loss,
-    bootstrap_loss,
-    confidence_penalty_loss,
-    soft_target_cross_entropy,
-)
+from textls.classification.regularizers import REGULARIZERS as REGULARIZERS
+from textls.classification.regularizers import get_regularizer
+from textls.losses import auxiliary_soft_target_loss, soft_target_cross_entropy
 from textls.losses._checks import check_soft_targets, soft_targets_are_valid
-from textls.losses.bootstrap import BOOTSTRAP_BETA
-from textls.losses.confidence_penalty import CONFIDENCE_PENALTY_BETA
 
 LOSS_MODES = ("auxiliary", "soft")
-#: What may replace or extend the cross-entropy to the target (``regularizer=``).
-REGULARIZERS = ("mixup", "confidence-penalty", "bootstrap-soft", "bootstrap-hard")
-#: Mixup's Beta(alpha, alpha) parameter by default (Zhang et al. 2018 use 0.1 to 0.4).
-DEFAULT_MIXUP_ALPHA = 0.2
-#: Each regularizer's weight by default (beta; mixup's alpha).
-DEFAULT_WEIGHT = {
-    "mixup": DEFAULT_MIXUP_ALPHA,
-    "confidence-penalty": CONFIDENCE_PENALTY_BETA,
-    "bootstrap-soft": BOOTSTRAP_BETA["soft"],
-    "bootstrap-hard": BOOTSTRAP_BETA["hard"],
-}
-#: Attribute names of the classification head of a Hugging Face sequence classifier (BERT,
-#: DistilBERT, RoBERTa, DeBERTa, ELECTRA: ``classifier``; decoder models: ``score``) and of textls's
-#: own models.
-HEAD_NAMES = ("classifier", "score")
-
-
-def classification_head(model: torch.nn.Module) -> torch.nn.Module:
-    """The module that turns the pooled representation into logits (``model.classifier`` or
-    ``model.score``); mixup mixes its input.  A ``ValueError`` names what was looked for."""
-    for name in HEAD_NAMES:
-        head = getattr(model, name, None)
-        if isinstance(head, torch.nn.Module):
-            return head
-    raise ValueError(
-        f"mixup needs the classification head of {type(model).__name__}: no module attribute "
-        f"named {' or '.join(HEAD_NAMES)}"
-    )
-
-
-def check_head_input(model: torch.nn.Module, hidden: torch.Tensor) -> None:
-    """Refuse a head whose input is not one vector per row, unless it is a ``classifier`` that
-    pools the first token itself (RoBERTa, ELECTRA): mixing every position along the batch then
-    mixes that token.  A decoder's ``score`` head runs on every token and the model picks each
-    row's last non-padding one afterwards, which mixing the positions would scramble."""
-    if hidden.dim() == 2 or (hidden.dim() == 3 and getattr(model, "classifier", None) is not None):
-        return
-    raise ValueError(
-        f"{type(model).__name__}'s classification head takes inputs of shape "
-        f"{tuple(hidden.shape)}, not one pooled vector per row: mixup (and the representation "
-        "figure) support heads fed a pooled vector or pooling the first token themselves"
-    )
-
-
-def check_regularizer_weight(regularizer: str, beta: float) -> None:
-    """A ``ValueError`` naming the regularizer unless its weight is finite and in range:
-    mixup's alpha > 0, bootstrapping's beta in [0, 1], the confidence penalty's beta >= 0."""
-    low, high, closed = {"mixup": (0.0, math.inf, False)}.get(
-        regularizer,
-        (0.0, 1.0, True) if regularizer.startswith("bootstrap") else (0.0, math.inf, True),
-    )
-    ok = math.isfinite(beta) and (low <= beta if closed else low < beta) and beta <= high
-    if not ok:
-        shown = f"{'[' if closed else '('}{low:g}, {high:g}{']' if high < math.inf else ')'}"
-        name = "alpha" if regularizer == "mixup" else "beta"
-        raise ValueError(f"{regularizer}'s {name} must be in {shown}, got {beta!r}")
 
 
 class SoftLabelTrainer(Trainer):
@@ -94,7 +31,8 @@ class SoftLabelTrainer(Trainer):
 
     ``regularizer`` replaces that loss, with the row's target :math:`t` (its soft label, or the
     one-hot gold label; in ``"auxiliary"`` mode :math:`(1-\lambda) g + \lambda y`, the same
-    target):
+    target).  It names one of :data:`~textls.classification.regularizers.REGULARIZERS`, each a
+    :class:`~textls.classification.regularizers.Regularizer` in a file of its own:
 
     * ``"confidence-penalty"``: :math:`\mathrm{CE}(t, q) - \beta H(q)` (Pereyra et al., 2017);
     * ``"bootstrap-soft"`` / ``"bootstrap-hard"``: Reed et al.'s (2015) target
@@ -103,7 +41,7 @@ class SoftLabelTrainer(Trainer):
     * ``"mixup"`` (Zhang et al., 2018, for text as Sun et al., COLING 2020): with
       :math:`\lambda \sim \mathrm{Beta}(\alpha, \alpha)` drawn per batch and a random
       permutation :math:`\pi` of its rows, the input :math:`h` of the classification head
-      (:func:`classification_head`: ``model.classifier`` or ``model.score``, i.e. the pooled
+      (:func:`~textls.classification.heads.classification_head`: ``model.classifier`` or ``model.score``, i.e. the pooled
       representation after dropout in BERT-style models and textls's fastText / TextCNN; RoBERTa's
       head takes the token features, which are mixed the same way along the batch) becomes
       :math:`\lambda h + (1-\lambda) h_\pi` through a forward pre-hook, so any model with such a
@@ -121,7 +59,8 @@ class SoftLabelTrainer(Trainer):
     loss_mode : {"auxiliary", "soft"}, default "auxiliary"
     lam : float, default 0.5
         Weight :math:`\lambda` of the soft target in ``"auxiliary"`` mode.
-    regularizer : {"mixup", "confidence-penalty", "bootstrap-soft", "bootstrap-hard"}, optional
+    regularizer : {"mixup", "confidence-penalty", "bootstrap-soft", "bootstrap-hard"} or any
+        registered name, optional
     beta : float, optional
         The regularizer's weight :math:`\beta` (default 0.1 for the confidence penalty, the
         paper's 0.95 / 0.8 for soft / hard bootstrapping), or mixup's :math:`\alpha` (default 0.2).
@@ -145,30 +84,20 @@ class SoftLabelTrainer(Trainer):
             raise ValueError(f"loss_mode must be one of {LOSS_MODES}, got {loss_mode!r}")
         if not 0.0 <= lam <= 1.0:
             raise ValueError(f"lam must be in [0, 1], got {lam}")
-        if regularizer is not None and regularizer not in REGULARIZERS:
-            raise ValueError(f"regularizer must be one of {REGULARIZERS}, got {regularizer!r}")
-        if beta is None and regularizer is not None:
-            beta = DEFAULT_WEIGHT[regularizer]
-        if regularizer is not None:
-            check_regularizer_weight(regularizer, beta)
+        regularization = None if regularizer is None else get_regularizer(regularizer, beta)
         super().__init__(*args, **kwargs)
         if self.args.label_smoothing_factor:
             raise ValueError(
                 "label_smoothing_factor is not used by SoftLabelTrainer, which takes its targets "
                 "from the soft labels: train on LS-Classic soft labels for classic smoothing"
             )
-        if regularizer == "mixup":
-            classification_head(self.model)  # a model without one is refused now, not mid-run
-            if self.args.n_gpu > 1:
-                raise ValueError(
-                    "mixup with torch.nn.DataParallel (several GPUs in one process) would mix "
-                    "each replica's rows with a permutation of the whole batch: launch with "
-                    "torchrun (DDP) instead"
-                )
+        if regularization is not None:
+            regularization.check_trainer(self)
         self.loss_mode = loss_mode
         self.lam = lam
         self.regularizer = regularizer
-        self.beta = beta
+        self.beta = None if regularization is None else regularization.weight
+        self.regularization = regularization
         # Ask Trainer to count the examples of each optimiser step (see _get_num_items_in_batch).
         self.model_accepts_loss_kwargs = True
 
@@ -220,43 +149,12 @@ class SoftLabelTrainer(Trainer):
         return soft if self.loss_mode == "soft" else (1 - self.lam) * onehot + self.lam * soft
 
     def _regularized(self, model, inputs, labels, soft):
-        if self.regularizer != "mixup":
-            outputs = model(**inputs)
-            logits = _logits(outputs)
-            if soft is not None:
-                _check_soft_labels(logits, soft)
-            target = self._target(logits, labels, soft)
-            if self.regularizer == "confidence-penalty":
-                loss = confidence_penalty_loss(
-                    logits, target, self.beta, reduction="none", validate=False
-                )
-            else:
-                hard = self.regularizer == "bootstrap-hard"
-                loss = bootstrap_loss(
-                    logits, target, self.beta, hard=hard, reduction="none", validate=False
-                )
-            return outputs, loss
-        mix = float(torch.distributions.Beta(self.beta, self.beta).sample())
-        order = torch.randperm(labels.shape[0], device=labels.device)
-
-        def mix_head_input(module, args):
-            hidden = args[0]
-            check_head_input(unwrapped, hidden)
-            return (mix * hidden + (1 - mix) * hidden[order], *args[1:])
-
-        # looked up per step: with model_init, train() builds a new model after __init__
-        unwrapped = self.accelerator.unwrap_model(model)
-        handle = classification_head(unwrapped).register_forward_pre_hook(mix_head_input)
-        try:
-            outputs = model(**inputs)
-        finally:
-            handle.remove()
+        outputs, map_target = self.regularization.forward(self, model, inputs, labels)
         logits = _logits(outputs)
         if soft is not None:
             _check_soft_labels(logits, soft)
-        target = self._target(logits, labels, soft)
-        target = mix * target + (1 - mix) * target[order]
-        return outputs, soft_target_cross_entropy(logits, target, reduction="none", validate=False)
+        target = map_target(self._target(logits, labels, soft))
+        return outputs, self.regularization.loss(logits, target)
 
 
 def _check_soft_labels(logits: torch.Tensor, soft: torch.Tensor) -> None:

@@ -22,22 +22,33 @@ leave-one-out, by method), so a row's soft label never comes from class statisti
 ``score(texts, labels)`` is the mean log-likelihood of the gold labels under ``relevance`` (higher is
 better), so ``GridSearchCV`` and ``cross_val_score`` choose a method's parameters on your corpus.
 
-**Fitting from counts.**  LS-Classic, LS-TFIDF and KWLS read the corpus only through sums over
-rows, so a fit can run shard by shard and merge (:mod:`textls.cache.statistics`).  They share a
-small protocol for it, each in its own file; a sharded fit calls nothing else of theirs:
+**Fitting from shard statistics.**  LS-Classic, LS-TFIDF and KWLS read the corpus only through
+sums over rows, so a fit can run shard by shard and merge (:mod:`textls.cache.statistics`, which
+never asks which method it fits).  They share a small public protocol for it, each in its own
+file, with defaults here that say "not mergeable"; a sharded fit calls nothing else of theirs:
 
+* ``cache_passes``: the statistics passes, in order; ``("counts", ...)`` or ``()`` for a method
+  fitted on the whole corpus at once.  ``fits_from_counts()`` says whether the parameters allow it
+  (KWLS with a custom extractor reads the texts).
 * ``count_vectorizer()`` (LS-TFIDF, KWLS): the unfitted vectorizer whose tokenisation and
-  ``min_df`` / ``max_df`` / ``max_features`` the fit uses; without its pruning it counts a shard.
+  ``min_df`` / ``max_df`` / ``max_features`` the fit uses; without its pruning it counts a shard
+  (``None``: the counts pass counts labels only).  ``class_term_folds()`` (KWLS): keep the
+  class-by-term counts, and those of each of this many cross-fitting folds.
 * ``fit_from_counts(counts)``: the fitted state ``fit`` gives, from the merged counts (rows per
   label, the raw vocabulary's document and total counts, KWLS's class-by-term counts); it returns
   the held-out statistics that score the training rows out of sample (KWLS: the match matrix
-  fitted without each cross-fitting fold), or ``None``.  LS-TFIDF's come from a second pass:
-  ``fit_profiles(class_sums)`` sets its profiles from the merged :math:`S_k`.
+  fitted without each cross-fitting fold), or ``None``.
+* ``pass_statistics(name, texts, y, counts)`` and ``fit_from_pass(name, parts)``: the passes after
+  ``counts`` (LS-TFIDF's ``"class-sums"``, :math:`S_k`): one shard's statistics, then the fit from
+  all shards' (in shard order), returning the held-out statistics.
+* ``fitted_vectorizer()``: the fitted vectorizer whose vocabulary the rows' counts are remapped
+  to, or ``None``.
 * ``training_scores(texts, y, held_out, rows=..., n_rows=..., counts=...)``: the out-of-sample
   scores of training rows, as ``fit_relevance`` computes them; ``counts`` (the rows' counts over
   the fitted vocabulary) spare tokenising again.
 * ``targets_from_scores(scores, texts, y)`` and ``fit_temperature_from_scores(scores, y)``
   (:class:`ScoredSmoother`): ``fit_transform``'s rows and ``temperature_`` from those scores.
+  A method that is not ``informative`` (LS-Classic) needs neither: ``transform`` is its targets.
 """
 
 from __future__ import annotations
@@ -176,6 +187,50 @@ class BaseSmoother(BaseEstimator):
         texts = check_texts(texts)
         y = encode_labels(check_labels(labels, len(texts)), self.classes_)
         return self.mix(self.relevance(texts), y)
+
+    # -- fitting from shard statistics (textls.cache.statistics; see the module docstring) ------
+
+    #: The statistics passes of a sharded fit, in order (``"counts"`` first); empty: the method
+    #: is fitted on the whole corpus at once.
+    cache_passes: ClassVar[tuple[str, ...]] = ()
+
+    def fits_from_counts(self) -> bool:
+        """Whether a fit with these parameters can run shard by shard and merge."""
+        return bool(self.cache_passes)
+
+    def count_vectorizer(self):
+        """The unfitted vectorizer that counts a shard's terms; ``None``: labels only."""
+        return None
+
+    def class_term_folds(self) -> int | None:
+        """Keep the class-by-term counts, and those of this many cross-fitting folds (``None``:
+        no class-by-term counts)."""
+        return None
+
+    def fit_from_counts(self, counts):
+        """Fit from merged :class:`~textls.cache.statistics.CountStatistics`; return the held-out
+        statistics of :meth:`training_scores` or ``None``."""
+        raise ValueError(f"{type(self).__name__} cannot be fitted from shard statistics")
+
+    def pass_statistics(self, name: str, texts: list[str], y: np.ndarray, counts=None):
+        """One shard's statistics of the pass ``name`` after ``"counts"`` (``counts``: its rows'
+        counts over :meth:`fitted_vectorizer`'s vocabulary, if kept)."""
+        raise ValueError(f"{type(self).__name__} has no statistics pass {name!r}")
+
+    def fit_from_pass(self, name: str, parts: list):
+        """Finish the pass ``name`` from every shard's statistics, in shard order; return the
+        held-out statistics of :meth:`training_scores` or ``None``."""
+        raise ValueError(f"{type(self).__name__} has no statistics pass {name!r}")
+
+    def fitted_vectorizer(self):
+        """The fitted vectorizer of the method's vocabulary (what shard counts are remapped to,
+        and whose size a cache manifest records), or ``None``."""
+        return None
+
+    def check_params(self) -> BaseSmoother:
+        """Raise the ``ValueError`` that ``fit`` would raise for a bad parameter; return ``self``."""
+        self._check_params()
+        return self
 
     # -- shared pieces -------------------------------------------------------------------------
 
@@ -347,3 +402,14 @@ def temperature_sample(n: int, max_rows: int = 20_000, seed: int = 0) -> np.ndar
     if n <= max_rows:
         return None
     return np.random.default_rng(seed).choice(n, max_rows, replace=False)
+
+
+def cross_fit_folds(rows: np.ndarray, n_rows: int, n_splits: int) -> np.ndarray:
+    """The cross-fitting fold of training rows (``rows``: their indices among all ``n_rows``).
+
+    A fixed random permutation of the row indices, dealt out ``% n_splits``, so the folds have
+    equal sizes whatever the order of the data (``i % n_splits`` alone would put every row of a
+    class in one fold when the labels cycle through the classes).  A function of the row index
+    and ``n_rows`` alone, so a sharded fit assigns the same folds as one process.
+    """
+    return np.random.default_rng(0).permutation(n_rows)[np.asarray(rows)] % n_splits

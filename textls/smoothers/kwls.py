@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from dataclasses import dataclass, field
-from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,7 +25,8 @@ from textls.errors import InputTypeError
 from textls.keywords._base import KeywordExtractor, rows_to_keywords
 from textls.keywords.class_scores import CLASS_SCORERS
 from textls.keywords.tfidf import TfidfKeywordExtractor, tfidf_options
-from textls.smoothers._base import ScoredSmoother
+from textls.smoothers._base import ScoredSmoother, cross_fit_folds
+from textls.smoothers.explanation import Explanation
 
 
 class KeywordSmoother(ScoredSmoother):
@@ -244,6 +243,17 @@ class KeywordSmoother(ScoredSmoother):
         return texts, y, scores
 
     # -- fitting from counts (textls.cache.statistics; see textls.smoothers._base) -------------
+
+    cache_passes = ("counts",)
+
+    def fits_from_counts(self) -> bool:
+        return self.extractor is None  # a custom extractor reads the texts
+
+    def class_term_folds(self) -> int:
+        return self.n_splits
+
+    def fitted_vectorizer(self) -> CountVectorizer:
+        return self.vocabulary_extractor_.vectorizer_
 
     def count_vectorizer(self) -> CountVectorizer:
         """The unfitted ``CountVectorizer`` whose tokenisation and ``min_df`` / ``max_df`` /
@@ -475,55 +485,3 @@ class KeywordSmoother(ScoredSmoother):
             for u, w in zip(row.indices, row.data, strict=True)
         ]
         return str(terms[row.indices[int(np.argmax(sims))]])
-
-
-def cross_fit_folds(rows: np.ndarray, n_rows: int, n_splits: int) -> np.ndarray:
-    """The cross-fitting fold of training rows (``rows``: their indices among all ``n_rows``).
-
-    A fixed random permutation of the row indices, dealt out ``% n_splits``, so the folds have
-    equal sizes whatever the order of the data (``i % n_splits`` alone would put every row of a
-    class in one fold when the labels cycle through the classes).  A function of the row index
-    and ``n_rows`` alone, so a sharded fit assigns the same folds as one process.
-    """
-    return np.random.default_rng(0).permutation(n_rows)[np.asarray(rows)] % n_splits
-
-
-@dataclass
-class Explanation:
-    """Why KWLS gave a text its soft label: its keywords and what each contributed to each class."""
-
-    text: str
-    keywords: list[tuple[str, float]]
-    relevance: dict
-    contributions: dict = field(repr=False)
-    soft_label: dict | None = None
-    label: object = None
-
-    #: How much ``str()`` shows: the text's strongest keywords and its most relevant classes (the
-    #: gold class always); the dataclass keeps everything.
-    max_keywords: ClassVar[int] = 12
-    max_classes: ClassVar[int] = 8
-
-    def __str__(self) -> str:
-        lines = [f"text: {self.text!r}"]
-        shown = ", ".join(f"{t} ({w:.2f})" for t, w in self.keywords[: self.max_keywords])
-        more = len(self.keywords) - self.max_keywords
-        lines.append(
-            "keywords: "
-            + (shown or "(none in vocabulary)")
-            + (f", ... (+{more})" if more > 0 else "")
-        )
-        ranked = sorted(self.relevance.items(), key=lambda kv: -kv[1])
-        top = ranked[: self.max_classes]
-        top += [kv for kv in ranked[self.max_classes :] if kv[0] == self.label]
-        for cls, p in top:
-            why = ", ".join(
-                f"{term}" + (f"~{kw}" if kw != term else "") + f" {c:.3f}"
-                for term, kw, c in self.contributions.get(cls, [])
-            )
-            gold = " (gold)" if cls == self.label else ""
-            soft = f"  soft {self.soft_label[cls]:.3f}" if self.soft_label is not None else ""
-            lines.append(f"  {cls!s:>20}{gold}: relevance {p:.3f}{soft}  <- {why or '-'}")
-        if len(ranked) > len(top):
-            lines.append(f"  ... {len(ranked) - len(top)} less relevant classes")
-        return "\n".join(lines)

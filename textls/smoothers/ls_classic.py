@@ -44,6 +44,7 @@ class ClassicSmoother(BaseSmoother):
     """
 
     informative = False  # the targets do not depend on the data: transform is safe on any row
+    cache_passes = ("counts",)
 
     def __init__(self, *, epsilon: float = 0.1, chunk_size: int = 8192):
         self.epsilon = epsilon

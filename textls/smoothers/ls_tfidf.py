@@ -102,6 +102,8 @@ class TfidfSmoother(ScoredSmoother):
         self.balanced = balanced
         self.chunk_size = chunk_size
 
+    cache_passes = ("counts", "class-sums")
+
     def _fit_and_score(self, texts, labels, training_scores: bool):
         """Fit; with ``training_scores``, also score every training row against leave-one-out
         profiles and fit the temperature on those scores."""
@@ -134,8 +136,8 @@ class TfidfSmoother(ScoredSmoother):
         ``counts`` are the merged counts of :mod:`textls.cache.statistics` (``num_rows``,
         ``label_counts``, and the raw vocabulary ``terms`` with ``doc_freq`` and ``term_freq``).
         ``vectorizer_`` then equals ``fit``'s; ``profiles_`` wait for the class sums
-        :math:`S_k` of the TF-IDF rows (:meth:`tfidf_rows`), merged and passed to
-        :meth:`fit_profiles`, which are also the held-out statistics of
+        :math:`S_k` of the TF-IDF rows, the ``"class-sums"`` pass (:meth:`pass_statistics`,
+        :meth:`fit_from_pass`), which are also the held-out statistics of
         :meth:`training_scores`.  With ``temperature="auto"`` ``temperature_`` is left unset.
         Returns ``None``: there are no held-out statistics yet.
         """
@@ -148,6 +150,23 @@ class TfidfSmoother(ScoredSmoother):
         self.vectorizer_ = vectorizer
         if self.temperature != "auto":
             self.fit_temperature_from_scores(None, None)
+
+    def pass_statistics(self, name: str, texts: list[str], y: np.ndarray, counts=None):
+        """``"class-sums"``: the shard's :math:`\\sum_{i: g_i = k} x_i`, shape ``(C, V)``."""
+        return class_sums(self.tfidf_rows(texts, counts), y, len(self.classes_))
+
+    def fit_from_pass(self, name: str, parts: list) -> np.ndarray:
+        """Add the shards' class sums in shard order, set the profiles from them
+        (:meth:`fit_profiles`) and return them: :math:`S_k`, the held-out statistics."""
+        total = parts[0].copy()
+        for part in parts[1:]:
+            total = total + part
+        total = total.toarray()
+        self.fit_profiles(total)
+        return total
+
+    def fitted_vectorizer(self) -> TfidfVectorizer:
+        return self.vectorizer_
 
     def fit_profiles(self, class_sums: np.ndarray) -> TfidfSmoother:
         r"""Set ``profiles_`` :math:`c_k = S_k / \lVert S_k \rVert` from the ``(C, V)`` class sums."""
