@@ -213,9 +213,16 @@ def build_cache(
         Replace a cache of other data or parameters in ``output`` instead of refusing.  Only the
         files a build wrote are removed; a folder that holds any other file is refused.
 
-    Returns a :class:`BuildResult`; open a complete cache with :func:`textls.load_cache`.
-    Raises :class:`~textls.cache.CacheError` while another build writes to ``output``, and for
-    an input that cannot be read (leaving no ``_work/`` behind).
+    Returns
+    -------
+    BuildResult
+        What this run did; open a complete cache with :func:`textls.load_cache`.
+
+    Raises
+    ------
+    CacheError
+        While another build writes to ``output``, and for an input that cannot be read (leaving
+        no ``_work/`` behind).
     """
     started = time.perf_counter()
     params = dict(params or {})

@@ -85,10 +85,14 @@ class SoftTargetMNRLoss(nn.Module):
         positive (GISTEmbed's suspects, which GISTEmbedLoss drops), and an anchor with no such
         candidate gets MNRL's one-hot target.
 
+    Notes
+    -----
     Inputs: (anchor, positive) pairs or (anchor, positive, negative_1, ..., negative_n) tuples,
     with the ``label`` column of :func:`with_row_ids`.
 
-    Example::
+    Examples
+    --------
+    ::
 
         from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer
         from textls.retrieval import SoftTargetMNRLoss, with_row_ids
@@ -98,7 +102,9 @@ class SoftTargetMNRLoss(nn.Module):
         loss = SoftTargetMNRLoss(model, train_dataset)  # guided targets, the model as guide
         SentenceTransformerTrainer(model=model, train_dataset=train_dataset, loss=loss).train()
 
-    References: Henderson et al. 2017 (in-batch negatives, MNRL); Liu et al., COLING 2022 (KWLS).
+    References
+    ----------
+    Henderson et al. 2017 (in-batch negatives, MNRL); Liu et al., COLING 2022 (KWLS).
     """
 
     def __init__(
