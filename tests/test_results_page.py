@@ -1,10 +1,12 @@
-"""The README's Results section is exactly what ``scripts/render_results.py`` makes of the JSON under
-``scripts/results/``: no number on the page is typed by hand or left stale."""
+"""The documentation's Results page (``docs/results.md``) is exactly what
+``scripts/render_results.py`` makes of the JSON under ``scripts/results/``: no number on the page
+is typed by hand or left stale."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -25,11 +27,23 @@ def _render_module():
 render_results = _render_module()
 
 
-def test_readme_results_section_matches_the_json():
-    readme = (ROOT / "README.md").read_text()
-    block = readme.split(render_results.START, 1)[1].split(render_results.END, 1)[0]
-    expected = render_results.render(ROOT / "scripts" / "results", draw=False)
-    assert block == "\n" + expected, "README is stale: run python scripts/render_results.py"
+def test_results_page_matches_the_json():
+    page = ROOT / "docs" / "results.md"
+    text = page.read_text()
+    expected = render_results.fill(
+        text, render_results.render(ROOT / "scripts" / "results", draw=False)
+    )
+    assert text == expected, "docs/results.md is stale: run python scripts/render_results.py"
+
+
+def test_results_page_links_resolve_on_the_site():
+    """Every figure and JSON the page links as ``results/<file>`` is a file that docs/hooks.py
+    serves there (the benchmarks write them under scripts/results/)."""
+    text = (ROOT / "docs" / "results.md").read_text()
+    linked = set(re.findall(r"\]\(results/([^)]+)\)", text))
+    assert linked, "the page links no figure or data file"
+    missing = sorted(n for n in linked if not (ROOT / "scripts" / "results" / n).is_file())
+    assert missing == []
 
 
 def _classification_json(p_value: float) -> dict:
@@ -112,7 +126,7 @@ def test_render_retrieval_table_and_plot(tmp_path):
         },
     }
     (tmp_path / "retrieval_compare_toy.json").write_text(json.dumps(data))
-    page = render_results.render(tmp_path, draw=True, readme_dir=tmp_path)
+    page = render_results.render(tmp_path, draw=True, link=".")
     assert "#### toy" in page and "800 training pairs" in page
     assert (
         "| kwls | 0.7500 ± 0.0100 | 0.7500 ± 0.0100 | 0.7500 ± 0.0100 | **-0.0020 (0/3, p=0.04)**"
@@ -122,29 +136,30 @@ def test_render_retrieval_table_and_plot(tmp_path):
     assert (tmp_path / "retrieval_compare_toy.png").stat().st_size > 0
 
 
-def test_check_mode_refuses_a_stale_readme(tmp_path, monkeypatch):
+def test_check_mode_refuses_a_stale_page(tmp_path, monkeypatch):
     results = tmp_path / "results"
     results.mkdir()
     (results / "classification_fasttext.json").write_text(json.dumps(_classification_json(0.01)))
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# t\n\n{render_results.START}\nold numbers\n{render_results.END}\n")
-    args = ["render_results.py", "--readme", str(readme), "--results", str(results)]
+    page = tmp_path / "results.md"
+    page.write_text(f"# t\n\nfindings\n{render_results.START}\nold numbers\n{render_results.END}\n")
+    args = ["render_results.py", "--page", str(page), "--results", str(results)]
 
     monkeypatch.setattr(sys, "argv", [*args, "--check"])
     with pytest.raises(SystemExit, match="out of date"):
         render_results.main()
     monkeypatch.setattr(sys, "argv", args)
     render_results.main()
-    assert "old numbers" not in readme.read_text()
+    assert "old numbers" not in page.read_text()
+    assert "findings" in page.read_text()  # the hand-written part stays
     assert (results / "classification_fasttext.png").stat().st_size > 0
     monkeypatch.setattr(sys, "argv", [*args, "--check"])
     render_results.main()  # current now: no exit
 
 
-def test_a_readme_without_the_block_is_an_error(tmp_path, monkeypatch):
-    readme = tmp_path / "README.md"
-    readme.write_text("# no results block\n")
-    monkeypatch.setattr(sys, "argv", ["render_results.py", "--readme", str(readme)])
+def test_a_page_without_the_block_is_an_error(tmp_path, monkeypatch):
+    page = tmp_path / "results.md"
+    page.write_text("# no results block\n")
+    monkeypatch.setattr(sys, "argv", ["render_results.py", "--page", str(page)])
     with pytest.raises(SystemExit, match="no <!-- results:start -->"):
         render_results.main()
 
