@@ -12,7 +12,7 @@ and seed, and differs only in the loss:
   ``ls-classic``, ``ls-tfidf``, ``kwls`` or ``ls-distill`` (BM25 teacher) soft targets;
 * ``textls-cached-kwls``: :class:`textls.retrieval.CachedSoftTargetMNRLoss`, KWLS;
 * ``textls-default``: ``SoftTargetMNRLoss(model, train_dataset)`` with nothing else set, as
-  the README recommends (guided targets, the model before training as the guide);
+  the documentation recommends (guided targets, the model before training as the guide);
   ``textls-cached-default`` its GradCache twin;
 * ``textls-guided``: guided targets (suspected false negatives kept as partial positives) with
   the same guide and ``--margin`` as ``gist``; ``cached-gist``: ``CachedGISTEmbedLoss``.

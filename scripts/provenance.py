@@ -1,7 +1,8 @@
 """Where and how a benchmark ran: command line, machine, library versions and date.
 
-Every script under ``scripts/`` stores ``provenance()`` in its JSON, and the README's Results section
-(``scripts/render_results.py``) prints it next to the numbers, so a reader can rerun exactly that command.
+Every script under ``scripts/`` stores ``provenance()`` in its JSON, and the Results page
+(``docs/results.md``, written by ``scripts/render_results.py``) prints it next to the numbers, so a
+reader can rerun exactly that command.
 """
 
 from __future__ import annotations

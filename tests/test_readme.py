@@ -1,5 +1,6 @@
-"""The README's examples run as written: every ```python block is executed from the repository
-root, and every ``textls`` command its shell blocks name exists (``--help`` exits 0)."""
+"""The README's and the documentation's examples run as written: every ```python block of
+README.md and docs/**/*.md is executed from the repository root (a block that appears in several
+pages runs once), and every ``textls`` command their shell blocks name exists (``--help`` exits 0)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").rglob("*.md"))]
 # Blocks that load the packaged MiniLM take seconds to a minute on a busy CPU.
 SLOW_BLOCK = re.compile(r"get_model_path|SoftLabelTrainer\(")
 SUBCOMMAND = re.compile(r"[a-z][a-z-]*")
 
 
-def fenced_blocks(text: str) -> list[tuple[int, str, str]]:
+def fenced_blocks(text: str, name: str = "README.md") -> list[tuple[int, str, str]]:
     """``(line of the opening fence, language, code)`` of every fenced block."""
     blocks, start, language, lines = [], None, "", []
     for number, line in enumerate(text.splitlines(), 1):
@@ -28,48 +30,62 @@ def fenced_blocks(text: str) -> list[tuple[int, str, str]]:
             start = None
         else:
             lines.append(line)
-    assert start is None, f"README.md line {start}: a fenced block is never closed"
+    assert start is None, f"{name} line {start}: a fenced block is never closed"
     return blocks
 
 
-TEXT = README.read_text(encoding="utf-8")
-BLOCKS = fenced_blocks(TEXT)
-PYTHON_BLOCKS = [(line, code) for line, language, code in BLOCKS if language == "python"]
+def _relative(page: Path) -> str:
+    return page.relative_to(ROOT).as_posix()
+
+
+#: ``(page, line, language, code)`` of every fenced block of every page.
+BLOCKS = [
+    (page, line, language, code)
+    for page in PAGES
+    for line, language, code in fenced_blocks(page.read_text(encoding="utf-8"), _relative(page))
+]
+#: Each distinct python block once, where it first appears (README first).
+_FIRST: dict[str, tuple[Path, int, str]] = {}
+for _page, _line, _language, _code in BLOCKS:
+    if _language == "python":
+        _FIRST.setdefault(_code, (_page, _line, _code))
+PYTHON_BLOCKS = list(_FIRST.values())
 
 
 def test_readme_has_its_python_examples():
-    assert len(PYTHON_BLOCKS) >= 4
+    assert sum(page == README for page, _, _ in PYTHON_BLOCKS) >= 4
 
 
 @pytest.mark.parametrize(
-    "line, code",
+    "page, line, code",
     [
         pytest.param(
+            page,
             line,
             code,
-            id=f"README.md:{line}",
+            id=f"{_relative(page)}:{line}",
             marks=[pytest.mark.slow] if SLOW_BLOCK.search(code) else [],
         )
-        for line, code in PYTHON_BLOCKS
+        for page, line, code in PYTHON_BLOCKS
     ],
 )
-def test_python_block_runs_as_written(line, code, monkeypatch):
+def test_python_block_runs_as_written(page, line, code, monkeypatch):
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    # Padding puts the block at its own lines, so a traceback names the README line that failed.
-    program = compile("\n" * line + code, str(README), "exec")
+    # Padding puts the block at its own lines, so a traceback names the page line that failed.
+    program = compile("\n" * line + code, str(page), "exec")
     try:
         exec(program, {"__name__": "__main__"})
     except Exception as exc:
         raise AssertionError(
-            f"the ```python block at README.md line {line} failed: {exc!r}"
+            f"the ```python block at {_relative(page)} line {line} failed: {exc!r}"
         ) from exc
 
 
-def readme_commands() -> list[tuple[str, ...]]:
-    """The ``textls`` (sub)commands named in the README's shell and usage blocks."""
+def documented_commands() -> list[tuple[str, ...]]:
+    """The ``textls`` (sub)commands named in the shell and usage blocks of every page."""
     commands = set()
-    for _, language, code in BLOCKS:
+    for _, _, language, code in BLOCKS:
         if language not in ("bash", ""):
             continue
         for line in code.splitlines():
@@ -87,9 +103,9 @@ def readme_commands() -> list[tuple[str, ...]]:
 
 
 @pytest.mark.parametrize(
-    "command", readme_commands(), ids=lambda command: " ".join(("textls", *command))
+    "command", documented_commands(), ids=lambda command: " ".join(("textls", *command))
 )
-def test_readme_command_exists(command, capsys):
+def test_documented_command_exists(command, capsys):
     from textls.cli import main
 
     with pytest.raises(SystemExit) as exit_info:

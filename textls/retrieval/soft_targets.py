@@ -376,7 +376,7 @@ class DatasetSoftTargets:
     method : str, default "guided"
         As :class:`CandidateSoftTargets`; by default ``guided``: the guide's suspected false
         negatives become partial positives and a query with none keeps MNRL's one-hot target.
-        The default was chosen by the benchmark in the README's Results page (retrieval with
+        The default was chosen by the benchmark on the Results page, docs/results.md (retrieval with
         incomplete labels); the lexical methods (``kwls``, ...) send mass to lexically close
         candidates whether or not they are relevant.
     epsilon, temperature, top_k, passage_top_k, margin

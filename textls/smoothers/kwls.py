@@ -42,7 +42,7 @@ class KeywordSmoother(ScoredSmoother):
        (1.96: significant at 5%) keeps fewer.  The kept scores are scaled to unit L2 norm: weights
        :math:`b_{kt}`.  (``"c-tfidf"`` has no z-score: every term of the class is kept, or its top
        ``class_top_k``.)  Measured on corpora of 2 to 16 classes, every stricter threshold predicted
-       held-out labels worse (README, "Choosing the defaults").
+       held-out labels worse (docs/results.md, "Choosing the defaults").
     2. **Instance keywords.**  The terms of text ``i`` weighted by TF-IDF (or by any ``extractor``),
        all of them by default, so a long text brings all its evidence (``top_k`` caps the count),
        scaled to unit L2 norm: weights :math:`a_{it}`.
