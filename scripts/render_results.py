@@ -629,6 +629,19 @@ def _st_setting(data: dict) -> str:
     return "; ".join(parts) if parts else "every labelled pair, random batches, no hard negatives"
 
 
+def _st_guides(data: dict) -> str:
+    """Which losses use a guide model (GISTEmbed's, textls's guided targets), and its margin."""
+    guided = [
+        f"`{m}`" for m in data["losses"] if "gist" in m or m.endswith(("-default", "-guided"))
+    ]
+    if not guided:
+        return ""
+    return (
+        f"; the guide of {', '.join(guided)} is the packaged MiniLM as it is before training, "
+        f"margin {data.get('margin', 0.0):g}"
+    )
+
+
 def st_losses_section(data: dict, name: str, out: list[str]) -> None:
     out.append(f"#### {data['corpus']}: {_st_setting(data)}\n")
     out.append(_provenance(data, name))
@@ -653,9 +666,8 @@ def st_losses_section(data: dict, name: str, out: list[str]) -> None:
         f"of {data['train_queries']} queries, batch {data['batch_size']}, "
         f"learning rate {data['learning_rate']:g}, texts cut to {data['max_length']} tokens, "
         f"{data['seeds']} seeds; epsilon {data['epsilon']:g} for textls's lexical losses, "
-        f"mini-batches of {data['mini_batch_size']} for the cached ones; GISTEmbed's guide (and "
-        f"the guide of `textls-default` and `textls-guided`) is the packaged MiniLM, margin "
-        f"{data.get('margin', 0.0):g}. Test: {data['test_queries']} queries "
+        f"mini-batches of {data['mini_batch_size']} for the cached ones{_st_guides(data)}. "
+        f"Test: {data['test_queries']} queries "
         f"searched exactly over {data['searched_passages']:,} of the corpus's "
         f"{data['corpus_passages']:,} passages. In the training batches, "
         f"{100 * data['in_batch_false_negative_share']:.2f}% of the in-batch candidates are known "
