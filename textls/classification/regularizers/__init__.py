@@ -1,27 +1,24 @@
 """Regularizers of :class:`~textls.classification.SoftLabelTrainer`, one per file, and the
 registry that names them (``registry.py``).
+
+The public names are imported on first use (:mod:`textls._lazy`).
 """
 
 from __future__ import annotations
 
-from textls.classification.regularizers._base import Regularizer
-from textls.classification.regularizers.bootstrap import BootstrapHard, BootstrapSoft
-from textls.classification.regularizers.confidence_penalty import ConfidencePenalty
-from textls.classification.regularizers.mixup import DEFAULT_MIXUP_ALPHA, Mixup
-from textls.classification.regularizers.registry import (
-    REGULARIZERS,
-    get_regularizer,
-    register_regularizer,
-)
+from textls._lazy import lazy_exports
 
-__all__ = [
-    "DEFAULT_MIXUP_ALPHA",
-    "REGULARIZERS",
-    "BootstrapHard",
-    "BootstrapSoft",
-    "ConfidencePenalty",
-    "Mixup",
-    "Regularizer",
-    "get_regularizer",
-    "register_regularizer",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "textls.classification.regularizers._base": ["Regularizer"],
+        "textls.classification.regularizers.bootstrap": ["BootstrapHard", "BootstrapSoft"],
+        "textls.classification.regularizers.confidence_penalty": ["ConfidencePenalty"],
+        "textls.classification.regularizers.mixup": ["DEFAULT_MIXUP_ALPHA", "Mixup"],
+        "textls.classification.regularizers.registry": [
+            "REGULARIZERS",
+            "get_regularizer",
+            "register_regularizer",
+        ],
+    },
+)
