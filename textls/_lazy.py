@@ -1,5 +1,23 @@
-"""Packages whose public names are imported on first use (PEP 562), so ``import textls`` and the
-command line's ``--help`` do not load torch, transformers or scikit-learn."""
+"""How a textls package ``__init__`` reads: one :func:`lazy_exports` call, nothing else.
+
+The convention, for every package (``textls`` and each subpackage):
+
+* **An ``__init__`` is a docstring and a list of public names per module**, handed to
+  :func:`lazy_exports` as a dict literal (``{"textls.smoothers.kwls": ["KeywordSmoother"]}``).
+  That dict is the package's ``__all__``; :func:`public_names` reads it from source, so
+  ``textls`` lists its subpackages' names without repeating or importing them.
+* **Code lives in modules, not in ``__init__``.**  A registry and its functions (``SMOOTHERS``
+  and ``get_smoother`` in ``smoothers/registry.py``), a constant, a wrapper: each is defined in a
+  module of the package and listed like any other name.
+* **A name is imported on first use (PEP 562)**, from the module that defines it.  So
+  ``import textls`` and ``textls --help`` load neither torch, transformers nor scikit-learn, and
+  an ``__init__``, which imports nothing but this module, never closes an import circle.
+
+Every public import path stays the one an eager ``from .module import name`` would give:
+``from textls.smoothers import get_smoother`` and ``textls.smoothers.get_smoother`` are the
+function defined in ``textls/smoothers/registry.py``, also where a name is spelled like its
+module (``textls.losses.distill_kl_div`` is the function, as before).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +27,7 @@ import importlib.util
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 
 def lazy_exports(
@@ -22,7 +41,7 @@ def lazy_exports(
         The package's ``__name__``.
     modules : dict
         Module -> the public names it defines, as ``from module import names`` would read
-        (``{"textls.smoothers": ["TfidfSmoother", ...]}``).
+        (``{"textls.smoothers.registry": ["SMOOTHERS", "get_smoother"], ...}``).
 
     Returns
     -------
@@ -43,20 +62,36 @@ def lazy_exports(
     def __dir__() -> list[str]:
         return sorted({*vars(sys.modules[package]), *exports})
 
+    class Package(ModuleType):
+        """Importing ``textls.losses.distill_kl_div`` binds that module on the package (Python's
+        import system does), which would hide the function ``distill_kl_div`` it exports under
+        the same name; the package binds the function instead, as an eager
+        ``from textls.losses.distill_kl_div import distill_kl_div`` in ``__init__`` would."""
+
+        def __setattr__(self, name: str, value) -> None:
+            if isinstance(value, ModuleType) and value.__name__ == exports.get(name):
+                value = getattr(value, name)
+            super().__setattr__(name, value)
+
+    sys.modules[package].__class__ = Package
     return __getattr__, __dir__, sorted(exports)
 
 
-def public_names(module: str) -> list[str]:
-    """The ``__all__`` of ``module``, read from its source without importing it.
+def public_names(package: str) -> list[str]:
+    """The public names of ``package``, sorted, read from the dict literal its ``__init__``
+    hands to :func:`lazy_exports`, without importing it.
 
     A package lists a subpackage's names through this, so the list is written once, in the
-    subpackage, and ``import textls`` still loads none of it. ``__all__`` must be a literal list.
+    subpackage, and ``import textls`` still loads none of it.
     """
-    spec = importlib.util.find_spec(module)
+    spec = importlib.util.find_spec(package)
     tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "lazy_exports"
         ):
-            return ast.literal_eval(node.value)
-    raise ImportError(f"{module} ({spec.origin}) has no literal __all__")
+            modules = ast.literal_eval(node.args[1])
+            return sorted(name for names in modules.values() for name in names)
+    raise ImportError(f"{package} ({spec.origin}) has no lazy_exports call with a literal dict")

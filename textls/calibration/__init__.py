@@ -1,20 +1,21 @@
-"""Post-hoc calibration of a trained classifier's probabilities."""
+"""Post-hoc calibration of a trained classifier's probabilities.
+
+The public names are imported on first use (:mod:`textls._lazy`).
+"""
 
 from __future__ import annotations
 
-from textls.calibration.prior_shift import (
-    TEST_DISTRIBUTIONS,
-    distribution_prior,
-    prior_shift,
-    target_prior,
-)
-from textls.calibration.temperature_scaling import TemperatureScaler, probs_to_logits
+from textls._lazy import lazy_exports
 
-__all__ = [
-    "TEST_DISTRIBUTIONS",
-    "TemperatureScaler",
-    "distribution_prior",
-    "prior_shift",
-    "probs_to_logits",
-    "target_prior",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "textls.calibration.prior_shift": [
+            "TEST_DISTRIBUTIONS",
+            "distribution_prior",
+            "prior_shift",
+            "target_prior",
+        ],
+        "textls.calibration.temperature_scaling": ["TemperatureScaler", "probs_to_logits"],
+    },
+)

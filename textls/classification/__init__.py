@@ -1,23 +1,25 @@
-"""Text classification with soft labels: Trainer subclass, collator, models, and `textls compare`."""
+"""Text classification with soft labels: Trainer subclass, collator, models, and `textls compare`.
+
+The public names are imported on first use (:mod:`textls._lazy`).
+"""
 
 from __future__ import annotations
 
-from textls.classification.collator import SoftLabelCollator
-from textls.classification.early_stopping import PlateauStopping
-from textls.classification.models import (
-    FastTextConfig,
-    FastTextForSequenceClassification,
-    TextCNNConfig,
-    TextCNNForSequenceClassification,
-)
-from textls.classification.trainer import SoftLabelTrainer
+from textls._lazy import lazy_exports
 
-__all__ = [
-    "FastTextConfig",
-    "FastTextForSequenceClassification",
-    "PlateauStopping",
-    "SoftLabelCollator",
-    "SoftLabelTrainer",
-    "TextCNNConfig",
-    "TextCNNForSequenceClassification",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "textls.classification.collator": ["SoftLabelCollator"],
+        "textls.classification.early_stopping": ["PlateauStopping"],
+        "textls.classification.models.fasttext": [
+            "FastTextConfig",
+            "FastTextForSequenceClassification",
+        ],
+        "textls.classification.models.textcnn": [
+            "TextCNNConfig",
+            "TextCNNForSequenceClassification",
+        ],
+        "textls.classification.trainer": ["SoftLabelTrainer"],
+    },
+)

@@ -1,9 +1,26 @@
-"""Classification and calibration metrics over predicted probabilities, and reliability diagrams."""
+"""Classification and calibration metrics over predicted probabilities, and reliability diagrams.
+
+The public names are imported on first use (:mod:`textls._lazy`).
+"""
 
 from __future__ import annotations
 
-from textls.metrics import classification
-from textls.metrics.classification import *  # noqa: F403  (its __all__ is the public list)
-from textls.metrics.reliability import plot_reliability_diagram
+from textls._lazy import lazy_exports
 
-__all__ = classification.__all__ + ["plot_reliability_diagram"]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "textls.metrics.classification": [
+            "ReliabilityBins",
+            "accuracy",
+            "brier_score",
+            "classification_report",
+            "compute_metrics",
+            "expected_calibration_error",
+            "macro_f1",
+            "nll",
+            "reliability_bins",
+        ],
+        "textls.metrics.reliability": ["plot_reliability_diagram"],
+    },
+)

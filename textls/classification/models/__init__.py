@@ -3,16 +3,24 @@
 Label-smoothing papers report such models next to fine-tuned transformers; here they let many seeds
 and full corpora fit on a laptop.  Both are ``PreTrainedModel`` subclasses, so ``Trainer`` saves,
 loads, distributes and mixes precision for them like for any other model.
+
+The public names are imported on first use (:mod:`textls._lazy`).
 """
 
 from __future__ import annotations
 
-from textls.classification.models.fasttext import FastTextConfig, FastTextForSequenceClassification
-from textls.classification.models.textcnn import TextCNNConfig, TextCNNForSequenceClassification
+from textls._lazy import lazy_exports
 
-__all__ = [
-    "FastTextConfig",
-    "FastTextForSequenceClassification",
-    "TextCNNConfig",
-    "TextCNNForSequenceClassification",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "textls.classification.models.fasttext": [
+            "FastTextConfig",
+            "FastTextForSequenceClassification",
+        ],
+        "textls.classification.models.textcnn": [
+            "TextCNNConfig",
+            "TextCNNForSequenceClassification",
+        ],
+    },
+)
