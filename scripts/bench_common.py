@@ -57,9 +57,20 @@ def add_training_arguments(
 
 
 def run_settings(args: argparse.Namespace) -> dict:
-    """``--model`` and the options of :func:`add_training_arguments`, as the keyword arguments of
-    ``CompareArguments`` / ``RetrievalCompareArguments`` (and the settings a summary records)."""
+    """``--model`` and the options of :func:`add_training_arguments`: the settings a summary
+    records."""
     return {name: getattr(args, name) for name in ("model", "seeds", "epochs", "batch_size")}
+
+
+def compare_settings(args: argparse.Namespace) -> dict:
+    """:func:`run_settings` under their ``TrainingArguments`` names, as the keyword arguments of
+    ``CompareArguments`` / ``RetrievalCompareArguments``."""
+    return {
+        "model": args.model,
+        "seeds": args.seeds,
+        "num_train_epochs": args.epochs,
+        "per_device_train_batch_size": args.batch_size,
+    }
 
 
 def write_json(path: str | Path, data: dict, *, allow_nan: bool = True) -> None:

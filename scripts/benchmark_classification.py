@@ -40,10 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (  # noqa: E402
     add_training_arguments,
     compact_results,
+    compare_settings,
     make_parser,
     paired_subset,
     per_seed_runs,
-    run_settings,
 )
 from provenance import provenance  # noqa: E402
 
@@ -98,7 +98,7 @@ def cell_arguments(corpus: str, setting: str, args, output_dir: Path, **override
         test=str(test),
         output_dir=str(output_dir),
         methods=args.methods,
-        **run_settings(args),
+        **compare_settings(args),
         max_length=LONG_MAX_LENGTH.get(corpus, args.max_length),
         **SETTINGS[setting],
         **overrides,

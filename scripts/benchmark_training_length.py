@@ -122,7 +122,7 @@ def main() -> None:
                 methods=args.methods,
                 model=args.model,
                 seeds=args.seeds,
-                epochs=epochs,
+                num_train_epochs=epochs,
                 **CORPORA[name][1],
             )
             start = time.perf_counter()

@@ -27,10 +27,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (  # noqa: E402
     add_training_arguments,
+    compare_settings,
     make_parser,
     paired_subset,
     per_seed_runs,
-    run_settings,
 )
 from benchmark_classification import SETTINGS  # noqa: E402
 from provenance import provenance  # noqa: E402
@@ -147,7 +147,7 @@ def main() -> None:
         test=str(ROOT / "data" / args.corpus / "test.csv"),
         output_dir=str(out / "none"),
         methods="none",
-        **run_settings(args),
+        **compare_settings(args),
         max_train_samples=args.max_train,
         **SETTINGS[args.setting],
     )
@@ -179,7 +179,7 @@ def main() -> None:
         "setting": args.setting,
         "model": args.model,
         "seeds": args.seeds,
-        "epochs": base.epochs,
+        "epochs": base.num_train_epochs,
         "epsilons": epsilons,
         "kwls_epsilon": args.kwls_epsilon,
         "kwls_temperatures": temperatures,

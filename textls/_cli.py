@@ -134,8 +134,10 @@ TRAINER_EPILOG = (
     "4, --lr_scheduler_type cosine, --max_grad_norm 0.5), with textls's "
     "defaults where they differ: weight_decay 0.01, warmup_steps 0.1, save_strategy no, "
     "report_to none, pinned memory only with a GPU, no loss logging in compare (retrieval logs "
-    "every 50 steps). The output folder, batch size, epochs, learning rate and seed are this "
-    "command's own options. See textls.training_args."
+    "every 50 steps). The Trainer options set for each run (--output_dir, "
+    "--num_train_epochs, --per_device_train_batch_size, --learning_rate, --seed, ...) are "
+    "listed above with what they mean for this command; the old --epochs and --batch_size "
+    "still work for one release. See textls.training_args."
 )
 
 

@@ -8,9 +8,13 @@ subclasses that differ only in defaults).  So ``--activation_checkpointing`` (gr
 ``--max_grad_norm 0.5``, ``--save_strategy epoch`` or ``--torch_compile`` reach the Trainer
 as they would in a plain ``Trainer`` script.  A JSON config takes the same keys.
 
-The fields a command sets per run from its own options are refused as Trainer flags, so that an
-option has one meaning (:data:`SET_PER_RUN`): each run is ``dataclasses.replace(base, ...)`` of
-the parsed options with its output folder, batch size, epochs, learning rate and seed.
+The fields a command sets for each run (:data:`SET_PER_RUN`: output folder, batch sizes, epochs,
+seeds) keep their ``TrainingArguments`` names but are fields of the command's own dataclass, parsed
+first, because textls decides them where the user gives none (per model family, or the plateau) and
+says in their help what a value means for a command that trains many runs (``--output_dir`` is the
+command's folder, each run trains in one of its own); each run is ``dataclasses.replace(base, ...)``
+of the parsed options with them.  The old spellings of :data:`RENAMED` still work for one release,
+with a ``FutureWarning`` naming the new flag (:func:`take_renamed`).
 
 textls's defaults, where they differ from ``TrainingArguments``'s (:data:`TEXTLS_DEFAULTS`): AdamW
 weight decay 0.01 and a linear schedule after a 10% warm-up (``warmup_steps=0.1``, a ratio in
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -37,15 +42,58 @@ TEXTLS_DEFAULTS = {
     "dataloader_pin_memory": torch.cuda.is_available(),
 }
 
-#: ``TrainingArguments`` fields a command sets for each run, and the option that decides them.
-SET_PER_RUN = {
-    "output_dir": "--output_dir (each run trains in a folder of its own)",
-    "num_train_epochs": "--epochs",
-    "per_device_train_batch_size": "--batch_size",
-    "per_device_eval_batch_size": "--batch_size",
-    "seed": "--seeds / --seed",
-    "data_seed": "--data_seed / --seed",
-}
+#: ``TrainingArguments`` fields a command sets for each run (its own dataclass declares them).
+SET_PER_RUN = (
+    "output_dir",
+    "num_train_epochs",
+    "per_device_train_batch_size",
+    "per_device_eval_batch_size",
+    "seed",
+    "data_seed",
+)
+
+#: Old spellings of Trainer options, kept for one release: old name -> ``TrainingArguments`` name.
+RENAMED = {"epochs": "num_train_epochs", "batch_size": "per_device_train_batch_size"}
+
+
+def renamed_field(new: str):
+    """The dataclass field of an old spelling in :data:`RENAMED` (``None``: not given)."""
+    return dataclasses.field(
+        default=None,
+        metadata={
+            "help": f"Deprecated: the old spelling of --{new} (removed in the next release)."
+        },
+    )
+
+
+def take_renamed(args) -> None:
+    """Move the value of each old spelling ``args`` was given (:data:`RENAMED`, not ``None``) to its
+    ``TrainingArguments`` name, with a ``FutureWarning`` naming the new flag; the old and the new
+    both given is a ``ValueError`` naming both.  Called by a command dataclass's ``__post_init__``
+    (so flags, JSON config keys and Python keywords alike), before its defaults are filled in:
+    the new name's ``None`` is "not given"."""
+    for old, new in RENAMED.items():
+        value = getattr(args, old, None)
+        if value is None:
+            continue
+        if getattr(args, new) is not None:
+            raise ValueError(
+                f"--{old} and --{new} are both given: --{old} is the old spelling of --{new}; "
+                f"give only --{new}"
+            )
+        warnings.warn(
+            f"--{old} is deprecated and will be removed in the next release: use --{new}",
+            FutureWarning,
+            stacklevel=4,
+        )
+        setattr(args, new, value)
+        setattr(args, old, None)
+
+
+def own_options(args) -> dict:
+    """``dataclasses.asdict(args)`` without the old spellings (:data:`RENAMED`, always ``None``
+    once parsed), for ``results.json`` and ``report.md``."""
+    return {k: v for k, v in dataclasses.asdict(args).items() if k not in RENAMED}
 
 
 def _with_defaults(name: str, defaults: dict, doc: str) -> type[TrainingArguments]:
@@ -94,9 +142,9 @@ def parse_trainer_options(
     ``config`` (JSON keys), as an instance of ``cls``.
 
     Flags may be spelt with ``-`` or ``_`` (``--lr-scheduler-type``), and a boolean ``--no_X``
-    as transformers' parser allows.  A field of :data:`SET_PER_RUN` or :data:`REFUSED` is a
-    ``ValueError`` naming what to use instead; an unknown flag or key is a ``ValueError``
-    naming it.
+    as transformers' parser allows.  A field of :data:`SET_PER_RUN` (which a command that sets it
+    declares itself, so it only gets here if the command has no use for it) or :data:`REFUSED` is a
+    ``ValueError`` saying why; an unknown flag or key is a ``ValueError`` naming it.
     """
     argv = [_underscored(a) for a in argv]
     known = {f.name for f in dataclasses.fields(cls) if f.init}
@@ -105,9 +153,7 @@ def parse_trainer_options(
     given += list(config or {})
     for name in given:
         if name in SET_PER_RUN:
-            raise ValueError(
-                f"--{name} is set by textls for each run; use {SET_PER_RUN[name]} instead"
-            )
+            raise ValueError(f"--{name} is set by textls for each run of this command")
         if name in REFUSED:
             raise ValueError(f"--{name} is not used: {REFUSED[name]}")
     unknown = [name for name in given if name not in known]

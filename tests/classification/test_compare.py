@@ -36,8 +36,8 @@ def _args(tmp_path, train, test, **kw):
         test=test,
         output_dir=str(tmp_path / "out"),
         seeds=2,
-        epochs=2,
-        batch_size=8,
+        num_train_epochs=2,
+        per_device_train_batch_size=8,
         learning_rate=1e-2,
         max_length=16,
         validation_fraction=0.25,
@@ -463,7 +463,7 @@ def test_without_epochs_each_run_trains_to_its_validation_plateau_and_records_it
         *files,
         methods="none,kwls",
         seeds=1,
-        epochs=None,
+        num_train_epochs=None,
         max_epochs=40,
         early_stopping_patience=2,
     )
@@ -487,7 +487,7 @@ def test_without_epochs_each_run_trains_to_its_validation_plateau_and_records_it
 
 
 def test_a_fixed_length_run_is_recorded_as_such(tmp_path, files, tokenizer):
-    args = _args(tmp_path, *files, methods="none", seeds=1, epochs=3)
+    args = _args(tmp_path, *files, methods="none", seeds=1, num_train_epochs=3)
     results = run_compare(args, lambda: make_model(num_labels=3), tokenizer)
     (record,) = results["training"]["none"]
     assert record["stopped"] == "fixed" and record["epochs"] == pytest.approx(3.0)

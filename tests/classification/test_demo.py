@@ -20,7 +20,7 @@ def test_the_demo_runs_compare_with_its_defaults_on_bundled_data(tmp_path):
     for f in fields(CompareArguments):
         if f.name not in own:  # training length, learning rate, test distribution ...
             assert getattr(args, f.name) == getattr(defaults, f.name), f.name
-    assert args.epochs is None and args.model == "fasttext" and args.seeds == 3
+    assert args.num_train_epochs is None and args.model == "fasttext" and args.seeds == 3
 
 
 def test_the_readme_shows_the_demo_table_for_every_default_method():

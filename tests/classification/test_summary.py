@@ -32,7 +32,7 @@ def test_a_model_stopped_while_improving_is_named():
     capped = {"stopped": "max_epochs", "still_improving": True, "epochs": 100.0}
     fixed = {"stopped": "fixed", "still_improving": True, "epochs": 3.0}
     assert "raise --max_epochs" in run_warnings(capped, _probs(y), y, 0)[0]
-    assert "--epochs ended it after 3 epochs" in run_warnings(fixed, _probs(y), y, 0)[0]
+    assert "--num_train_epochs ended it after 3 epochs" in run_warnings(fixed, _probs(y), y, 0)[0]
 
 
 def test_verdict_names_each_informative_method_against_ls_classic_and_the_best_against_none():

@@ -28,7 +28,7 @@ def args(tmp_path):
         model="fasttext",
         methods="none,ls-classic",
         seeds=1,
-        epochs=1,
+        num_train_epochs=1,
     )
 
 

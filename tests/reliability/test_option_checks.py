@@ -35,11 +35,11 @@ def _compare(files, tmp_path, **options):
 @pytest.mark.parametrize(
     ("option", "value"),
     [
-        ("epochs", float("inf")),
+        ("num_train_epochs", float("inf")),
         ("learning_rate", float("inf")),
         ("max_epochs", float("inf")),
         ("imbalance_ratio", float("inf")),
-        ("epochs", float("nan")),
+        ("num_train_epochs", float("nan")),
     ],
 )
 def test_a_non_finite_compare_option_is_named(files, tmp_path, option, value):

@@ -9,7 +9,7 @@ import math
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
@@ -80,7 +80,10 @@ from textls.training_args import (
     CompareTrainingArguments,
     changed_options,
     check_finite,
+    own_options,
+    renamed_field,
     run_arguments,
+    take_renamed,
 )
 
 logger = logging.getLogger(__name__)
@@ -89,7 +92,7 @@ logger = logging.getLogger(__name__)
 _tokenised = functools.partial(build_dataset, in_memory=True)
 
 
-#: A run without ``--epochs`` stops once its validation loss has not improved for this many
+#: A run without ``--num_train_epochs`` stops once its validation loss has not improved for this many
 #: evaluations (one per epoch) and keeps its best weights (:class:`PlateauStopping`) ...
 PATIENCE = 3
 #: ... or after this many epochs, whichever comes first.
@@ -107,7 +110,10 @@ class CompareArguments:
     train: str = field(metadata={"help": "Training data: .csv, .tsv, .jsonl or .parquet."})
     test: str = field(metadata={"help": "Test data with the same columns."})
     output_dir: str = field(
-        metadata={"help": "Folder for results.json, report.md, predictions/ and figures/."}
+        metadata={
+            "help": "The compare's folder: results.json, report.md, predictions/ and figures/ "
+            "(each run trains in a temporary folder of its own and saves no checkpoint)."
+        }
     )
     text_column: str = field(default="text", metadata={"help": "Column holding the text."})
     label_column: str = field(default="label", metadata={"help": "Column holding the gold label."})
@@ -135,38 +141,58 @@ class CompareArguments:
             "earlier, the same seed; M itself has no +), e.g. none,ls-classic,ls-distill@none"
         },
     )
-    seeds: int = field(default=3, metadata={"help": "Number of seeds (0 .. seeds-1) per method."})
+    seeds: int = field(
+        default=3,
+        metadata={"help": "Number of runs per method, with seeds --seed .. --seed + seeds - 1."},
+    )
+    seed: int = field(
+        default=0,
+        metadata={
+            "help": "The first run's seed (model initialisation and batch order; each run's "
+            "Trainer seed and data_seed): the runs of every method use --seeds seeds from it."
+        },
+    )
     model: str = field(
         default="minilm",
         metadata={
             "help": "minilm (packaged all-MiniLM-L6-v2), fasttext, textcnn, or a local HF model folder."
         },
     )
-    epochs: float | None = field(
+    num_train_epochs: float | None = field(
         default=None,
         metadata={
-            "help": "A fixed training length in epochs. Default: each run trains until its "
-            "validation loss (the NLL of the validation split, evaluated every epoch) has not "
-            "improved for --early_stopping_patience evaluations, at most --max_epochs, and keeps "
-            "the weights of its best evaluation."
+            "help": "A fixed training length of every run, in epochs (a linear decay after the "
+            "warm-up; the last weights). Default: each run trains until its validation loss (the "
+            "NLL of the validation split, evaluated every epoch) has not improved for "
+            "--early_stopping_patience evaluations, at most --max_epochs, and keeps the weights "
+            "of its best evaluation."
         },
     )
+    epochs: float | None = renamed_field("num_train_epochs")
     max_epochs: float = field(
         default=MAX_EPOCHS,
-        metadata={"help": "The cap on a run's epochs when --epochs is not given."},
+        metadata={"help": "The cap on a run's epochs when --num_train_epochs is not given."},
     )
     early_stopping_patience: int = field(
         default=PATIENCE,
         metadata={
             "help": "Evaluations without a lower validation loss before a run stops (when "
-            "--epochs is not given)."
+            "--num_train_epochs is not given)."
         },
     )
-    batch_size: int | None = field(
+    per_device_train_batch_size: int | None = field(
         default=None,
         metadata={
-            "help": "Examples per device per micro-batch (a step is this times "
+            "help": "Training examples per device per micro-batch (a step is this times "
             "--gradient_accumulation_steps and devices); default 128 for fasttext, 32 otherwise."
+        },
+    )
+    batch_size: int | None = renamed_field("per_device_train_batch_size")
+    per_device_eval_batch_size: int | None = field(
+        default=None,
+        metadata={
+            "help": "Validation and test examples per device per forward pass; default the "
+            "training batch size, at least 64."
         },
     )
     gradient_accumulation_steps: int = field(
@@ -175,7 +201,9 @@ class CompareArguments:
     learning_rate: float | None = field(
         default=None,
         metadata={
-            "help": "AdamW learning rate; default 5e-5 (transformer), 5e-3 (fasttext), 1e-3 (textcnn)."
+            "help": "AdamW learning rate (peak, after the warm-up); default the model family's: "
+            "5e-5 (transformer), 1e-3 (textcnn), and for fasttext one that suits the training "
+            "batch size (5e-3 below 128, 7e-3 from 128, 1e-2 from 256, 2e-2 from 512)."
         },
     )
     max_length: int = field(default=64, metadata={"help": "Tokens per text after truncation."})
@@ -184,7 +212,7 @@ class CompareArguments:
         metadata={
             "help": "Smoothing mass of every method, or auto: each soft-label method's from "
             + ", ".join(map(str, EPSILON_GRID))
-            + " by the validation NLL of one seed-0 run per value without a regularizer (never "
+            + " by the validation NLL of one run (the first seed) per value without a regularizer (never "
             "the test split); methods built on it (kwls+mixup) share the choice."
         },
     )
@@ -257,13 +285,18 @@ class CompareArguments:
     )
     bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU)."})
     data_seed: int = field(
-        default=0, metadata={"help": "Seed of the data subsampling and validation split."}
+        default=0,
+        metadata={
+            "help": "Seed of the data subsampling, label noise and validation split, shared by "
+            "every run (each run's Trainer data_seed, its batch order, is its --seed)."
+        },
     )
 
     #: JSON types a config may give a field parsed from a string (``"epsilon": 0.1`` or "auto").
     JSON_TYPES: ClassVar[dict] = {"epsilon": (float, str)}
 
     def __post_init__(self):
+        take_renamed(self)
         self.epsilon = parse_epsilon(self.epsilon)
 
 
@@ -396,6 +429,12 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
         raise ValueError(f"--methods names {repeated} more than once")
     checks = {
         "--seeds": (args.seeds, args.seeds >= 1, "an integer >= 1"),
+        # numpy's seeds stop below 2**32, the last run's too
+        "--seed": (
+            args.seed,
+            0 <= args.seed and args.seed + args.seeds <= 2**32,
+            "an integer >= 0 with --seed + --seeds <= 2**32",
+        ),
         # numpy and scikit-learn seeds: 0 to 2**32 - 1
         "--data_seed": (args.data_seed, 0 <= args.data_seed < 2**32, "an integer in [0, 2**32)"),
         "--max_epochs": (
@@ -422,11 +461,16 @@ def check_arguments(args: CompareArguments) -> tuple[list[str], dict, dict]:
             "an integer >= 1",
         ),
     }
-    for option in ("batch_size", "max_train_samples", "max_test_samples"):
+    for option in (
+        "per_device_train_batch_size",
+        "per_device_eval_batch_size",
+        "max_train_samples",
+        "max_test_samples",
+    ):
         value = getattr(args, option)
         if value is not None:
             checks[f"--{option}"] = (value, value >= 1, "an integer >= 1")
-    for option in ("epochs", "learning_rate", "imbalance_ratio"):
+    for option in ("num_train_epochs", "learning_rate", "imbalance_ratio"):
         value = getattr(args, option)
         if value is not None:
             bound = 1.0 if option == "imbalance_ratio" else 0.0
@@ -612,7 +656,7 @@ def choose_epsilon(
 ) -> tuple[np.ndarray, dict, dict]:
     """``--epsilon auto`` for one soft-label method: its soft labels at each value of
     :data:`EPSILON_GRID` (one fit, ``fitted`` = :func:`fit_relevance`'s when given; only the mix
-    changes), one seed-0 model trained on each without a regularizer, and the value whose model
+    changes), one model of the first seed (``--seed``) trained on each without a regularizer, and the value whose model
     has the lowest validation NLL (before temperature scaling); every method built on these soft
     labels (``kwls``, ``kwls+mixup``) trains at it.  The test split is never looked
     at.  No cheaper proxy is used: the relevance (``score``) does not depend on epsilon, and the
@@ -629,7 +673,7 @@ def choose_epsilon(
         train_set = _tokenised(
             setup.tokenizer, data.train.texts, y, smoother.mix(relevance, y), args.max_length
         )
-        nll.append(train_and_evaluate(setup, train_set, seed=0, test=False).validation_nll)
+        nll.append(train_and_evaluate(setup, train_set, args.seed, test=False).validation_nll)
         logger.info("--epsilon auto: %s at %g: validation NLL %.4f", method, epsilon, nll[-1])
     chosen = EPSILON_GRID[int(np.argmin(nll))]
     smoother.set_params(epsilon=chosen)
@@ -755,13 +799,13 @@ def _compare(args, out, methods, params, files, training_args, model_factory, to
             )
         train_set = datasets.get(base)
         seconds = []
-        for seed in range(args.seeds):
+        for run, seed in enumerate(run_seeds(args)):
             start = time.perf_counter()
             if teacher is not None:  # this seed's teacher model decides where the mass goes
                 targets, diagnosis = distilled_targets(
-                    args, data, params, outcomes[teacher][seed].train_probs
+                    args, data, params, outcomes[teacher][run].train_probs
                 )
-                soft.diagnostics.setdefault(base, diagnosis)  # seed 0's, as for the figure
+                soft.diagnostics.setdefault(base, diagnosis)  # the first seed's, as for the figure
                 train_set = _tokenised(
                     setup.tokenizer, data.train.texts, y_train, targets, args.max_length
                 )
@@ -771,7 +815,7 @@ def _compare(args, out, methods, params, files, training_args, model_factory, to
                 seed,
                 regularizer,
                 weights.get(regularizer),
-                represent=seed == 0,
+                represent=run == 0,
                 predict_train=method in teachers,
             )
             seconds.append(time.perf_counter() - start)
@@ -865,27 +909,16 @@ def check_trainer_options(args: CompareArguments, training_args: TrainingArgumen
     if training_args.load_best_model_at_end:
         raise ValueError(
             "--load_best_model_at_end: compare keeps each run's best weights itself, in memory "
-            "(without --epochs, the weights of the lowest validation loss)"
+            "(without --num_train_epochs, the weights of the lowest validation loss)"
         )
     if training_args.metric_for_best_model not in (None, "loss", "eval_loss"):
         raise ValueError(
             f"--metric_for_best_model {training_args.metric_for_best_model}: compare stops "
             "runs on the validation loss (the NLL of the validation split)"
         )
-    batch = args.batch_size or default_batch_size(args.model)
     try:  # one run's arguments, as train_model builds them
         with tempfile.TemporaryDirectory() as tmp:
-            training_arguments(
-                tmp,
-                batch_size=batch,
-                learning_rate=args.learning_rate or default_learning_rate(args.model, batch),
-                epochs=args.epochs or args.max_epochs,
-                seed=0,
-                gradient_accumulation_steps=args.gradient_accumulation_steps,
-                bf16=args.bf16,
-                base=training_args,
-                plateau_epoch_steps=None if args.epochs else 1,
-            )
+            run_training_arguments(args, training_args, tmp, args.seed)
     except ValueError as exc:
         raise ValueError(f"Trainer options: {exc}") from None
 
@@ -897,18 +930,18 @@ def _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_arg
         model_factory = make_model_factory(
             args.model, data.classes, tokenizer, train_ids["input_ids"]
         )
-    batch = args.batch_size or default_batch_size(args.model)
+    batch, learning_rate = batch_and_learning_rate(args)
     steps = math.ceil(len(data.train.texts) / (batch * args.gradient_accumulation_steps))
-    epochs = args.epochs or args.max_epochs
+    epochs = args.num_train_epochs or args.max_epochs
     if steps * epochs < 10:  # 10% warm-up from a learning rate of 0: one step would not train
         logger.warning(
             "only %d optimiser step(s) per run (%d rows, batch %d, %g epochs): the models barely "
-            "train; raise --%s or lower --batch_size",
+            "train; raise --%s or lower --per_device_train_batch_size",
             math.ceil(steps * epochs),
             len(data.train.texts),
             batch * args.gradient_accumulation_steps,
             epochs,
-            "epochs" if args.epochs else "max_epochs",
+            "num_train_epochs" if args.num_train_epochs else "max_epochs",
         )
     y_train = data.encoded()[0]
     train_prior = np.bincount(y_train, minlength=len(data.classes)) / len(y_train)
@@ -930,7 +963,7 @@ def _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_arg
         model_factory=model_factory,
         tokenizer=tokenizer,
         batch_size=batch,
-        learning_rate=args.learning_rate or default_learning_rate(args.model, batch),
+        learning_rate=learning_rate,
         val_set=_tokenised(tokenizer, data.validation.texts, y_val, max_length=args.max_length),
         test_set=_tokenised(tokenizer, data.test.texts, y_test, max_length=args.max_length),
         y_val=y_val,
@@ -940,6 +973,44 @@ def _run_setup(args, data, y_val, y_test, model_factory, tokenizer, training_arg
         epoch_steps=steps,
         projection=projection,
         projection_sets=projection_sets,
+    )
+
+
+def run_seeds(args: CompareArguments) -> range:
+    """The seed of each run of a method: ``--seeds`` of them from ``--seed``."""
+    return range(args.seed, args.seed + args.seeds)
+
+
+def batch_and_learning_rate(args: CompareArguments) -> tuple[int, float]:
+    """Every run's training batch size and learning rate: the user's, or where they gave none
+    the model family's (:func:`default_batch_size`, :func:`default_learning_rate` of that batch)."""
+    batch = args.per_device_train_batch_size or default_batch_size(args.model)
+    return batch, args.learning_rate or default_learning_rate(args.model, batch)
+
+
+def run_training_arguments(
+    args: CompareArguments,
+    base: TrainingArguments | None,
+    output_dir: str,
+    seed: int,
+    epoch_steps: int = 1,
+) -> TrainingArguments:
+    """The ``TrainingArguments`` of the compare run of ``seed`` (:func:`training_arguments`):
+    ``args``'s Trainer fields, with textls's defaults where the user set none
+    (:func:`batch_and_learning_rate`; without ``--num_train_epochs``, ``--max_epochs`` as the cap
+    of a run that stops at its plateau, ``epoch_steps`` optimiser steps an epoch)."""
+    batch, learning_rate = batch_and_learning_rate(args)
+    return training_arguments(
+        output_dir,
+        batch_size=batch,
+        eval_batch_size=args.per_device_eval_batch_size,
+        learning_rate=learning_rate,
+        epochs=args.num_train_epochs or args.max_epochs,
+        seed=seed,
+        gradient_accumulation_steps=args.gradient_accumulation_steps,
+        bf16=args.bf16,
+        base=base,
+        plateau_epoch_steps=None if args.num_train_epochs else epoch_steps,
     )
 
 
@@ -954,11 +1025,13 @@ def training_arguments(
     bf16: bool = False,
     base: TrainingArguments | None = None,
     plateau_epoch_steps: int | None = None,
+    eval_batch_size: int | None = None,
     **options,
 ) -> TrainingArguments:
     """The ``TrainingArguments`` of one compare run: ``base`` (default
     :class:`~textls.training_args.CompareTrainingArguments`: AdamW with linear decay after a 10%
-    warm-up, no checkpoints, no logging) with this run's folder, batch size, learning rate,
+    warm-up, no checkpoints, no logging) with this run's folder, batch sizes (evaluation: default
+    ``batch_size``, at least 64), learning rate,
     epochs (the cap, for a run that stops at its plateau) and seed, the validation loss evaluated
     every epoch (unless ``base`` says when), and any other ``options`` (e.g.
     ``disable_tqdm=True``).  The fused AdamW (transformers' default) is several times faster on
@@ -983,7 +1056,7 @@ def training_arguments(
         base,
         output_dir=output_dir,
         per_device_train_batch_size=batch_size,
-        per_device_eval_batch_size=max(64, batch_size),
+        per_device_eval_batch_size=eval_batch_size or max(64, batch_size),
         gradient_accumulation_steps=gradient_accumulation_steps,
         num_train_epochs=epochs,
         learning_rate=learning_rate,
@@ -1003,7 +1076,8 @@ def train_model(
     weight: float | None = None,
 ) -> tuple[SoftLabelTrainer, dict]:
     """One model trained on ``train_set`` with ``seed`` (and ``regularizer`` of ``weight``, see
-    :class:`SoftLabelTrainer`), its validation loss evaluated every epoch: ``--epochs`` of them,
+    :class:`SoftLabelTrainer`), its validation loss evaluated every epoch: ``--num_train_epochs``
+    of them,
     or (by default) until its plateau (:class:`PlateauStopping`, ``--early_stopping_patience``,
     at most ``--max_epochs``), keeping the weights of the lowest validation loss.  Returns its
     trainer (its model, ready to predict) and what the run did (:meth:`PlateauStopping.record`).
@@ -1011,21 +1085,11 @@ def train_model(
     args = setup.args
     set_seed(seed)
     model = setup.model_factory()
-    stopping = PlateauStopping(None if args.epochs else args.early_stopping_patience)
+    stopping = PlateauStopping(None if args.num_train_epochs else args.early_stopping_patience)
     with tempfile.TemporaryDirectory() as tmp:  # nothing is saved: save_strategy "no"
         trainer = SoftLabelTrainer(
             model=model,
-            args=training_arguments(
-                tmp,
-                batch_size=setup.batch_size,
-                learning_rate=setup.learning_rate,
-                epochs=args.epochs or args.max_epochs,
-                seed=seed,
-                gradient_accumulation_steps=args.gradient_accumulation_steps,
-                bf16=args.bf16,
-                base=setup.training_args,
-                plateau_epoch_steps=None if args.epochs else setup.epoch_steps,
-            ),
+            args=run_training_arguments(args, setup.training_args, tmp, seed, setup.epoch_steps),
             train_dataset=train_set,
             eval_dataset=setup.val_set,
             data_collator=SoftLabelCollator(setup.tokenizer, max_length=args.max_length),
@@ -1145,7 +1209,7 @@ def write_outputs(
     methods = list(outcomes)
     classes = [str(c) for c in data.classes]
     results = aggregate(runs, baseline="none" if "none" in methods else methods[0])
-    results["config"] = asdict(args)
+    results["config"] = own_options(args)
     results["trainer_options"] = changed_options(setup.training_args)
     results["classes"] = classes
     counts = np.bincount(y_train, minlength=len(classes))
@@ -1165,7 +1229,7 @@ def write_outputs(
     results["warnings"] = [
         {"method": m, "seed": seed, "warning": w}
         for m, rs in outcomes.items()
-        for seed, r in enumerate(rs)
+        for seed, r in zip(run_seeds(args), rs, strict=True)
         for w in r.warnings
     ]
     if "ls-classic" in methods:
@@ -1176,7 +1240,7 @@ def write_outputs(
         [
             {"method": m, "seed": seed, "metrics": r.uncorrected}
             for m, rs in outcomes.items()
-            for seed, r in enumerate(rs)
+            for seed, r in zip(run_seeds(args), rs, strict=True)
         ],
         baseline=results["baseline"],
     )
@@ -1230,7 +1294,7 @@ def write_outputs(
 
 
 def _representation_figure(out, setup, data, y_train, outcomes) -> Path | None:
-    """Müller et al.'s projection of each method's seed-0 model, or ``None`` (fewer than three
+    """Müller et al.'s projection of each method's first-seed model, or ``None`` (fewer than three
     classes, or a head without templates)."""
     if setup.projection is None:
         return None
@@ -1292,7 +1356,7 @@ def _mean_over_seeds(per_seed: list[dict]) -> dict:
 
 
 def _config_rows(args: CompareArguments, setup: RunSetup, n_train: int) -> dict:
-    rows = {k: v for k, v in asdict(args).items() if v not in (None, "")}
+    rows = {k: v for k, v in own_options(args).items() if v not in (None, "")}
     rows["train examples used"] = n_train
     rows["batch size used"] = setup.batch_size
     rows["learning rate used"] = setup.learning_rate

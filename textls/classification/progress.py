@@ -19,7 +19,7 @@ def describe_training(training: dict) -> str:
     if training["stopped"] == "max_epochs":
         return f"{said}, stopped by --max_epochs with the validation loss still falling"
     falling = ", the validation loss still falling" if training["still_improving"] else ""
-    return f"{said} as --epochs asked{falling}"
+    return f"{said} as --num_train_epochs asked{falling}"
 
 
 class Progress:

@@ -36,7 +36,7 @@ def run_warnings(
     (:data:`MAJORITY_MARGIN`), or it predicts one class for most rows (:data:`ONE_CLASS_SHARE`)."""
     said = []
     if training.get("still_improving"):
-        why = "--max_epochs" if training["stopped"] == "max_epochs" else "--epochs"
+        why = "--max_epochs" if training["stopped"] == "max_epochs" else "--num_train_epochs"
         said.append(
             f"its validation loss was still falling when {why} ended it after "
             f"{training['epochs']:g} epochs: raise {why}"
@@ -67,8 +67,9 @@ def training_section(training: Mapping[str, Sequence[Mapping[str, Any]]]) -> lis
         "## Training length",
         "",
         "Each run's validation loss (the NLL of the validation split) was evaluated every epoch. "
-        "Without `--epochs` a run stops once it has not improved for `--early_stopping_patience` "
-        "evaluations (or at `--max_epochs`) and keeps the weights of its lowest validation loss.",
+        "Without `--num_train_epochs` a run stops once it has not improved for "
+        "`--early_stopping_patience` evaluations (or at `--max_epochs`) and keeps the weights of "
+        "its lowest validation loss.",
         "",
         "| Method | Epochs trained | Steps | Epoch kept | Stopped |",
         "| --- | ---: | ---: | ---: | --- |",
@@ -89,7 +90,7 @@ def training_section(training: Mapping[str, Sequence[Mapping[str, Any]]]) -> lis
 _STOPPED = {
     "plateau": "at the validation plateau",
     "max_epochs": "by --max_epochs, still improving",
-    "fixed": "after --epochs",
+    "fixed": "after --num_train_epochs",
 }
 
 
