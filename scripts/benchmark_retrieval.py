@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (  # noqa: E402
     add_training_arguments,
     compact_results,
+    compare_settings,
     make_parser,
     run_settings,
     write_json,
@@ -74,7 +75,7 @@ def main() -> None:
                 data_dir=str(ROOT / "data" / corpus),
                 output_dir=str(Path(args.output_dir) / corpus),
                 methods=args.methods,
-                **run_settings(args),
+                **compare_settings(args),
                 epsilon=args.epsilon,
                 passage_max_length=args.passage_max_length,
                 max_train_queries=args.max_train_queries or None,

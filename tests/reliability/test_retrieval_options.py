@@ -74,8 +74,13 @@ def test_a_finite_positive_scale_and_temperature_give_a_finite_loss():
         ("--temperature", "nan", "--temperature must be a finite number > 0, got nan"),
         ("--epsilon", "1.5", "--epsilon must be a number in [0, 1], got 1.5"),
         ("--learning_rate", "-1e-5", "--learning_rate must be a finite number > 0, got -1e-05"),
-        ("--epochs", "inf", "--epochs must be a finite number > 0, got inf"),
-        ("--batch_size", "0", "--batch_size must be an integer >= 1, got 0"),
+        ("--num_train_epochs", "inf", "--num_train_epochs must be a finite number > 0, got inf"),
+        (
+            "--per_device_train_batch_size",
+            "0",
+            "--per_device_train_batch_size must be an integer >= 1, got 0",
+        ),
+        ("--data_seed", "-1", "--data_seed must be an integer >= 0, got -1"),
         ("--negatives_per_query", "-1", "--negatives_per_query must be an integer >= 0, got -1"),
         ("--max_train_queries", "-5", "--max_train_queries must be an integer >= 1, got -5"),
         ("--passage_max_length", "0", "--passage_max_length must be an integer >= 1, got 0"),
@@ -105,3 +110,64 @@ def test_the_arguments_dataclasses_check_themselves(arguments):
     with pytest.raises(ValueError, match=r"--soft_temperature must be a finite number > 0"):
         arguments(data_dir="d", output_dir="o", soft_temperature=-0.1)
     assert arguments(data_dir="d", output_dir="o", mini_batch_size=None).soft_temperature == 0.05
+
+
+def _parse(arguments, argv):
+    """``textls retrieval train|compare ARGV``'s parsed ``(args, trainer options)``, not run."""
+    from transformers import HfArgumentParser
+
+    from textls._cli import parse_arguments
+    from textls.training_args import RetrievalTrainingArguments
+
+    parser = HfArgumentParser(arguments, allow_abbrev=False)
+    return parse_arguments(
+        parser, ["--data_dir", "d", "--output_dir", "o", *argv], RetrievalTrainingArguments
+    )
+
+
+@pytest.mark.parametrize("arguments", [RetrievalTrainArguments, RetrievalCompareArguments])
+def test_the_trainer_names_are_the_commands_and_textls_defaults_fill_only_what_is_unset(arguments):
+    args, options = _parse(
+        arguments,
+        [
+            "--num_train_epochs",
+            "3",
+            "--per_device_train_batch_size",
+            "16",
+            "--learning_rate",
+            "2e-5",
+        ],
+    )
+    assert (args.num_train_epochs, args.per_device_train_batch_size) == (3.0, 16)
+    assert args.learning_rate == 2e-5 and args.data_seed is None and args.seed == 0
+    unset, _ = _parse(arguments, [])
+    assert (unset.num_train_epochs, unset.per_device_train_batch_size) == (1.0, 32)
+    seeded, _ = _parse(arguments, ["--seed", "4", "--data_seed", "9"])
+    assert (seeded.seed, seeded.data_seed) == (4, 9)
+
+
+@pytest.mark.parametrize("arguments", [RetrievalTrainArguments, RetrievalCompareArguments])
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("--epochs", "--num_train_epochs"), ("--batch_size", "--per_device_train_batch_size")],
+)
+def test_an_old_spelling_warns_and_works_and_both_spellings_are_an_error(arguments, old, new):
+    with pytest.warns(FutureWarning, match=f"{old} is deprecated.*use {new}"):
+        args, _ = _parse(arguments, [old, "2"])
+    assert getattr(args, new[2:]) == 2 and getattr(args, old[2:]) is None
+    with pytest.raises(ValueError, match=f"{old} and {new} are both given"):
+        _parse(arguments, [old, "2", new, "2"])
+
+
+def test_an_old_spelling_in_a_retrieval_json_config_warns_and_works(tmp_path):
+    config = tmp_path / "train.json"
+    config.write_text(json.dumps({"data_dir": "d", "output_dir": "o", "batch_size": 8}))
+    from transformers import HfArgumentParser
+
+    from textls._cli import parse_arguments
+    from textls.training_args import RetrievalTrainingArguments
+
+    parser = HfArgumentParser(RetrievalTrainArguments, allow_abbrev=False)
+    with pytest.warns(FutureWarning, match="use --per_device_train_batch_size"):
+        args, _ = parse_arguments(parser, [str(config)], RetrievalTrainingArguments)
+    assert args.per_device_train_batch_size == 8

@@ -32,8 +32,8 @@ def model(tmp_path):
     args = RetrievalTrainArguments(
         data_dir=str(beir),
         output_dir=str(tmp_path / "enc"),
-        epochs=1,
-        batch_size=3,
+        num_train_epochs=1,
+        per_device_train_batch_size=3,
         hard_negatives="none",
     )
     train_dual_encoder(args, encoder=make_encoder(), tokenizer=make_tokenizer(tmp_path / "tok"))

@@ -39,8 +39,8 @@ def test_train_then_cli_encode_index_search_evaluate(tmp_path, beir, method, min
         data_dir=str(beir),
         output_dir=str(out),
         method=method,
-        epochs=2,
-        batch_size=3,
+        num_train_epochs=2,
+        per_device_train_batch_size=3,
         learning_rate=1e-3,
         negatives_per_query=1,
         hard_negatives="bm25",
@@ -132,8 +132,8 @@ def test_search_refuses_an_index_of_another_encoder(tmp_path, beir, capsys):
         args = RetrievalTrainArguments(
             data_dir=str(beir),
             output_dir=str(tmp_path / name),
-            epochs=1,
-            batch_size=3,
+            num_train_epochs=1,
+            per_device_train_batch_size=3,
             hard_negatives="none",
         )
         train_dual_encoder(args, encoder=encoder, tokenizer=tokenizer)
@@ -184,7 +184,11 @@ def test_mined_negatives_exclude_positives_and_feed_training(tmp_path, beir, ret
     start = tmp_path / "start"
     train_dual_encoder(
         RetrievalTrainArguments(
-            data_dir=str(beir), output_dir=str(start), epochs=1, batch_size=3, hard_negatives="none"
+            data_dir=str(beir),
+            output_dir=str(start),
+            num_train_epochs=1,
+            per_device_train_batch_size=3,
+            hard_negatives="none",
         ),
         encoder=encoder,
         tokenizer=tokenizer,
@@ -211,8 +215,8 @@ def test_mined_negatives_exclude_positives_and_feed_training(tmp_path, beir, ret
     args = RetrievalTrainArguments(
         data_dir=str(beir),
         output_dir=str(tmp_path / "next"),
-        epochs=1,
-        batch_size=3,
+        num_train_epochs=1,
+        per_device_train_batch_size=3,
         hard_negatives=str(negatives),
         method="ls-tfidf",
     )
@@ -231,8 +235,8 @@ def test_retrieval_compare_writes_one_table_for_every_method(tmp_path, beir):
         methods="none,kwls",
         model=str(start),
         seeds=2,
-        epochs=1,
-        batch_size=3,
+        num_train_epochs=1,
+        per_device_train_batch_size=3,
         learning_rate=1e-3,
     )
     results = run_retrieval_compare(args)
@@ -247,3 +251,47 @@ def test_retrieval_compare_writes_one_table_for_every_method(tmp_path, beir):
         assert saved["methods"]["kwls"]["per_seed"][str(seed)] == metrics
         assert (tmp_path / "cmp" / f"kwls-seed{seed}" / "test.trec").exists()
     assert "Paired comparison" in (tmp_path / "cmp" / "report.md").read_text()
+
+
+def test_retrieval_compare_gives_each_run_the_trainer_options_and_seeds_from_seed(
+    tmp_path, beir, monkeypatch
+):
+    import textls.retrieval.pipeline as pipeline
+
+    seen = []
+
+    class Recording(pipeline.RetrievalTrainer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            seen.append(self.args)
+
+    monkeypatch.setattr(pipeline, "RetrievalTrainer", Recording)
+    start = tmp_path / "start"
+    make_encoder().save(start, tokenizer=make_tokenizer(tmp_path / "tok"))
+    args = pipeline.RetrievalCompareArguments(
+        data_dir=str(beir),
+        output_dir=str(tmp_path / "cmp"),
+        methods="none",
+        model=str(start),
+        include_pretrained=False,
+        seeds=2,
+        seed=3,
+        data_seed=7,
+        num_train_epochs=1,
+        per_device_train_batch_size=3,
+        learning_rate=1e-3,
+        hard_negatives="none",
+    )
+    results = pipeline.run_retrieval_compare(args)
+    assert [a.seed for a in seen] == [3, 4] and {a.data_seed for a in seen} == {7}
+    assert all(a.num_train_epochs == 1 and a.per_device_train_batch_size == 3 for a in seen)
+    assert all(a.learning_rate == 1e-3 for a in seen)
+    assert [a.output_dir for a in seen] == [
+        str(tmp_path / "cmp" / f"none-seed{seed}" / "encoder") for seed in (3, 4)
+    ]
+    assert set(results["methods"]["none"]["per_seed"]) == {"3", "4"}
+    assert "epochs" not in results["config"] and results["config"]["num_train_epochs"] == 1
+    saved = json.loads(
+        (tmp_path / "cmp" / "none-seed3" / "encoder" / "textls_train_args.json").read_text()
+    )
+    assert saved["seed"] == 3 and saved["data_seed"] == 7 and "batch_size" not in saved

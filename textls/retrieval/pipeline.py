@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import numbers
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import ClassVar
 
 from datasets import Dataset
 from transformers import TrainingArguments, set_seed
@@ -32,7 +33,14 @@ from textls.retrieval.search import (
 )
 from textls.retrieval.soft_targets import GUIDED, METHODS, CandidateSoftTargets
 from textls.retrieval.trainer import RetrievalTrainer
-from textls.training_args import RetrievalTrainingArguments, changed_options, run_arguments
+from textls.training_args import (
+    RetrievalTrainingArguments,
+    changed_options,
+    own_options,
+    renamed_field,
+    run_arguments,
+    take_renamed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +48,13 @@ logger = logging.getLogger(__name__)
 @dataclass
 class RetrievalOptions:
     """The training options ``textls retrieval train`` and ``textls retrieval compare`` share;
-    every other ``TrainingArguments`` option passes through (:mod:`textls.training_args`)."""
+    every other ``TrainingArguments`` option passes through (:mod:`textls.training_args`).  The
+    Trainer's own (``num_train_epochs``, ``per_device_train_batch_size``, ``learning_rate``,
+    ``bf16``, ``data_seed``) keep its names; a ``None`` is "not given", filled with textls's
+    default once the old spellings are taken (:func:`~textls.training_args.take_renamed`)."""
+
+    #: textls's defaults of the Trainer fields the user did not give.
+    DEFAULTS: ClassVar[dict] = {"num_train_epochs": 1.0, "per_device_train_batch_size": 32}
 
     model: str = field(
         default="minilm",
@@ -68,8 +82,18 @@ class RetrievalOptions:
         default=None,
         metadata={"help": "ls-distill: JSONL of teacher scores (default teacher: BM25)."},
     )
-    epochs: float = field(default=1.0, metadata={"help": "Training epochs."})
-    batch_size: int = field(default=32, metadata={"help": "Queries per device per step."})
+    num_train_epochs: float | None = field(
+        default=None, metadata={"help": "Training epochs of every run; default 1."}
+    )
+    epochs: float | None = renamed_field("num_train_epochs")
+    per_device_train_batch_size: int | None = field(
+        default=None,
+        metadata={
+            "help": "Queries per device per step (each with its positive and hard negatives; "
+            "the other queries' passages are its in-batch negatives); default 32."
+        },
+    )
+    batch_size: int | None = renamed_field("per_device_train_batch_size")
     mini_batch_size: int | None = field(
         default=None,
         metadata={
@@ -84,11 +108,23 @@ class RetrievalOptions:
         default=None, metadata={"help": "Use only the first N training pairs."}
     )
     bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU)."})
+    data_seed: int | None = field(
+        default=None,
+        metadata={
+            "help": "Seed of the batch order (the Trainer's data_seed) of every run; default the "
+            "run's seed."
+        },
+    )
 
     def __post_init__(self):
-        """Refuse a bad option when the arguments are parsed, naming its flag: this command has
-        two temperatures, so a message naming only "temperature" would point at either."""
-        for option in ("soft_temperature", "temperature", "epochs", "learning_rate"):
+        """Take the old spellings, fill in the defaults of what the user did not give, and refuse
+        a bad option when the arguments are parsed, naming its flag: this command has two
+        temperatures, so a message naming only "temperature" would point at either."""
+        take_renamed(self)
+        for option, default in self.DEFAULTS.items():
+            if getattr(self, option) is None:
+                setattr(self, option, default)
+        for option in ("soft_temperature", "temperature", "num_train_epochs", "learning_rate"):
             check_positive_finite(getattr(self, option), f"--{option}")
         if (
             isinstance(self.epsilon, bool)
@@ -97,16 +133,17 @@ class RetrievalOptions:
         ):
             raise ValueError(f"--epsilon must be a number in [0, 1], got {self.epsilon!r}")
         counts = {
-            "batch_size": 1,
+            "per_device_train_batch_size": 1,
             "query_max_length": 1,
             "passage_max_length": 1,
             "negatives_per_query": 0,
             "mini_batch_size": 1,
             "max_train_queries": 1,
+            "data_seed": 0,
         }
         for option, least in counts.items():
             value = getattr(self, option)
-            if value is None and option in ("mini_batch_size", "max_train_queries"):
+            if value is None and option in ("mini_batch_size", "max_train_queries", "data_seed"):
                 continue
             check_whole(value, f"--{option}", least)
 
@@ -116,7 +153,12 @@ class _TrainFolders:
     data_dir: str = field(
         metadata={"help": "BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv."}
     )
-    output_dir: str = field(metadata={"help": "Where the trained encoder is saved."})
+    output_dir: str = field(
+        metadata={
+            "help": "Where the trained encoder is saved (with textls_train_args.json); no "
+            "checkpoints unless --save_strategy asks."
+        }
+    )
 
 
 @dataclass
@@ -125,7 +167,13 @@ class RetrievalTrainArguments(RetrievalOptions, _TrainFolders):
     method: str = field(
         default="none", metadata={"help": "Soft targets: none, " + ", ".join(METHODS) + "."}
     )
-    seed: int = field(default=0, metadata={"help": "Seed of initialisation order and sampling."})
+    seed: int = field(
+        default=0,
+        metadata={
+            "help": "Seed of the run (the Trainer's seed: initialisation order and sampling; "
+            "also the batch order's unless --data_seed)."
+        },
+    )
 
 
 def _rows(dataset):
@@ -166,7 +214,7 @@ def train_dual_encoder(
 
     ``training_args``: the Trainer options to start from (default
     :class:`~textls.training_args.RetrievalTrainingArguments`); ``args`` sets the folder, batch
-    size, epochs, learning rate and seed, and the collator needs ``remove_unused_columns=False``
+    size, epochs, learning rate and seeds, and the collator needs ``remove_unused_columns=False``
     and ``dataloader_drop_last=True``, which are always set."""
     if args.method != "none" and args.method not in METHODS:
         raise ValueError(f"unknown method {args.method!r}; choose none or one of {METHODS}")
@@ -214,11 +262,11 @@ def train_dual_encoder(
     training_args = run_arguments(
         training_args or RetrievalTrainingArguments(),
         output_dir=args.output_dir,
-        per_device_train_batch_size=args.batch_size,
-        num_train_epochs=args.epochs,
+        per_device_train_batch_size=args.per_device_train_batch_size,
+        num_train_epochs=args.num_train_epochs,
         learning_rate=args.learning_rate,
         seed=args.seed,
-        data_seed=args.seed,
+        data_seed=args.seed if args.data_seed is None else args.data_seed,
         bf16=args.bf16 or (training_args is not None and training_args.bf16),
         remove_unused_columns=False,  # the collator reads the row columns
         dataloader_drop_last=True,  # equal batches on every device, for the gathered negatives
@@ -243,7 +291,7 @@ def train_dual_encoder(
     )
     trainer.train()
     trainer.save_model(args.output_dir)
-    atomic_write_json(Path(args.output_dir) / "textls_train_args.json", asdict(args))
+    atomic_write_json(Path(args.output_dir) / "textls_train_args.json", own_options(args))
     return Path(args.output_dir)
 
 
@@ -278,7 +326,10 @@ class _CompareFolders:
         metadata={"help": "BEIR folder with qrels/train.tsv and the evaluation split."}
     )
     output_dir: str = field(
-        metadata={"help": "Folder for encoders, indexes, runs, results.json, report.md."}
+        metadata={
+            "help": "The compare's folder: results.json, report.md, and each run's encoder, "
+            "index and run file in METHOD-seedS/."
+        }
     )
 
 
@@ -289,7 +340,17 @@ class RetrievalCompareArguments(RetrievalOptions, _CompareFolders):
         metadata={"help": "Comma-separated methods."},
     )
     eval_split: str = field(default="test", metadata={"help": "Qrels split to evaluate on."})
-    seeds: int = field(default=1, metadata={"help": "Seeds per method."})
+    seeds: int = field(
+        default=1,
+        metadata={"help": "Runs per method, with seeds --seed .. --seed + seeds - 1."},
+    )
+    seed: int = field(
+        default=0,
+        metadata={
+            "help": "The first run's seed (each run's Trainer seed): the runs of every method "
+            "use --seeds seeds from it."
+        },
+    )
     include_pretrained: bool = field(
         default=True, metadata={"help": "Also evaluate the start model without training."}
     )
@@ -314,12 +375,12 @@ def run_retrieval_compare(
     if args.include_pretrained:
         start = time.perf_counter()
         metrics = _index_search_evaluate(args, args.model, out / "pretrained")
-        runs.append({"method": "pretrained", "seed": 0, "metrics": metrics})  # no seed to vary
+        runs.append({"method": "pretrained", "seed": args.seed, "metrics": metrics})  # none to vary
         timings["pretrained"] = {"index_eval_seconds": time.perf_counter() - start}
         logger.info("pretrained: %s", _measures(metrics))
     shared = {f.name: getattr(args, f.name) for f in fields(RetrievalOptions)}
     for method in methods:
-        for seed in range(args.seeds):
+        for seed in range(args.seed, args.seed + args.seeds):
             folder = out / f"{method}-seed{seed}"
             start = time.perf_counter()
             train_dual_encoder(
@@ -343,7 +404,7 @@ def run_retrieval_compare(
             runs.append({"method": method, "seed": seed, "metrics": metrics})
             logger.info("%s seed %d: %s", method, seed, _measures(metrics))
     results = aggregate(runs, baseline="none" if "none" in methods else methods[0])
-    results["config"] = asdict(args)
+    results["config"] = own_options(args)
     if training_args is not None:
         results["trainer_options"] = changed_options(training_args)
     results["timings"] = timings
@@ -351,7 +412,7 @@ def run_retrieval_compare(
         out,
         results,
         title=f"textls retrieval compare: {Path(args.data_dir).name}",
-        config=asdict(args),
+        config=own_options(args),
     )
     return results
 
