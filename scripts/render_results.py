@@ -142,7 +142,7 @@ def training_length_section(data: dict | None, name: str, out: list[str]) -> Non
     out.append(
         f"`textls compare` with its defaults (each run stops once its validation loss has not "
         f"improved for 3 epochs, at most 100, and keeps its best weights) against the same "
-        f"command with `--epochs {data['long_epochs']:g}` (linear decay after a 10% warm-up, "
+        f"command with `--num_train_epochs {data['long_epochs']:g}` (linear decay after a 10% warm-up, "
         f"the last weights); model `{data['model']}`, methods {data['methods']}, "
         f"{data['seeds']} seeds, every test split drawn like its training split. Accuracy is "
         "the mean over seeds; the ratio is default / fixed (goal: at least 0.97); time is the "
