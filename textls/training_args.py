@@ -153,7 +153,10 @@ def parse_trainer_options(
     given += list(config or {})
     for name in given:
         if name in SET_PER_RUN:
-            raise ValueError(f"--{name} is set by textls for each run of this command")
+            raise ValueError(
+                f"--{name} is not an option of this command: it sets it for each run, or does "
+                "not use it"
+            )
         if name in REFUSED:
             raise ValueError(f"--{name} is not used: {REFUSED[name]}")
     unknown = [name for name in given if name not in known]

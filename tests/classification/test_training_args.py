@@ -51,7 +51,7 @@ def test_a_json_config_gives_the_same_options():
 def test_a_per_run_field_a_command_does_not_declare_is_refused_not_overwritten(flag):
     """The commands declare these fields themselves; one that reached the Trainer options would
     be replaced by each run's value without a word."""
-    with pytest.raises(ValueError, match=f"{flag} is set by textls for each run"):
+    with pytest.raises(ValueError, match=f"{flag} is not an option of this command: it sets"):
         parse_trainer_options(CompareTrainingArguments, [flag, "3"])
 
 

@@ -171,3 +171,8 @@ def test_an_old_spelling_in_a_retrieval_json_config_warns_and_works(tmp_path):
     with pytest.warns(FutureWarning, match="use --per_device_train_batch_size"):
         args, _ = parse_arguments(parser, [str(config)], RetrievalTrainingArguments)
     assert args.per_device_train_batch_size == 8
+
+
+def test_an_eval_batch_size_is_refused_by_retrieval_which_does_not_evaluate():
+    with pytest.raises(ValueError, match="--per_device_eval_batch_size is not an option of this"):
+        _parse(RetrievalTrainArguments, ["--per_device_eval_batch_size", "8"])
