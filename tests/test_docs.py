@@ -81,7 +81,11 @@ def test_api_page_documents_the_public_names(package, page):
     assert sorted(path.rsplit(".", 1)[1] for path in documented) == sorted(module.__all__)
     for path in documented:  # each path names the object the package exports
         owner, name = path.rsplit(".", 1)
-        assert getattr(importlib.import_module(owner), name) is getattr(module, name), path
+        owner_module = importlib.import_module(owner)
+        assert getattr(owner_module, name) is getattr(module, name), path
+        # in the module that defines it: mkdocstrings reads source, and a package's __init__
+        # only lists names for lazy_exports
+        assert not hasattr(owner_module, "__path__"), f"{path}: name the module, not the package"
 
 
 def test_top_level_api_page_covers_what_the_subpackages_do_not():
