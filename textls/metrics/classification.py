@@ -28,18 +28,6 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from textls.metrics._validation import check_n_bins, check_probs_labels
 
-__all__ = [
-    "ReliabilityBins",
-    "accuracy",
-    "brier_score",
-    "classification_report",
-    "compute_metrics",
-    "expected_calibration_error",
-    "macro_f1",
-    "nll",
-    "reliability_bins",
-]
-
 NLL_EPS = 1e-12
 
 
