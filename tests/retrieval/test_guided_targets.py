@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from datasets import Dataset
-from test_soft_target_mnrl import ROWS, _dataset, tiny_sentence_transformer
+from tiny_st import ROWS, _dataset, tiny_sentence_transformer
 
 from textls.retrieval import DatasetSoftTargets, SoftTargetMNRLoss, with_row_ids
 from textls.retrieval.batching import clustered_batches, clustered_order
