@@ -82,13 +82,11 @@ def compare(args, training_args=None) -> None:
     print(f"wrote {args.output_dir}/results.json, {args.output_dir}/report.md")
 
 
-_COMPARE = "textls.classification.compare"
-
 COMMANDS = {
     "smooth": Command("Compute soft labels for a labelled table.", SmoothArguments, smooth),
     "compare": Command(
         "Fine-tune a classifier with each smoothing method; compare.",
-        f"{_COMPARE}:CompareArguments",
+        "textls.classification.arguments:CompareArguments",
         compare,
         trainer="textls.training_args:CompareTrainingArguments",
     ),

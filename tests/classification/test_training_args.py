@@ -9,6 +9,7 @@ import pytest
 from tiny_models import CORPUS, make_model
 
 import textls.classification.compare as compare
+from textls.classification.arguments import MAX_EPOCHS
 from textls.training_args import (
     CompareTrainingArguments,
     RetrievalTrainingArguments,
@@ -195,7 +196,7 @@ def test_the_model_familys_defaults_apply_only_where_the_user_set_nothing():
     unset = _run_of(model="fasttext")
     assert unset.per_device_train_batch_size == 128 and unset.per_device_eval_batch_size == 128
     assert unset.learning_rate == default_learning_rate("fasttext", 128)
-    assert unset.num_train_epochs == compare.MAX_EPOCHS  # the plateau's cap ...
+    assert unset.num_train_epochs == MAX_EPOCHS  # the plateau's cap ...
     assert unset.lr_scheduler_type == "constant_with_warmup"  # ... with a plateau's schedule
     given = _run_of(
         model="fasttext",
