@@ -37,7 +37,8 @@ from bench_common import (  # noqa: E402
 from benchmark_classification import CORPORA, SETTINGS, cell_arguments, settings_of  # noqa: E402
 from provenance import provenance  # noqa: E402
 
-from textls.classification.compare import EPSILON_GRID, run_compare  # noqa: E402
+from textls.experiments.classification.arguments import EPSILON_GRID  # noqa: E402
+from textls.experiments.classification.task import run_compare  # noqa: E402
 from textls.report import aggregate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -47,14 +47,12 @@ from bench_common import add_training_arguments, make_parser, write_json  # noqa
 from provenance import provenance  # noqa: E402
 
 from textls.classification.collator import SoftLabelCollator  # noqa: E402
-from textls.classification.compare import (  # noqa: E402
-    CompareArguments,
-    prepare_data,
-    training_arguments,
-)
 from textls.classification.data import build_dataset, encode_split  # noqa: E402
 from textls.classification.modeling import load_tokenizer, make_model_factory  # noqa: E402
 from textls.classification.trainer import SoftLabelTrainer  # noqa: E402
+from textls.experiments.classification.arguments import CompareArguments  # noqa: E402
+from textls.experiments.classification.data import prepare_data  # noqa: E402
+from textls.experiments.classification.runs import training_arguments  # noqa: E402
 from textls.metrics import compute_metrics  # noqa: E402
 from textls.smoothers import get_smoother  # noqa: E402
 
@@ -98,7 +96,7 @@ def config(name: str, args) -> dict:
 
 
 def train_once(cfg, factory, tokenizer, train_sets, test_set, y_test, epochs, seed) -> dict:
-    """compare.train_and_evaluate's TrainingArguments (no progress bar); train timed alone."""
+    """textls.experiments.classification.runs.train_and_evaluate's TrainingArguments (no progress bar); train timed alone."""
     set_seed(seed)
     model = factory[cfg["table"]]()
     train_set = train_sets[cfg["rows"]]

@@ -28,7 +28,7 @@ from bench_common import (  # noqa: E402
 )
 from provenance import provenance  # noqa: E402
 
-from textls.retrieval.pipeline import RetrievalCompareArguments, run_retrieval_compare  # noqa: E402
+from textls.experiments.retrieval import RetrievalCompareArguments, run_retrieval_compare  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MEASURES = ("RR@10", "R@10", "nDCG@10", "R@1", "R@100")

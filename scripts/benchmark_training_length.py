@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
-from textls.classification.compare import CompareArguments, run_compare  # noqa: E402
+from textls.experiments.classification.arguments import CompareArguments  # noqa: E402
+from textls.experiments.classification.task import run_compare  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 #: name -> (folder of train.csv/test.csv relative to the data dir or the repository, options)

@@ -35,7 +35,8 @@ from bench_common import (  # noqa: E402
 from benchmark_classification import SETTINGS  # noqa: E402
 from provenance import provenance  # noqa: E402
 
-from textls.classification.compare import CompareArguments, run_compare  # noqa: E402
+from textls.experiments.classification.arguments import CompareArguments  # noqa: E402
+from textls.experiments.classification.task import run_compare  # noqa: E402
 from textls.report import aggregate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -75,7 +75,8 @@ def demo(args: DemoArguments) -> None:
 
 
 def compare(args, training_args=None) -> None:
-    from textls.classification.compare import format_results, run_compare
+    from textls.experiments.classification.results import format_results
+    from textls.experiments.classification.task import run_compare
 
     results = run_compare(args, training_args=training_args)
     print(format_results(results))
@@ -86,7 +87,7 @@ COMMANDS = {
     "smooth": Command("Compute soft labels for a labelled table.", SmoothArguments, smooth),
     "compare": Command(
         "Fine-tune a classifier with each smoothing method; compare.",
-        "textls.classification.arguments:CompareArguments",
+        "textls.experiments.classification.arguments:CompareArguments",
         compare,
         trainer="textls.training_args:CompareTrainingArguments",
     ),

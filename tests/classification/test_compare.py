@@ -7,13 +7,11 @@ import pandas as pd
 import pytest
 from tiny_models import CORPUS, make_model
 
-from textls.classification.compare import (
-    CompareArguments,
-    long_tail,
-    run_compare,
-    training_arguments,
-)
+from textls.classification.splits import long_tail
 from textls.cli import main
+from textls.experiments.classification.arguments import CompareArguments
+from textls.experiments.classification.runs import training_arguments
+from textls.experiments.classification.task import run_compare
 from textls.training_args import CompareTrainingArguments, parse_trainer_options
 
 
@@ -164,7 +162,8 @@ def test_long_tail_subsample_has_the_requested_ratio():
 
 @pytest.mark.parametrize("imbalance", [None, 3.0])
 def test_soft_label_file_rows_follow_subsampling_and_the_validation_split(tmp_path, imbalance):
-    from textls.classification.compare import prepare_data, soft_labels_for
+    from textls.experiments.classification.data import prepare_data
+    from textls.experiments.classification.soft_labels import soft_labels_for
 
     rows = [(f"{text} item{i}", label) for i in range(4) for text, label in CORPUS]  # unique texts
     train = _write(tmp_path, rows, "train.csv")
@@ -209,7 +208,8 @@ def test_soft_label_file_rows_follow_subsampling_and_the_validation_split(tmp_pa
 
 
 def test_label_noise_flips_exactly_the_requested_share_of_training_labels_only(tmp_path, files):
-    from textls.classification.compare import flip_labels, prepare_data
+    from textls.classification.splits import flip_labels
+    from textls.experiments.classification.data import prepare_data
 
     labels = ["a", "b", "c"] * 20
     noisy = flip_labels(labels, ["a", "b", "c"], 0.25, seed=0)
@@ -247,7 +247,7 @@ LONG_TAIL_TEST = [(t, label) for t, label in CORPUS] + [("budget law and budget"
     ],
 )
 def test_long_tailed_data_keeps_every_class_in_training(tmp_path, options, caplog):
-    from textls.classification.compare import prepare_data
+    from textls.experiments.classification.data import prepare_data
 
     train = _write(tmp_path, LONG_TAIL, "train.csv")
     test = _write(tmp_path, LONG_TAIL_TEST, "test.csv")
@@ -267,7 +267,7 @@ def test_long_tailed_data_keeps_every_class_in_training(tmp_path, options, caplo
 
 
 def test_a_test_class_absent_from_training_is_named_before_any_subsampling(tmp_path):
-    from textls.classification.compare import prepare_data
+    from textls.experiments.classification.data import prepare_data
 
     train = _write(tmp_path, LONG_TAIL[:-1], "train.csv")  # no budget row
     test = _write(tmp_path, LONG_TAIL_TEST, "test.csv")
@@ -336,7 +336,7 @@ def test_regularizers_combine_with_soft_label_methods_and_seed_ensembles_are_rep
 def test_bad_regularizer_methods_and_weights_are_refused(
     tmp_path, files, methods, weights, message
 ):
-    from textls.classification.compare import check_arguments
+    from textls.experiments.classification.checks import check_arguments
 
     with pytest.raises(ValueError, match=message):
         check_arguments(_args(tmp_path, *files, methods=methods, regularizer_weights=weights))
@@ -347,13 +347,15 @@ def test_epsilon_auto_picks_each_methods_value_by_validation_nll_without_the_tes
 ):
     from dataclasses import replace
 
-    from textls.classification import compare
+    from textls.experiments.classification import runs, soft_labels
+    from textls.experiments.classification.arguments import EPSILON_GRID
+    from textls.experiments.classification.data import prepare_data
 
     args = _args(tmp_path, *files, methods="none,ls-classic,kwls", epsilon="auto", seeds=1)
     results = run_compare(args, lambda: make_model(num_labels=3), tokenizer)
     assert set(results["epsilon_selection"]) == {"ls-classic", "kwls"}
     for method, entry in results["epsilon_selection"].items():
-        assert entry["grid"] == list(compare.EPSILON_GRID)
+        assert entry["grid"] == list(EPSILON_GRID)
         assert entry["chosen"] == entry["grid"][int(np.argmin(entry["validation_nll"]))]
         # every seed trains at the chosen value: LS-Classic's off-gold mass is eps (C-1)/C
         if method == "ls-classic":
@@ -364,13 +366,11 @@ def test_epsilon_auto_picks_each_methods_value_by_validation_nll_without_the_tes
     )
 
     # the selection never touches the test split: it runs with no test data at all
-    data = compare.prepare_data(args)
-    y_train, y_val, y_test = data.encoded()
-    setup = compare._run_setup(
-        args, data, y_val, y_test, lambda: make_model(num_labels=3), tokenizer, None
-    )
+    data = prepare_data(args)
+    y_train = data.encoded()[0]
+    setup = runs.make_setup(args, data, lambda: make_model(num_labels=3), tokenizer, None)
     setup = replace(setup, test_set=None, y_test=None)
-    soft, _, record = compare.choose_epsilon(setup, "kwls", args, data, {"kwls": {"min_df": 1}})
+    soft, _, record = soft_labels.choose_epsilon(setup, "kwls", args, data, {"kwls": {"min_df": 1}})
     assert soft.shape == (len(y_train), 3) and len(record["validation_nll"]) == 4
 
 
@@ -390,10 +390,10 @@ def test_ls_distill_learns_from_a_teacher_this_compare_trained(
     to the teacher's probabilities there (the tiny corpus's classes are equally frequent, so
     ``balanced`` changes nothing).  Fails when the teacher is ignored, swapped for another method
     or seed, or the targets never reach training."""
-    import textls.classification.compare as compare
+    from textls.experiments.classification import runs
 
     trained = []  # (soft labels trained on, the run's outcome) in training order
-    real = compare.train_and_evaluate
+    real = runs.train_and_evaluate
 
     def spy(setup, train_set, seed, *args, **kwargs):
         result = real(setup, train_set, seed, *args, **kwargs)
@@ -405,7 +405,7 @@ def test_ls_distill_learns_from_a_teacher_this_compare_trained(
         trained.append((soft, np.asarray(train_set["labels"]), result))
         return result
 
-    monkeypatch.setattr(compare, "train_and_evaluate", spy)
+    monkeypatch.setattr(runs, "train_and_evaluate", spy)
     methods = "none,ls-classic,ls-distill@none,ls-distill@ls-classic"
     args = _args(tmp_path, *files, methods=methods, seeds=2)
     results = run_compare(args, lambda: make_model(num_labels=3), tokenizer)
@@ -426,7 +426,8 @@ def test_ls_distill_learns_from_a_teacher_this_compare_trained(
 
 
 def test_distilled_targets_put_the_mass_where_the_teacher_does(tmp_path, files):
-    from textls.classification.compare import distilled_targets, prepare_data
+    from textls.experiments.classification.data import prepare_data
+    from textls.experiments.classification.soft_labels import distilled_targets
 
     args = _args(tmp_path, *files, epsilon=0.3)
     data = prepare_data(args)
@@ -449,7 +450,7 @@ def test_distilled_targets_put_the_mass_where_the_teacher_does(tmp_path, files):
 def test_a_teacher_must_be_trained_earlier_and_only_ls_distill_takes_one(
     tmp_path, files, methods, message
 ):
-    from textls.classification.compare import check_arguments
+    from textls.experiments.classification.checks import check_arguments
 
     with pytest.raises(ValueError, match=message):
         check_arguments(_args(tmp_path, *files, methods=methods))

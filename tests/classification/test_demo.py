@@ -6,8 +6,8 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
-from textls.classification.compare import CompareArguments
 from textls.classification.demo import demo_arguments
+from textls.experiments.classification.arguments import CompareArguments
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 

@@ -14,9 +14,11 @@ from tiny_models import CORPUS, make_model
 
 from textls import get_smoother
 from textls.classification import SoftLabelCollator, SoftLabelTrainer
-from textls.classification.compare import CompareArguments, check_arguments, split_method
 from textls.classification.data import build_dataset
 from textls.classification.regularizers import REGULARIZERS, Regularizer, register_regularizer
+from textls.experiments.classification.arguments import CompareArguments
+from textls.experiments.classification.checks import check_arguments
+from textls.experiments.methods import parse_method
 from textls.losses import prediction_entropy, soft_target_cross_entropy
 
 
@@ -73,8 +75,10 @@ def test_a_registered_regularizers_weight_is_checked_against_its_range(
 
 
 def test_compare_parses_a_registered_regularizer_and_checks_its_weight(registered, tmp_path):
-    assert split_method("kwls+zero-entropy") == ("kwls", "zero-entropy")
-    assert split_method("zero-entropy") == ("none", "zero-entropy")
+    spec = parse_method("kwls+zero-entropy")
+    assert (spec.soft, spec.smoother, spec.regularizer) == ("kwls", "kwls", "zero-entropy")
+    spec = parse_method("zero-entropy")
+    assert (spec.soft, spec.smoother, spec.regularizer) == ("none", None, "zero-entropy")
     path = tmp_path / "train.csv"
     pd.DataFrame(CORPUS, columns=["text", "label"]).to_csv(path, index=False)
 
@@ -87,8 +91,9 @@ def test_compare_parses_a_registered_regularizer_and_checks_its_weight(registere
             regularizer_weights=json.dumps(weights),
         )
 
-    methods, _, _ = check_arguments(arguments({"zero-entropy": 0.25}))
-    assert "kwls+zero-entropy" in methods
+    args = arguments({"zero-entropy": 0.25})
+    assert check_arguments(args).weights == {"zero-entropy": 0.25}
+    assert "kwls+zero-entropy" in [spec.name for spec in args.specs]
     with pytest.raises(ValueError, match=r"\['zero-entropy'\]: zero-entropy's beta"):
         check_arguments(arguments({"zero-entropy": 1.5}))
 
@@ -97,7 +102,7 @@ def test_an_unregistered_name_is_refused_and_the_registry_is_left_as_it_was():
     assert "zero-entropy" not in REGULARIZERS  # the fixture's registration did not leak
     assert list(REGULARIZERS) == ["mixup", "confidence-penalty", "bootstrap-soft", "bootstrap-hard"]
     with pytest.raises(ValueError, match="'zero-entropy' is not one of mixup"):
-        split_method("kwls+zero-entropy")
+        parse_method("kwls+zero-entropy")
     with pytest.raises(ValueError, match="taken or holding a"):
         register_regularizer(type("Mixup2", (ZeroEntropy,), {"name": "mixup"}))
     with pytest.raises(ValueError, match="taken or holding a"):

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from tiny_models import CORPUS, make_model
 
-import textls.classification.compare as compare
-from textls.classification.arguments import MAX_EPOCHS
+import textls.experiments.classification.runs as runs
+from textls.experiments.classification.arguments import MAX_EPOCHS, CompareArguments
+from textls.experiments.classification.checks import check_trainer_options
 from textls.training_args import (
     CompareTrainingArguments,
     RetrievalTrainingArguments,
@@ -76,14 +77,14 @@ def test_a_trainer_only_option_reaches_the_trainer_of_every_compare_run(
 
     seen = []
 
-    class Recording(compare.SoftLabelTrainer):
+    class Recording(runs.SoftLabelTrainer):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             seen.append(self.args)
 
-    monkeypatch.setattr(compare, "SoftLabelTrainer", Recording)
-    monkeypatch.setattr(compare, "make_model_factory", lambda *a: lambda: make_model(num_labels=3))
-    monkeypatch.setattr(compare, "load_tokenizer", lambda model: tokenizer)
+    monkeypatch.setattr(runs, "SoftLabelTrainer", Recording)
+    monkeypatch.setattr(runs, "make_model_factory", lambda *a: lambda: make_model(num_labels=3))
+    monkeypatch.setattr(runs, "load_tokenizer", lambda model: tokenizer)
     for name, rows in (("train.csv", CORPUS * 2), ("test.csv", CORPUS)):
         pd.DataFrame(rows, columns=["text", "label"]).to_csv(tmp_path / name, index=False)
     code = main(
@@ -132,7 +133,7 @@ def _parse_compare(argv):
 
     from textls._cli import parse_arguments
 
-    parser = HfArgumentParser(compare.CompareArguments, allow_abbrev=False)
+    parser = HfArgumentParser(CompareArguments, allow_abbrev=False)
     return parse_arguments(parser, argv, CompareTrainingArguments)
 
 
@@ -143,9 +144,9 @@ def test_seed_is_the_first_seed_and_not_taken_for_seeds():
     """argparse's abbreviations are off: ``--seed 3`` would otherwise train 3 seeds."""
     args, _ = _parse_compare([*FILES, "--seed", "3"])
     assert args.seed == 3 and args.seeds == 3
-    assert list(compare.run_seeds(args)) == [3, 4, 5]
+    assert list(runs.run_seeds(args)) == [3, 4, 5]
     default, _ = _parse_compare(FILES)
-    assert list(compare.run_seeds(default)) == [0, 1, 2]
+    assert list(runs.run_seeds(default)) == [0, 1, 2]
 
 
 @pytest.mark.parametrize(
@@ -158,7 +159,7 @@ def test_an_old_spelling_warns_naming_the_new_flag_and_still_works(old, new, val
     assert getattr(args, new) == value and getattr(args, old[2:]) is None
     assert changed_options(options) == {}  # nothing reached the Trainer options
     with pytest.warns(FutureWarning, match=f"use --{new}"):
-        keywords = compare.CompareArguments(train="a", test="b", output_dir="o", **{old[2:]: value})
+        keywords = CompareArguments(train="a", test="b", output_dir="o", **{old[2:]: value})
     assert getattr(keywords, new) == value
 
 
@@ -186,8 +187,8 @@ def test_an_old_and_a_new_spelling_both_given_is_an_error_naming_both(old, new, 
 
 
 def _run_of(**options):
-    args = compare.CompareArguments(train="a", test="b", output_dir="o", **options)
-    return compare.run_training_arguments(args, None, "x", seed=0, epoch_steps=7)
+    args = CompareArguments(train="a", test="b", output_dir="o", **options)
+    return runs.run_training_arguments(args, None, "x", seed=0, epoch_steps=7)
 
 
 def test_the_model_familys_defaults_apply_only_where_the_user_set_nothing():
@@ -222,7 +223,7 @@ def test_the_demos_runs_get_the_same_trainer_arguments_as_before_the_renaming(tm
     from textls.classification.demo import demo_arguments
 
     args = demo_arguments(str(tmp_path / "demo"))
-    run = compare.run_training_arguments(args, None, "x", seed=1, epoch_steps=7).to_dict()
+    run = runs.run_training_arguments(args, None, "x", seed=1, epoch_steps=7).to_dict()
     default = TrainingArguments().to_dict()
     ignored = {"dataloader_pin_memory"}  # textls pins memory where there is a GPU, as before
     assert {k: v for k, v in run.items() if default.get(k) != v and k not in ignored} == {
@@ -273,8 +274,8 @@ def test_trainer_options_compare_cannot_honour_are_refused_before_any_work(
     tmp_path, flags, message
 ):
     options = parse_trainer_options(CompareTrainingArguments, flags)
-    args = compare.CompareArguments(
+    args = CompareArguments(
         train="t.csv", test="t.csv", output_dir=str(tmp_path), model="fasttext", bf16=True
     )
     with pytest.raises(ValueError, match=message):
-        compare.check_trainer_options(args, options)
+        check_trainer_options(args, options)

@@ -200,14 +200,13 @@ def test_labels_alike_but_for_case_spaces_or_unicode_form_warn(tmp_path, caplog)
 
 
 def test_compare_refuses_a_folder_of_foreign_files_and_clears_its_own_predictions(tmp_path):
-    from textls.classification.outputs import check_output_dir as prepare_output_dir
-    from textls.classification.outputs import start_run as remove_stale_predictions
+    from textls.experiments.output_folder import CLASSIFICATION_NAMES, check_output_dir, start_run
 
     mine = tmp_path / "notes"
     mine.mkdir()
     (mine / "report.md").write_text("my notes")
     with pytest.raises(ValueError, match="did not write"):
-        prepare_output_dir(mine)
+        check_output_dir(mine, CLASSIFICATION_NAMES)
     assert (mine / "report.md").read_text() == "my notes"
     previous = tmp_path / "run"
     (previous / "predictions").mkdir(parents=True)
@@ -215,9 +214,11 @@ def test_compare_refuses_a_folder_of_foreign_files_and_clears_its_own_prediction
     (previous / "predictions" / "kwls-seed0.npz").write_bytes(b"old")
     listed = ["predictions/kwls-seed0.npz", "results.json"]
     (previous / "compare-outputs.json").write_text(json.dumps({"files": listed, "complete": True}))
-    prepare_output_dir(previous)  # a previous compare's folder: accepted, nothing removed yet
+    check_output_dir(
+        previous, CLASSIFICATION_NAMES
+    )  # a previous compare's folder: accepted, nothing removed yet
     assert (previous / "predictions" / "kwls-seed0.npz").exists()
-    remove_stale_predictions(previous)  # once every check has passed
+    start_run(previous, CLASSIFICATION_NAMES)  # once every check has passed
     assert not (previous / "predictions" / "kwls-seed0.npz").exists()
 
 

@@ -10,7 +10,9 @@ import socket
 import pandas as pd
 import pytest
 
-from textls.classification.compare import COMPARE_LOCK, CompareArguments, run_compare
+from textls.experiments.classification.arguments import CompareArguments
+from textls.experiments.classification.task import run_compare
+from textls.experiments.output_folder import LOCK as COMPARE_LOCK
 from textls.locking import FolderLockedError
 
 ROWS = [("good match", "sport"), ("close vote", "politics"), ("hot oven", "cooking")] * 4

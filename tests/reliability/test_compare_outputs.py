@@ -10,9 +10,15 @@ import json
 import pandas as pd
 import pytest
 
-from textls.classification import compare
-from textls.classification.compare import CompareArguments, run_compare
-from textls.classification.outputs import RECORD, check_output_dir, start_run
+from textls.experiments.classification import runs
+from textls.experiments.classification.arguments import CompareArguments
+from textls.experiments.classification.task import run_compare
+from textls.experiments.output_folder import (
+    CLASSIFICATION_NAMES,
+    RECORD,
+    check_output_dir,
+    start_run,
+)
 
 ROWS = [("good match", "sport"), ("close vote", "politics"), ("hot oven", "cooking")] * 6
 
@@ -39,10 +45,10 @@ def test_a_users_file_beside_a_results_json_is_refused_not_deleted(tmp_path):
     (out / "figures" / "my_plot.png").write_bytes(b"mine")  # a name compare never writes
     (out / "data.csv").write_text("text,label\n")
     with pytest.raises(ValueError, match="holds data.csv, which textls compare did not write"):
-        check_output_dir(out)
+        check_output_dir(out, CLASSIFICATION_NAMES)
     (out / "data.csv").unlink()
     with pytest.raises(ValueError, match="holds figures/my_plot.png"):
-        check_output_dir(out)
+        check_output_dir(out, CLASSIFICATION_NAMES)
     assert (out / "figures" / "my_plot.png").read_bytes() == b"mine"
 
 
@@ -54,15 +60,15 @@ def test_files_named_as_compares_in_a_folder_no_compare_wrote_are_refused(tmp_pa
     (out / "figures").mkdir()
     (out / "predictions" / "bert-seed0.npz").write_bytes(b"mine")
     with pytest.raises(ValueError, match="holds predictions/bert-seed0.npz"):
-        check_output_dir(out)
+        check_output_dir(out, CLASSIFICATION_NAMES)
     (out / "predictions" / "bert-seed0.npz").unlink()
     (out / "figures" / "reliability.png").write_bytes(b"my figure")
     with pytest.raises(ValueError, match="holds figures/reliability.png"):
-        check_output_dir(out)
+        check_output_dir(out, CLASSIFICATION_NAMES)
     assert (out / "figures" / "reliability.png").read_bytes() == b"my figure"
     (out / "figures" / "reliability.png").unlink()
     (out / "compare.lock").write_text("")  # a lock alone (a compare that died at once) is fine
-    check_output_dir(out)
+    check_output_dir(out, CLASSIFICATION_NAMES)
 
 
 def test_only_the_files_a_record_lists_are_compares(tmp_path):
@@ -72,18 +78,20 @@ def test_only_the_files_a_record_lists_are_compares(tmp_path):
     (out / "predictions").mkdir(parents=True)
     (out / "results.json").write_text('{"my": "thesis numbers"}')
     with pytest.raises(ValueError, match="holds results.json, which textls compare did not write"):
-        check_output_dir(out)
+        check_output_dir(out, CLASSIFICATION_NAMES)
     listed = ["predictions/kwls-seed0.npz", "results.json"]
     (out / "compare-outputs.json").write_text(json.dumps({"files": listed, "complete": True}))
     (out / "predictions" / "kwls-seed0.npz").write_bytes(b"run")
-    check_output_dir(out)  # the record lists both
+    check_output_dir(out, CLASSIFICATION_NAMES)  # the record lists both
     (out / "predictions" / "bert-seed0.npz").write_bytes(b"mine")
     with pytest.raises(ValueError, match="holds predictions/bert-seed0.npz"):
-        check_output_dir(out)
+        check_output_dir(out, CLASSIFICATION_NAMES)
     (out / "compare-outputs.json").write_text(json.dumps({"files": ["../../x"], "complete": True}))
     (out / "predictions" / "bert-seed0.npz").unlink()
     with pytest.raises(ValueError, match="holds predictions/kwls-seed0.npz"):
-        check_output_dir(out)  # a listed name compare never writes counts for nothing
+        check_output_dir(
+            out, CLASSIFICATION_NAMES
+        )  # a listed name compare never writes counts for nothing
 
 
 def test_a_link_to_a_folder_outside_is_refused(tmp_path):
@@ -95,7 +103,7 @@ def test_a_link_to_a_folder_outside_is_refused(tmp_path):
     (out / "results.json").write_text("{}")
     (out / "predictions").symlink_to(outside)
     with pytest.raises(ValueError, match="holds predictions, which textls compare did not write"):
-        check_output_dir(out)
+        check_output_dir(out, CLASSIFICATION_NAMES)
     assert (outside / "kwls-seed0.npz").exists()
 
 
@@ -127,8 +135,8 @@ def test_a_run_that_dies_leaves_no_results_and_says_it_is_incomplete(args, tmp_p
         calls.append(1)
         return real(*a, **k)
 
-    real = compare.train_and_evaluate
-    monkeypatch.setattr(compare, "train_and_evaluate", dies)
+    real = runs.train_and_evaluate
+    monkeypatch.setattr(runs, "train_and_evaluate", dies)
     with pytest.raises(KeyboardInterrupt):
         run_compare(args)
     assert not (out / "results.json").exists() and not (out / "report.md").exists()
@@ -152,5 +160,5 @@ def test_start_run_removes_the_previous_results_first(tmp_path, monkeypatch):
     monkeypatch.setattr(
         type(out), "unlink", lambda self, **k: (removed.append(self.name), real_unlink(self, **k))
     )
-    start_run(out)
+    start_run(out, CLASSIFICATION_NAMES)
     assert sorted(removed[:2]) == ["report.md", "results.json"]

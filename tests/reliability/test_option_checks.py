@@ -13,9 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from textls.classification.compare import CompareArguments, check_arguments, prepare_data
-from textls.classification.compare import _one_accumulation as one_accumulation
 from textls.cli import main
+from textls.experiments.classification.arguments import CompareArguments
+from textls.experiments.classification.checks import check_arguments, one_accumulation
+from textls.experiments.classification.data import prepare_data
 from textls.training_args import CompareTrainingArguments, parse_trainer_options
 
 ROWS = [("good match", "sport"), ("close vote", "politics"), ("hot oven", "cooking")] * 4

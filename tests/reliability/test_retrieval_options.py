@@ -18,10 +18,11 @@ import pytest
 import torch
 
 from textls.cli import main
+from textls.experiments.retrieval import RetrievalCompareArguments
 from textls.retrieval.loss import candidate_scores, contrastive_soft_target_loss
-from textls.retrieval.pipeline import RetrievalCompareArguments, RetrievalTrainArguments
 from textls.retrieval.soft_targets import CandidateSoftTargets, DatasetSoftTargets
 from textls.retrieval.trainer import RetrievalTrainer
+from textls.retrieval.training import RetrievalTrainArguments
 
 BAD = [math.inf, -math.inf, math.nan, 0.0, -1.0, True, "20"]
 

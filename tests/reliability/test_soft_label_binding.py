@@ -12,8 +12,9 @@ import json
 import pandas as pd
 import pytest
 
-from textls.classification.compare import CompareArguments, check_arguments
 from textls.cli import main
+from textls.experiments.classification.arguments import CompareArguments
+from textls.experiments.classification.checks import check_arguments
 from textls.soft_labels import RECORD_SUFFIX, read_soft_label_file
 
 ROWS = [

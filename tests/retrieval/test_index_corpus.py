@@ -9,7 +9,7 @@ import pytest
 from tiny_retrieval import PASSAGES, QUERIES, make_encoder, make_tokenizer
 
 from textls.cli import main
-from textls.retrieval.pipeline import RetrievalTrainArguments, train_dual_encoder
+from textls.retrieval.training import RetrievalTrainArguments, train_dual_encoder
 
 
 def _beir(folder, passages):

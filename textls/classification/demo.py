@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textls.classification.arguments import CompareArguments
+from textls.experiments.classification.arguments import CompareArguments
 
 #: The bundled corpus the demo runs on (``data/<name>/{train,test}.csv``).
 CORPUS = "kjv_chapters"

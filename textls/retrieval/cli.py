@@ -1,7 +1,7 @@
 """``textls retrieval mine | train | encode | index | search | evaluate | compare``.
 
 Each command parses its dataclass and calls one library function (:mod:`textls.retrieval.steps`,
-:mod:`textls.retrieval.mining`, :mod:`textls.retrieval.pipeline`), imported only when it runs;
+:mod:`textls.retrieval.mining`, :mod:`textls.retrieval.training`, :mod:`textls.experiments.retrieval`), imported only when it runs;
 the dataclass fields are that function's parameters, passed by name.
 """
 
@@ -128,13 +128,13 @@ def mine(args: MineArguments) -> None:
 
 
 def train(args, training_args) -> None:
-    from textls.retrieval.pipeline import train_dual_encoder
+    from textls.retrieval.training import train_dual_encoder
 
     print(f"saved encoder to {train_dual_encoder(args, training_args=training_args)}")
 
 
 def compare(args, training_args) -> None:
-    from textls.retrieval.pipeline import format_retrieval_results, run_retrieval_compare
+    from textls.experiments.retrieval import format_retrieval_results, run_retrieval_compare
 
     print(format_retrieval_results(run_retrieval_compare(args, training_args)))
     print(f"wrote {args.output_dir}/results.json, {args.output_dir}/report.md")
@@ -174,14 +174,13 @@ def evaluate(args: EvaluateArguments) -> None:
     )
 
 
-# train and compare parse dataclasses of the pipeline, which imports torch: named, not imported.
-_PIPELINE = "textls.retrieval.pipeline"
+# train and compare parse dataclasses of modules that import torch: named, not imported.
 _TRAINER = "textls.training_args:RetrievalTrainingArguments"
 
 COMMANDS = {
     "train": Command(
         "Train a dual encoder with soft targets over batch candidates.",
-        f"{_PIPELINE}:RetrievalTrainArguments",
+        "textls.retrieval.training:RetrievalTrainArguments",
         train,
         trainer=_TRAINER,
     ),
@@ -194,7 +193,7 @@ COMMANDS = {
     "evaluate": Command("RR@10, R@1/10/100, nDCG@10, AP of a run.", EvaluateArguments, evaluate),
     "compare": Command(
         "Train none and each soft-target method; one table.",
-        f"{_PIPELINE}:RetrievalCompareArguments",
+        "textls.experiments.retrieval:RetrievalCompareArguments",
         compare,
         trainer=_TRAINER,
     ),

@@ -1,6 +1,6 @@
 """Encode a corpus into an index, search a split's queries, score a run: the pieces that the
 ``textls retrieval`` steps (:mod:`textls.retrieval.steps`), hard-negative mining and the compare
-pipeline share.  It imports none of them, so they import it without a cycle."""
+compare share.  It imports none of them, so they import it without a cycle."""
 
 from __future__ import annotations
 
@@ -36,11 +36,14 @@ def build_corpus_index(
     passage_max_length: int = 128,
     encoder=None,
     tokenizer=None,
+    dataset=None,
 ) -> DenseIndex:
-    """Encode the corpus and build, save and return a FAISS index."""
+    """Encode the corpus and build, save and return a FAISS index (``dataset``: a
+    :class:`~textls.retrieval.data.BeirDataset` of ``data_dir`` the caller has read already)."""
     if encoder is None:
         encoder, tokenizer = load_encoder_and_tokenizer(model)
-    dataset = load_beir(data_dir, None)
+    if dataset is None:
+        dataset = load_beir(data_dir, None)
     doc_ids = list(dataset.corpus)
     texts = [passage_text(dataset.corpus[d]) for d in doc_ids]
     embeddings = encode_corpus(
@@ -84,9 +87,10 @@ def search_queries(
     return index.search_run(query_ids, embeddings, k)
 
 
-def evaluate_split(run: dict, data_dir: str, split: str) -> dict[str, float]:
-    """Measures of an in-memory run on a split's qrels, after ``check_coverage``."""
-    qrels = load_beir(data_dir, split).qrels
+def evaluate_split(run: dict, data_dir: str, split: str, dataset=None) -> dict[str, float]:
+    """Measures of an in-memory run on a split's qrels, after ``check_coverage`` (``dataset``:
+    that split, when the caller has read it already)."""
+    qrels = (dataset if dataset is not None else load_beir(data_dir, split)).qrels
     check_coverage(run, qrels, qrels_name=str(Path(data_dir) / "qrels" / f"{split}.tsv"))
     return evaluate_run(run, qrels)
 

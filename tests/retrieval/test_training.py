@@ -8,7 +8,7 @@ import pytest
 from tiny_retrieval import PASSAGES, QUERIES, make_encoder, make_tokenizer
 
 from textls.cli import main
-from textls.retrieval.pipeline import RetrievalTrainArguments, train_dual_encoder
+from textls.retrieval.training import RetrievalTrainArguments, train_dual_encoder
 
 
 @pytest.fixture
@@ -225,7 +225,7 @@ def test_mined_negatives_exclude_positives_and_feed_training(tmp_path, beir, ret
 
 
 def test_retrieval_compare_writes_one_table_for_every_method(tmp_path, beir):
-    from textls.retrieval.pipeline import RetrievalCompareArguments, run_retrieval_compare
+    from textls.experiments.retrieval import RetrievalCompareArguments, run_retrieval_compare
 
     start = tmp_path / "start"
     make_encoder().save(start, tokenizer=make_tokenizer(tmp_path / "tok"))
@@ -256,19 +256,20 @@ def test_retrieval_compare_writes_one_table_for_every_method(tmp_path, beir):
 def test_retrieval_compare_gives_each_run_the_trainer_options_and_seeds_from_seed(
     tmp_path, beir, monkeypatch
 ):
-    import textls.retrieval.pipeline as pipeline
+    import textls.retrieval.training as training
+    from textls.experiments.retrieval import RetrievalCompareArguments, run_retrieval_compare
 
     seen = []
 
-    class Recording(pipeline.RetrievalTrainer):
+    class Recording(training.RetrievalTrainer):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             seen.append(self.args)
 
-    monkeypatch.setattr(pipeline, "RetrievalTrainer", Recording)
+    monkeypatch.setattr(training, "RetrievalTrainer", Recording)
     start = tmp_path / "start"
     make_encoder().save(start, tokenizer=make_tokenizer(tmp_path / "tok"))
-    args = pipeline.RetrievalCompareArguments(
+    args = RetrievalCompareArguments(
         data_dir=str(beir),
         output_dir=str(tmp_path / "cmp"),
         methods="none",
@@ -282,7 +283,7 @@ def test_retrieval_compare_gives_each_run_the_trainer_options_and_seeds_from_see
         learning_rate=1e-3,
         hard_negatives="none",
     )
-    results = pipeline.run_retrieval_compare(args)
+    results = run_retrieval_compare(args)
     assert [a.seed for a in seen] == [3, 4] and {a.data_seed for a in seen} == {7}
     assert all(a.num_train_epochs == 1 and a.per_device_train_batch_size == 3 for a in seen)
     assert all(a.learning_rate == 1e-3 for a in seen)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from textls.classification.regularizers.registry import REGULARIZERS
+from textls.experiments.methods import MethodSpec, parse_methods
 from textls.smoothers.registry import SMOOTHERS
 from textls.training_args import renamed_field, take_renamed
 
@@ -214,8 +215,17 @@ class CompareArguments:
     JSON_TYPES: ClassVar[dict] = {"epsilon": (float, str)}
 
     def __post_init__(self):
+        """Take the old spellings, and parse ``--epsilon`` and ``--methods`` (into
+        :attr:`specs`, what everything downstream reads), refusing a bad one when the arguments
+        are built."""
         take_renamed(self)
         self.epsilon = parse_epsilon(self.epsilon)
+        self.specs  # noqa: B018 - parsed now, so a bad --methods fails here
+
+    @property
+    def specs(self) -> tuple[MethodSpec, ...]:
+        """``--methods``, parsed and checked (:func:`~textls.experiments.methods.parse_methods`)."""
+        return parse_methods(self.methods)
 
 
 def parse_epsilon(value) -> float | str:

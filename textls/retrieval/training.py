@@ -1,11 +1,11 @@
-"""The steps behind ``textls retrieval``: train, encode, index, search, evaluate, compare."""
+"""``textls retrieval train``: a dual encoder trained on a BEIR folder's qrels, with soft targets
+over each batch's candidates, and the options it shares with ``textls retrieval compare``."""
 
 from __future__ import annotations
 
 import logging
 import numbers
-import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
@@ -14,28 +14,22 @@ from transformers import TrainingArguments, set_seed
 
 from textls._utils import check_positive_finite, check_whole
 from textls.io import atomic_write_json
-from textls.report import aggregate, format_table, write_comparison
 from textls.retrieval.collator import RetrievalCollator
 from textls.retrieval.data import (
     load_beir,
     load_hard_negatives,
     load_teacher_scores,
     passage_text,
-    write_run,
 )
 from textls.retrieval.encoder import encode_function, load_encoder_and_tokenizer
 from textls.retrieval.mining import mine_bm25
 from textls.retrieval.search import (
-    build_corpus_index,
     embed_all,
-    evaluate_split,
-    search_queries,
 )
 from textls.retrieval.soft_targets import GUIDED, METHODS, CandidateSoftTargets
 from textls.retrieval.trainer import RetrievalTrainer
 from textls.training_args import (
     RetrievalTrainingArguments,
-    changed_options,
     own_options,
     renamed_field,
     run_arguments,
@@ -209,8 +203,10 @@ def train_dual_encoder(
     encoder=None,
     tokenizer=None,
     training_args: TrainingArguments | None = None,
+    dataset=None,
 ) -> Path:
-    """Train and save a dual encoder; returns the output folder.
+    """Train and save a dual encoder; returns the output folder.  ``dataset``: ``--split`` of
+    ``--data_dir`` (:func:`~textls.retrieval.data.load_beir`), when the caller has read it.
 
     ``training_args``: the Trainer options to start from (default
     :class:`~textls.training_args.RetrievalTrainingArguments`); ``args`` sets the folder, batch
@@ -218,7 +214,8 @@ def train_dual_encoder(
     and ``dataloader_drop_last=True``, which are always set."""
     if args.method != "none" and args.method not in METHODS:
         raise ValueError(f"unknown method {args.method!r}; choose none or one of {METHODS}")
-    dataset = load_beir(args.data_dir, args.split)
+    if dataset is None:
+        dataset = load_beir(args.data_dir, args.split)
     doc_ids, doc_row, query_ids, query_row = _rows(dataset)
     passage_texts = [passage_text(dataset.corpus[d]) for d in doc_ids]
     query_texts = [dataset.queries[q] for q in query_ids]
@@ -318,131 +315,3 @@ def _hard_negatives(
         for q, negs in by_query.items()
         if q in query_row
     }
-
-
-@dataclass
-class _CompareFolders:
-    data_dir: str = field(
-        metadata={"help": "BEIR folder with qrels/train.tsv and the evaluation split."}
-    )
-    output_dir: str = field(
-        metadata={
-            "help": "The compare's folder: results.json, report.md, and each run's encoder, "
-            "index and run file in METHOD-seedS/."
-        }
-    )
-
-
-@dataclass
-class RetrievalCompareArguments(RetrievalOptions, _CompareFolders):
-    methods: str = field(
-        default="none,ls-classic,ls-tfidf,kwls,ls-distill",
-        metadata={"help": "Comma-separated methods."},
-    )
-    eval_split: str = field(default="test", metadata={"help": "Qrels split to evaluate on."})
-    seeds: int = field(
-        default=1,
-        metadata={"help": "Runs per method, with seeds --seed .. --seed + seeds - 1."},
-    )
-    seed: int = field(
-        default=0,
-        metadata={
-            "help": "The first run's seed (each run's Trainer seed): the runs of every method "
-            "use --seeds seeds from it."
-        },
-    )
-    include_pretrained: bool = field(
-        default=True, metadata={"help": "Also evaluate the start model without training."}
-    )
-    index_kind: str = field(default="flat", metadata={"help": "flat, ivf, hnsw or ivfpq."})
-
-
-#: The measures ``textls retrieval compare`` reports and prints.
-COMPARE_MEASURES = ["RR@10", "R@1", "R@10", "R@100", "nDCG@10", "AP"]
-
-
-def run_retrieval_compare(
-    args: RetrievalCompareArguments, training_args: TrainingArguments | None = None
-) -> dict:
-    """Train a dual encoder per method and seed from the same start model, index and search the
-    evaluation split with each, and write results.json and report.md (one writer,
-    :func:`textls.report.write_comparison`); returns the results.  ``training_args``: the Trainer
-    options every run starts from (:func:`train_dual_encoder`)."""
-    out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    runs, timings = [], {}
-    if args.include_pretrained:
-        start = time.perf_counter()
-        metrics = _index_search_evaluate(args, args.model, out / "pretrained")
-        runs.append({"method": "pretrained", "seed": args.seed, "metrics": metrics})  # none to vary
-        timings["pretrained"] = {"index_eval_seconds": time.perf_counter() - start}
-        logger.info("pretrained: %s", _measures(metrics))
-    shared = {f.name: getattr(args, f.name) for f in fields(RetrievalOptions)}
-    for method in methods:
-        for seed in range(args.seed, args.seed + args.seeds):
-            folder = out / f"{method}-seed{seed}"
-            start = time.perf_counter()
-            train_dual_encoder(
-                RetrievalTrainArguments(
-                    **shared,
-                    data_dir=args.data_dir,
-                    output_dir=str(folder / "encoder"),
-                    method=method,
-                    seed=seed,
-                ),
-                training_args=training_args,
-            )
-            trained = time.perf_counter()
-            metrics = _index_search_evaluate(args, str(folder / "encoder"), folder)
-            timings.setdefault(method, []).append(
-                {
-                    "train_seconds": trained - start,
-                    "index_eval_seconds": time.perf_counter() - trained,
-                }
-            )
-            runs.append({"method": method, "seed": seed, "metrics": metrics})
-            logger.info("%s seed %d: %s", method, seed, _measures(metrics))
-    results = aggregate(runs, baseline="none" if "none" in methods else methods[0])
-    results["config"] = own_options(args)
-    if training_args is not None:
-        results["trainer_options"] = changed_options(training_args)
-    results["timings"] = timings
-    write_comparison(
-        out,
-        results,
-        title=f"textls retrieval compare: {Path(args.data_dir).name}",
-        config=own_options(args),
-    )
-    return results
-
-
-def _measures(metrics: dict[str, float]) -> str:
-    return ", ".join(f"{m} {metrics[m]:.4f}" for m in COMPARE_MEASURES)
-
-
-def format_retrieval_results(results: dict) -> str:
-    """The terminal table of a retrieval compare (what ``textls retrieval compare`` prints)."""
-    return format_table(results, metrics=COMPARE_MEASURES)
-
-
-def _index_search_evaluate(
-    args: RetrievalCompareArguments, model: str, folder: Path
-) -> dict[str, float]:
-    encoder, tokenizer = load_encoder_and_tokenizer(model)
-    index = build_corpus_index(
-        model,
-        args.data_dir,
-        str(folder / "index"),
-        kind=args.index_kind,
-        passage_max_length=args.passage_max_length,
-        encoder=encoder,
-        tokenizer=tokenizer,
-    )
-    run = search_queries(
-        model, index, args.data_dir, args.eval_split, encoder=encoder, tokenizer=tokenizer
-    )
-    write_run(run, folder / f"{args.eval_split}.trec", tag=folder.name)
-    metrics = evaluate_split(run, args.data_dir, args.eval_split)
-    atomic_write_json(folder / "metrics.json", metrics)
-    return metrics
