@@ -224,7 +224,9 @@ def test_mined_negatives_exclude_positives_and_feed_training(tmp_path, beir, ret
     assert (tmp_path / "next" / "textls_dual_encoder.json").exists()
 
 
-def test_retrieval_compare_writes_one_table_for_every_method(tmp_path, beir):
+def test_retrieval_compare_writes_one_table_for_every_method(tmp_path, beir, caplog):
+    from dataclasses import replace
+
     from textls.experiments.retrieval import RetrievalCompareArguments, run_retrieval_compare
 
     start = tmp_path / "start"
@@ -251,6 +253,27 @@ def test_retrieval_compare_writes_one_table_for_every_method(tmp_path, beir):
         assert saved["methods"]["kwls"]["per_seed"][str(seed)] == metrics
         assert (tmp_path / "cmp" / f"kwls-seed{seed}" / "test.trec").exists()
     assert "Paired comparison" in (tmp_path / "cmp" / "report.md").read_text()
+
+    # run again into its folder: said, and none of the previous runs' folders is left
+    again = replace(args, methods="none", seeds=1, include_pretrained=False)
+    with caplog.at_level("WARNING", logger="textls.experiments.output_folder"):
+        run_retrieval_compare(again)
+    assert "holds a previous finished run" in caplog.text
+    assert sorted(p.name for p in (tmp_path / "cmp").iterdir()) == [
+        "compare-outputs.json",
+        "none-seed0",
+        "report.md",
+        "results.json",
+    ]
+
+
+def test_retrieval_compare_refuses_an_unknown_method_before_anything_is_read(tmp_path):
+    from textls.experiments.retrieval import RetrievalCompareArguments
+
+    with pytest.raises(ValueError, match="unknown retrieval method 'bm25'"):
+        RetrievalCompareArguments(
+            data_dir=str(tmp_path / "missing"), output_dir=str(tmp_path / "o"), methods="none,bm25"
+        )
 
 
 def test_retrieval_compare_gives_each_run_the_trainer_options_and_seeds_from_seed(
