@@ -65,6 +65,7 @@ API_PAGES = {
     "textls.calibration": "calibration",
     "textls.metrics": "metrics",
     "textls.keywords": "keywords",
+    "textls.experiments": "experiments",
 }
 
 
