@@ -1,14 +1,10 @@
-"""What ``textls compare`` shows while it trains: one line per finished run, and one progress bar
-per run that carries the validation loss instead of printing each evaluation."""
+"""What ``textls compare`` shows while a run trains: one progress bar per run that carries the
+validation loss instead of printing each evaluation, and the words for how long the run trained
+(the line after each run is :class:`textls.experiments.runner.Progress`)."""
 
 from __future__ import annotations
 
-import logging
-import time
-
 from transformers import PrinterCallback, ProgressCallback
-
-logger = logging.getLogger(__name__)
 
 
 def describe_training(training: dict) -> str:
@@ -20,33 +16,6 @@ def describe_training(training: dict) -> str:
         return f"{said}, stopped by --max_epochs with the validation loss still falling"
     falling = ", the validation loss still falling" if training["still_improving"] else ""
     return f"{said} as --num_train_epochs asked{falling}"
-
-
-class Progress:
-    """Logs "run k of n: METHOD seed S: metrics (elapsed, about ... left)" after each run."""
-
-    def __init__(self, total: int):
-        self.total, self.done, self.started = total, 0, time.perf_counter()
-
-    def log(self, method: str, seed: int, metrics: dict[str, float], training: dict) -> None:
-        self.done += 1
-        elapsed = time.perf_counter() - self.started
-        logger.info(
-            "run %d of %d: %s seed %d: %s; %s (%s elapsed, about %s left)",
-            self.done,
-            self.total,
-            method,
-            seed,
-            ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if "_ts" not in k),
-            describe_training(training),
-            _duration(elapsed),
-            _duration(elapsed / self.done * (self.total - self.done)),
-        )
-
-
-def _duration(seconds: float) -> str:
-    minutes, seconds = divmod(round(seconds), 60)
-    return f"{minutes}:{seconds:02d}"
 
 
 class TrainingBar(ProgressCallback):

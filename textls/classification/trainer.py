@@ -19,8 +19,9 @@ class SoftLabelTrainer(Trainer):
 
     Training loss per example ``i`` (``loss_mode``):
 
-    * ``"auxiliary"`` (default, as in KWLS): :math:`(1 - \lambda)\,\mathrm{CE}(z_i, g_i) + \lambda\,\mathrm{CE}(z_i, y_i)`
-    * ``"soft"``: :math:`\mathrm{CE}(z_i, y_i)` alone (classic label smoothing when ``y`` is LS-Classic).
+    * ``"soft"`` (default, as in ``textls compare``): :math:`\mathrm{CE}(z_i, y_i)` alone (classic
+      label smoothing when ``y`` is LS-Classic).
+    * ``"auxiliary"`` (as in KWLS): :math:`(1 - \lambda)\,\mathrm{CE}(z_i, g_i) + \lambda\,\mathrm{CE}(z_i, y_i)`
 
     Cross-entropy is linear in its target, so ``"auxiliary"`` with soft labels of smoothing ``e`` is
     exactly ``"soft"`` with smoothing ``lam * e``: the paper's auxiliary form is a reparametrisation,
@@ -56,7 +57,7 @@ class SoftLabelTrainer(Trainer):
 
     Parameters
     ----------
-    loss_mode : {"auxiliary", "soft"}, default "auxiliary"
+    loss_mode : {"soft", "auxiliary"}, default "soft"
     lam : float, default 0.5
         Weight :math:`\lambda` of the soft target in ``"auxiliary"`` mode.
     regularizer : {"mixup", "confidence-penalty", "bootstrap-soft", "bootstrap-hard"} or any
@@ -74,7 +75,7 @@ class SoftLabelTrainer(Trainer):
     def __init__(
         self,
         *args,
-        loss_mode: str = "auxiliary",
+        loss_mode: str = "soft",
         lam: float = 0.5,
         regularizer: str | None = None,
         beta: float | None = None,
