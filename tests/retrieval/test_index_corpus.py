@@ -6,29 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from tiny_retrieval import PASSAGES, QUERIES, make_encoder, make_tokenizer
+from tiny_retrieval import PASSAGES, make_encoder, make_tokenizer, write_beir
 
 from textls.cli import main
 from textls.retrieval.training import RetrievalTrainArguments, train_dual_encoder
 
 
-def _beir(folder, passages):
-    (folder / "qrels").mkdir(parents=True)
-    with open(folder / "corpus.jsonl", "w") as f:
-        for i, text in enumerate(passages):
-            f.write(json.dumps({"_id": f"d{i}", "title": "", "text": text}) + "\n")
-    with open(folder / "queries.jsonl", "w") as f:
-        for i, text in enumerate(QUERIES):
-            f.write(json.dumps({"_id": f"q{i}", "text": text}) + "\n")
-    lines = ["query-id\tcorpus-id\tscore"] + [f"q{i}\td{i}\t1" for i in range(len(QUERIES))]
-    for split in ("train", "test"):
-        (folder / "qrels" / f"{split}.tsv").write_text("\n".join(lines) + "\n")
-    return folder
-
-
 @pytest.fixture
 def model(tmp_path):
-    beir = _beir(tmp_path / "train-beir", PASSAGES)
+    beir = write_beir(tmp_path / "train-beir", PASSAGES)
     args = RetrievalTrainArguments(
         data_dir=str(beir),
         output_dir=str(tmp_path / "enc"),
@@ -63,15 +49,15 @@ def _search(model, beir, index, out):
 
 
 def test_an_index_searches_the_corpus_it_was_built_from(tmp_path, model):
-    beir = _beir(tmp_path / "a", PASSAGES)
+    beir = write_beir(tmp_path / "a", PASSAGES)
     _index(model, beir, tmp_path / "idx")
     assert _search(model, beir, tmp_path / "idx", tmp_path / "run") == 0
 
 
 def test_an_index_of_another_corpus_is_refused(tmp_path, model, capsys):
-    built = _beir(tmp_path / "a", PASSAGES)
+    built = write_beir(tmp_path / "a", PASSAGES)
     # the same ids and count, other texts: a stale index would answer with the wrong passages
-    other = _beir(tmp_path / "b", [p + " revised" for p in PASSAGES])
+    other = write_beir(tmp_path / "b", [p + " revised" for p in PASSAGES])
     _index(model, built, tmp_path / "idx")
     capsys.readouterr()
     assert _search(model, other, tmp_path / "idx", tmp_path / "run") == 1
@@ -81,7 +67,7 @@ def test_an_index_of_another_corpus_is_refused(tmp_path, model, capsys):
 
 
 def test_an_index_that_does_not_say_its_corpus_is_refused(tmp_path, model, capsys):
-    beir = _beir(tmp_path / "a", PASSAGES)
+    beir = write_beir(tmp_path / "a", PASSAGES)
     _index(model, beir, tmp_path / "idx")
     meta = json.loads((tmp_path / "idx" / "meta.json").read_text())
     meta.pop("corpus_fingerprint")
@@ -92,7 +78,7 @@ def test_an_index_that_does_not_say_its_corpus_is_refused(tmp_path, model, capsy
 
 
 def test_an_index_built_from_an_embeddings_folder_carries_the_corpus(tmp_path, model):
-    beir = _beir(tmp_path / "a", PASSAGES)
+    beir = write_beir(tmp_path / "a", PASSAGES)
     argv = ["retrieval", "encode", "--data_dir", str(beir), "--model", str(model)]
     assert main([*argv, "--output_dir", str(tmp_path / "emb")]) == 0
     argv = ["retrieval", "index", "--embeddings_dir", str(tmp_path / "emb")]

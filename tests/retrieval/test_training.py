@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from tiny_retrieval import PASSAGES, QUERIES, make_encoder, make_tokenizer
+from tiny_retrieval import make_encoder, make_tokenizer, write_beir
 
 from textls.cli import main
 from textls.retrieval.training import RetrievalTrainArguments, train_dual_encoder
@@ -13,18 +13,7 @@ from textls.retrieval.training import RetrievalTrainArguments, train_dual_encode
 
 @pytest.fixture
 def beir(tmp_path):
-    folder = tmp_path / "beir"
-    (folder / "qrels").mkdir(parents=True)
-    with open(folder / "corpus.jsonl", "w") as f:
-        for i, text in enumerate(PASSAGES):
-            f.write(json.dumps({"_id": f"d{i}", "title": "", "text": text}) + "\n")
-    with open(folder / "queries.jsonl", "w") as f:
-        for i, text in enumerate(QUERIES):
-            f.write(json.dumps({"_id": f"q{i}", "text": text}) + "\n")
-    for split, rows in (("train", range(0, 6)), ("test", range(6, 8))):
-        lines = ["query-id\tcorpus-id\tscore"] + [f"q{i}\td{i}\t1" for i in rows]
-        (folder / "qrels" / f"{split}.tsv").write_text("\n".join(lines) + "\n")
-    return folder
+    return write_beir(tmp_path / "beir", splits={"train": range(0, 6), "test": range(6, 8)})
 
 
 @pytest.mark.parametrize(
@@ -224,23 +213,30 @@ def test_mined_negatives_exclude_positives_and_feed_training(tmp_path, beir, ret
     assert (tmp_path / "next" / "textls_dual_encoder.json").exists()
 
 
-def test_retrieval_compare_writes_one_table_for_every_method(tmp_path, beir, caplog):
-    from dataclasses import replace
-
-    from textls.experiments.retrieval import RetrievalCompareArguments, run_retrieval_compare
+def _compare_arguments(tmp_path, beir, **options):
+    """A retrieval compare from a tiny start encoder saved under ``tmp_path``: one epoch of batch 3
+    at learning rate 1e-3, writing into ``tmp_path / "cmp"``."""
+    from textls.experiments.retrieval import RetrievalCompareArguments
 
     start = tmp_path / "start"
     make_encoder().save(start, tokenizer=make_tokenizer(tmp_path / "tok"))
-    args = RetrievalCompareArguments(
+    return RetrievalCompareArguments(
         data_dir=str(beir),
         output_dir=str(tmp_path / "cmp"),
-        methods="none,kwls",
         model=str(start),
-        seeds=2,
         num_train_epochs=1,
         per_device_train_batch_size=3,
         learning_rate=1e-3,
+        **options,
     )
+
+
+def test_retrieval_compare_writes_one_table_for_every_method(tmp_path, beir, caplog):
+    from dataclasses import replace
+
+    from textls.experiments.retrieval import run_retrieval_compare
+
+    args = _compare_arguments(tmp_path, beir, methods="none,kwls", seeds=2)
     results = run_retrieval_compare(args)
     assert list(results["methods"]) == ["pretrained", "none", "kwls"]
     assert (
@@ -280,7 +276,7 @@ def test_retrieval_compare_gives_each_run_the_trainer_options_and_seeds_from_see
     tmp_path, beir, monkeypatch
 ):
     import textls.retrieval.training as training
-    from textls.experiments.retrieval import RetrievalCompareArguments, run_retrieval_compare
+    from textls.experiments.retrieval import run_retrieval_compare
 
     seen = []
 
@@ -290,20 +286,14 @@ def test_retrieval_compare_gives_each_run_the_trainer_options_and_seeds_from_see
             seen.append(self.args)
 
     monkeypatch.setattr(training, "RetrievalTrainer", Recording)
-    start = tmp_path / "start"
-    make_encoder().save(start, tokenizer=make_tokenizer(tmp_path / "tok"))
-    args = RetrievalCompareArguments(
-        data_dir=str(beir),
-        output_dir=str(tmp_path / "cmp"),
+    args = _compare_arguments(
+        tmp_path,
+        beir,
         methods="none",
-        model=str(start),
         include_pretrained=False,
         seeds=2,
         seed=3,
         data_seed=7,
-        num_train_epochs=1,
-        per_device_train_batch_size=3,
-        learning_rate=1e-3,
         hard_negatives="none",
     )
     results = run_retrieval_compare(args)

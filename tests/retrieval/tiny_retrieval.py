@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tiny_bert import SPECIAL_TOKENS, make_word_tokenizer, tiny_bert_config
@@ -38,3 +39,21 @@ def make_tokenizer(folder: Path) -> BertTokenizerFast:
 
 def make_encoder() -> DualEncoder:
     return DualEncoder.from_models(BertModel(tiny_bert_config(len(SPECIAL_TOKENS) + len(WORDS))))
+
+
+def write_beir(folder: Path, passages=PASSAGES, queries=QUERIES, splits=None) -> Path:
+    """A BEIR folder of ``passages`` (``d0``, ``d1``, ...) and ``queries`` (``q0``, ...) where
+    query ``i``'s positive is passage ``i``; ``splits``: ``{split: query rows}`` (default every
+    query in ``train`` and ``test``)."""
+    splits = splits or {"train": range(len(queries)), "test": range(len(queries))}
+    (folder / "qrels").mkdir(parents=True)
+    with open(folder / "corpus.jsonl", "w") as f:
+        for i, text in enumerate(passages):
+            f.write(json.dumps({"_id": f"d{i}", "title": "", "text": text}) + "\n")
+    with open(folder / "queries.jsonl", "w") as f:
+        for i, text in enumerate(queries):
+            f.write(json.dumps({"_id": f"q{i}", "text": text}) + "\n")
+    for split, rows in splits.items():
+        lines = ["query-id\tcorpus-id\tscore"] + [f"q{i}\td{i}\t1" for i in rows]
+        (folder / "qrels" / f"{split}.tsv").write_text("\n".join(lines) + "\n")
+    return folder
