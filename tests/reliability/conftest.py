@@ -1,4 +1,4 @@
-"""Shared fixtures of the reliability suite (issue 11): one tiny labelled CSV."""
+"""Shared fixtures of the reliability suite (issue 11): tiny labelled CSVs and compare arguments."""
 
 from __future__ import annotations
 
@@ -14,6 +14,27 @@ def data(tmp_path):
     path = tmp_path / "train.csv"
     pd.DataFrame({"text": texts, "label": labels}).to_csv(path, index=False)
     return path
+
+
+@pytest.fixture
+def compare_arguments(tmp_path):
+    """``compare_arguments(copies, **options)``: a fastText compare whose train and test file are
+    three one-line classes repeated ``copies`` times, writing into ``tmp_path / "out"``."""
+    from textls.experiments.classification.arguments import CompareArguments
+
+    def make(copies: int, **options) -> CompareArguments:
+        rows = [("good match", "sport"), ("close vote", "politics"), ("hot oven", "cooking")]
+        path = tmp_path / "train.csv"
+        pd.DataFrame(rows * copies, columns=["text", "label"]).to_csv(path, index=False)
+        return CompareArguments(
+            train=str(path),
+            test=str(path),
+            output_dir=str(tmp_path / "out"),
+            model="fasttext",
+            **options,
+        )
+
+    return make
 
 
 @pytest.fixture

@@ -15,16 +15,10 @@ from textls.experiments.classification.task import run_compare
 from textls.experiments.output_folder import LOCK as COMPARE_LOCK
 from textls.locking import FolderLockedError
 
-ROWS = [("good match", "sport"), ("close vote", "politics"), ("hot oven", "cooking")] * 4
-
 
 @pytest.fixture
-def args(tmp_path):
-    path = tmp_path / "train.csv"
-    pd.DataFrame(ROWS, columns=["text", "label"]).to_csv(path, index=False)
-    return CompareArguments(
-        train=str(path), test=str(path), output_dir=str(tmp_path / "out"), model="fasttext"
-    )
+def args(compare_arguments):
+    return compare_arguments(4)
 
 
 def test_a_second_compare_into_a_locked_folder_fails_naming_the_first(args, tmp_path):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pytest
 
 from textls.experiments.classification import runs
@@ -20,22 +19,10 @@ from textls.experiments.output_folder import (
     start_run,
 )
 
-ROWS = [("good match", "sport"), ("close vote", "politics"), ("hot oven", "cooking")] * 6
-
 
 @pytest.fixture
-def args(tmp_path):
-    path = tmp_path / "train.csv"
-    pd.DataFrame(ROWS, columns=["text", "label"]).to_csv(path, index=False)
-    return CompareArguments(
-        train=str(path),
-        test=str(path),
-        output_dir=str(tmp_path / "out"),
-        model="fasttext",
-        methods="none,ls-classic",
-        seeds=1,
-        num_train_epochs=1,
-    )
+def args(compare_arguments):
+    return compare_arguments(6, methods="none,ls-classic", seeds=1, num_train_epochs=1)
 
 
 def test_a_users_file_beside_a_results_json_is_refused_not_deleted(tmp_path):
