@@ -22,7 +22,7 @@ from textls.experiments.methods import MethodSpec, parse_retrieval_methods
 from textls.experiments.output_folder import RETRIEVAL_NAMES, OutputRecord
 from textls.experiments.runner import RunOutcome, run_experiment
 from textls.report import aggregate, format_table, write_comparison
-from textls.retrieval.training import RetrievalOptions, RetrievalTrainArguments
+from textls.retrieval.training import BeirFolders, RetrievalOptions, RetrievalTrainArguments
 from textls.training_args import changed_options, own_options
 
 logger = logging.getLogger(__name__)
@@ -32,20 +32,13 @@ COMPARE_MEASURES = ["RR@10", "R@1", "R@10", "R@100", "nDCG@10", "AP"]
 
 
 @dataclass
-class _CompareFolders:
-    data_dir: str = field(
-        metadata={"help": "BEIR folder with qrels/train.tsv and the evaluation split."}
-    )
+class RetrievalCompareArguments(RetrievalOptions, BeirFolders):
     output_dir: str = field(
         metadata={
             "help": "The compare's folder: results.json, report.md, and each run's encoder, "
             "index and run file in METHOD-seedS/ (a new or empty folder, or one a compare wrote)."
         }
     )
-
-
-@dataclass
-class RetrievalCompareArguments(RetrievalOptions, _CompareFolders):
     methods: str = field(
         default="none,ls-classic,ls-tfidf,kwls,ls-distill",
         metadata={"help": "Comma-separated methods."},

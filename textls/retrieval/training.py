@@ -143,7 +143,10 @@ class RetrievalOptions:
 
 
 @dataclass
-class _TrainFolders:
+class BeirFolders:
+    """The folders of ``textls retrieval train`` (and ``compare``, whose ``output_dir`` says what
+    it writes)."""
+
     data_dir: str = field(
         metadata={"help": "BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv."}
     )
@@ -156,7 +159,7 @@ class _TrainFolders:
 
 
 @dataclass
-class RetrievalTrainArguments(RetrievalOptions, _TrainFolders):
+class RetrievalTrainArguments(RetrievalOptions, BeirFolders):
     split: str = field(default="train", metadata={"help": "Qrels split to train on."})
     method: str = field(
         default="none", metadata={"help": "Soft targets: none, " + ", ".join(METHODS) + "."}
