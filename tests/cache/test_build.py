@@ -19,7 +19,7 @@ from tiny_corpora import write
 
 from textls import get_smoother
 from textls.cache import CacheError, build_cache, load_cache
-from textls.cache import build as build_module
+from textls.cache import shards as shards_module
 
 
 def shard_bytes(root) -> dict[str, bytes]:
@@ -72,7 +72,7 @@ def test_a_crash_leaves_no_valid_cache_and_a_rerun_finishes_it_identically(
 ):
     build_cache(data_csv, tmp_path / "clean", num_shards=5)
     written = []
-    real = build_module._write_shard
+    real = shards_module._write_shard
 
     def crash_after_two(path, table):
         if len(written) == 2:
@@ -80,14 +80,14 @@ def test_a_crash_leaves_no_valid_cache_and_a_rerun_finishes_it_identically(
         real(path, table)
         written.append(path)
 
-    monkeypatch.setattr(build_module, "_write_shard", crash_after_two)
+    monkeypatch.setattr(shards_module, "_write_shard", crash_after_two)
     with pytest.raises(RuntimeError, match="killed"):
         build_cache(data_csv, tmp_path / "crashed", num_shards=5)
     assert not (tmp_path / "crashed" / "manifest.json").exists()
     with pytest.raises(CacheError, match="has not finished; re-run"):
         load_cache(tmp_path / "crashed")
     assert len(shard_bytes(tmp_path / "crashed")) == 2
-    monkeypatch.setattr(build_module, "_write_shard", real)
+    monkeypatch.setattr(shards_module, "_write_shard", real)
     result = build_cache(data_csv, tmp_path / "crashed")  # num_shards comes from build.json
     assert result.shards_skipped == [0, 1] and result.shards_written == [2, 3, 4]
     assert shard_bytes(tmp_path / "crashed") == shard_bytes(tmp_path / "clean")
@@ -100,15 +100,15 @@ def test_a_crash_leaves_no_valid_cache_and_a_rerun_finishes_it_identically(
 
 KILLED_BUILD = """
 import sys, time
-from textls.cache import build as b
-real, count = b._write_shard, []
+from textls.cache import build_cache, shards as s
+real, count = s._write_shard, []
 def slow(path, table):
     if len(count) == 2:
         time.sleep(120)  # killed here, with two shards written
     real(path, table)
     count.append(path)
-b._write_shard = slow
-b.build_cache(sys.argv[1], sys.argv[2], num_shards=5)
+s._write_shard = slow
+build_cache(sys.argv[1], sys.argv[2], num_shards=5)
 """
 
 

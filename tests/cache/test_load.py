@@ -8,7 +8,7 @@ import pytest
 
 from textls import load_cache as top_level_load_cache
 from textls.cache import CacheError, ShardedArray, build_cache, load_cache
-from textls.cache.build import Work
+from textls.cache.plan import Work
 
 
 @pytest.fixture
@@ -144,7 +144,7 @@ def test_a_million_rows_by_fifty_classes_open_fast(tmp_path):
     rng = np.random.default_rng(0)
     soft = rng.random((n // shards, c), dtype=np.float32)
     y = rng.integers(0, c, n // shards)
-    from textls.cache import build as b
+    from textls.cache import shards as b
 
     class State:
         classes = list(range(c))

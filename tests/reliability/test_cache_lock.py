@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 from textls.cache import CacheError, build_cache, load_cache
-from textls.cache import build as build_module
+from textls.cache import shards as shards_module
 
 
 def hold_lock(folder, pid: int) -> dict:
@@ -53,7 +53,7 @@ def test_the_lock_is_released_on_success_and_on_error(tmp_path, data, monkeypatc
     def fail(path, table):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(build_module, "_write_shard", fail)
+    monkeypatch.setattr(shards_module, "_write_shard", fail)
     with pytest.raises(RuntimeError, match="disk on fire"):
         build_cache(data, tmp_path / "c", method="ls-tfidf")
     assert not (tmp_path / "c" / "build.lock").exists()

@@ -13,8 +13,8 @@ import stat
 import pandas as pd
 import pytest
 
-from textls.cache import build as build_module
 from textls.cache import build_cache, export_cache
+from textls.cache import shards as shards_module
 
 
 @pytest.fixture
@@ -35,13 +35,13 @@ def test_every_written_file_is_0644_under_umask_022(tmp_path, umask_022, monkeyp
     pd.DataFrame({"text": texts, "label": labels}).to_csv(data, index=False)
     out = tmp_path / "c"
     seen = {}
-    real = build_module._write_shard
+    real = shards_module._write_shard
 
     def look_at_the_lock(path, table):  # the lock exists only while the build runs
         seen.update(modes([out / "build.lock"]))
         real(path, table)
 
-    monkeypatch.setattr(build_module, "_write_shard", look_at_the_lock)
+    monkeypatch.setattr(shards_module, "_write_shard", look_at_the_lock)
     build_cache(data, out, method="kwls", num_shards=2, keep_work=True)
     exports = [
         export_cache(out, data, tmp_path / f"x{suffix}", format="tevatron")

@@ -1,6 +1,6 @@
 """Run a cache build's shard tasks on Ray Data (``--engine ray``).
 
-The tasks are the ones the local engine runs (:func:`textls.cache.build.transform_shard` and the
+The tasks are the ones the local engine runs (:func:`textls.cache.shards.transform_shard` and the
 statistics passes): a Ray Dataset holds one row per shard index and ``Dataset.map`` runs the task
 for each, so Ray schedules, retries and spreads the work over the cluster while the shard
 boundaries, the merge order and therefore the bytes of the result stay those of a one-process
