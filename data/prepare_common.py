@@ -31,6 +31,7 @@ import gzip
 import importlib.util
 import json
 import subprocess
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -77,6 +78,16 @@ def dictd_blocks(index: Path, data: Path) -> list[str]:
         if len(parts) == 3 and not parts[0].startswith("00-database"):
             spans.add((_dictd_number(parts[1]), _dictd_number(parts[2])))
     return [raw[o : o + n].decode("utf-8", errors="replace") for o, n in sorted(spans)]
+
+
+def debian_dictd_blocks(package: str, name: str, deb: Path | None = None) -> list[str]:
+    """:func:`dictd_blocks` of the dictionary ``name`` (``NAME.index``, ``NAME.dict.dz``) that
+    the Debian package ``package`` installs, downloaded into a temporary folder or read from the
+    saved ``deb``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = unpack_debian_packages([package], Path(tmp), [deb] if deb else None)
+        dictd = root / "usr" / "share" / "dictd"
+        return dictd_blocks(dictd / f"{name}.index", dictd / f"{name}.dict.dz")
 
 
 def package_dir(requirement: str) -> Path:

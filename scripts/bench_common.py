@@ -10,8 +10,10 @@ from pathlib import Path
 
 from textls.io import atomic_write_json
 
+#: The repository's root: the scripts read data/ and write outputs/ below it.
+ROOT = Path(__file__).resolve().parents[1]
 #: Where the scripts write the JSON that scripts/render_results.py reads.
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+RESULTS_DIR = ROOT / "scripts" / "results"
 
 #: The fields of a paired comparison (``textls.report.aggregate``) a summary keeps.
 PAIRED_FIELDS = ("mean_diff", "std_diff", "p_value", "wins", "n")
@@ -42,9 +44,11 @@ def add_training_arguments(
     epochs: float | None,
     batch_size: int | None = None,
     batch_size_help: str | None = None,
+    bf16: bool = False,
 ) -> None:
     """``--seeds`` (3), ``--epochs`` and ``--batch-size`` of a benchmark that trains models
-    (``epochs=None``: compare's default, each run to its validation plateau)."""
+    (``epochs=None``: compare's default, each run to its validation plateau); with ``bf16``,
+    ``--bf16`` too, for a benchmark whose training can run in bf16 mixed precision."""
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument(
         "--epochs",
@@ -54,6 +58,17 @@ def add_training_arguments(
         + (" (default: each run to its validation plateau)" if epochs is None else ""),
     )
     parser.add_argument("--batch-size", type=int, default=batch_size, help=batch_size_help)
+    if bf16:
+        parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision (a GPU)")
+
+
+def add_output_arguments(
+    parser: argparse.ArgumentParser, name: str, *, results_help: str | None = None
+) -> None:
+    """``--output-dir`` (default ``outputs/<name>``: the runs' own folders) and ``--results-dir``
+    (default :data:`RESULTS_DIR`: where the summary JSON goes)."""
+    parser.add_argument("--output-dir", default=str(ROOT / "outputs" / name))
+    parser.add_argument("--results-dir", default=str(RESULTS_DIR), help=results_help)
 
 
 def run_settings(args: argparse.Namespace) -> dict:

@@ -38,6 +38,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (  # noqa: E402
+    ROOT,
     add_training_arguments,
     compact_results,
     compare_settings,
@@ -53,7 +54,6 @@ from textls.experiments.classification.task import run_compare  # noqa: E402
 from textls.io import atomic_write_json  # noqa: E402
 from textls.report import aggregate  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ("healthtweets", "sentiment", "rotten_tomatoes", "kjv_chapters", "foldoc")
 #: Corpora whose bundled test split is balanced: the long-tailed settings run on them.
 BALANCED_TEST = ("healthtweets", "sentiment", "rotten_tomatoes")
@@ -152,7 +152,7 @@ def main() -> None:
     parser.add_argument("--methods", default="none,ls-classic,ls-distill,ls-tfidf,kwls")
     parser.add_argument("--model", default="fasttext")
     add_training_arguments(
-        parser, epochs=None, batch_size_help="default: the model's (compare's default)"
+        parser, epochs=None, batch_size_help="default: the model's (compare's default)", bf16=True
     )
     parser.add_argument("--max-train", type=int, default=None, help="stratified training subsample")
     parser.add_argument("--max-test", type=int, default=None)
@@ -168,7 +168,6 @@ def main() -> None:
     )
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=None)
-    parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision (GPU).")
     parser.add_argument(
         "--figure-cell",
         default=None,

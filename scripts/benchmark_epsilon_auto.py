@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (  # noqa: E402
+    ROOT,
     add_training_arguments,
     make_parser,
     paired_subset,
@@ -41,7 +42,6 @@ from textls.experiments.classification.arguments import EPSILON_GRID  # noqa: E4
 from textls.experiments.classification.task import run_compare  # noqa: E402
 from textls.report import aggregate  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 METRICS = ("accuracy", "macro_f1", "nll", "ece")
 FIXED = 0.1
 

@@ -43,7 +43,7 @@ import torch
 from transformers import set_seed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import add_training_arguments, make_parser, write_json  # noqa: E402
+from bench_common import ROOT, add_training_arguments, make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.classification.collator import SoftLabelCollator  # noqa: E402
@@ -56,7 +56,6 @@ from textls.experiments.classification.runs import training_arguments  # noqa: E
 from textls.metrics import compute_metrics  # noqa: E402
 from textls.smoothers import get_smoother  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 OLD = {
     "batch_size": 64,
     "learning_rate": 5e-3,

@@ -40,7 +40,7 @@ import numpy as np
 from sklearn.metrics import log_loss
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import make_parser, write_json  # noqa: E402
+from bench_common import ROOT, make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls import get_smoother  # noqa: E402
@@ -48,7 +48,6 @@ from textls._utils import encode_labels  # noqa: E402
 from textls.classification.data import load_labelled  # noqa: E402
 from textls.diagnostics import top1_hits  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ("healthtweets", "sentiment", "rotten_tomatoes", "kjv_chapters", "foldoc")
 #: name -> (method, constructor parameters)
 CONFIGS: dict[str, tuple[str, dict]] = {

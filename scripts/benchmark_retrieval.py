@@ -19,6 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (  # noqa: E402
+    ROOT,
+    add_output_arguments,
     add_training_arguments,
     compact_results,
     compare_settings,
@@ -30,7 +32,6 @@ from provenance import provenance  # noqa: E402
 
 from textls.experiments.retrieval import RetrievalCompareArguments, run_retrieval_compare  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 MEASURES = ("RR@10", "R@10", "nDCG@10", "R@1", "R@100")
 
 
@@ -39,7 +40,7 @@ def main() -> None:
     parser.add_argument("--corpora", default="news_titles,faq")
     parser.add_argument("--methods", default="none,ls-classic,ls-distill,ls-tfidf,kwls")
     parser.add_argument("--model", default="minilm")
-    add_training_arguments(parser, epochs=1.0, batch_size=32)
+    add_training_arguments(parser, epochs=1.0, batch_size=32, bf16=True)
     parser.add_argument("--epsilon", type=float, default=0.1)
     parser.add_argument(
         "--max-train-queries",
@@ -53,12 +54,10 @@ def main() -> None:
         default=64,
         help="Passage tokens (the article's lead for news_titles); 128 doubles the CPU cost.",
     )
-    parser.add_argument("--bf16", action="store_true", help="bf16 training (GPU).")
-    parser.add_argument("--output-dir", default=str(ROOT / "outputs" / "benchmark_retrieval"))
-    parser.add_argument(
-        "--results-dir",
-        default=str(ROOT / "scripts" / "results"),
-        help="Where retrieval_compare_<corpus>.json is written.",
+    add_output_arguments(
+        parser,
+        "benchmark_retrieval",
+        results_help="Where retrieval_compare_<corpus>.json is written.",
     )
     args = parser.parse_args()
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import make_parser, write_json  # noqa: E402
+from bench_common import ROOT, make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.retrieval.collator import RetrievalCollator
@@ -29,8 +29,6 @@ from textls.retrieval.loss import contrastive_soft_target_loss
 from textls.retrieval.mining import mine_bm25
 from textls.retrieval.soft_targets import METHODS, CandidateSoftTargets
 from textls.retrieval.trainer import RetrievalTrainer
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:

@@ -18,14 +18,13 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import make_parser, write_json  # noqa: E402
+from bench_common import ROOT, make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.classification.splits import long_tail  # noqa: E402
 from textls.diagnostics import diagnose  # noqa: E402
 from textls.smoothers import get_smoother  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 #: corpus -> long-tail ratio applied to its training split (None: as it comes)
 CELLS = {
     "kjv_chapters": None,

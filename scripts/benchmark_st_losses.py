@@ -56,7 +56,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import add_training_arguments, make_parser, write_json  # noqa: E402
+from bench_common import ROOT, add_output_arguments, add_training_arguments, make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls._utils import default_model_path  # noqa: E402
@@ -66,7 +66,6 @@ from textls.retrieval.data import load_beir, passage_text  # noqa: E402
 from textls.retrieval.index import DenseIndex  # noqa: E402
 from textls.retrieval.metrics import evaluate_run, per_query  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 MEASURES = ("RR@10", "R@10", "nDCG@10")
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 LOSSES = (
@@ -332,7 +331,7 @@ def main() -> None:
     parser = make_parser(__doc__)
     parser.add_argument("--corpora", default="faq,gcide_reverse")
     parser.add_argument("--losses", default=LOSSES)
-    add_training_arguments(parser, epochs=1.0, batch_size=32)
+    add_training_arguments(parser, epochs=1.0, batch_size=32, bf16=True)
     parser.add_argument("--learning-rate", type=float, default=5e-5)
     parser.add_argument("--epsilon", type=float, default=0.1)
     parser.add_argument("--mini-batch-size", type=int, default=8)
@@ -375,9 +374,7 @@ def main() -> None:
         default=0.0,
         help="GISTEmbed's margin, and the guided targets' (the same guide for both)",
     )
-    parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision (a GPU)")
-    parser.add_argument("--output-dir", default=str(ROOT / "outputs" / "benchmark_st_losses"))
-    parser.add_argument("--results-dir", default=str(ROOT / "scripts" / "results"))
+    add_output_arguments(parser, "benchmark_st_losses")
     args = parser.parse_args()
     from sentence_transformers import SentenceTransformer
 

@@ -26,14 +26,12 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import make_parser, write_json  # noqa: E402
+from bench_common import ROOT, make_parser, write_json  # noqa: E402
 from benchmark_st_losses import make_loss, training_pairs  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls._utils import default_model_path  # noqa: E402
 from textls.retrieval.data import load_beir  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def measure(name: str, args) -> dict:

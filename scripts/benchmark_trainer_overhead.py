@@ -23,7 +23,7 @@ import numpy as np
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import make_parser, write_json  # noqa: E402
+from bench_common import ROOT, make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls import get_smoother
@@ -31,8 +31,6 @@ from textls.classification import SoftLabelCollator, SoftLabelTrainer
 from textls.classification.data import build_dataset, load_labelled
 from textls.classification.modeling import load_tokenizer, make_model_factory
 from textls.classification.regularizers import REGULARIZERS
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def seconds_per_step(trainer_cls, dataset, collator, factory, steps, batch, **kwargs) -> float:

@@ -27,13 +27,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import make_parser, write_json  # noqa: E402
+from bench_common import ROOT, make_parser, write_json  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls.experiments.classification.arguments import CompareArguments  # noqa: E402
 from textls.experiments.classification.task import run_compare  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 #: name -> (folder of train.csv/test.csv relative to the data dir or the repository, options)
 CORPORA = {
     "kjv_chapters": ("data/kjv_chapters", {"max_length": 512}),

@@ -26,6 +26,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (  # noqa: E402
+    ROOT,
+    add_output_arguments,
     add_training_arguments,
     compare_settings,
     make_parser,
@@ -39,7 +41,6 @@ from textls.experiments.classification.arguments import CompareArguments  # noqa
 from textls.experiments.classification.task import run_compare  # noqa: E402
 from textls.report import aggregate  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 METRICS = ("accuracy", "macro_f1", "nll", "ece", "nll_ts", "ece_ts")
 METHOD_ORDER = ["ls-classic", "ls-distill", "ls-tfidf", "kwls"]
 
@@ -125,8 +126,7 @@ def main() -> None:
         help="Fixed KWLS temperatures, compared at --kwls-epsilon with the default temperature=auto.",
     )
     parser.add_argument("--kwls-epsilon", type=float, default=0.1)
-    parser.add_argument("--output-dir", default=str(ROOT / "outputs" / "sweep_epsilon"))
-    parser.add_argument("--results-dir", default=str(ROOT / "scripts" / "results"))
+    add_output_arguments(parser, "sweep_epsilon")
     parser.add_argument(
         "--plot-only", action="store_true", help="Redraw the plot from the existing JSON."
     )

@@ -19,19 +19,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from prepare_common import (  # noqa: E402
-    add_split_arguments,
-    dictd_blocks,
-    split_and_write,
-    unpack_debian_packages,
-)
+from prepare_common import add_split_arguments, debian_dictd_blocks, split_and_write  # noqa: E402
 
 PACKAGE = "dict-foldoc"
 
@@ -42,11 +36,6 @@ URL = re.compile(r"\(?\b(?:https?|ftp|mailto|gopher|telnet|news):\S+", re.IGNORE
 DATE = re.compile(r"\(\d{4}-\d{2}-\d{2}\)")  # the "last updated" stamp at the end of an entry
 EMAIL = re.compile(r"<?\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b>?")
 NOTE = re.compile(r"\[[^\[\]]*\]")  # editorial notes and sources: "[{Jargon File}]", "[Full name?]"
-
-
-def read_entries(dictd: Path) -> list[str]:
-    """Every distinct entry of foldoc.dict.dz; the index maps many headwords (aliases) to one entry."""
-    return dictd_blocks(dictd / "foldoc.index", dictd / "foldoc.dict.dz")
 
 
 def parse(entry: str) -> tuple[str, set[str]]:
@@ -85,9 +74,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        root = unpack_debian_packages([PACKAGE], Path(tmp), [args.deb] if args.deb else None)
-        entries = read_entries(root / "usr" / "share" / "dictd")
+    # every distinct entry: the index maps many headwords (aliases) to one entry
+    entries = debian_dictd_blocks(PACKAGE, "foldoc", args.deb)
     print(f"read {len(entries):,} distinct entries from {PACKAGE}")
 
     rows, n_fields = [], {0: 0, 1: 0, 2: 0}

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -46,12 +45,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from prepare_common import (  # noqa: E402
-    dictd_blocks,
-    split_queries,
-    unpack_debian_packages,
-    write_beir,
-)
+from prepare_common import debian_dictd_blocks, split_queries, write_beir  # noqa: E402
 
 PACKAGE = "dict-gcide"
 
@@ -142,12 +136,9 @@ def main() -> None:
     args = parser.parse_args()
 
     by_word: dict[str, list[str]] = defaultdict(list)
-    with tempfile.TemporaryDirectory() as tmp:
-        root = unpack_debian_packages([PACKAGE], Path(tmp), [args.deb] if args.deb else None)
-        dictd = root / "usr" / "share" / "dictd"
-        for block in dictd_blocks(dictd / "gcide.index", dictd / "gcide.dict.dz"):
-            for word, defs in entries(block):
-                by_word[word].extend(d for d in defs if d not in by_word[word])
+    for block in debian_dictd_blocks(PACKAGE, "gcide", args.deb):
+        for word, defs in entries(block):
+            by_word[word].extend(d for d in defs if d not in by_word[word])
     rng = np.random.default_rng(args.seed)
     words = sorted(w for w, defs in by_word.items() if defs)
     held_out = {

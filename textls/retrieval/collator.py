@@ -46,23 +46,20 @@ class RetrievalCollator:
                 raise ValueError(f"query row {f['query_row']} has no hard negatives to sample")
             for k in range(self.negatives_per_query):
                 passage_rows.append(int(negatives[k % len(negatives)]))
-        query = self.tokenizer(
-            [self.query_texts[r] for r in query_rows],
-            padding=True,
-            truncation=True,
-            max_length=self.query_max_length,
-            return_tensors="pt",
-        )
-        passage = self.tokenizer(
-            [self.passage_texts[r] for r in passage_rows],
-            padding=True,
-            truncation=True,
-            max_length=self.passage_max_length,
-            return_tensors="pt",
-        )
         return {
-            "query": dict(query),
-            "passage": dict(passage),
+            "query": self._tokenize(self.query_texts, query_rows, self.query_max_length),
+            "passage": self._tokenize(self.passage_texts, passage_rows, self.passage_max_length),
             "query_rows": torch.tensor(query_rows, dtype=torch.long),
             "passage_rows": torch.tensor(passage_rows, dtype=torch.long),
         }
+
+    def _tokenize(self, texts: list[str], rows: list[int], max_length: int) -> dict:
+        """The texts of ``rows``, padded to the longest and truncated to ``max_length`` tokens."""
+        encoded = self.tokenizer(
+            [texts[r] for r in rows],
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+            return_tensors="pt",
+        )
+        return dict(encoded)

@@ -62,7 +62,34 @@ def bm25_vectors(
     return queries, counts
 
 
-class CandidateSoftTargets:
+class _SoftTargetSettings:
+    """The settings :class:`CandidateSoftTargets` and :class:`DatasetSoftTargets` share (documented
+    on :class:`CandidateSoftTargets`), stored as given, scikit-learn's way."""
+
+    def __init__(
+        self,
+        *,
+        method: str = "kwls",
+        epsilon: float | None = None,
+        temperature: float = 0.05,
+        top_k: int = 10,
+        passage_top_k: int = 10,
+        margin: float = 0.0,
+    ):
+        self.method = method
+        self.epsilon = epsilon
+        self.temperature = temperature
+        self.top_k = top_k
+        self.passage_top_k = passage_top_k
+        self.margin = margin
+
+    def get_params(self) -> dict:
+        """The settings as given, by name."""
+        names = ("method", "epsilon", "temperature", "top_k", "passage_top_k", "margin")
+        return {name: getattr(self, name) for name in names}
+
+
+class CandidateSoftTargets(_SoftTargetSettings):
     """Per-batch soft targets for retrieval training (the formula is in the module docstring).
 
     Parameters
@@ -90,23 +117,6 @@ class CandidateSoftTargets:
         as the texts it would be exactly LS-TFIDF's cosine (an identity we measured on data/faq
         with ``passage_top_k=50``), so a passage is represented by its few key terms.
     """
-
-    def __init__(
-        self,
-        *,
-        method: str = "kwls",
-        epsilon: float | None = None,
-        temperature: float = 0.05,
-        top_k: int = 10,
-        passage_top_k: int = 10,
-        margin: float = 0.0,
-    ):
-        self.method = method
-        self.epsilon = epsilon
-        self.temperature = temperature
-        self.top_k = top_k
-        self.passage_top_k = passage_top_k
-        self.margin = margin
 
     def fit(
         self,
@@ -353,7 +363,7 @@ def with_row_ids(dataset):
     return dataset.add_column(ROW_COLUMN, [tag | i for i in range(len(dataset))])
 
 
-class DatasetSoftTargets:
+class DatasetSoftTargets(_SoftTargetSettings):
     r"""Soft targets over a sentence-transformers batch's candidates, for the examples of one
     training dataset, found by their row id (:func:`with_row_ids`).
 
@@ -383,22 +393,8 @@ class DatasetSoftTargets:
         As :class:`CandidateSoftTargets` (``epsilon=None``: 0.1, or for ``guided`` no cap).
     """
 
-    def __init__(
-        self,
-        *,
-        method: str = "guided",
-        epsilon: float | None = None,
-        temperature: float = 0.05,
-        top_k: int = 10,
-        passage_top_k: int = 10,
-        margin: float = 0.0,
-    ):
-        self.method = method
-        self.epsilon = epsilon
-        self.temperature = temperature
-        self.top_k = top_k
-        self.passage_top_k = passage_top_k
-        self.margin = margin
+    def __init__(self, *, method: str = "guided", **settings):
+        super().__init__(method=method, **settings)
 
     def fit(self, dataset, guide=None) -> DatasetSoftTargets:
         """Index every anchor and candidate text of ``dataset`` (a ``datasets.Dataset``) under its
@@ -434,14 +430,9 @@ class DatasetSoftTargets:
             known[query].add(passage)
         self.positives_ = dict(known)
         self.columns_ = columns
-        self.soft_targets_ = CandidateSoftTargets(
-            method=self.method,
-            epsilon=self.epsilon,
-            temperature=self.temperature,
-            top_k=self.top_k,
-            passage_top_k=self.passage_top_k,
-            margin=self.margin,
-        ).fit(list(queries), list(passages), guide_embeddings=self._embed(guide, queries, passages))
+        self.soft_targets_ = CandidateSoftTargets(**self.get_params()).fit(
+            list(queries), list(passages), guide_embeddings=self._embed(guide, queries, passages)
+        )
         return self
 
     def _embed(self, guide, queries: dict, passages: dict):
