@@ -13,7 +13,7 @@ from textls.io import atomic_write_json
 #: Where the scripts write the JSON that scripts/render_results.py reads.
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
-#: The fields of a paired comparison (``textls.report.aggregate``) a summary keeps.
+#: The fields of a paired comparison (``textls.aggregation.aggregate``) a summary keeps.
 PAIRED_FIELDS = ("mean_diff", "std_diff", "p_value", "wins", "n")
 
 
