@@ -146,8 +146,8 @@ class RetrievalCompare:
 
     def _index_search_evaluate(self, model: str, folder: Path) -> dict[str, float]:
         from textls.io import atomic_write_json
-        from textls.retrieval.data import write_run
         from textls.retrieval.encoder import load_encoder_and_tokenizer
+        from textls.retrieval.runs import write_run
         from textls.retrieval.search import build_corpus_index, evaluate_split, search_queries
 
         args = self.args
