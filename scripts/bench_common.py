@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Where the scripts write the JSON that scripts/render_results.py reads.
 RESULTS_DIR = ROOT / "scripts" / "results"
 
-#: The fields of a paired comparison (``textls.report.aggregate``) a summary keeps.
+#: The fields of a paired comparison (``textls.aggregation.aggregate``) a summary keeps.
 PAIRED_FIELDS = ("mean_diff", "std_diff", "p_value", "wins", "n")
 
 

@@ -48,11 +48,11 @@ from bench_common import (  # noqa: E402
 )
 from provenance import provenance  # noqa: E402
 
+from textls.aggregation import aggregate  # noqa: E402
 from textls.classification.splits import long_tail  # noqa: E402
 from textls.experiments.classification.arguments import CompareArguments  # noqa: E402
 from textls.experiments.classification.task import run_compare  # noqa: E402
 from textls.io import atomic_write_json  # noqa: E402
-from textls.report import aggregate  # noqa: E402
 
 CORPORA = ("healthtweets", "sentiment", "rotten_tomatoes", "kjv_chapters", "foldoc")
 #: Corpora whose bundled test split is balanced: the long-tailed settings run on them.

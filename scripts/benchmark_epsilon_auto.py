@@ -12,8 +12,9 @@ data and model:
 
 Recorded per cell and method: the chosen epsilon and the validation NLL at each grid value; test
 accuracy, macro-F1, NLL and ECE at both settings (mean over seeds) and the paired difference
-``auto - fixed`` over seeds (``textls.report.aggregate``: mean, std, p-value, wins); and the cost,
-the wall-clock seconds of the selection against those of the fixed-epsilon method's training.
+``auto - fixed`` over seeds (``textls.aggregation.aggregate``: mean, std, p-value, wins); and the
+cost, the wall-clock seconds of the selection against those of the fixed-epsilon method's
+training.
 
     python scripts/benchmark_epsilon_auto.py --seeds 3
     python scripts/benchmark_epsilon_auto.py --corpora healthtweets --settings noisy20 --seeds 2
@@ -38,9 +39,9 @@ from bench_common import (  # noqa: E402
 from benchmark_classification import CORPORA, SETTINGS, cell_arguments, settings_of  # noqa: E402
 from provenance import provenance  # noqa: E402
 
+from textls.aggregation import aggregate  # noqa: E402
 from textls.experiments.classification.arguments import EPSILON_GRID  # noqa: E402
 from textls.experiments.classification.task import run_compare  # noqa: E402
-from textls.report import aggregate  # noqa: E402
 
 METRICS = ("accuracy", "macro_f1", "nll", "ece")
 FIXED = 0.1

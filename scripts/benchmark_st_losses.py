@@ -36,8 +36,9 @@ nDCG@10); the first run is also scored by sentence-transformers' ``InformationRe
 on the same queries and corpus, and both are recorded.
 
 Recorded per corpus: per loss the mean ± std over seeds and the paired difference to ``mnrl``
-(``textls.report.aggregate``: mean, std, p-value, wins); per run the training seconds and, for
-textls's losses, the seconds spent building soft targets (their share of the training time);
+(``textls.aggregation.aggregate``: mean, std, p-value, wins); per run the training seconds
+and, for textls's losses, the seconds spent building soft targets (their share of the training
+time);
 and the share of in-batch candidates that are labelled positives of the anchor (the false
 negatives MNRL pushes away) and that are relevant by the full qrels but unlabelled, estimated
 over one epoch of batches made as the sampler makes them (its own seed, not the trainer's).
@@ -60,7 +61,7 @@ from bench_common import ROOT, add_output_arguments, add_training_arguments, mak
 from provenance import provenance  # noqa: E402
 
 from textls._utils import default_model_path  # noqa: E402
-from textls.report import aggregate  # noqa: E402
+from textls.aggregation import aggregate  # noqa: E402
 from textls.retrieval import DatasetSoftTargets, clustered_batches, with_row_ids  # noqa: E402
 from textls.retrieval.data import load_beir, passage_text  # noqa: E402
 from textls.retrieval.index import DenseIndex  # noqa: E402

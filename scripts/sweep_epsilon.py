@@ -37,9 +37,9 @@ from bench_common import (  # noqa: E402
 from benchmark_classification import SETTINGS  # noqa: E402
 from provenance import provenance  # noqa: E402
 
+from textls.aggregation import aggregate  # noqa: E402
 from textls.experiments.classification.arguments import CompareArguments  # noqa: E402
 from textls.experiments.classification.task import run_compare  # noqa: E402
-from textls.report import aggregate  # noqa: E402
 
 METRICS = ("accuracy", "macro_f1", "nll", "ece", "nll_ts", "ece_ts")
 METHOD_ORDER = ["ls-classic", "ls-distill", "ls-tfidf", "kwls"]

@@ -34,7 +34,7 @@ class SmoothArguments(SoftLabelArguments):
 
 
 def smooth(args: SmoothArguments) -> None:
-    from textls.soft_labels import smooth_table
+    from textls.smooth import smooth_table
 
     result = smooth_table(
         args.input,

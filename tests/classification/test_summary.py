@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from textls.aggregation import aggregate
 from textls.classification.summary import run_warnings, training_section, verdict
-from textls.report import aggregate
 
 FINISHED = {"stopped": "plateau", "still_improving": False, "epochs": 12.0}
 

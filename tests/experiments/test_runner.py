@@ -10,11 +10,12 @@ import re
 
 import pytest
 
+from textls.aggregation import aggregate
 from textls.experiments.methods import parse_method, parse_methods, parse_retrieval_methods
 from textls.experiments.output_folder import LOCK, RECORD, RETRIEVAL_NAMES
 from textls.experiments.runner import RunOutcome, run_experiment
 from textls.locking import FolderLockedError
-from textls.report import aggregate, write_comparison
+from textls.report import write_comparison
 
 
 class CountingTask:

@@ -111,7 +111,7 @@ def test_smooth_outputs_get_the_user_umask(tmp_path, train):
 
 def test_retrieval_runs_and_index_files_get_the_user_umask(tmp_path):
     from textls.io import atomic_write
-    from textls.retrieval.data import write_run
+    from textls.retrieval.runs import write_run
 
     old = os.umask(0o022)
     try:

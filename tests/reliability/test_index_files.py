@@ -21,7 +21,8 @@ import pytest
 from textls.cli import main
 from textls.retrieval.data import corpus_fingerprint
 from textls.retrieval.encoding import encode_corpus
-from textls.retrieval.index import INDEX_FILES, DenseIndex, build_index
+from textls.retrieval.index import DenseIndex, build_index
+from textls.retrieval.index_files import INDEX_FILES
 
 
 def _saved(tmp_path, n: int, name: str = "idx"):
@@ -63,7 +64,7 @@ def test_without_an_atomic_swap_the_old_index_is_replaced_by_two_renames(tmp_pat
 
 
 def test_exchange_paths_swaps_two_folders(tmp_path):
-    from textls.retrieval.index import exchange_paths
+    from textls.retrieval.index_files import exchange_paths
 
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x").write_text("a")

@@ -13,7 +13,7 @@ import logging
 import pytest
 
 from textls.cli import main
-from textls.retrieval import data
+from textls.retrieval import runs
 
 QRELS = "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\nq3\td3\t1\n"
 
@@ -117,7 +117,7 @@ def test_long_malformed_line_is_truncated(tmp_path):
     path = tmp_path / "run.trec"
     path.write_text("q1 Q0 d1 1 0.9 " + "x" * 5000 + " y\n")
     with pytest.raises(ValueError, match="line 1: expected 6") as info:
-        data.load_run(path)
+        runs.load_run(path)
     assert len(str(info.value)) < 300
 
 
@@ -155,7 +155,7 @@ def test_non_finite_run_score_names_file_and_line(beir, tmp_path, capsys, score)
 def test_a_clean_run_reads_back_as_written(tmp_path):
     path = tmp_path / "run.trec"
     path.write_text("\ufeffq1 Q0 d1 1 0.9 t\r\nq1 Q0 d2 2 -1e-3 t\r\n\nq2 0 d1 7 3 other\n")
-    assert data.load_run(path) == {"q1": {"d1": 0.9, "d2": -0.001}, "q2": {"d1": 3.0}}
+    assert runs.load_run(path) == {"q1": {"d1": 0.9, "d2": -0.001}, "q2": {"d1": 3.0}}
 
 
 def test_a_run_whose_documents_are_not_in_the_corpus_is_an_error(beir, tmp_path, capsys):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from textls.retrieval.data import load_corpus, load_queries, load_teacher_scores
+from textls.retrieval.data import load_corpus, load_queries
+from textls.retrieval.side_files import load_teacher_scores
 
 
 def test_teacher_scores_repeating_a_doc_is_an_error(tmp_path):

@@ -10,14 +10,12 @@ import pytest
 from textls.retrieval.data import (
     load_beir,
     load_corpus,
-    load_hard_negatives,
     load_qrels,
     load_queries,
-    load_run,
-    load_teacher_scores,
     passage_text,
-    write_run,
 )
+from textls.retrieval.runs import load_run, write_run
+from textls.retrieval.side_files import load_hard_negatives, load_teacher_scores
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 

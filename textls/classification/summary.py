@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from textls.report import format_p, format_signed, higher_is_better, md_escape
+from textls.aggregation import higher_is_better
+from textls.report import format_p, format_signed, md_escape
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def verdict(results: Mapping[str, Any]) -> list[str]:
     """The comparison in words, one sentence per (method, reference): each informative method
     (every method but ``none`` and ``ls-classic``) against ``ls-classic``, and the best method on
     macro-F1 against ``none``, on :data:`VERDICT_METRICS` with their paired tests
-    (:func:`textls.report.aggregate`'s ``paired``: ``results["paired_vs_ls_classic"]``, and
+    (:func:`textls.aggregation.aggregate`'s ``paired``: ``results["paired_vs_ls_classic"]``, and
     ``results["paired"]`` when its baseline is ``none``)."""
     paired_vs = {}
     if results.get("paired_vs_ls_classic"):

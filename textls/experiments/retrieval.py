@@ -18,10 +18,11 @@ from pathlib import Path
 
 from transformers import TrainingArguments
 
+from textls.aggregation import aggregate
 from textls.experiments.methods import MethodSpec, parse_retrieval_methods
 from textls.experiments.output_folder import RETRIEVAL_NAMES, OutputRecord
 from textls.experiments.runner import RunOutcome, run_experiment
-from textls.report import aggregate, format_table, write_comparison
+from textls.report import format_table, write_comparison
 from textls.retrieval.training import BeirFolders, RetrievalOptions, RetrievalTrainArguments
 from textls.training_args import changed_options, own_options
 
@@ -145,8 +146,8 @@ class RetrievalCompare:
 
     def _index_search_evaluate(self, model: str, folder: Path) -> dict[str, float]:
         from textls.io import atomic_write_json
-        from textls.retrieval.data import write_run
         from textls.retrieval.encoder import load_encoder_and_tokenizer
+        from textls.retrieval.runs import write_run
         from textls.retrieval.search import build_corpus_index, evaluate_split, search_queries
 
         args = self.args

@@ -22,7 +22,8 @@ from tqdm.auto import tqdm
 
 from textls.io import atomic_write
 from textls.locking import folder_lock
-from textls.retrieval.index import _check_embeddings, _check_ids, _read_json
+from textls.retrieval.index import _check_embeddings, _check_ids
+from textls.retrieval.index_files import read_json
 
 __all__ = ["RECORD_NAME", "encode_corpus", "load_shards"]
 
@@ -98,7 +99,7 @@ def read_json_record(path: Path, what: str, hint: str = "") -> dict:
     hold, then ``hint``) when it is not valid JSON or not an object."""
     suffix = f"; {hint}" if hint else ""
     try:
-        record = _read_json(path)  # not UTF-8 or not JSON: a ValueError naming the file
+        record = read_json(path)  # not UTF-8 or not JSON: a ValueError naming the file
     except ValueError as exc:
         raise ValueError(f"{exc}{suffix}") from None
     if not isinstance(record, dict):

@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from textls._utils import chunks
-from textls.retrieval.data import corpus_fingerprint, load_beir, load_run, passage_text
+from textls.retrieval.data import corpus_fingerprint, load_beir, passage_text
 from textls.retrieval.encoder import encode_function, load_encoder_and_tokenizer
 from textls.retrieval.encoding import encode_corpus
 from textls.retrieval.index import DenseIndex, build_index
 from textls.retrieval.metrics import DEFAULT_MEASURES, check_coverage, check_documents, evaluate_run
+from textls.retrieval.runs import load_run
 
 
 def embed_all(encode, texts: list[str], batch_size: int = 256) -> np.ndarray:

@@ -129,8 +129,8 @@ class CandidateSoftTargets(_SoftTargetSettings):
 
         ``teacher_scores`` (``ls-distill`` only; the other methods ignore it): a sparse
         ``(n_queries, n_passages)`` matrix of a teacher's scores (see
-        :func:`textls.retrieval.data.load_teacher_scores`); a pair it lacks scores 0.  Without it
-        the teacher is BM25.
+        :func:`textls.retrieval.side_files.load_teacher_scores`); a pair it lacks scores 0.
+        Without it the teacher is BM25.
 
         ``guide_embeddings`` (``guided`` only, required there): the guide model's embeddings of
         the queries and of the passages, ``(n_queries, d)`` and ``(n_passages, d)``, in the

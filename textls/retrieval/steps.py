@@ -199,8 +199,9 @@ def search_split(
     tuple
         ``(path, number of queries)``.
     """
-    from textls.retrieval.data import load_beir, write_run
+    from textls.retrieval.data import load_beir
     from textls.retrieval.encoder import load_encoder_and_tokenizer
+    from textls.retrieval.runs import write_run
     from textls.retrieval.search import search_queries
 
     encoder, tokenizer = load_encoder_and_tokenizer(model)

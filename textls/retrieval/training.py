@@ -15,17 +15,13 @@ from transformers import TrainingArguments, set_seed
 from textls._utils import check_positive_finite, check_whole
 from textls.io import atomic_write_json
 from textls.retrieval.collator import RetrievalCollator
-from textls.retrieval.data import (
-    load_beir,
-    load_hard_negatives,
-    load_teacher_scores,
-    passage_text,
-)
+from textls.retrieval.data import load_beir, passage_text
 from textls.retrieval.encoder import encode_function, load_encoder_and_tokenizer
 from textls.retrieval.mining import mine_bm25
 from textls.retrieval.search import (
     embed_all,
 )
+from textls.retrieval.side_files import load_hard_negatives, load_teacher_scores
 from textls.retrieval.soft_targets import GUIDED, METHODS, CandidateSoftTargets
 from textls.retrieval.trainer import RetrievalTrainer
 from textls.training_args import (

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from textls.aggregation import aggregate
 from textls.classification.representation import (
     plot_template_projections,
     project_onto_templates,
@@ -19,7 +20,6 @@ from textls.experiments.classification.runs import RunResult, RunSetup, run_seed
 from textls.io import atomic_write
 from textls.metrics import classification_report, compute_metrics, plot_reliability_diagram
 from textls.report import (
-    aggregate,
     ensemble_section,
     epsilon_section,
     format_table,
