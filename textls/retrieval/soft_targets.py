@@ -389,8 +389,10 @@ class DatasetSoftTargets(_SoftTargetSettings):
         The default was chosen by the benchmark on the Results page, docs/results.md (retrieval with
         incomplete labels); the lexical methods (``kwls``, ...) send mass to lexically close
         candidates whether or not they are relevant.
-    epsilon, temperature, top_k, passage_top_k, margin
-        As :class:`CandidateSoftTargets` (``epsilon=None``: 0.1, or for ``guided`` no cap).
+    **settings
+        ``epsilon``, ``temperature``, ``top_k``, ``passage_top_k``, ``margin``: as
+        :class:`CandidateSoftTargets` (``epsilon=None``: 0.1, or for ``guided`` no cap); an
+        unknown name is a ``TypeError``.
     """
 
     def __init__(self, *, method: str = "guided", **settings):
