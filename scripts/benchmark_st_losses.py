@@ -14,6 +14,9 @@ and seed, and differs only in the loss:
 * ``textls-default``: ``SoftTargetMNRLoss(model, train_dataset)`` with nothing else set, as
   the documentation recommends (guided targets, the model before training as the guide);
   ``textls-cached-default`` its GradCache twin;
+* ``textls-hybrid``: ``textls-default`` with ``positive_margin=--positive-margin``: a suspect
+  the guide ranks less than that above the labelled positive is ignored (GISTEmbed's treatment),
+  one clearly above it kept as a partial positive; ``textls-cached-hybrid`` its GradCache twin;
 * ``textls-guided``: guided targets (suspected false negatives kept as partial positives) with
   the same guide and ``--margin`` as ``gist``; ``cached-gist``: ``CachedGISTEmbedLoss``.
 
@@ -259,27 +262,16 @@ def make_loss(name: str, model, dataset, args, guide):
     if method == "default":
         # what a user writes: nothing but the model and the dataset (the model is the guide)
         loss = loss_class(model, dataset, **extra)
+    elif method == "hybrid":
+        # the user's line and one option: suspects within --positive-margin of the labelled
+        # positive are ignored (GISTEmbed's treatment), those clearly above it kept as positives
+        loss = loss_class(model, dataset, positive_margin=args.positive_margin, **extra)
     else:
         # guided targets: the same guide as GISTEmbed's, the same margin (epsilon 1: no cap)
         options = {"margin": args.margin, "epsilon": 1.0} if method == "guided" else {}
         targets = DatasetSoftTargets(method=method, **{"epsilon": args.epsilon, **options})
         soft = targets.fit(dataset, guide=guide if method == "guided" else None)
         loss = loss_class(model, soft_targets=soft, **extra)
-    # the timer goes in after the loss checked that it was given fitted soft targets
-    loss.soft_targets = TimedSoftTargets(loss.soft_targets)
-    return loss, loss.soft_targets
-    cached = name.startswith("textls-cached-")
-    method = name.removeprefix("textls-cached-" if cached else "textls-")
-    # guided targets: the same guide as GISTEmbed's, the same margin (epsilon 1: no cap)
-    options = {"margin": args.margin, "epsilon": 1.0} if method == "guided" else {}
-    targets = DatasetSoftTargets(method=method, **{"epsilon": args.epsilon, **options})
-    soft = targets.fit(dataset, guide=guide if method == "guided" else None)
-    if cached:
-        loss = CachedSoftTargetMNRLoss(
-            model, soft_targets=soft, mini_batch_size=args.mini_batch_size
-        )
-    else:
-        loss = SoftTargetMNRLoss(model, soft_targets=soft)
     # the timer goes in after the loss checked that it was given fitted soft targets
     loss.soft_targets = TimedSoftTargets(loss.soft_targets)
     return loss, loss.soft_targets
@@ -375,6 +367,13 @@ def main() -> None:
         default=0.0,
         help="GISTEmbed's margin, and the guided targets' (the same guide for both)",
     )
+    parser.add_argument(
+        "--positive-margin",
+        type=float,
+        default=0.05,
+        help="textls-hybrid: how far above the labelled positive the guide must rank a suspect "
+        "for it to count as a positive (default 0.05: the targets' temperature)",
+    )
     add_output_arguments(parser, "benchmark_st_losses")
     args = parser.parse_args()
     from sentence_transformers import SentenceTransformer
@@ -438,6 +437,7 @@ def main() -> None:
             "batches": args.batches,
             "hard_negatives": args.hard_negatives,
             "margin": args.margin,
+            "positive_margin": args.positive_margin,
             # known positives of the anchor among its in-batch candidates (false negatives to
             # MNRL), and relevant passages the training pairs do not label
             "in_batch_false_negative_share": shares["labelled"],

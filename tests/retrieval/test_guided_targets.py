@@ -152,3 +152,54 @@ def test_uncapped_suspects_weigh_as_much_as_the_positive():
     scores = np.array([[0.5, 0.7, 0.1]])  # candidate 1 scores above the positive (0)
     y = suspected_positive_targets(scores, np.array([[True, False, False]]), 0.05, 0.0, 1.0)
     np.testing.assert_allclose(y, [[0.5, 0.5, 0.0]])
+
+
+def test_a_suspect_the_guide_cannot_tell_from_the_positive_is_ignored():
+    """``positive_margin`` d: a suspect at least d above the labelled positive is a positive, one
+    within d of it is ignored (NaN: out of the softmax, as GISTEmbed drops it), the rest are
+    negatives."""
+    scores = np.array([[0.50, 0.60, 0.52, 0.45, 0.10]])  # clearly above, just above, just below
+    mask = np.array([[True, False, False, False, False]])
+    y = suspected_positive_targets(scores, mask, 0.05, 0.1, 1.0, positive_margin=0.05)
+    assert np.isnan(y[0, 2]) and np.isnan(y[0, 3])  # within (r - margin, r + d)
+    np.testing.assert_allclose(y[0, [0, 1, 4]], [0.5, 0.5, 0.0])
+    # no suspect clearly above: the positive keeps it all, the unclear ones are still ignored
+    y = suspected_positive_targets(scores[:, [0, 2, 4]], mask[:, :3], 0.05, 0.0, 1.0, 0.05)
+    np.testing.assert_array_equal(np.isnan(y[0]), [False, True, False])
+    np.testing.assert_allclose(y[0, [0, 2]], [1.0, 0.0])
+
+
+def test_an_ignored_candidate_leaves_the_softmax_and_its_gradient_is_zero():
+    from textls.losses import soft_target_cross_entropy
+    from textls.retrieval.loss import without_ignored
+
+    scores = torch.tensor([[3.0, 2.0, 1.0, -1.0], [0.5, 2.5, 1.5, 0.0]], requires_grad=True)
+    targets = torch.tensor([[1.0, float("nan"), 0.0, 0.0], [0.0, 0.5, 0.5, float("nan")]])
+    loss = soft_target_cross_entropy(*without_ignored(scores, targets))
+    kept = [[0, 2, 3], [0, 1, 2]]  # the same loss on the candidates that are not ignored
+    expected = torch.stack(
+        [
+            -(targets[i, k] * torch.log_softmax(scores[i, k], dim=0)).sum()
+            for i, k in enumerate(kept)
+        ]
+    ).mean()
+    torch.testing.assert_close(loss, expected)
+    loss.backward()
+    assert scores.grad[0, 1] == 0 and scores.grad[1, 3] == 0
+
+
+def test_the_loss_with_a_positive_margin_trains_and_ignores_unclear_suspects(tmp_path):
+    model = tiny_sentence_transformer(tmp_path)
+    data = _dataset()
+    loss = SoftTargetMNRLoss(model, data, margin=1.0, positive_margin=1.0)  # every suspect unclear
+    rows = np.asarray(data["label"])
+    targets = loss.soft_targets.batch_targets(rows, 2)
+    ignored = np.isnan(targets)
+    assert ignored.any()  # margin 1 makes every candidate with a cosine above r - 1 a suspect
+    np.testing.assert_allclose(np.nansum(targets, axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(targets[np.arange(len(rows)), np.arange(len(rows))], 1.0)
+    features = [model.tokenize(list(data[c])) for c in ("anchor", "positive", "negative")]
+    value = loss(features, torch.tensor(data["label"]))
+    assert torch.isfinite(value)
+    value.backward()
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)

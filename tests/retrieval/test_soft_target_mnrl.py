@@ -102,7 +102,9 @@ def test_a_repeated_positive_is_a_positive_not_a_negative():
 
 
 @pytest.mark.parametrize(
-    "options", [{"method": "kwls", "epsilon": 0.2}, {}], ids=["kwls", "default"]
+    "options",
+    [{"method": "kwls", "epsilon": 0.2}, {}, {"margin": 1.0, "positive_margin": 1.0}],
+    ids=["kwls", "default", "ignored-suspects"],
 )
 def test_cached_loss_equals_the_full_batch_loss_and_gradients(tmp_path, options):
     pytest.importorskip("sentence_transformers.base.losses.gradcache")

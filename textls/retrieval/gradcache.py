@@ -21,7 +21,7 @@ from torch import nn
 
 from textls.losses import soft_target_cross_entropy
 from textls.retrieval.distributed import check_equal_sizes
-from textls.retrieval.loss import candidate_scores
+from textls.retrieval.loss import candidate_scores, without_ignored
 
 
 class _NoGradCache:
@@ -58,14 +58,11 @@ def chunked_loss(anchors, candidates, targets, score, chunk: int, with_backward:
     total = torch.zeros((), device=anchors.device)
     for begin in range(0, batch, chunk):
         end = min(begin + chunk, batch)
+        scores, part_targets = without_ignored(
+            score(anchors[begin:end], candidates).float(), targets[begin:end]
+        )
         part = (
-            soft_target_cross_entropy(
-                score(anchors[begin:end], candidates).float(),
-                targets[begin:end],
-                reduction="sum",
-                validate=False,
-            )
-            / batch
+            soft_target_cross_entropy(scores, part_targets, reduction="sum", validate=False) / batch
         )
         if with_backward:
             part.backward()

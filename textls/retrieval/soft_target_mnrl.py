@@ -33,6 +33,7 @@ from torch import nn
 from textls._utils import check_positive_finite
 from textls.losses import soft_target_cross_entropy
 from textls.retrieval.gradcache import GradCacheBase, chunked_loss, require_gradcache
+from textls.retrieval.loss import without_ignored
 from textls.retrieval.soft_targets import DatasetSoftTargets, with_row_ids
 
 __all__ = ["CachedSoftTargetMNRLoss", "SoftTargetMNRLoss", "with_row_ids"]
@@ -79,7 +80,8 @@ class SoftTargetMNRLoss(nn.Module):
         loss is made; by default ``model`` itself, as it is before training.
     **options
         The soft targets' parameters, :class:`DatasetSoftTargets`'s (``method="guided"``,
-        ``epsilon``, ``margin``, ``temperature``, ``top_k``, ``passage_top_k``); ``temperature``
+        ``epsilon``, ``margin``, ``positive_margin``, ``temperature``, ``top_k``,
+        ``passage_top_k``); ``temperature``
         is that of their relevance softmax, not of this loss.  With none set, the guided targets:
         a candidate that ``guide`` scores above the anchor's labelled positive is kept as a
         positive (GISTEmbed's suspects, which GISTEmbedLoss drops), and an anchor with no such
@@ -168,7 +170,8 @@ class SoftTargetMNRLoss(nn.Module):
             raise ValueError(f"expected (anchor, positive[, negative...]), got {len(embeddings)}")
         anchors, candidates = embeddings[0], torch.cat(embeddings[1:])
         targets = self.targets(len(anchors), len(embeddings) - 1, labels, anchors.device)
-        return soft_target_cross_entropy(self.scores(anchors, candidates), targets, validate=False)
+        scores, targets = without_ignored(self.scores(anchors, candidates), targets)
+        return soft_target_cross_entropy(scores, targets, validate=False)
 
     def get_config_dict(self) -> dict[str, Any]:
         """What sentence-transformers writes to the model card."""
@@ -179,6 +182,7 @@ class SoftTargetMNRLoss(nn.Module):
             "epsilon": targets.soft_targets_.epsilon_,
             "temperature": targets.temperature,
             "margin": targets.margin,
+            "positive_margin": targets.positive_margin,
         }
 
     @property

@@ -75,6 +75,7 @@ class _SoftTargetSettings:
         top_k: int = 10,
         passage_top_k: int = 10,
         margin: float = 0.0,
+        positive_margin: float | None = None,
     ):
         self.method = method
         self.epsilon = epsilon
@@ -82,10 +83,12 @@ class _SoftTargetSettings:
         self.top_k = top_k
         self.passage_top_k = passage_top_k
         self.margin = margin
+        self.positive_margin = positive_margin
 
     def get_params(self) -> dict:
         """The settings as given, by name."""
         names = ("method", "epsilon", "temperature", "top_k", "passage_top_k", "margin")
+        names += ("positive_margin",)
         return {name: getattr(self, name) for name in names}
 
 
@@ -112,6 +115,14 @@ class CandidateSoftTargets(_SoftTargetSettings):
         ``ls-distill`` scores (BM25 or a teacher's, unbounded) are first divided by the query's
         largest score among its non-positive candidates in the batch; when that score is not
         positive, every score becomes 0 and the relevance is uniform over those candidates.
+    margin : float, default 0.0
+        ``guided``: a candidate that is no known positive is a suspect when the guide scores it
+        above the best known positive minus ``margin`` (GISTEmbed's rule and default).
+    positive_margin : float or None, default None
+        ``guided``: a suspect counts as a partial positive only when the guide scores it at least
+        this much above the labelled positive; a suspect closer than that is ignored (left out of
+        the softmax, as GISTEmbed leaves every suspect).  ``None``: every suspect is a partial
+        positive (:func:`suspected_positive_targets`).
     top_k, passage_top_k : int, default 10 and 10
         KWLS keyword counts.  KWLS is the cosine of the two *keyword* vectors; with counts as large
         as the texts it would be exactly LS-TFIDF's cosine (an identity we measured on data/faq
@@ -147,6 +158,12 @@ class CandidateSoftTargets(_SoftTargetSettings):
         check_positive_finite(self.temperature, "temperature")
         if not (isinstance(self.margin, numbers.Real) and np.isfinite(self.margin)):
             raise ValueError(f"margin must be a finite number, got {self.margin!r}")
+        if self.positive_margin is not None and not (
+            isinstance(self.positive_margin, numbers.Real) and np.isfinite(self.positive_margin)
+        ):
+            raise ValueError(
+                f"positive_margin must be a finite number or None, got {self.positive_margin!r}"
+            )
         if self.method in GUIDED:
             return self._fit_guide(guide_embeddings, len(query_texts), len(passage_texts))
         if self.method == "ls-classic":
@@ -230,7 +247,12 @@ class CandidateSoftTargets(_SoftTargetSettings):
         scores = self.scores(query_rows, passage_rows)
         if self.method in GUIDED:
             return suspected_positive_targets(
-                scores, positive_mask, self.temperature, self.margin, self.epsilon_
+                scores,
+                positive_mask,
+                self.temperature,
+                self.margin,
+                self.epsilon_,
+                self.positive_margin,
             )
         negatives = ~positive_mask
         if self.method == "ls-distill":  # unbounded teacher scores: scale by the best negative
@@ -249,6 +271,7 @@ def suspected_positive_targets(
     temperature: float,
     margin: float,
     epsilon: float,
+    positive_margin: float | None = None,
 ) -> np.ndarray:
     r"""Targets that keep a guide's suspected false negatives as partial positives.
 
@@ -265,16 +288,27 @@ def suspected_positive_targets(
 
     A query with no suspect keeps a one-hot target (MNRL's): no mass goes to a candidate the guide
     does not think relevant.
+
+    With ``positive_margin`` (``d``), only a suspect the guide ranks clearly above the labelled
+    positive (``g_ij >= r_i + d``) is a partial positive; one in between (``r_i - margin < g_ij <
+    r_i + d``), where the guide cannot tell, is *ignored* as GISTEmbed ignores every suspect: its
+    target is NaN, which the losses read as "leave this candidate out of the softmax"
+    (:func:`textls.retrieval.loss.without_ignored`).
     """
     positive_mask = np.asarray(positive_mask, dtype=bool)
     reference = np.where(positive_mask, scores, -np.inf).max(axis=1, keepdims=True)
     suspect = ~positive_mask & (scores > reference - margin)
+    ignored = np.zeros_like(suspect)
+    if positive_margin is not None:
+        ignored = suspect & (scores < reference + positive_margin)
+        suspect &= ~ignored
     weights = np.where(suspect, np.exp(np.minimum(scores - reference, 0.0) / temperature), 0.0)
     total = weights.sum(axis=1, keepdims=True)
     known = positive_mask.sum(axis=1, keepdims=True)
     share = np.minimum(epsilon, total / (known + total))
     relevance = np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
-    return ((1.0 - share) * positive_mask / known + share * relevance).astype(np.float32)
+    targets = (1.0 - share) * positive_mask / known + share * relevance
+    return np.where(ignored, np.nan, targets).astype(np.float32)
 
 
 def mix_with_positives(
@@ -390,7 +424,8 @@ class DatasetSoftTargets(_SoftTargetSettings):
         incomplete labels); the lexical methods (``kwls``, ...) send mass to lexically close
         candidates whether or not they are relevant.
     **settings
-        ``epsilon``, ``temperature``, ``top_k``, ``passage_top_k``, ``margin``: as
+        ``epsilon``, ``temperature``, ``top_k``, ``passage_top_k``, ``margin``,
+        ``positive_margin``: as
         :class:`CandidateSoftTargets` (``epsilon=None``: 0.1, or for ``guided`` no cap); an
         unknown name is a ``TypeError``.
     """
