@@ -14,6 +14,9 @@ and seed, and differs only in the loss:
 * ``textls-default``: ``SoftTargetMNRLoss(model, train_dataset)`` with nothing else set, as
   the documentation recommends (guided targets, the model before training as the guide);
   ``textls-cached-default`` its GradCache twin;
+* ``gist-mnrl-like``: ``GISTEmbedLoss`` at MNRL's temperature 0.05 without its anchor-anchor and
+  positive-positive contrasts: its masking of suspected false negatives alone;
+* ``textls-default-scale100``: ``textls-default`` at scale 100, GISTEmbed's temperature 0.01;
 * ``textls-hybrid``: ``textls-default`` with ``positive_margin=--positive-margin``: a suspect
   the guide ranks less than that above the labelled positive is ignored (GISTEmbed's treatment),
   one clearly above it kept as a partial positive; ``textls-cached-hybrid`` its GradCache twin;
@@ -51,6 +54,7 @@ over one epoch of batches made as the sampler makes them (its own seed, not the 
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 import time
@@ -251,6 +255,13 @@ def make_loss(name: str, model, dataset, args, guide):
         ), None
     if name == "gist":
         return losses.GISTEmbedLoss(model, guide, margin=args.margin), None
+    if name == "gist-mnrl-like":
+        # GISTEmbed's masking alone: MNRL's temperature (0.05) and candidates (no anchor-anchor
+        # or positive-positive contrasts), so the difference to mnrl is the masking
+        plain = {"contrast_anchors": False, "contrast_positives": False}
+        return losses.GISTEmbedLoss(
+            model, guide, temperature=0.05, margin=args.margin, **plain
+        ), None
     if name == "cached-gist":
         return losses.CachedGISTEmbedLoss(
             model, guide, margin=args.margin, mini_batch_size=args.mini_batch_size
@@ -262,6 +273,9 @@ def make_loss(name: str, model, dataset, args, guide):
     if method == "default":
         # what a user writes: nothing but the model and the dataset (the model is the guide)
         loss = loss_class(model, dataset, **extra)
+    elif method == "default-scale100":
+        # the user's line at GISTEmbed's temperature (0.01), MNRL's candidates
+        loss = loss_class(model, dataset, scale=100.0, **extra)
     elif method == "hybrid":
         # the user's line and one option: suspects within --positive-margin of the labelled
         # positive are ignored (GISTEmbed's treatment), those clearly above it kept as positives
@@ -275,6 +289,40 @@ def make_loss(name: str, model, dataset, args, guide):
     # the timer goes in after the loss checked that it was given fitted soft targets
     loss.soft_targets = TimedSoftTargets(loss.soft_targets)
     return loss, loss.soft_targets
+
+
+#: What must be equal for runs of two invocations to be paired by seed in one file.
+SAME_SETTING = (
+    "corpus",
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "max_length",
+    "train_pairs",
+    "train_queries",
+    "test_queries",
+    "searched_passages",
+    "labels",
+    "batches",
+    "hard_negatives",
+    "margin",
+    "in_batch_false_negative_share",
+    "in_batch_unlabelled_positive_share",
+)
+
+
+def added_to(previous: dict, summary: dict, names: list[str]) -> dict:
+    """``previous`` (a results file) with ``names``'s runs to come: its runs of other losses
+    kept, the invocation recorded under ``added``; a setting that differs is an error."""
+    differ = [k for k in SAME_SETTING if previous.get(k) != summary.get(k)]
+    if differ:
+        sys.exit(f"--add: the results file's setting differs in {differ}; run without --add")
+    merged = {**previous, "runs": [r for r in previous["runs"] if r["method"] not in names]}
+    merged["losses"] = [m for m in previous["losses"] if m not in names] + names
+    merged["seeds"] = min(previous["seeds"], summary["seeds"])
+    added = {k: summary[k] for k in ("losses", "seeds", "positive_margin", "command", "date")}
+    merged["added"] = [*previous.get("added", []), {**added, "losses": names}]
+    return merged
 
 
 def train_one(name, dataset, args, seed, out_dir, guide, batch_sampler=None):
@@ -368,6 +416,13 @@ def main() -> None:
         help="GISTEmbed's margin, and the guided targets' (the same guide for both)",
     )
     parser.add_argument(
+        "--add",
+        action="store_true",
+        help="add these losses' runs to the results file of the same setting (its data, batches "
+        "and in-batch shares checked equal), replacing earlier runs of the same losses; the file "
+        "records each added command",
+    )
+    parser.add_argument(
         "--positive-margin",
         type=float,
         default=0.05,
@@ -445,6 +500,9 @@ def main() -> None:
             **provenance(),
             "runs": [],
         }
+        path = Path(args.results_dir) / f"st_losses_{corpus}{setting}.json"
+        if args.add and path.exists():
+            summary = added_to(json.loads(path.read_text()), summary, names)
         print(
             f"{corpus}: {len(dataset)} pairs of {summary['train_queries']} queries; "
             f"{len(query_ids)} test queries over {len(corpus_ids)} passages; in-batch "
@@ -475,7 +533,7 @@ def main() -> None:
                 runs = [{k: r[k] for k in ("method", "seed", "metrics")} for r in summary["runs"]]
                 if "mnrl" in {r["method"] for r in runs}:
                     summary["comparison"] = aggregate(runs, baseline="mnrl")
-                write_json(Path(args.results_dir) / f"st_losses_{corpus}{setting}.json", summary)
+                write_json(path, summary)
 
 
 if __name__ == "__main__":
