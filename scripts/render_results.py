@@ -632,7 +632,12 @@ def _st_setting(data: dict) -> str:
 def _st_guides(data: dict) -> str:
     """Which losses use a guide model (GISTEmbed's, textls's guided targets), and its margin."""
     guided = [
-        f"`{m}`" for m in data["losses"] if "gist" in m or m.endswith(("-default", "-guided"))
+        f"`{m}`"
+        for m in data["losses"]
+        if "gist" in m
+        or m.removeprefix("textls-")
+        .removeprefix("cached-")
+        .startswith(("default", "hybrid", "guided"))
     ]
     if not guided:
         return ""
@@ -645,6 +650,13 @@ def _st_guides(data: dict) -> str:
 def st_losses_section(data: dict, name: str, out: list[str]) -> None:
     out.append(f"#### {data['corpus']}: {_st_setting(data)}\n")
     out.append(_provenance(data, name))
+    for added in data.get("added", []):  # runs of more losses, same setting and seeds (--add)
+        out.append(
+            f"Runs of {', '.join(f'`{m}`' for m in added['losses'])} added on "
+            f"{added['date'][:10]} by `{added['command']}` (the same data, batches and seeds; "
+            "`positive_margin` "
+            f"{added['positive_margin']:g}).\n"
+        )
     check = data.get("st_evaluator_check")
     agree = ""
     if check:
