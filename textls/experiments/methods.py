@@ -108,7 +108,7 @@ def parse_retrieval_methods(text: str) -> tuple[MethodSpec, ...]:
     """Every retrieval method of ``--methods``: ``none`` (the labelled positive only) or one of
     :data:`~textls.retrieval.soft_targets.METHODS`; an unknown one is a ``ValueError`` naming it,
     before anything trains."""
-    from textls.retrieval.soft_targets import METHODS
+    from textls.retrieval.arguments import METHODS
 
     specs = []
     for name in _names(text):

@@ -18,13 +18,11 @@ from pathlib import Path
 
 from transformers import TrainingArguments
 
-from textls.aggregation import aggregate
 from textls.experiments.methods import MethodSpec, parse_retrieval_methods
 from textls.experiments.output_folder import RETRIEVAL_NAMES, OutputRecord
 from textls.experiments.runner import RunOutcome, run_experiment
-from textls.report import format_table, write_comparison
-from textls.retrieval.training import BeirFolders, RetrievalOptions, RetrievalTrainArguments
-from textls.training_args import changed_options, own_options
+from textls.old_flags import own_options
+from textls.retrieval.arguments import BeirFolders, RetrievalOptions, RetrievalTrainArguments
 
 logger = logging.getLogger(__name__)
 
@@ -178,6 +176,10 @@ class RetrievalCompare:
         return metrics
 
     def finish(self, record: OutputRecord, runs: list, outcomes: dict, seconds: dict) -> dict:
+        from textls.aggregation import aggregate
+        from textls.report import write_comparison
+        from textls.training_args import changed_options
+
         args, out = self.args, record.out
         names = [spec.name for spec in args.specs]
         results = aggregate(runs, baseline="none" if "none" in names else names[0])
@@ -211,4 +213,6 @@ def run_retrieval_compare(
 
 def format_retrieval_results(results: dict) -> str:
     """The terminal table of a retrieval compare (what ``textls retrieval compare`` prints)."""
+    from textls.report import format_table
+
     return format_table(results, metrics=COMPARE_MEASURES)

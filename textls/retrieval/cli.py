@@ -180,7 +180,7 @@ _TRAINER = "textls.training_args:RetrievalTrainingArguments"
 COMMANDS = {
     "train": Command(
         "Train a dual encoder with soft targets over batch candidates.",
-        "textls.retrieval.training:RetrievalTrainArguments",
+        "textls.retrieval.arguments:RetrievalTrainArguments",
         train,
         trainer=_TRAINER,
     ),

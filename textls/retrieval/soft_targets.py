@@ -25,8 +25,8 @@ from sklearn.preprocessing import normalize
 
 from textls._utils import check_positive_finite, softmax
 from textls.keywords.tfidf import TfidfKeywordExtractor
+from textls.retrieval.arguments import METHODS
 
-METHODS = ("ls-classic", "ls-tfidf", "kwls", "ls-distill", "guided")
 #: Methods whose relevance is a guide model's embeddings, given to ``fit`` (no lexical vectors).
 GUIDED = ("guided",)
 #: ``epsilon=None`` means: 0.1 of smoothing mass, or for ``guided`` no cap on the suspects' share

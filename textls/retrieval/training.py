@@ -4,16 +4,14 @@ over each batch's candidates, and the options it shares with ``textls retrieval 
 from __future__ import annotations
 
 import logging
-import numbers
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
 
 from datasets import Dataset
 from transformers import TrainingArguments, set_seed
 
-from textls._utils import check_positive_finite, check_whole
 from textls.io import atomic_write_json
+from textls.old_flags import own_options
+from textls.retrieval.arguments import RetrievalTrainArguments
 from textls.retrieval.collator import RetrievalCollator
 from textls.retrieval.data import load_beir, passage_text
 from textls.retrieval.encoder import encode_function, load_encoder_and_tokenizer
@@ -24,149 +22,9 @@ from textls.retrieval.search import (
 from textls.retrieval.side_files import load_hard_negatives, load_teacher_scores
 from textls.retrieval.soft_targets import GUIDED, METHODS, CandidateSoftTargets
 from textls.retrieval.trainer import RetrievalTrainer
-from textls.training_args import (
-    RetrievalTrainingArguments,
-    own_options,
-    renamed_field,
-    run_arguments,
-    take_renamed,
-)
+from textls.training_args import RetrievalTrainingArguments, run_arguments
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class RetrievalOptions:
-    """The training options ``textls retrieval train`` and ``textls retrieval compare`` share;
-    every other ``TrainingArguments`` option passes through (:mod:`textls.training_args`).  The
-    Trainer's own (``num_train_epochs``, ``per_device_train_batch_size``, ``learning_rate``,
-    ``bf16``, ``data_seed``) keep its names; a ``None`` is "not given", filled with textls's
-    default once the old spellings are taken (:func:`~textls.training_args.take_renamed`)."""
-
-    #: textls's defaults of the Trainer fields the user did not give.
-    DEFAULTS: ClassVar[dict] = {"num_train_epochs": 1.0, "per_device_train_batch_size": 32}
-
-    model: str = field(
-        default="minilm",
-        metadata={
-            "help": "Start model: minilm (packaged), an HF folder, or a saved textls encoder."
-        },
-    )
-    epsilon: float = field(default=0.1, metadata={"help": "Smoothing mass over the candidates."})
-    soft_temperature: float = field(
-        default=0.05, metadata={"help": "Temperature of the lexical relevance softmax."}
-    )
-    temperature: float = field(
-        default=0.05, metadata={"help": "Temperature tau of the contrastive softmax."}
-    )
-    hard_negatives: str | None = field(
-        default="bm25",
-        metadata={
-            "help": "'bm25' to mine lexical hard negatives, a JSONL file (query_id, neg_ids), or 'none'."
-        },
-    )
-    negatives_per_query: int = field(
-        default=1, metadata={"help": "Hard negatives per query in each batch."}
-    )
-    teacher_scores: str | None = field(
-        default=None,
-        metadata={"help": "ls-distill: JSONL of teacher scores (default teacher: BM25)."},
-    )
-    num_train_epochs: float | None = field(
-        default=None, metadata={"help": "Training epochs of every run; default 1."}
-    )
-    epochs: float | None = renamed_field("num_train_epochs")
-    per_device_train_batch_size: int | None = field(
-        default=None,
-        metadata={
-            "help": "Queries per device per step (each with its positive and hard negatives; "
-            "the other queries' passages are its in-batch negatives); default 32."
-        },
-    )
-    batch_size: int | None = renamed_field("per_device_train_batch_size")
-    mini_batch_size: int | None = field(
-        default=None,
-        metadata={
-            "help": "GradCache: embed and back-propagate this many texts at a time (memory of a "
-            "mini-batch, same loss and gradients); needs sentence-transformers>=6.0."
-        },
-    )
-    learning_rate: float = field(default=2e-5, metadata={"help": "AdamW learning rate."})
-    query_max_length: int = field(default=32, metadata={"help": "Query tokens."})
-    passage_max_length: int = field(default=128, metadata={"help": "Passage tokens."})
-    max_train_queries: int | None = field(
-        default=None, metadata={"help": "Use only the first N training pairs."}
-    )
-    bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU)."})
-    data_seed: int | None = field(
-        default=None,
-        metadata={
-            "help": "Seed of the batch order (the Trainer's data_seed) of every run; default the "
-            "run's seed."
-        },
-    )
-
-    def __post_init__(self):
-        """Take the old spellings, fill in the defaults of what the user did not give, and refuse
-        a bad option when the arguments are parsed, naming its flag: this command has two
-        temperatures, so a message naming only "temperature" would point at either."""
-        take_renamed(self)
-        for option, default in self.DEFAULTS.items():
-            if getattr(self, option) is None:
-                setattr(self, option, default)
-        for option in ("soft_temperature", "temperature", "num_train_epochs", "learning_rate"):
-            check_positive_finite(getattr(self, option), f"--{option}")
-        if (
-            isinstance(self.epsilon, bool)
-            or not isinstance(self.epsilon, numbers.Real)
-            or not 0 <= self.epsilon <= 1
-        ):
-            raise ValueError(f"--epsilon must be a number in [0, 1], got {self.epsilon!r}")
-        counts = {
-            "per_device_train_batch_size": 1,
-            "query_max_length": 1,
-            "passage_max_length": 1,
-            "negatives_per_query": 0,
-            "mini_batch_size": 1,
-            "max_train_queries": 1,
-            "data_seed": 0,
-        }
-        for option, least in counts.items():
-            value = getattr(self, option)
-            if value is None and option in ("mini_batch_size", "max_train_queries", "data_seed"):
-                continue
-            check_whole(value, f"--{option}", least)
-
-
-@dataclass
-class BeirFolders:
-    """The folders of ``textls retrieval train`` (and ``compare``, whose ``output_dir`` says what
-    it writes)."""
-
-    data_dir: str = field(
-        metadata={"help": "BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv."}
-    )
-    output_dir: str = field(
-        metadata={
-            "help": "Where the trained encoder is saved (with textls_train_args.json); no "
-            "checkpoints unless --save_strategy asks."
-        }
-    )
-
-
-@dataclass
-class RetrievalTrainArguments(RetrievalOptions, BeirFolders):
-    split: str = field(default="train", metadata={"help": "Qrels split to train on."})
-    method: str = field(
-        default="none", metadata={"help": "Soft targets: none, " + ", ".join(METHODS) + "."}
-    )
-    seed: int = field(
-        default=0,
-        metadata={
-            "help": "Seed of the run (the Trainer's seed: initialisation order and sampling; "
-            "also the batch order's unless --data_seed)."
-        },
-    )
 
 
 def _rows(dataset):

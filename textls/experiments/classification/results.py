@@ -19,6 +19,7 @@ from textls.experiments.classification.data import ComparisonData
 from textls.experiments.classification.runs import RunResult, RunSetup, run_seeds
 from textls.io import atomic_write
 from textls.metrics import classification_report, compute_metrics, plot_reliability_diagram
+from textls.old_flags import own_options
 from textls.report import (
     ensemble_section,
     epsilon_section,
@@ -26,7 +27,7 @@ from textls.report import (
     per_class_sections,
     write_comparison,
 )
-from textls.training_args import changed_options, own_options
+from textls.training_args import changed_options
 
 
 def save_predictions(path: Path, result: RunResult, y_test, classes) -> None:
