@@ -244,3 +244,28 @@ def test_modules_import_without_gradcache_and_the_cached_loss_names_the_fix():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("negatives", [False, True])
+def test_ignoring_every_suspect_is_gistembeds_masking(tmp_path, negatives):
+    """``positive_margin=inf`` ignores every suspect: sentence-transformers' GISTEmbedLoss with the
+    model as its own guide, at MNRL's temperature and without its anchor-anchor and
+    positive-positive terms, gives the same loss and gradients (a peer implementation)."""
+    try:
+        from sentence_transformers.sentence_transformer.losses import GISTEmbedLoss
+    except ImportError:  # sentence-transformers < 6.0
+        from sentence_transformers.losses import GISTEmbedLoss
+    model = tiny_sentence_transformer(tmp_path / "m")
+    dataset = _dataset(negatives)
+    features, labels = _features(model, dataset)
+    ours = SoftTargetMNRLoss(model, dataset, positive_margin=float("inf"))
+    targets = ours.soft_targets.batch_targets(labels.numpy(), 1 + negatives)
+    assert np.isnan(targets).any()  # the test means something: some candidates are suspects
+    theirs = GISTEmbedLoss(
+        model, model, temperature=0.05, contrast_anchors=False, contrast_positives=False
+    )
+    loss, grads = _loss_and_grads(model, ours, features, labels)
+    expected, expected_grads = _loss_and_grads(model, theirs, features, labels)
+    torch.testing.assert_close(loss, expected)
+    for got, want in zip(grads, expected_grads, strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-6)

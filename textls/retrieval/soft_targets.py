@@ -122,7 +122,8 @@ class CandidateSoftTargets(_SoftTargetSettings):
         ``guided``: a suspect counts as a partial positive only when the guide scores it at least
         this much above the labelled positive; a suspect closer than that is ignored (left out of
         the softmax, as GISTEmbed leaves every suspect).  ``None``: every suspect is a partial
-        positive (:func:`suspected_positive_targets`).
+        positive (:func:`suspected_positive_targets`); ``float("inf")``: every suspect is
+        ignored, GISTEmbed's masking at this loss's temperature.
     top_k, passage_top_k : int, default 10 and 10
         KWLS keyword counts.  KWLS is the cosine of the two *keyword* vectors; with counts as large
         as the texts it would be exactly LS-TFIDF's cosine (an identity we measured on data/faq
@@ -159,10 +160,11 @@ class CandidateSoftTargets(_SoftTargetSettings):
         if not (isinstance(self.margin, numbers.Real) and np.isfinite(self.margin)):
             raise ValueError(f"margin must be a finite number, got {self.margin!r}")
         if self.positive_margin is not None and not (
-            isinstance(self.positive_margin, numbers.Real) and np.isfinite(self.positive_margin)
+            isinstance(self.positive_margin, numbers.Real) and not np.isnan(self.positive_margin)
         ):
             raise ValueError(
-                f"positive_margin must be a finite number or None, got {self.positive_margin!r}"
+                f"positive_margin must be a number (inf: ignore every suspect) or None, got "
+                f"{self.positive_margin!r}"
             )
         if self.method in GUIDED:
             return self._fit_guide(guide_embeddings, len(query_texts), len(passage_texts))
