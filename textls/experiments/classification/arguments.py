@@ -8,8 +8,8 @@ from typing import ClassVar
 
 from textls.classification.regularizers.registry import REGULARIZERS
 from textls.experiments.methods import MethodSpec, parse_methods
-from textls.smoothers.registry import SMOOTHERS
 from textls.old_flags import renamed_field, take_renamed
+from textls.smoothers.registry import SMOOTHERS
 
 #: A run without ``--num_train_epochs`` stops once its validation loss has not improved for this many
 #: evaluations (one per epoch) and keeps its best weights (:class:`PlateauStopping`) ...
