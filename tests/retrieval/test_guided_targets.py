@@ -63,7 +63,9 @@ def test_dataset_targets_use_the_guides_embeddings_of_every_text_once():
         return _guide(texts)
 
     data = _dataset()
-    soft = DatasetSoftTargets(method="guided", margin=1.0).fit(data, guide=guide)
+    # every suspect kept as a partial positive (positive_margin -inf: none ignored)
+    soft = DatasetSoftTargets(method="guided", margin=1.0, positive_margin=-np.inf)
+    soft.fit(data, guide=guide)
     assert calls == [len(set(data["anchor"])), len(set(data["positive"]) | set(data["negative"]))]
     y = soft.batch_targets(np.asarray(data["label"]), 2)
     assert y.shape == (6, 12)

@@ -182,7 +182,7 @@ class SoftTargetMNRLoss(nn.Module):
             "epsilon": targets.soft_targets_.epsilon_,
             "temperature": targets.temperature,
             "margin": targets.margin,
-            "positive_margin": targets.positive_margin,
+            "positive_margin": targets.soft_targets_.positive_margin_,
         }
 
     @property

@@ -31,6 +31,9 @@ from textls.retrieval.arguments import METHODS
 GUIDED = ("guided",)
 #: ``epsilon=None`` means: 0.1 of smoothing mass, or for ``guided`` no cap on the suspects' share
 DEFAULT_EPSILON = {"smoothing": 0.1, "guided": 1.0}
+#: ``positive_margin=None`` for ``guided``: every suspect is ignored (left out of the softmax),
+#: GISTEmbed's rule; measured against keeping suspects as positives on three corpora (Results).
+DEFAULT_POSITIVE_MARGIN = float("inf")
 
 
 def bm25_vectors(
@@ -121,9 +124,11 @@ class CandidateSoftTargets(_SoftTargetSettings):
     positive_margin : float or None, default None
         ``guided``: a suspect counts as a partial positive only when the guide scores it at least
         this much above the labelled positive; a suspect closer than that is ignored (left out of
-        the softmax, as GISTEmbed leaves every suspect).  ``None``: every suspect is a partial
-        positive (:func:`suspected_positive_targets`); ``float("inf")``: every suspect is
-        ignored, GISTEmbed's masking at this loss's temperature.
+        the softmax, as GISTEmbed leaves every suspect; :func:`suspected_positive_targets`).
+        ``None``: :data:`DEFAULT_POSITIVE_MARGIN`, infinity: every suspect is ignored
+        (GISTEmbed's masking at this loss's temperature), the default because it trained better
+        than keeping suspects as positives on every corpus measured; ``-inf``: no suspect is
+        ignored, every one is a partial positive (the default until December 2026).
     top_k, passage_top_k : int, default 10 and 10
         KWLS keyword counts.  KWLS is the cosine of the two *keyword* vectors; with counts as large
         as the texts it would be exactly LS-TFIDF's cosine (an identity we measured on data/faq
@@ -166,6 +171,10 @@ class CandidateSoftTargets(_SoftTargetSettings):
                 f"positive_margin must be a number (inf: ignore every suspect) or None, got "
                 f"{self.positive_margin!r}"
             )
+        #: the margin in use (``positive_margin=None``: :data:`DEFAULT_POSITIVE_MARGIN`)
+        self.positive_margin_ = (
+            DEFAULT_POSITIVE_MARGIN if self.positive_margin is None else float(self.positive_margin)
+        )
         if self.method in GUIDED:
             return self._fit_guide(guide_embeddings, len(query_texts), len(passage_texts))
         if self.method == "ls-classic":
@@ -254,7 +263,7 @@ class CandidateSoftTargets(_SoftTargetSettings):
                 self.temperature,
                 self.margin,
                 self.epsilon_,
-                self.positive_margin,
+                self.positive_margin_,
             )
         negatives = ~positive_mask
         if self.method == "ls-distill":  # unbounded teacher scores: scale by the best negative
