@@ -83,9 +83,10 @@ class SoftTargetMNRLoss(nn.Module):
         ``epsilon``, ``margin``, ``positive_margin``, ``temperature``, ``top_k``,
         ``passage_top_k``); ``temperature``
         is that of their relevance softmax, not of this loss.  With none set, the guided targets:
-        a candidate that ``guide`` scores above the anchor's labelled positive is kept as a
-        positive (GISTEmbed's suspects, which GISTEmbedLoss drops), and an anchor with no such
-        candidate gets MNRL's one-hot target.
+        a candidate that ``guide`` scores above the anchor's labelled positive (GISTEmbed's
+        suspect) is left out of the softmax, as GISTEmbedLoss leaves it, and the anchor's own
+        positive gets MNRL's one-hot target (``positive_margin`` keeps suspects as partial
+        positives instead).
 
     Notes
     -----

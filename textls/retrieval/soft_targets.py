@@ -430,7 +430,7 @@ class DatasetSoftTargets(_SoftTargetSettings):
     ----------
     method : str, default "guided"
         As :class:`CandidateSoftTargets`; by default ``guided``: the guide's suspected false
-        negatives become partial positives and a query with none keeps MNRL's one-hot target.
+        negatives are left out of the softmax and the positive keeps MNRL's one-hot target.
         The default was chosen by the benchmark on the Results page, docs/results.md (retrieval with
         incomplete labels); the lexical methods (``kwls``, ...) send mass to lexically close
         candidates whether or not they are relevant.
