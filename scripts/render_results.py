@@ -637,7 +637,7 @@ def _st_guides(data: dict) -> str:
         if "gist" in m
         or m.removeprefix("textls-")
         .removeprefix("cached-")
-        .startswith(("default", "hybrid", "guided"))
+        .startswith(("default", "hybrid", "guided", "keep-suspects"))
     ]
     if not guided:
         return ""
@@ -650,6 +650,8 @@ def _st_guides(data: dict) -> str:
 def st_losses_section(data: dict, name: str, out: list[str]) -> None:
     out.append(f"#### {data['corpus']}: {_st_setting(data)}\n")
     out.append(_provenance(data, name))
+    for method, note in data.get("renamed", {}).items():  # runs kept under what they measured
+        out.append(f"`{method}`: {note}.\n")
     for added in data.get("added", []):  # runs of more losses, same setting and seeds (--add)
         out.append(
             f"Runs of {', '.join(f'`{m}`' for m in added['losses'])} added on "
