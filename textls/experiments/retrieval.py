@@ -18,6 +18,7 @@ from pathlib import Path
 
 from transformers import TrainingArguments
 
+from textls._utils import check_whole
 from textls.experiments.methods import MethodSpec, parse_retrieval_methods
 from textls.experiments.output_folder import RETRIEVAL_NAMES, OutputRecord
 from textls.experiments.runner import RunOutcome, run_experiment
@@ -66,10 +67,8 @@ class RetrievalCompareArguments(RetrievalOptions, BeirFolders):
         from textls.retrieval.index import INDEX_KINDS
 
         self.specs  # noqa: B018 - parsed now, so a bad --methods fails here
-        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
-            raise ValueError(f"--seeds must be an integer >= 1, got {self.seeds!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"--seed must be an integer >= 0, got {self.seed!r}")
+        check_whole(self.seeds, "--seeds", 1)
+        check_whole(self.seed, "--seed", 0)
         if self.index_kind not in INDEX_KINDS:
             raise ValueError(
                 f"--index_kind must be one of {', '.join(INDEX_KINDS)}, got {self.index_kind!r}"
@@ -183,7 +182,7 @@ class RetrievalCompare:
         args, out = self.args, record.out
         names = [spec.name for spec in args.specs]
         results = aggregate(runs, baseline="none" if "none" in names else names[0])
-        results["config"] = own_options(args)
+        config = results["config"] = own_options(args)
         if self.training_args is not None:
             results["trainer_options"] = changed_options(self.training_args)
         results["timings"] = {
@@ -196,7 +195,7 @@ class RetrievalCompare:
             out,
             results,
             title=f"textls retrieval compare: {Path(args.data_dir).name}",
-            config=own_options(args),
+            config=config,
         )
         return results
 

@@ -19,9 +19,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from textls.losses import soft_target_cross_entropy
 from textls.retrieval.distributed import check_equal_sizes
-from textls.retrieval.loss import candidate_scores, without_ignored
+from textls.retrieval.loss import candidate_cross_entropy, candidate_scores
 
 
 class _NoGradCache:
@@ -58,11 +57,10 @@ def chunked_loss(anchors, candidates, targets, score, chunk: int, with_backward:
     total = torch.zeros((), device=anchors.device)
     for begin in range(0, batch, chunk):
         end = min(begin + chunk, batch)
-        scores, part_targets = without_ignored(
-            score(anchors[begin:end], candidates).float(), targets[begin:end]
-        )
+        scores = score(anchors[begin:end], candidates).float()
         part = (
-            soft_target_cross_entropy(scores, part_targets, reduction="sum", validate=False) / batch
+            candidate_cross_entropy(scores, targets[begin:end], reduction="sum", validate=False)
+            / batch
         )
         if with_backward:
             part.backward()

@@ -58,8 +58,7 @@ def contrastive_soft_target_loss(
         The loss: a scalar, or ``(Q,)`` with ``reduction="none"``.
     """
     scores = candidate_scores(queries, passages, temperature)
-    scores, targets = without_ignored(scores.float(), targets)
-    return soft_target_cross_entropy(scores, targets, reduction=reduction)
+    return candidate_cross_entropy(scores.float(), targets, reduction=reduction)
 
 
 #: The score an ignored candidate gets: ``exp`` of it (and of it plus any cosine score) is 0 in
@@ -68,12 +67,16 @@ def contrastive_soft_target_loss(
 IGNORED_SCORE = -1e4
 
 
-def without_ignored(scores: torch.Tensor, targets: torch.Tensor):
-    """``(scores, targets)`` with the candidates a target marks as ignored (NaN, see
-    :func:`textls.retrieval.soft_targets.suspected_positive_targets`) taken out of the softmax:
-    their score becomes :data:`IGNORED_SCORE` and their target 0.  GISTEmbed's treatment of a
-    suspected false negative: neither a positive nor a negative."""
+def candidate_cross_entropy(scores: torch.Tensor, targets: torch.Tensor, **options) -> torch.Tensor:
+    """:func:`~textls.losses.soft_target_cross_entropy` (``options``: its ``reduction``,
+    ``validate``) of every candidate loss of textls, with the candidates a target marks as ignored
+    (NaN, see :func:`textls.retrieval.soft_targets.suspected_positive_targets`) taken out of the
+    softmax: their score becomes :data:`IGNORED_SCORE` and their target 0.  GISTEmbed's treatment
+    of a suspected false negative: neither a positive nor a negative."""
     ignored = torch.isnan(targets)
-    if not bool(ignored.any()):
-        return scores, targets
-    return scores.masked_fill(ignored, IGNORED_SCORE), targets.masked_fill(ignored, 0.0)
+    if bool(ignored.any()):
+        scores, targets = (
+            scores.masked_fill(ignored, IGNORED_SCORE),
+            targets.masked_fill(ignored, 0.0),
+        )
+    return soft_target_cross_entropy(scores, targets, **options)

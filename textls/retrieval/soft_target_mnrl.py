@@ -31,9 +31,8 @@ import torch
 from torch import nn
 
 from textls._utils import check_positive_finite
-from textls.losses import soft_target_cross_entropy
 from textls.retrieval.gradcache import GradCacheBase, chunked_loss, require_gradcache
-from textls.retrieval.loss import without_ignored
+from textls.retrieval.loss import candidate_cross_entropy
 from textls.retrieval.soft_targets import DatasetSoftTargets, with_row_ids
 
 __all__ = ["CachedSoftTargetMNRLoss", "SoftTargetMNRLoss", "with_row_ids"]
@@ -171,8 +170,7 @@ class SoftTargetMNRLoss(nn.Module):
             raise ValueError(f"expected (anchor, positive[, negative...]), got {len(embeddings)}")
         anchors, candidates = embeddings[0], torch.cat(embeddings[1:])
         targets = self.targets(len(anchors), len(embeddings) - 1, labels, anchors.device)
-        scores, targets = without_ignored(self.scores(anchors, candidates), targets)
-        return soft_target_cross_entropy(scores, targets, validate=False)
+        return candidate_cross_entropy(self.scores(anchors, candidates), targets, validate=False)
 
     def get_config_dict(self) -> dict[str, Any]:
         """What sentence-transformers writes to the model card."""

@@ -90,8 +90,15 @@ class _SoftTargetSettings:
 
     def get_params(self) -> dict:
         """The settings as given, by name."""
-        names = ("method", "epsilon", "temperature", "top_k", "passage_top_k", "margin")
-        names += ("positive_margin",)
+        names = (
+            "method",
+            "epsilon",
+            "temperature",
+            "top_k",
+            "passage_top_k",
+            "margin",
+            "positive_margin",
+        )
         return {name: getattr(self, name) for name in names}
 
 
@@ -304,7 +311,7 @@ def suspected_positive_targets(
     positive (``g_ij >= r_i + d``) is a partial positive; one in between (``r_i - margin < g_ij <
     r_i + d``), where the guide cannot tell, is *ignored* as GISTEmbed ignores every suspect: its
     target is NaN, which the losses read as "leave this candidate out of the softmax"
-    (:func:`textls.retrieval.loss.without_ignored`).
+    (:func:`textls.retrieval.loss.candidate_cross_entropy`).
     """
     positive_mask = np.asarray(positive_mask, dtype=bool)
     reference = np.where(positive_mask, scores, -np.inf).max(axis=1, keepdims=True)

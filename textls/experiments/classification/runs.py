@@ -90,7 +90,7 @@ def make_setup(
     """What every run of this compare shares (:class:`RunSetup`): the tokenizer, the model
     factory (the model family's, sized to ``data``), the batch size and learning rate, the
     tokenised validation and test splits, the priors and the rows of Muller's figure."""
-    _, y_val, y_test = data.encoded()
+    y_train, y_val, y_test = data.encoded()
     tokenizer = tokenizer or load_tokenizer(args.model)
     if model_factory is None:
         train_ids = tokenizer(data.train.texts, truncation=True, max_length=args.max_length)
@@ -110,7 +110,6 @@ def make_setup(
             epochs,
             "num_train_epochs" if args.num_train_epochs else "max_epochs",
         )
-    y_train = data.encoded()[0]
     train_prior = np.bincount(y_train, minlength=len(data.classes)) / len(y_train)
     projection = choose_projection(y_train, y_test)
     projection_sets = None
