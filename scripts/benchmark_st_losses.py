@@ -20,7 +20,7 @@ and seed, and differs only in the loss:
 * ``textls-hybrid``: ``textls-default`` with ``positive_margin=--positive-margin``: a suspect
   the guide ranks less than that above the labelled positive is ignored (GISTEmbed's treatment),
   one clearly above it kept as a partial positive; ``textls-cached-hybrid`` its GradCache twin;
-* ``textls-guided``: guided targets (suspected false negatives kept as partial positives) with
+* ``textls-guided``: guided targets (at their default, suspected false negatives left out) with
   the same guide and ``--margin`` as ``gist``; ``cached-gist``: ``CachedGISTEmbedLoss``.
 
 Batch settings, as practitioners build them: ``--labels one`` trains on one relevant passage a
@@ -321,7 +321,7 @@ def added_to(previous: dict, summary: dict, names: list[str]) -> dict:
     merged["losses"] = [m for m in previous["losses"] if m not in names] + names
     merged["seeds"] = min(previous["seeds"], summary["seeds"])
     added = {k: summary[k] for k in ("losses", "seeds", "positive_margin", "command", "date")}
-    merged["added"] = [*previous.get("added", []), {**added, "losses": names}]
+    merged["added"] = [*previous.get("added", []), added]
     return merged
 
 
