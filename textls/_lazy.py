@@ -3,7 +3,8 @@
 The convention, for every package (``textls`` and each subpackage):
 
 * **An ``__init__`` is a docstring and a list of public names per module**, handed to
-  :func:`lazy_exports` as a dict literal (``{"textls.smoothers.kwls": ["KeywordSmoother"]}``).
+  :func:`lazy_exports` as a dict literal (``{"textls.smoothers.kwls": ["KeywordSmoother"]}``);
+  a subpackage's names are ``public_names("textls.classification.models")``, not a copy.
   That dict is the package's ``__all__``; :func:`public_names` reads it from source, so
   ``textls`` lists its subpackages' names without repeating or importing them.
 * **Code lives in modules, not in ``__init__``.**  A registry and its functions (``SMOOTHERS``
@@ -87,11 +88,25 @@ def public_names(package: str) -> list[str]:
     spec = importlib.util.find_spec(package)
     tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "lazy_exports"
-        ):
-            modules = ast.literal_eval(node.args[1])
-            return sorted(name for names in modules.values() for name in names)
+        if _is_call(node, "lazy_exports") and isinstance(node.args[1], ast.Dict):
+            lists = [_names(value, spec.origin) for value in node.args[1].values]
+            return sorted(name for names in lists for name in names)
     raise ImportError(f"{package} ({spec.origin}) has no lazy_exports call with a literal dict")
+
+
+def _is_call(node: ast.AST, function: str) -> bool:
+    return isinstance(node, ast.Call) and getattr(node.func, "id", None) == function
+
+
+def _names(node: ast.AST, origin: str) -> list[str]:
+    """A module's names in a ``lazy_exports`` dict: a literal list, or a subpackage's
+    ``public_names("...")``."""
+    if _is_call(node, "public_names"):
+        return public_names(ast.literal_eval(node.args[0]))
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        raise ImportError(
+            f"{origin}: line {node.lineno}: a lazy_exports value must be a list of names or "
+            "public_names('package')"
+        ) from None

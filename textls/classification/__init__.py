@@ -5,21 +5,14 @@ The public names are imported on first use (:mod:`textls._lazy`).
 
 from __future__ import annotations
 
-from textls._lazy import lazy_exports
+from textls._lazy import lazy_exports, public_names
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "textls.classification.collator": ["SoftLabelCollator"],
         "textls.classification.early_stopping": ["PlateauStopping"],
-        "textls.classification.models.fasttext": [
-            "FastTextConfig",
-            "FastTextForSequenceClassification",
-        ],
-        "textls.classification.models.textcnn": [
-            "TextCNNConfig",
-            "TextCNNForSequenceClassification",
-        ],
+        "textls.classification.models": public_names("textls.classification.models"),
         "textls.classification.trainer": ["SoftLabelTrainer"],
     },
 )

@@ -21,7 +21,7 @@ from transformers import TrainingArguments
 from textls._utils import check_whole
 from textls.experiments.methods import MethodSpec, parse_retrieval_methods
 from textls.experiments.output_folder import RETRIEVAL_NAMES, OutputRecord
-from textls.experiments.runner import RunOutcome, run_experiment
+from textls.experiments.runner import RunOutcome, first_seed_field, run_experiment, seeds_field
 from textls.old_flags import own_options
 from textls.retrieval.arguments import BeirFolders, RetrievalOptions, RetrievalTrainArguments
 
@@ -44,17 +44,8 @@ class RetrievalCompareArguments(RetrievalOptions, BeirFolders):
         metadata={"help": "Comma-separated methods."},
     )
     eval_split: str = field(default="test", metadata={"help": "Qrels split to evaluate on."})
-    seeds: int = field(
-        default=1,
-        metadata={"help": "Runs per method, with seeds --seed .. --seed + seeds - 1."},
-    )
-    seed: int = field(
-        default=0,
-        metadata={
-            "help": "The first run's seed (each run's Trainer seed): the runs of every method "
-            "use --seeds seeds from it."
-        },
-    )
+    seeds: int = seeds_field(1)
+    seed: int = first_seed_field("each run's Trainer seed")
     include_pretrained: bool = field(
         default=True, metadata={"help": "Also evaluate the start model without training."}
     )

@@ -23,6 +23,25 @@ from textls.locking import folder_lock
 logger = logging.getLogger(__name__)
 
 
+def seeds_field(default: int):
+    """A compare's ``--seeds``: how many runs per method."""
+    return field(
+        default=default,
+        metadata={"help": "Runs per method, with seeds --seed .. --seed + seeds - 1."},
+    )
+
+
+def first_seed_field(seeded: str):
+    """A compare's ``--seed``: the first run's seed; ``seeded`` says what it sets."""
+    return field(
+        default=0,
+        metadata={
+            "help": f"The first run's seed ({seeded}): the runs of every method use --seeds "
+            "seeds from it."
+        },
+    )
+
+
 @dataclass
 class RunOutcome:
     """What one run gave the runner.

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from textls.classification.regularizers.registry import REGULARIZERS
 from textls.experiments.methods import MethodSpec, parse_methods
+from textls.experiments.runner import first_seed_field, seeds_field
 from textls.old_flags import renamed_field, take_renamed
 from textls.smoothers.registry import SMOOTHERS
 
@@ -60,16 +61,9 @@ class CompareArguments:
             "earlier, the same seed; M itself has no +), e.g. none,ls-classic,ls-distill@none"
         },
     )
-    seeds: int = field(
-        default=3,
-        metadata={"help": "Number of runs per method, with seeds --seed .. --seed + seeds - 1."},
-    )
-    seed: int = field(
-        default=0,
-        metadata={
-            "help": "The first run's seed (model initialisation and batch order; each run's "
-            "Trainer seed and data_seed): the runs of every method use --seeds seeds from it."
-        },
+    seeds: int = seeds_field(3)
+    seed: int = first_seed_field(
+        "model initialisation and batch order; each run's Trainer seed and data_seed"
     )
     model: str = field(
         default="minilm",
