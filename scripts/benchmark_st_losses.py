@@ -39,7 +39,8 @@ gcide_reverse a subset: every relevant passage of the test queries plus ``--dist
 passages drawn at random), embedded by the trained model, searched exactly (FAISS flat inner
 product on normalised embeddings) and scored with ``textls.retrieval.metrics`` (MRR@10, R@10,
 nDCG@10); the first run is also scored by sentence-transformers' ``InformationRetrievalEvaluator``
-on the same queries and corpus, and both are recorded.
+on the same queries and corpus (unless it searches more than 20,000 passages), and both are
+recorded.
 
 Recorded per corpus: per loss the mean ± std over seeds and the paired difference to ``mnrl``
 (``textls.aggregation.aggregate``: mean, std, p-value, wins); per run the training seconds
@@ -75,6 +76,9 @@ from textls.retrieval.index import DenseIndex  # noqa: E402
 from textls.retrieval.metrics import evaluate_run, per_query  # noqa: E402
 
 MEASURES = ("RR@10", "R@10", "nDCG@10")
+#: The InformationRetrievalEvaluator check encodes the searched corpus a second time: skipped
+#: above this many passages (a corpus-scale run on a CPU).
+ST_CHECK_MAX_PASSAGES = 20_000
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 LOSSES = (
     "mnrl,cached-mnrl,gist,textls-ls-classic,textls-ls-tfidf,textls-kwls,textls-ls-distill,"
@@ -242,6 +246,35 @@ class TimedSoftTargets:
         return out
 
 
+class NegativeSmoothing:
+    """An experiment on the default targets: ``epsilon`` of the mass moved from the known
+    positives to the candidates that are neither known positives nor ignored suspects, by the
+    guide's softmax at the targets' temperature (LS-Distill from the guide, GISTEmbed's masking
+    kept)."""
+
+    def __init__(self, soft: DatasetSoftTargets, epsilon: float):
+        self.soft, self.epsilon = soft, epsilon
+
+    def __getattr__(self, name):
+        return getattr(self.soft, name)
+
+    def batch_targets(self, rows, n_candidate_columns):
+        from textls._utils import softmax
+        from textls.retrieval.soft_targets import ROW_BITS
+
+        targets = self.soft.batch_targets(rows, n_candidate_columns)
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1) & ((1 << ROW_BITS) - 1)
+        soft = self.soft
+        passage_rows = soft.candidate_rows_[rows, :n_candidate_columns].T.reshape(-1)
+        scores = soft.soft_targets_.scores(soft.query_rows_[rows], passage_rows)
+        negatives = np.nan_to_num(targets, nan=1.0) == 0
+        scores = np.where(negatives, scores, -np.inf)
+        has = negatives.any(axis=1, keepdims=True)
+        spread = np.where(has, softmax(np.where(has, scores, 0.0), soft.temperature), 0.0)
+        mixed = np.where(has, (1 - self.epsilon) * targets + self.epsilon * spread, targets)
+        return mixed.astype(np.float32)
+
+
 def make_loss(name: str, model, dataset, args, guide):
     """The loss called ``name`` on ``model``; and the soft-target timer of textls's losses."""
     from textls.retrieval import CachedSoftTargetMNRLoss, SoftTargetMNRLoss
@@ -276,6 +309,10 @@ def make_loss(name: str, model, dataset, args, guide):
     elif method == "default-scale100":
         # the user's line at GISTEmbed's temperature (0.01), MNRL's candidates
         loss = loss_class(model, dataset, scale=100.0, **extra)
+    elif method == "default-smooth":
+        # experiment: the user's line, plus --epsilon spread over the clean negatives by the guide
+        loss = loss_class(model, dataset, **extra)
+        loss.soft_targets = NegativeSmoothing(loss.soft_targets, args.epsilon)
     elif method == "hybrid":
         # the user's line and one option: suspects within --positive-margin of the labelled
         # positive are ignored (GISTEmbed's treatment), those clearly above it kept as positives
@@ -311,18 +348,28 @@ SAME_SETTING = (
 )
 
 
-def added_to(previous: dict, summary: dict, names: list[str]) -> dict:
-    """``previous`` (a results file) with ``names``'s runs to come: its runs of other losses
-    kept, the invocation recorded under ``added``; a setting that differs is an error."""
+def added_to(previous: dict, summary: dict, names: list[str], seeds: list[int]) -> dict:
+    """``previous`` (a results file) with the runs of ``names`` x ``seeds`` to come: its other
+    runs kept (other losses, other seeds), the invocation recorded under ``added``; a setting
+    that differs is an error."""
     differ = [k for k in SAME_SETTING if previous.get(k) != summary.get(k)]
     if differ:
         sys.exit(f"--add: the results file's setting differs in {differ}; run without --add")
-    merged = {**previous, "runs": [r for r in previous["runs"] if r["method"] not in names]}
+    rerun = {(name, seed) for name in names for seed in seeds}
+    kept = [r for r in previous["runs"] if (r["method"], r["seed"]) not in rerun]
+    merged = {**previous, "runs": kept}
     merged["losses"] = [m for m in previous["losses"] if m not in names] + names
-    merged["seeds"] = min(previous["seeds"], summary["seeds"])
-    added = {k: summary[k] for k in ("losses", "seeds", "positive_margin", "command", "date")}
-    merged["added"] = [*previous.get("added", []), added]
+    added = {k: summary[k] for k in ("losses", "positive_margin", "command", "date")}
+    merged["added"] = [*previous.get("added", []), {**added, "seeds": seeds}]
     return merged
+
+
+def seeds_in_common(runs: list[dict]) -> int:
+    """The number of seeds every loss in ``runs`` was run with (what a paired test can use)."""
+    by_loss = {}
+    for run in runs:
+        by_loss.setdefault(run["method"], set()).add(run["seed"])
+    return min(len(seeds) for seeds in by_loss.values())
 
 
 def train_one(name, dataset, args, seed, out_dir, guide, batch_sampler=None):
@@ -429,6 +476,12 @@ def main() -> None:
         help="textls-hybrid: how far above the labelled positive the guide must rank a suspect "
         "for it to count as a positive (default 0.05: the targets' temperature)",
     )
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="run seeds first-seed .. first-seed + seeds - 1 (with --add: more seeds for a file)",
+    )
     add_output_arguments(parser, "benchmark_st_losses")
     args = parser.parse_args()
     from sentence_transformers import SentenceTransformer
@@ -444,6 +497,9 @@ def main() -> None:
             ("batches", args.batches, "random"),
             ("negatives", args.hard_negatives, "none"),
             ("batch", args.batch_size, 32),
+            # the corpus-scale setting: every training query, the whole corpus searched
+            ("queries", "all" if not args.max_train_queries else None, None),
+            ("corpus", "full" if not args.distractors else None, None),
         )
         if value != default
     ]
@@ -501,22 +557,23 @@ def main() -> None:
             "runs": [],
         }
         path = Path(args.results_dir) / f"st_losses_{corpus}{setting}.json"
+        seeds = list(range(args.first_seed, args.first_seed + args.seeds))
         if args.add and path.exists():
-            summary = added_to(json.loads(path.read_text()), summary, names)
+            summary = added_to(json.loads(path.read_text()), summary, names, seeds)
         print(
             f"{corpus}: {len(dataset)} pairs of {summary['train_queries']} queries; "
             f"{len(query_ids)} test queries over {len(corpus_ids)} passages; in-batch "
             f"candidates that are labelled positives {shares['labelled']:.4f}, unlabelled "
             f"positives {shares['unlabelled']:.4f}"
         )
-        for seed in range(args.seeds):
+        for seed in seeds:
             for name in names:
                 model, cost = train_one(
                     name, dataset, args, seed, Path(args.output_dir) / corpus / name, guide, sampler
                 )
                 metrics, rows = evaluate(model, test, query_ids, corpus_ids, batch_size=64)
                 run = {"method": name, "seed": seed, "metrics": metrics, **cost}
-                if not summary["runs"]:
+                if not summary["runs"] and len(corpus_ids) <= ST_CHECK_MAX_PASSAGES:
                     summary["st_evaluator_check"] = {
                         "run": f"{name} seed {seed}",
                         "textls": metrics,
@@ -531,6 +588,7 @@ def main() -> None:
                     + f" ({cost['train_seconds']:.0f} s)"
                 )
                 runs = [{k: r[k] for k in ("method", "seed", "metrics")} for r in summary["runs"]]
+                summary["seeds"] = seeds_in_common(runs)
                 if "mnrl" in {r["method"] for r in runs}:
                     summary["comparison"] = aggregate(runs, baseline="mnrl")
                 write_json(path, summary)

@@ -647,15 +647,29 @@ def _st_guides(data: dict) -> str:
     )
 
 
+def _st_seeds(data: dict) -> str:
+    """How many seeds the file's losses ran with."""
+    counts = {m["n_seeds"] for m in data.get("comparison", {}).get("methods", {}).values()}
+    if len(counts) > 1:
+        return f"{min(counts)} to {max(counts)} seeds (per loss in the table)"
+    return f"{data['seeds']} seeds"
+
+
 def st_losses_section(data: dict, name: str, out: list[str]) -> None:
     out.append(f"#### {data['corpus']}: {_st_setting(data)}\n")
     out.append(_provenance(data, name))
     for method, note in data.get("renamed", {}).items():  # runs kept under what they measured
         out.append(f"`{method}`: {note}.\n")
-    for added in data.get("added", []):  # runs of more losses, same setting and seeds (--add)
+    for added in data.get("added", []):  # runs of more losses or seeds, same setting (--add)
+        seeds = added["seeds"]  # a count (the first seeds) or, since --first-seed, the list
+        which = (
+            "the same data, batches and seeds"
+            if isinstance(seeds, int)
+            else "the same data and batches, seeds " + ", ".join(map(str, seeds))
+        )
         out.append(
             f"Runs of {', '.join(f'`{m}`' for m in added['losses'])} added on "
-            f"{added['date'][:10]} by `{added['command']}` (the same data, batches and seeds; "
+            f"{added['date'][:10]} by `{added['command']}` ({which}; "
             "`positive_margin` "
             f"{added['positive_margin']:g}).\n"
         )
@@ -679,7 +693,7 @@ def st_losses_section(data: dict, name: str, out: list[str]) -> None:
         f"{data['model']}, {data['epochs']:g} epoch on {data['train_pairs']} training examples "
         f"of {data['train_queries']} queries, batch {data['batch_size']}, "
         f"learning rate {data['learning_rate']:g}, texts cut to {data['max_length']} tokens, "
-        f"{data['seeds']} seeds; epsilon {data['epsilon']:g} for textls's lexical losses, "
+        f"{_st_seeds(data)}; epsilon {data['epsilon']:g} for textls's lexical losses, "
         f"mini-batches of {data['mini_batch_size']} for the cached ones{_st_guides(data)}. "
         f"Test: {data['test_queries']} queries "
         f"searched exactly over {data['searched_passages']:,} of the corpus's "
@@ -700,9 +714,13 @@ def st_losses_section(data: dict, name: str, out: list[str]) -> None:
         "| Δ MRR@10 vs gist | train s | soft targets |"
     )
     out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    counts = {m["n_seeds"] for m in comparison["methods"].values()}
     for method, m in comparison["methods"].items():
         paired = comparison["paired"].get(method, {})
         made = [r for r in data["runs"] if r["method"] == method]
+        # where losses ran with different numbers of seeds, each says how many (a paired
+        # difference uses the seeds both ran)
+        shown = method if len(counts) == 1 else f"{method} ({m['n_seeds']} seeds)"
         seconds = statistics.mean(r["train_seconds"] for r in made)
         shares = [r["soft_target_share"] for r in made if r["soft_target_share"] is not None]
         share = f"{100 * statistics.mean(shares):.2f}% of training" if shares else ""
@@ -713,7 +731,7 @@ def st_losses_section(data: dict, name: str, out: list[str]) -> None:
             _diff(paired.get(k)) for k in ("RR@10", "R@10", "nDCG@10")
         ]
         gist = "" if not versus_gist else _diff(versus_gist.get(method, {}).get("RR@10"))
-        out.append(f"| {method} | " + " | ".join(cells) + f" | {gist} | {seconds:.0f} | {share} |")
+        out.append(f"| {shown} | " + " | ".join(cells) + f" | {gist} | {seconds:.0f} | {share} |")
     out.append("")
 
 
