@@ -20,6 +20,9 @@ and seed, and differs only in the loss:
 * ``textls-hybrid``: ``textls-default`` with ``positive_margin=--positive-margin``: a suspect
   the guide ranks less than that above the labelled positive is ignored (GISTEmbed's treatment),
   one clearly above it kept as a partial positive; ``textls-cached-hybrid`` its GradCache twin;
+* ``textls-default-smooth`` (an experiment): ``textls-default`` with ``--epsilon`` of the mass
+  moved from the positive to the candidates that are neither positives nor suspects, by the
+  guide's softmax (LS-Distill from the guide, GISTEmbed's masking kept);
 * ``textls-guided``: guided targets (at their default, suspected false negatives left out) with
   the same guide and ``--margin`` as ``gist``; ``cached-gist``: ``CachedGISTEmbedLoss``.
 

@@ -671,7 +671,9 @@ def st_losses_section(data: dict, name: str, out: list[str]) -> None:
             f"Runs of {', '.join(f'`{m}`' for m in added['losses'])} added on "
             f"{added['date'][:10]} by `{added['command']}` ({which}; "
             "`positive_margin` "
-            f"{added['positive_margin']:g}).\n"
+            f"{added['positive_margin']:g})"
+            + (f": {added['note']}" if "note" in added else "")
+            + ".\n"
         )
     check = data.get("st_evaluator_check")
     agree = ""
