@@ -23,6 +23,9 @@ and seed, and differs only in the loss:
 * ``textls-default-smooth`` (an experiment): ``textls-default`` with ``--epsilon`` of the mass
   moved from the positive to the candidates that are neither positives nor suspects, by the
   guide's softmax (LS-Distill from the guide, GISTEmbed's masking kept);
+* ``textls-default-alike`` (an experiment): ``textls-default``, but a suspect stays out of the
+  softmax only when the guide finds it at least as close to the anchor's labelled positive as
+  the anchor is; other suspects are negatives again;
 * ``textls-guided``: guided targets (at their default, suspected false negatives left out) with
   the same guide and ``--margin`` as ``gist``; ``cached-gist``: ``CachedGISTEmbedLoss``.
 
@@ -278,6 +281,34 @@ class NegativeSmoothing:
         return mixed.astype(np.float32)
 
 
+class PositiveLikeSuspects:
+    """An experiment on the default targets: a suspect stays out of the softmax only when the
+    guide finds it at least as close to the anchor's labelled positive passage as the anchor
+    itself is (it looks like another answer of the same kind); any other suspect is a negative
+    again, as in MNRL."""
+
+    def __init__(self, soft: DatasetSoftTargets):
+        self.soft = soft
+
+    def __getattr__(self, name):
+        return getattr(self.soft, name)
+
+    def batch_targets(self, rows, n_candidate_columns):
+        from textls.retrieval.soft_targets import ROW_BITS
+
+        targets = self.soft.batch_targets(rows, n_candidate_columns)
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1) & ((1 << ROW_BITS) - 1)
+        soft, fitted = self.soft, self.soft.soft_targets_
+        passage_rows = soft.candidate_rows_[rows, :n_candidate_columns].T.reshape(-1)
+        own = soft.candidate_rows_[rows, 0]
+        positives = fitted.passage_vectors_[own].astype(np.float64)
+        queries = fitted.query_vectors_[soft.query_rows_[rows]].astype(np.float64)
+        reference = (queries * positives).sum(axis=1, keepdims=True)
+        alike = positives @ fitted.passage_vectors_[passage_rows].astype(np.float64).T
+        restored = np.isnan(targets) & (alike < reference)
+        return np.where(restored, 0.0, targets).astype(np.float32)
+
+
 def make_loss(name: str, model, dataset, args, guide):
     """The loss called ``name`` on ``model``; and the soft-target timer of textls's losses."""
     from textls.retrieval import CachedSoftTargetMNRLoss, SoftTargetMNRLoss
@@ -316,6 +347,10 @@ def make_loss(name: str, model, dataset, args, guide):
         # experiment: the user's line, plus --epsilon spread over the clean negatives by the guide
         loss = loss_class(model, dataset, **extra)
         loss.soft_targets = NegativeSmoothing(loss.soft_targets, args.epsilon)
+    elif method == "default-alike":
+        # experiment: the user's line, suspects left out only when they resemble the positive
+        loss = loss_class(model, dataset, **extra)
+        loss.soft_targets = PositiveLikeSuspects(loss.soft_targets)
     elif method == "hybrid":
         # the user's line and one option: suspects within --positive-margin of the labelled
         # positive are ignored (GISTEmbed's treatment), those clearly above it kept as positives
