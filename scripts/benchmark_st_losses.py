@@ -236,14 +236,22 @@ def st_evaluator_metrics(model, test, query_ids, corpus_ids) -> dict:
     }
 
 
-class TimedSoftTargets:
-    """Wraps a fitted DatasetSoftTargets and adds up the seconds spent in ``batch_targets``."""
+class WrappedTargets:
+    """Fitted soft targets with ``batch_targets`` changed by a subclass; the rest read from them."""
 
     def __init__(self, soft: DatasetSoftTargets):
-        self.soft, self.seconds = soft, 0.0
+        self.soft = soft
 
     def __getattr__(self, name):
         return getattr(self.soft, name)
+
+
+class TimedSoftTargets(WrappedTargets):
+    """Adds up the seconds spent in ``batch_targets``."""
+
+    def __init__(self, soft: DatasetSoftTargets):
+        super().__init__(soft)
+        self.seconds = 0.0
 
     def batch_targets(self, rows, n_candidate_columns):
         start = time.perf_counter()
@@ -252,27 +260,22 @@ class TimedSoftTargets:
         return out
 
 
-class NegativeSmoothing:
+class NegativeSmoothing(WrappedTargets):
     """An experiment on the default targets: ``epsilon`` of the mass moved from the known
     positives to the candidates that are neither known positives nor ignored suspects, by the
     guide's softmax at the targets' temperature (LS-Distill from the guide, GISTEmbed's masking
     kept)."""
 
     def __init__(self, soft: DatasetSoftTargets, epsilon: float):
-        self.soft, self.epsilon = soft, epsilon
-
-    def __getattr__(self, name):
-        return getattr(self.soft, name)
+        super().__init__(soft)
+        self.epsilon = epsilon
 
     def batch_targets(self, rows, n_candidate_columns):
         from textls._utils import softmax
-        from textls.retrieval.soft_targets import ROW_BITS
 
-        targets = self.soft.batch_targets(rows, n_candidate_columns)
-        rows = np.asarray(rows, dtype=np.int64).reshape(-1) & ((1 << ROW_BITS) - 1)
         soft = self.soft
-        passage_rows = soft.candidate_rows_[rows, :n_candidate_columns].T.reshape(-1)
-        scores = soft.soft_targets_.scores(soft.query_rows_[rows], passage_rows)
+        targets = soft.batch_targets(rows, n_candidate_columns)
+        scores = soft.soft_targets_.scores(*soft.batch_rows(rows, n_candidate_columns))
         negatives = np.nan_to_num(targets, nan=1.0) == 0
         scores = np.where(negatives, scores, -np.inf)
         has = negatives.any(axis=1, keepdims=True)
@@ -281,28 +284,19 @@ class NegativeSmoothing:
         return mixed.astype(np.float32)
 
 
-class PositiveLikeSuspects:
+class PositiveLikeSuspects(WrappedTargets):
     """An experiment on the default targets: a suspect stays out of the softmax only when the
     guide finds it at least as close to the anchor's labelled positive passage as the anchor
     itself is (it looks like another answer of the same kind); any other suspect is a negative
     again, as in MNRL."""
 
-    def __init__(self, soft: DatasetSoftTargets):
-        self.soft = soft
-
-    def __getattr__(self, name):
-        return getattr(self.soft, name)
-
     def batch_targets(self, rows, n_candidate_columns):
-        from textls.retrieval.soft_targets import ROW_BITS
-
-        targets = self.soft.batch_targets(rows, n_candidate_columns)
-        rows = np.asarray(rows, dtype=np.int64).reshape(-1) & ((1 << ROW_BITS) - 1)
         soft, fitted = self.soft, self.soft.soft_targets_
-        passage_rows = soft.candidate_rows_[rows, :n_candidate_columns].T.reshape(-1)
-        own = soft.candidate_rows_[rows, 0]
+        targets = soft.batch_targets(rows, n_candidate_columns)
+        query_rows, passage_rows = soft.batch_rows(rows, n_candidate_columns)
+        own = passage_rows[: len(query_rows)]  # the first candidate column: the positives
         positives = fitted.passage_vectors_[own].astype(np.float64)
-        queries = fitted.query_vectors_[soft.query_rows_[rows]].astype(np.float64)
+        queries = fitted.query_vectors_[query_rows].astype(np.float64)
         reference = (queries * positives).sum(axis=1, keepdims=True)
         alike = positives @ fitted.passage_vectors_[passage_rows].astype(np.float64).T
         restored = np.isnan(targets) & (alike < reference)

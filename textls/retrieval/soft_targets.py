@@ -532,6 +532,16 @@ class DatasetSoftTargets(_SoftTargetSettings):
     def batch_targets(self, rows, n_candidate_columns: int) -> np.ndarray:
         """``(B, B * n_candidate_columns)`` float32 targets of the examples with row ids ``rows``
         (the ``labels`` sentence-transformers passes) over their candidates."""
+        query_rows, passage_rows = self.batch_rows(rows, n_candidate_columns)
+        mask = positive_mask(query_rows, passage_rows, np.arange(len(query_rows)), self.positives_)
+        return self.soft_targets_.targets(query_rows, passage_rows, mask)
+
+    def batch_rows(self, rows, n_candidate_columns: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``(B,)`` query rows and ``(B * n_candidate_columns,)`` candidate passage rows (in
+        the fitted :class:`CandidateSoftTargets`) of the examples with row ids ``rows``, laid out
+        as sentence-transformers lays out a batch's candidates: every positive, then each
+        negative column's.  A row id of another dataset, an unknown one or too many candidate
+        columns is a ``ValueError``."""
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)
         tags = rows >> ROW_BITS
         other = (tags != 0) & (tags != self.tag_)
@@ -555,8 +565,6 @@ class DatasetSoftTargets(_SoftTargetSettings):
                 f"the batch has {n_candidate_columns} candidate columns, the dataset the soft "
                 f"targets were fitted on {self.candidate_rows_.shape[1]} ({self.columns_[1:]})"
             )
-        query_rows = self.query_rows_[rows]
         # sentence-transformers' layout: every positive, then each negative column's candidates
         passage_rows = self.candidate_rows_[rows, :n_candidate_columns].T.reshape(-1)
-        mask = positive_mask(query_rows, passage_rows, np.arange(len(rows)), self.positives_)
-        return self.soft_targets_.targets(query_rows, passage_rows, mask)
+        return self.query_rows_[rows], passage_rows
