@@ -63,8 +63,10 @@ def test_dataset_targets_use_the_guides_embeddings_of_every_text_once():
         return _guide(texts)
 
     data = _dataset()
-    # every suspect kept as a partial positive (positive_margin -inf: none ignored)
-    soft = DatasetSoftTargets(method="guided", margin=1.0, positive_margin=-np.inf)
+    # every suspect kept as a partial positive (positive_margin -inf: none ignored), no floor
+    soft = DatasetSoftTargets(
+        method="guided", margin=1.0, positive_margin=-np.inf, suspect_quantile=0
+    )
     soft.fit(data, guide=guide)
     assert calls == [len(set(data["anchor"])), len(set(data["positive"]) | set(data["negative"]))]
     y = soft.batch_targets(np.asarray(data["label"]), 2)
@@ -83,6 +85,66 @@ def test_guided_without_a_guide_or_with_bad_embeddings_is_named():
         )
     with pytest.raises(ValueError, match="margin must be a finite number"):
         DatasetSoftTargets(method="guided", margin=float("inf")).fit(_dataset(), guide=_guide)
+
+
+def test_a_candidate_below_the_floor_is_a_negative_even_above_a_weak_positive():
+    """The guide scores the positive low (0.2): the candidate above it at 0.3 is below the
+    floor (0.4), so a negative as in MNRL; the one at 0.5 is a suspect and left out."""
+    scores = np.array([[0.2, 0.3, 0.5, 0.1]])
+    mask = np.array([[True, False, False, False]])
+    y = suspected_positive_targets(scores, mask, 0.05, 0.0, 1.0, np.inf, floor=0.4)
+    np.testing.assert_array_equal(np.isnan(y[0]), [False, False, True, False])
+    np.testing.assert_array_equal(y[0, [0, 1, 3]], [1.0, 0.0, 0.0])
+    # no floor (GISTEmbed's rule): both are left out
+    y = suspected_positive_targets(scores, mask, 0.05, 0.0, 1.0, np.inf)
+    np.testing.assert_array_equal(np.isnan(y[0]), [False, True, True, False])
+
+
+def test_the_floor_is_a_quantile_of_the_guides_scores_on_the_labelled_pairs():
+    data = _dataset()
+    queries = _guide(list(data["anchor"]))
+    positives = _guide(list(data["positive"]))
+    cosines = (queries * positives).sum(1) / (
+        np.linalg.norm(queries, axis=1) * np.linalg.norm(positives, axis=1)
+    )
+    soft = DatasetSoftTargets(method="guided").fit(data, guide=_guide)
+    assert soft.soft_targets_.suspect_quantile_ == 0.5  # the default: the median
+    np.testing.assert_allclose(soft.soft_targets_.suspect_floor_, np.median(cosines), rtol=1e-6)
+    quarter = DatasetSoftTargets(method="guided", suspect_quantile=0.25).fit(data, guide=_guide)
+    np.testing.assert_allclose(
+        quarter.soft_targets_.suspect_floor_, np.quantile(cosines, 0.25), rtol=1e-6
+    )
+    none = DatasetSoftTargets(method="guided", suspect_quantile=0).fit(data, guide=_guide)
+    assert none.soft_targets_.suspect_floor_ == -np.inf
+    # the floor decides: with it, fewer candidates are left out than without it, and those
+    # left out all score at least the floor
+    rows = np.asarray(data["label"])
+    with_floor, without = soft.batch_targets(rows, 2), none.batch_targets(rows, 2)
+    assert np.isnan(with_floor).sum() < np.isnan(without).sum()
+    scores = soft.soft_targets_.scores(*soft.batch_rows(rows, 2))
+    assert (scores[np.isnan(with_floor)] >= soft.soft_targets_.suspect_floor_).all()
+
+
+@pytest.mark.parametrize("quantile", [-0.1, 1.5, "median", float("nan")])
+def test_a_bad_suspect_quantile_is_named(quantile):
+    with pytest.raises(ValueError, match="suspect_quantile must be in"):
+        DatasetSoftTargets(method="guided", suspect_quantile=quantile).fit(
+            _dataset(), guide=_guide
+        )
+
+
+def test_bad_positive_pairs_are_named():
+    from textls.retrieval import CandidateSoftTargets
+
+    texts = ["a b", "b c", "c d"]
+    guide = (np.eye(3, dtype=np.float32), np.eye(3, dtype=np.float32))
+    targets = CandidateSoftTargets(method="guided")
+    with pytest.raises(ValueError, match="equal, non-zero length"):
+        targets.fit(texts, texts, guide_embeddings=guide, positive_pairs=([0, 1], [0]))
+    with pytest.raises(ValueError, match="passage rows outside 0..2"):
+        targets.fit(texts, texts, guide_embeddings=guide, positive_pairs=([0, 1], [0, 3]))
+    # without labelled pairs there is no floor
+    assert targets.fit(texts, texts, guide_embeddings=guide).suspect_floor_ == -np.inf
 
 
 def test_the_loss_guides_with_the_model_before_training(tmp_path):
@@ -138,6 +200,7 @@ def test_the_default_loss_is_guided_without_a_cap(tmp_path):
     loss = SoftTargetMNRLoss(model, data)
     config = loss.get_config_dict()
     assert (config["method"], config["epsilon"], config["margin"]) == ("guided", 1.0, 0.0)
+    assert config["suspect_quantile"] == 0.5
     assert loss.soft_targets.epsilon is None  # the parameter as given; the mass in use is 1
     # the same targets as guided targets fitted by hand with the model as guide and no cap
     by_hand = DatasetSoftTargets(method="guided", epsilon=1.0).fit(data, guide=model)

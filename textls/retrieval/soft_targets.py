@@ -34,6 +34,9 @@ DEFAULT_EPSILON = {"smoothing": 0.1, "guided": 1.0}
 #: ``positive_margin=None`` for ``guided``: every suspect is ignored (left out of the softmax),
 #: GISTEmbed's rule; measured against keeping suspects as positives on three corpora (Results).
 DEFAULT_POSITIVE_MARGIN = float("inf")
+#: ``suspect_quantile=None`` for ``guided``: a suspect must score at least the median of the
+#: guide's scores on the labelled pairs (it looks as relevant as a typical labelled positive).
+DEFAULT_SUSPECT_QUANTILE = 0.5
 
 
 def bm25_vectors(
@@ -79,6 +82,7 @@ class _SoftTargetSettings:
         passage_top_k: int = 10,
         margin: float = 0.0,
         positive_margin: float | None = None,
+        suspect_quantile: float | None = None,
     ):
         self.method = method
         self.epsilon = epsilon
@@ -87,6 +91,7 @@ class _SoftTargetSettings:
         self.passage_top_k = passage_top_k
         self.margin = margin
         self.positive_margin = positive_margin
+        self.suspect_quantile = suspect_quantile
 
     def get_params(self) -> dict:
         """The settings as given, by name."""
@@ -98,6 +103,7 @@ class _SoftTargetSettings:
             "passage_top_k",
             "margin",
             "positive_margin",
+            "suspect_quantile",
         )
         return {name: getattr(self, name) for name in names}
 
@@ -136,6 +142,13 @@ class CandidateSoftTargets(_SoftTargetSettings):
         (GISTEmbed's masking at this loss's temperature), the default because it trained better
         than keeping suspects as positives on every corpus measured; ``-inf``: no suspect is
         ignored, every one is a partial positive (the default until December 2026).
+    suspect_quantile : float or None, default None
+        ``guided``: a candidate is a suspect only when the guide also scores it at least this
+        quantile of its scores on the labelled (query, positive) pairs given to ``fit``: it must
+        look as relevant as a labelled positive does, not merely beat a positive the guide
+        scores low (there the guide does not understand the query, and its "suspects" are
+        true negatives).  ``None``: :data:`DEFAULT_SUSPECT_QUANTILE`, the median; ``0``: no
+        such floor (GISTEmbed's rule).  The floor in use is ``suspect_floor_``.
     top_k, passage_top_k : int, default 10 and 10
         KWLS keyword counts.  KWLS is the cosine of the two *keyword* vectors; with counts as large
         as the texts it would be exactly LS-TFIDF's cosine (an identity we measured on data/faq
@@ -148,6 +161,7 @@ class CandidateSoftTargets(_SoftTargetSettings):
         passage_texts: list[str],
         teacher_scores: sp.spmatrix | None = None,
         guide_embeddings: tuple[np.ndarray, np.ndarray] | None = None,
+        positive_pairs: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> CandidateSoftTargets:
         """Vectorise every query and passage once (rows follow the given orders).
 
@@ -159,6 +173,10 @@ class CandidateSoftTargets(_SoftTargetSettings):
         ``guide_embeddings`` (``guided`` only, required there): the guide model's embeddings of
         the queries and of the passages, ``(n_queries, d)`` and ``(n_passages, d)``, in the
         given orders; they are L2-normalised here, so scores are cosines.
+
+        ``positive_pairs`` (``guided`` only): the labelled pairs as ``(query_rows,
+        passage_rows)``, whose guide scores set the suspects' floor (``suspect_quantile``);
+        without them there is no floor.
         """
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
@@ -182,8 +200,16 @@ class CandidateSoftTargets(_SoftTargetSettings):
         self.positive_margin_ = (
             DEFAULT_POSITIVE_MARGIN if self.positive_margin is None else float(self.positive_margin)
         )
+        quantile = self.suspect_quantile
+        if quantile is None:
+            quantile = DEFAULT_SUSPECT_QUANTILE
+        if not isinstance(quantile, numbers.Real) or not 0 <= quantile <= 1:
+            raise ValueError(f"suspect_quantile must be in [0, 1] or None, got {quantile!r}")
+        self.suspect_quantile_ = float(quantile)  # the quantile in use
         if self.method in GUIDED:
-            return self._fit_guide(guide_embeddings, len(query_texts), len(passage_texts))
+            self._fit_guide(guide_embeddings, len(query_texts), len(passage_texts))
+            self.suspect_floor_ = self._suspect_floor(positive_pairs)
+            return self
         if self.method == "ls-classic":
             self.query_vectors_ = sp.csr_matrix((len(query_texts), 1))
             self.passage_vectors_ = sp.csr_matrix((len(passage_texts), 1))
@@ -235,6 +261,29 @@ class CandidateSoftTargets(_SoftTargetSettings):
         self.passage_vectors_ = normalize(passages)
         return self
 
+    def _suspect_floor(self, positive_pairs) -> float:
+        """The guide's ``suspect_quantile_`` quantile over the labelled pairs (``-inf``: none)."""
+        if positive_pairs is None or self.suspect_quantile_ == 0:
+            return float("-inf")
+        query_rows, passage_rows = (np.asarray(rows, dtype=np.int64) for rows in positive_pairs)
+        if query_rows.shape != passage_rows.shape or query_rows.ndim != 1 or not len(query_rows):
+            raise ValueError(
+                "positive_pairs must be two 1-d arrays of equal, non-zero length (query rows, "
+                f"passage rows), got shapes {query_rows.shape} and {passage_rows.shape}"
+            )
+        for name, rows, n in (
+            ("query", query_rows, len(self.query_vectors_)),
+            ("passage", passage_rows, len(self.passage_vectors_)),
+        ):
+            if rows.min() < 0 or rows.max() >= n:
+                raise ValueError(f"positive_pairs holds {name} rows outside 0..{n - 1}")
+        scores = np.einsum(
+            "ij,ij->i",
+            self.query_vectors_[query_rows].astype(np.float64),
+            self.passage_vectors_[passage_rows].astype(np.float64),
+        )
+        return float(np.quantile(scores, self.suspect_quantile_))
+
     def scores(self, query_rows: np.ndarray, passage_rows: np.ndarray) -> np.ndarray:
         """``(Q, P)`` relevance of the given query rows to the given passage rows: lexical, or
         the guide's cosine for ``guided``."""
@@ -271,6 +320,7 @@ class CandidateSoftTargets(_SoftTargetSettings):
                 self.margin,
                 self.epsilon_,
                 self.positive_margin_,
+                self.suspect_floor_,
             )
         negatives = ~positive_mask
         if self.method == "ls-distill":  # unbounded teacher scores: scale by the best negative
@@ -290,6 +340,7 @@ def suspected_positive_targets(
     margin: float,
     epsilon: float,
     positive_margin: float | None = None,
+    floor: float = float("-inf"),
 ) -> np.ndarray:
     r"""Targets that keep a guide's suspected false negatives as partial positives.
 
@@ -312,10 +363,13 @@ def suspected_positive_targets(
     r_i + d``), where the guide cannot tell, is *ignored* as GISTEmbed ignores every suspect: its
     target is NaN, which the losses read as "leave this candidate out of the softmax"
     (:func:`textls.retrieval.loss.candidate_cross_entropy`).
+
+    A candidate the guide scores below ``floor`` is never a suspect, whatever the positive's
+    score (``CandidateSoftTargets``'s ``suspect_quantile``).
     """
     positive_mask = np.asarray(positive_mask, dtype=bool)
     reference = np.where(positive_mask, scores, -np.inf).max(axis=1, keepdims=True)
-    suspect = ~positive_mask & (scores > reference - margin)
+    suspect = ~positive_mask & (scores > reference - margin) & (scores >= floor)
     ignored = np.zeros_like(suspect)
     if positive_margin is not None:
         ignored = suspect & (scores < reference + positive_margin)
@@ -443,7 +497,7 @@ class DatasetSoftTargets(_SoftTargetSettings):
         candidates whether or not they are relevant.
     **settings
         ``epsilon``, ``temperature``, ``top_k``, ``passage_top_k``, ``margin``,
-        ``positive_margin``: as
+        ``positive_margin``, ``suspect_quantile`` (over the dataset's examples): as
         :class:`CandidateSoftTargets` (``epsilon=None``: 0.1, or for ``guided`` no cap); an
         unknown name is a ``TypeError``.
     """
@@ -486,7 +540,10 @@ class DatasetSoftTargets(_SoftTargetSettings):
         self.positives_ = dict(known)
         self.columns_ = columns
         self.soft_targets_ = CandidateSoftTargets(**self.get_params()).fit(
-            list(queries), list(passages), guide_embeddings=self._embed(guide, queries, passages)
+            list(queries),
+            list(passages),
+            guide_embeddings=self._embed(guide, queries, passages),
+            positive_pairs=(query_rows, candidate_rows[0]),
         )
         return self
 

@@ -105,7 +105,13 @@ def train_dual_encoder(
         soft = CandidateSoftTargets(
             method=args.method, epsilon=args.epsilon, temperature=args.soft_temperature
         )
-        soft.fit(query_texts, passage_texts, teacher_scores=teacher, guide_embeddings=guide)
+        soft.fit(
+            query_texts,
+            passage_texts,
+            teacher_scores=teacher,
+            guide_embeddings=guide,
+            positive_pairs=([q for q, _ in pairs], [p for _, p in pairs]),
+        )
     train_set = Dataset.from_dict(
         {
             "query_row": [q for q, _ in pairs],
