@@ -12,7 +12,9 @@ and seed, and differs only in the loss:
   ``ls-classic``, ``ls-tfidf``, ``kwls`` or ``ls-distill`` (BM25 teacher) soft targets;
 * ``textls-cached-kwls``: :class:`textls.retrieval.CachedSoftTargetMNRLoss`, KWLS;
 * ``textls-default``: ``SoftTargetMNRLoss(model, train_dataset)`` with nothing else set, as
-  the documentation recommends (guided targets, the model before training as the guide);
+  the documentation recommends (guided targets, the model before training as the guide; a
+  candidate the guide scores above the labelled positive and at least at the median of its
+  scores on the labelled pairs is left out);
   ``textls-cached-default`` its GradCache twin;
 * ``gist-mnrl-like``: ``GISTEmbedLoss`` at MNRL's temperature 0.05 without its anchor-anchor and
   positive-positive contrasts: its masking of suspected false negatives alone;
@@ -26,6 +28,10 @@ and seed, and differs only in the loss:
 * ``textls-default-alike`` (an experiment): ``textls-default``, but a suspect stays out of the
   softmax only when the guide finds it at least as close to the anchor's labelled positive as
   the anchor is; other suspects are negatives again;
+* ``textls-default-no-floor``: the default before it had the suspects' floor
+  (``suspect_quantile=0``): every candidate the guide scores above the labelled positive is
+  left out, GISTEmbed's rule.  The experiments named ``textls-default-*`` and ``textls-hybrid``
+  above were measured on that floorless default, and still run on it;
 * ``textls-guided``: guided targets (at their default, suspected false negatives left out) with
   the same guide and ``--margin`` as ``gist``; ``cached-gist``: ``CachedGISTEmbedLoss``.
 
@@ -331,24 +337,30 @@ def make_loss(name: str, model, dataset, args, guide):
     method = name.removeprefix("textls-cached-" if cached else "textls-")
     loss_class = CachedSoftTargetMNRLoss if cached else SoftTargetMNRLoss
     extra = {"mini_batch_size": args.mini_batch_size} if cached else {}
+    # the experiments below were measured before the suspects' floor (suspect_quantile=0)
+    no_floor = {"suspect_quantile": 0, **extra}
     if method == "default":
         # what a user writes: nothing but the model and the dataset (the model is the guide)
         loss = loss_class(model, dataset, **extra)
+    elif method == "default-no-floor":
+        # the default before the floor: every suspect left out, GISTEmbed's rule
+        loss = loss_class(model, dataset, **no_floor)
     elif method == "default-scale100":
-        # the user's line at GISTEmbed's temperature (0.01), MNRL's candidates
-        loss = loss_class(model, dataset, scale=100.0, **extra)
+        # the (floorless) default at GISTEmbed's temperature (0.01), MNRL's candidates
+        loss = loss_class(model, dataset, scale=100.0, **no_floor)
     elif method == "default-smooth":
-        # experiment: the user's line, plus --epsilon spread over the clean negatives by the guide
-        loss = loss_class(model, dataset, **extra)
+        # experiment: the floorless default, plus --epsilon spread over the clean negatives
+        loss = loss_class(model, dataset, **no_floor)
         loss.soft_targets = NegativeSmoothing(loss.soft_targets, args.epsilon)
     elif method == "default-alike":
-        # experiment: the user's line, suspects left out only when they resemble the positive
-        loss = loss_class(model, dataset, **extra)
+        # experiment: the floorless default, suspects left out only when they resemble the
+        # positive
+        loss = loss_class(model, dataset, **no_floor)
         loss.soft_targets = PositiveLikeSuspects(loss.soft_targets)
     elif method == "hybrid":
-        # the user's line and one option: suspects within --positive-margin of the labelled
-        # positive are ignored (GISTEmbed's treatment), those clearly above it kept as positives
-        loss = loss_class(model, dataset, positive_margin=args.positive_margin, **extra)
+        # the floorless default and one option: suspects within --positive-margin of the
+        # labelled positive are ignored, those clearly above it kept as positives
+        loss = loss_class(model, dataset, positive_margin=args.positive_margin, **no_floor)
     else:
         # guided targets: the same guide as GISTEmbed's, the same margin (epsilon 1: no cap)
         options = {"margin": args.margin, "epsilon": 1.0} if method == "guided" else {}
@@ -402,6 +414,31 @@ def seeds_in_common(runs: list[dict]) -> int:
     for run in runs:
         by_loss.setdefault(run["method"], set()).add(run["seed"])
     return min(len(seeds) for seeds in by_loss.values())
+
+
+def training_setting(corpus: str, args, guide) -> dict:
+    """The training side of a batch setting: the ``dataset`` of (anchor, positive[, negative])
+    pairs (``--labels``, ``--hard-negatives`` mined by ``guide`` in ``--mining-pool``, up to
+    ``--max-train-queries``), each anchor's ``relevant`` passage texts by the full qrels, the
+    trainer's batch ``sampler`` (``--batches clustered``; ``None``: random) and one epoch of
+    ``batches`` (row lists) made as that sampler makes them, with its own seed 0."""
+    train = load_beir(ROOT / "data" / corpus, "train")
+    negatives = None
+    if args.hard_negatives == "dense":
+        queries = sorted(train.qrels)
+        random.Random(0).shuffle(queries)
+        queries = queries[: args.max_train_queries or None]
+        negatives = mine_negatives(train, queries, guide, args.mining_pool, seed=0)
+    dataset, relevant = training_pairs(
+        train, args.max_train_queries, 0, args.labels == "one", negatives
+    )
+    sampler = clustered_batches(guide) if args.batches == "clustered" else None
+    batches = (
+        list(sampler(dataset, batch_size=args.batch_size, drop_last=False, seed=0))
+        if sampler
+        else random_batches(len(dataset), args.batch_size, seed=0)
+    )
+    return {"dataset": dataset, "relevant": relevant, "sampler": sampler, "batches": batches}
 
 
 def train_one(name, dataset, args, seed, out_dir, guide, batch_sampler=None):
@@ -540,23 +577,9 @@ def main() -> None:
         folder = ROOT / "data" / corpus
         if not (folder / "corpus.jsonl").exists():
             sys.exit(f"data/{corpus}/corpus.jsonl is missing: run python data/{corpus}/prepare.py")
-        train, test = load_beir(folder, "train"), load_beir(folder, "test")
-        negatives = None
-        if args.hard_negatives == "dense":
-            queries = sorted(train.qrels)
-            random.Random(0).shuffle(queries)
-            queries = queries[: args.max_train_queries or None]
-            negatives = mine_negatives(train, queries, guide, args.mining_pool, seed=0)
-        dataset, relevant = training_pairs(
-            train, args.max_train_queries, 0, args.labels == "one", negatives
-        )
-        sampler = clustered_batches(guide) if args.batches == "clustered" else None
-        batches = (
-            list(sampler(dataset, batch_size=args.batch_size, drop_last=False, seed=0))
-            if sampler
-            else random_batches(len(dataset), args.batch_size, seed=0)
-        )
-        shares = in_batch_positive_shares(dataset, relevant, batches)
+        made = training_setting(corpus, args, guide)
+        test, dataset, sampler = load_beir(folder, "test"), made["dataset"], made["sampler"]
+        shares = in_batch_positive_shares(dataset, made["relevant"], made["batches"])
         query_ids, corpus_ids = evaluation_set(test, args.distractors, seed=0)
         summary = {
             "corpus": corpus,

@@ -737,6 +737,49 @@ def st_losses_section(data: dict, name: str, out: list[str]) -> None:
     out.append("")
 
 
+#: What the suspects table counts (scripts/benchmark_suspects.py).
+SUSPECTS_INTRO = (
+    "The guided targets of `SoftTargetMNRLoss(model, train_dataset)` (the packaged MiniLM as the "
+    "guide, as before training) over one epoch of the training batches of each setting above. A "
+    "candidate is left out of the softmax when the guide scores it above the anchor's labelled "
+    "positive and at least at the floor: the `suspect_quantile` quantile of the guide's scores "
+    "on the labelled pairs (0: no floor, GISTEmbed's rule; 0.5, the median: the default). "
+    "**left out**: share of the (anchor, candidate) pairs that are not known positives; "
+    "**unlabelled positives left out**: those relevant by the full qrels (recall); "
+    "**precision**: their share of what is left out.\n"
+)
+
+
+def suspects_section(data: dict | None, name: str, out: list[str]) -> None:
+    """Which in-batch candidates the guided targets leave out, per floor quantile, and how many of
+    them are unlabelled positives."""
+    script = "benchmark_suspects.py"
+    if not _opening(
+        "#### Which candidates the guided default leaves out\n", data, name, script, out
+    ):
+        return
+    out += [
+        SUSPECTS_INTRO,
+        "| corpus | quantile | floor | left out | unlabelled positives left out | precision |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for corpus, setting in data["settings"].items():
+        for quantile, row in setting["by_quantile"].items():
+            floor = "none" if row["floor"] is None else f"{row['floor']:.3f}"
+            recall = (
+                "none in the batches"
+                if not row["unlabelled_positives"]
+                else f"{row['unlabelled_left_out']} of {row['unlabelled_positives']} "
+                f"({100 * row['recall']:.1f}%)"
+            )
+            precision = "" if row["precision"] is None else f"{100 * row['precision']:.1f}%"
+            out.append(
+                f"| {corpus} | {quantile} | {floor} | {100 * row['left_out_share']:.2f}% "
+                f"({row['left_out']:,} of {row['candidate_pairs']:,}) | {recall} | {precision} |"
+            )
+    out.append("")
+
+
 #: (JSON key, header) of the relevance table columns; higher is better in each
 RELEVANCE_COLUMNS = (
     ("test_top1", "test top-1"),
@@ -1070,6 +1113,7 @@ def render(results: Path, draw: bool = True, link: str = "results") -> str:
         out.append("Not run yet: `python scripts/benchmark_st_losses.py`.\n")
     for path in found:
         st_losses_section(json.loads(path.read_text()), path.name, out)
+    suspects_section(_load(results, "suspects.json"), "suspects.json", out)
     relevance_section(_load(results, "relevance.json"), "relevance.json", out)
     smoothing_mass_section(_load(results, "smoothing_mass.json"), "smoothing_mass.json", out)
     epsilon_auto_section(

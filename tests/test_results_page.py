@@ -322,3 +322,31 @@ def test_training_length_section(tmp_path):
     page = render_results.render(tmp_path, draw=False)
     assert "| toy (100, 2) | 7 / 50 | 0.8000 / 0.8200 (0.976) | 10 s / 40 s (0.25) |" in page
     assert "The lowest accuracy ratio is 0.976 (none on toy)" in page
+
+
+def test_render_suspects_table_gives_recall_and_precision(tmp_path):
+    row = {
+        "floor": 0.35,
+        "candidate_pairs": 1000,
+        "left_out_share": 0.03,
+        "left_out": 30,
+        "unlabelled_positives": 8,
+        "unlabelled_left_out": 6,
+        "precision": 0.2,
+        "recall": 0.75,
+    }
+    clean = {**row, "floor": None, "unlabelled_positives": 0, "unlabelled_left_out": 0}
+    clean |= {"recall": None, "precision": 0.0}
+    data = {
+        "command": "python scripts/benchmark_suspects.py",
+        "date": "2026-12-07T00:00:00+00:00",
+        "settings": {
+            "toy": {"by_quantile": {"0.5": row}},
+            "clean": {"by_quantile": {"0": clean}},
+        },
+    }
+    (tmp_path / "suspects.json").write_text(json.dumps(data))
+    page = render_results.render(tmp_path, draw=False)
+    assert "#### Which candidates the guided default leaves out" in page
+    assert "| toy | 0.5 | 0.350 | 3.00% (30 of 1,000) | 6 of 8 (75.0%) | 20.0% |" in page
+    assert "| clean | 0 | none | 3.00% (30 of 1,000) | none in the batches | 0.0% |" in page
