@@ -128,9 +128,7 @@ def test_the_floor_is_a_quantile_of_the_guides_scores_on_the_labelled_pairs():
 @pytest.mark.parametrize("quantile", [-0.1, 1.5, "median", float("nan")])
 def test_a_bad_suspect_quantile_is_named(quantile):
     with pytest.raises(ValueError, match="suspect_quantile must be in"):
-        DatasetSoftTargets(method="guided", suspect_quantile=quantile).fit(
-            _dataset(), guide=_guide
-        )
+        DatasetSoftTargets(method="guided", suspect_quantile=quantile).fit(_dataset(), guide=_guide)
 
 
 def test_bad_positive_pairs_are_named():
