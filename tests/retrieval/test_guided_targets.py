@@ -100,6 +100,23 @@ def test_a_candidate_below_the_floor_is_a_negative_even_above_a_weak_positive():
     np.testing.assert_array_equal(np.isnan(y[0]), [False, True, True, False])
 
 
+def test_below_the_floor_a_clear_suspect_is_a_negative_not_a_partial_positive():
+    """The floor comes before ``positive_margin``: a candidate far above a weak positive but
+    below the floor gets no mass; one above the floor is a partial positive."""
+    scores = np.array([[0.1, 0.3, 0.6, 0.05]])
+    mask = np.array([[True, False, False, False]])
+    y = suspected_positive_targets(scores, mask, 0.05, 0.0, 1.0, -np.inf, floor=0.4)
+    assert not np.isnan(y).any()
+    np.testing.assert_allclose(y[0], [0.5, 0.0, 0.5, 0.0])
+    # quantile 1: the floor is the best labelled pair's score
+    data = _dataset()
+    top = DatasetSoftTargets(method="guided", suspect_quantile=1).fit(data, guide=_guide)
+    fitted = top.soft_targets_
+    queries, positives = top.batch_rows(np.asarray(data["label"]), 1)
+    best = (fitted.query_vectors_[queries] * fitted.passage_vectors_[positives]).sum(1).max()
+    np.testing.assert_allclose(fitted.suspect_floor_, best, rtol=1e-6)
+
+
 def test_the_floor_is_a_quantile_of_the_guides_scores_on_the_labelled_pairs():
     data = _dataset()
     queries = _guide(list(data["anchor"]))
@@ -139,6 +156,8 @@ def test_bad_positive_pairs_are_named():
     targets = CandidateSoftTargets(method="guided")
     with pytest.raises(ValueError, match="equal, non-zero length"):
         targets.fit(texts, texts, guide_embeddings=guide, positive_pairs=([0, 1], [0]))
+    with pytest.raises(ValueError, match="query rows outside 0..2"):
+        targets.fit(texts, texts, guide_embeddings=guide, positive_pairs=([-1, 1], [0, 1]))
     with pytest.raises(ValueError, match="passage rows outside 0..2"):
         targets.fit(texts, texts, guide_embeddings=guide, positive_pairs=([0, 1], [0, 3]))
     # without labelled pairs there is no floor
@@ -253,11 +272,13 @@ def test_an_ignored_candidate_leaves_the_softmax_and_its_gradient_is_zero():
 def test_the_loss_with_a_positive_margin_trains_and_ignores_unclear_suspects(tmp_path):
     model = tiny_sentence_transformer(tmp_path)
     data = _dataset()
-    loss = SoftTargetMNRLoss(model, data, margin=1.0, positive_margin=1.0)  # every suspect unclear
+    # every suspect unclear; no floor, so margin 1 makes every candidate with a cosine above
+    # r - 1 a suspect
+    loss = SoftTargetMNRLoss(model, data, margin=1.0, positive_margin=1.0, suspect_quantile=0)
     rows = np.asarray(data["label"])
     targets = loss.soft_targets.batch_targets(rows, 2)
     ignored = np.isnan(targets)
-    assert ignored.any()  # margin 1 makes every candidate with a cosine above r - 1 a suspect
+    assert ignored.any()
     np.testing.assert_allclose(np.nansum(targets, axis=1), 1.0, rtol=1e-6)
     np.testing.assert_array_equal(targets[np.arange(len(rows)), np.arange(len(rows))], 1.0)
     features = [model.tokenize(list(data[c])) for c in ("anchor", "positive", "negative")]

@@ -133,7 +133,8 @@ class CandidateSoftTargets(_SoftTargetSettings):
         positive, every score becomes 0 and the relevance is uniform over those candidates.
     margin : float, default 0.0
         ``guided``: a candidate that is no known positive is a suspect when the guide scores it
-        above the best known positive minus ``margin`` (GISTEmbed's rule and default).
+        above the best known positive minus ``margin`` (GISTEmbed's rule and default), and at
+        least at the floor (``suspect_quantile``).
     positive_margin : float or None, default None
         ``guided``: a suspect counts as a partial positive only when the guide scores it at least
         this much above the labelled positive; a suspect closer than that is ignored (left out of
