@@ -153,17 +153,26 @@ def mine_negatives(data, query_ids, guide, pool_size: int, seed: int) -> dict:
     return mined
 
 
-def in_batch_positive_shares(dataset, relevant: dict, batches: list) -> dict:
-    """Over ``batches`` (lists of row indices), the share of (anchor, in-batch candidate other
-    than its own positive) pairs where the candidate is a labelled positive of the anchor (in the
-    training pairs) and where it is relevant by the full qrels but unlabelled: the false
-    negatives MNRL pushes away, the second kind invisible to the training data."""
+def candidate_texts(dataset) -> tuple[list, dict, dict]:
+    """The training pairs' anchors, their candidate texts by column in the order
+    sentence-transformers lays a batch's candidates out (``positive``, then ``negative``), and
+    each anchor text's labelled positive texts."""
     anchors = dataset["anchor"]
     columns = [c for c in ("positive", "negative") if c in dataset.column_names]
     texts = {c: dataset[c] for c in columns}
     labelled = {}
     for anchor, positive in zip(anchors, texts["positive"], strict=True):
         labelled.setdefault(anchor, set()).add(positive)
+    return anchors, texts, labelled
+
+
+def in_batch_positive_shares(dataset, relevant: dict, batches: list) -> dict:
+    """Over ``batches`` (lists of row indices), the share of (anchor, in-batch candidate other
+    than its own positive) pairs where the candidate is a labelled positive of the anchor (in the
+    training pairs) and where it is relevant by the full qrels but unlabelled: the false
+    negatives MNRL pushes away, the second kind invisible to the training data."""
+    anchors, texts, labelled = candidate_texts(dataset)
+    columns = list(texts)
     known = unknown = pairs = 0
     for rows in batches:
         candidates = [(i, texts[c][i]) for c in columns for i in rows]

@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import make_parser, write_json  # noqa: E402
-from benchmark_st_losses import DEVICE, training_setting  # noqa: E402
+from benchmark_st_losses import DEVICE, candidate_texts, training_setting  # noqa: E402
 from provenance import provenance  # noqa: E402
 
 from textls._utils import default_model_path  # noqa: E402
@@ -55,13 +55,9 @@ def audit(dataset, relevant: dict, batches: list, soft: DatasetSoftTargets) -> d
     """Over ``batches``, the (anchor, candidate) pairs other than known positives, those ``soft``
     leaves out (NaN targets), and the unlabelled positives among them (relevant by the full
     qrels, as :func:`benchmark_st_losses.in_batch_positive_shares` counts them)."""
-    anchors = dataset["anchor"]
-    columns = [c for c in ("positive", "negative") if c in dataset.column_names]
-    texts = {c: dataset[c] for c in columns}
+    anchors, texts, labelled = candidate_texts(dataset)
+    columns = list(texts)
     labels = np.asarray(dataset["label"])
-    labelled = {}
-    for anchor, positive in zip(anchors, texts["positive"], strict=True):
-        labelled.setdefault(anchor, set()).add(positive)
     pairs = left_out = unlabelled = caught = 0
     for rows in batches:
         targets = soft.batch_targets(labels[rows], len(columns))
