@@ -74,6 +74,7 @@ def test_a_finite_positive_scale_and_temperature_give_a_finite_loss():
         ("--soft_temperature", "inf", "--soft_temperature must be a finite number > 0, got inf"),
         ("--temperature", "nan", "--temperature must be a finite number > 0, got nan"),
         ("--epsilon", "1.5", "--epsilon must be a number in [0, 1], got 1.5"),
+        ("--suspect_quantile", "-0.5", "--suspect_quantile must be a number in [0, 1], got -0.5"),
         ("--learning_rate", "-1e-5", "--learning_rate must be a finite number > 0, got -1e-05"),
         ("--num_train_epochs", "inf", "--num_train_epochs must be a finite number > 0, got inf"),
         (

@@ -142,7 +142,7 @@ def test_the_floor_is_a_quantile_of_the_guides_scores_on_the_labelled_pairs():
     assert (scores[np.isnan(with_floor)] >= soft.soft_targets_.suspect_floor_).all()
 
 
-@pytest.mark.parametrize("quantile", [-0.1, 1.5, "median", float("nan")])
+@pytest.mark.parametrize("quantile", [-0.1, 1.5, "median", float("nan"), True])
 def test_a_bad_suspect_quantile_is_named(quantile):
     with pytest.raises(ValueError, match="suspect_quantile must be in"):
         DatasetSoftTargets(method="guided", suspect_quantile=quantile).fit(_dataset(), guide=_guide)
@@ -160,6 +160,8 @@ def test_bad_positive_pairs_are_named():
         targets.fit(texts, texts, guide_embeddings=guide, positive_pairs=([-1, 1], [0, 1]))
     with pytest.raises(ValueError, match="passage rows outside 0..2"):
         targets.fit(texts, texts, guide_embeddings=guide, positive_pairs=([0, 1], [0, 3]))
+    with pytest.raises(ValueError, match="passage rows of dtype float64: row indices must be"):
+        targets.fit(texts, texts, guide_embeddings=guide, positive_pairs=([0, 1], [0.5, 1.0]))
     # without labelled pairs there is no floor
     assert targets.fit(texts, texts, guide_embeddings=guide).suspect_floor_ == -np.inf
 

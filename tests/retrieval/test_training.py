@@ -309,3 +309,34 @@ def test_retrieval_compare_gives_each_run_the_trainer_options_and_seeds_from_see
         (tmp_path / "cmp" / "none-seed3" / "encoder" / "textls_train_args.json").read_text()
     )
     assert saved["seed"] == 3 and saved["data_seed"] == 7 and "batch_size" not in saved
+
+
+@pytest.mark.parametrize(("given", "used"), [(None, 0.5), (0.0, 0.0), (0.75, 0.75)])
+def test_retrieval_train_hands_its_suspect_quantile_to_the_guided_targets(
+    tmp_path, beir, monkeypatch, given, used
+):
+    """``--suspect_quantile`` reaches the guided targets (default: the library's median) and
+    sets their floor over the training pairs' start-model scores."""
+    from textls.retrieval import soft_targets
+
+    fitted = []
+    fit = soft_targets.CandidateSoftTargets.fit
+
+    def recording_fit(self, *args, **kwargs):
+        fitted.append(fit(self, *args, **kwargs))
+        return fitted[-1]
+
+    monkeypatch.setattr(soft_targets.CandidateSoftTargets, "fit", recording_fit)
+    args = RetrievalTrainArguments(
+        data_dir=str(beir),
+        output_dir=str(tmp_path / "encoder"),
+        method="guided",
+        suspect_quantile=given,
+        num_train_epochs=1,
+        per_device_train_batch_size=3,
+        hard_negatives="none",
+    )
+    train_dual_encoder(args, encoder=make_encoder(), tokenizer=make_tokenizer(tmp_path / "tok"))
+    (targets,) = fitted
+    assert targets.suspect_quantile_ == used
+    assert (targets.suspect_floor_ == -float("inf")) == (used == 0)

@@ -51,6 +51,15 @@ class RetrievalOptions:
         default=None,
         metadata={"help": "ls-distill: JSONL of teacher scores (default teacher: BM25)."},
     )
+    suspect_quantile: float | None = field(
+        default=None,
+        metadata={
+            "help": "guided: a candidate the start model scores above the labelled positive is "
+            "left out of the softmax only when that score is also at least this quantile of the "
+            "start model's scores on the labelled pairs; 0 leaves out every such candidate "
+            "(GISTEmbed's rule); default the median (0.5)."
+        },
+    )
     num_train_epochs: float | None = field(
         default=None, metadata={"help": "Training epochs of every run; default 1."}
     )
@@ -101,6 +110,10 @@ class RetrievalOptions:
             or not 0 <= self.epsilon <= 1
         ):
             raise ValueError(f"--epsilon must be a number in [0, 1], got {self.epsilon!r}")
+        if self.suspect_quantile is not None and not 0 <= self.suspect_quantile <= 1:
+            raise ValueError(
+                f"--suspect_quantile must be a number in [0, 1], got {self.suspect_quantile!r}"
+            )
         counts = {
             "per_device_train_batch_size": 1,
             "query_max_length": 1,

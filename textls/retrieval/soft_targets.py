@@ -113,12 +113,14 @@ class CandidateSoftTargets(_SoftTargetSettings):
 
     Parameters
     ----------
-    method : {"ls-classic", "ls-tfidf", "kwls", "ls-distill"}, default "kwls"
+    method : {"ls-classic", "ls-tfidf", "kwls", "ls-distill", "guided"}, default "kwls"
         ``ls-classic``: uniform, no scores.  ``ls-tfidf``: cosine of the query's and the passage's
         TF-IDF vectors (sublinear tf, English stop words, idf from the passages).  ``kwls``: cosine
         of the query's top ``top_k`` TF-IDF keywords and the passage's top ``passage_top_k``
         keywords (KWLS with passages as labels).  ``ls-distill``: a teacher's scores, BM25 when
-        ``fit`` gets no ``teacher_scores``.
+        ``fit`` gets no ``teacher_scores``.  ``guided``: no smoothing; the cosine of a guide
+        model's embeddings (``fit``'s ``guide_embeddings``) finds the suspected unlabelled
+        positives (``margin``, ``positive_margin``, ``suspect_quantile``).
     epsilon : float or None, default None
         ``e``: the mass the relevance spreads; ``1 - e`` stays on the known positives.  For
         ``guided``, the cap on the suspected false negatives' share.  ``None``: the method's
@@ -204,7 +206,11 @@ class CandidateSoftTargets(_SoftTargetSettings):
         quantile = self.suspect_quantile
         if quantile is None:
             quantile = DEFAULT_SUSPECT_QUANTILE
-        if not isinstance(quantile, numbers.Real) or not 0 <= quantile <= 1:
+        if (
+            isinstance(quantile, bool)
+            or not isinstance(quantile, numbers.Real)
+            or not 0 <= quantile <= 1
+        ):
             raise ValueError(f"suspect_quantile must be in [0, 1] or None, got {quantile!r}")
         self.suspect_quantile_ = float(quantile)  # the quantile in use
         if self.method in GUIDED:
@@ -266,7 +272,7 @@ class CandidateSoftTargets(_SoftTargetSettings):
         """The guide's ``suspect_quantile_`` quantile over the labelled pairs (``-inf``: none)."""
         if positive_pairs is None or self.suspect_quantile_ == 0:
             return float("-inf")
-        query_rows, passage_rows = (np.asarray(rows, dtype=np.int64) for rows in positive_pairs)
+        query_rows, passage_rows = (np.asarray(rows) for rows in positive_pairs)
         if query_rows.shape != passage_rows.shape or query_rows.ndim != 1 or not len(query_rows):
             raise ValueError(
                 "positive_pairs must be two 1-d arrays of equal, non-zero length (query rows, "
@@ -276,6 +282,11 @@ class CandidateSoftTargets(_SoftTargetSettings):
             ("query", query_rows, len(self.query_vectors_)),
             ("passage", passage_rows, len(self.passage_vectors_)),
         ):
+            if not np.issubdtype(rows.dtype, np.integer):
+                raise ValueError(
+                    f"positive_pairs holds {name} rows of dtype {rows.dtype}: row indices must "
+                    "be integers"
+                )
             if rows.min() < 0 or rows.max() >= n:
                 raise ValueError(f"positive_pairs holds {name} rows outside 0..{n - 1}")
         scores = np.einsum(

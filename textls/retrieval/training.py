@@ -103,7 +103,10 @@ def train_dual_encoder(
         if args.method in GUIDED:  # the start encoder guides, as it is before training
             guide = _guide_embeddings(args, encoder, tokenizer, query_texts, passage_texts)
         soft = CandidateSoftTargets(
-            method=args.method, epsilon=args.epsilon, temperature=args.soft_temperature
+            method=args.method,
+            epsilon=args.epsilon,
+            temperature=args.soft_temperature,
+            suspect_quantile=args.suspect_quantile,
         )
         soft.fit(
             query_texts,
