@@ -92,6 +92,8 @@ MEASURES = ("RR@10", "R@10", "nDCG@10")
 #: above this many passages (a corpus-scale run on a CPU).
 ST_CHECK_MAX_PASSAGES = 20_000
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
+#: the default batch; a results file of another batch size is named after it (``_batch-N``)
+BATCH_SIZE = 32
 LOSSES = (
     "mnrl,cached-mnrl,gist,textls-ls-classic,textls-ls-tfidf,textls-kwls,textls-ls-distill,"
     "textls-cached-kwls"
@@ -497,7 +499,7 @@ def main() -> None:
     parser = make_parser(__doc__)
     parser.add_argument("--corpora", default="faq,gcide_reverse")
     parser.add_argument("--losses", default=LOSSES)
-    add_training_arguments(parser, epochs=1.0, batch_size=32, bf16=True)
+    add_training_arguments(parser, epochs=1.0, batch_size=BATCH_SIZE, bf16=True)
     parser.add_argument("--learning-rate", type=float, default=5e-5)
     parser.add_argument("--epsilon", type=float, default=0.1)
     parser.add_argument("--mini-batch-size", type=int, default=8)
@@ -574,7 +576,7 @@ def main() -> None:
             ("labels", args.labels, "all"),
             ("batches", args.batches, "random"),
             ("negatives", args.hard_negatives, "none"),
-            ("batch", args.batch_size, 32),
+            ("batch", args.batch_size, BATCH_SIZE),
             # the corpus-scale setting: every training query, the whole corpus searched
             ("queries", "all" if not args.max_train_queries else None, None),
             ("corpus", "full" if not args.distractors else None, None),

@@ -626,7 +626,7 @@ ST_SETTINGS = {
 
 def _st_setting(data: dict) -> str:
     parts = [text for (key, value), text in ST_SETTINGS.items() if data.get(key) == value]
-    if data["batch_size"] != 32:  # the benchmark's default batch
+    if data["batch_size"] != 32:  # benchmark_st_losses.BATCH_SIZE, as its file names read
         parts.append(f"batches of {data['batch_size']}")
     return "; ".join(parts) if parts else "every labelled pair, random batches, no hard negatives"
 

@@ -127,6 +127,15 @@ def check_positive_finite(value, name: str) -> float:
     return float(value)
 
 
+def check_fraction(value, name: str) -> float:
+    """``value`` as a float; a ``ValueError`` naming ``name`` unless it is a real number in
+    [0, 1] (not a bool, nor a string from a JSON config, which a bare ``0 <= value`` would
+    meet with a ``TypeError``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
 def check_whole(value, name: str, least: int = 1) -> int:
     """``value``; a ``ValueError`` naming ``name`` unless it is an integer >= ``least`` (not a
     bool, which Python counts as 0 or 1)."""

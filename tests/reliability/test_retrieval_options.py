@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 import torch
@@ -105,6 +106,19 @@ def test_a_json_config_with_a_bad_soft_temperature_names_the_file_and_the_option
     assert main(["retrieval", "train", str(config)]) == 1
     err = capsys.readouterr().err
     assert f"{config}: --soft_temperature must be a finite number > 0, got 0" in err
+
+
+@pytest.mark.parametrize("arguments", [RetrievalTrainArguments, RetrievalCompareArguments])
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("suspect_quantile", "0.5"), ("suspect_quantile", True), ("epsilon", True)],
+)
+def test_the_dataclasses_name_a_fraction_of_the_wrong_type(arguments, option, value):
+    """Built in Python (no parser to check types), a string or a bool where a fraction belongs
+    is named, not met with a TypeError or read as 1."""
+    said = f"--{option} must be a number in [0, 1], got {value!r}"
+    with pytest.raises(ValueError, match=re.escape(said)):
+        arguments(data_dir="d", output_dir="o", **{option: value})
 
 
 @pytest.mark.parametrize("arguments", [RetrievalTrainArguments, RetrievalCompareArguments])

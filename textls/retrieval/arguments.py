@@ -3,11 +3,10 @@ from the code that trains, so that their ``--help`` imports neither torch nor tr
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from textls._utils import check_positive_finite, check_whole
+from textls._utils import check_fraction, check_positive_finite, check_whole
 from textls.old_flags import renamed_field, take_renamed
 
 #: The candidate soft targets a dual encoder trains on (:mod:`textls.retrieval.soft_targets`).
@@ -104,16 +103,9 @@ class RetrievalOptions:
                 setattr(self, option, default)
         for option in ("soft_temperature", "temperature", "num_train_epochs", "learning_rate"):
             check_positive_finite(getattr(self, option), f"--{option}")
-        if (
-            isinstance(self.epsilon, bool)
-            or not isinstance(self.epsilon, numbers.Real)
-            or not 0 <= self.epsilon <= 1
-        ):
-            raise ValueError(f"--epsilon must be a number in [0, 1], got {self.epsilon!r}")
-        if self.suspect_quantile is not None and not 0 <= self.suspect_quantile <= 1:
-            raise ValueError(
-                f"--suspect_quantile must be a number in [0, 1], got {self.suspect_quantile!r}"
-            )
+        check_fraction(self.epsilon, "--epsilon")
+        if self.suspect_quantile is not None:
+            check_fraction(self.suspect_quantile, "--suspect_quantile")
         counts = {
             "per_device_train_batch_size": 1,
             "query_max_length": 1,

@@ -88,6 +88,7 @@ def train_dual_encoder(
     ]
     if args.max_train_queries:
         pairs = pairs[: args.max_train_queries]
+    query_rows, positive_rows = [q for q, _ in pairs], [p for _, p in pairs]
 
     negatives = _hard_negatives(
         args, dataset, query_ids, query_texts, passage_texts, positives, doc_row
@@ -113,13 +114,13 @@ def train_dual_encoder(
             passage_texts,
             teacher_scores=teacher,
             guide_embeddings=guide,
-            positive_pairs=([q for q, _ in pairs], [p for _, p in pairs]),
+            positive_pairs=(query_rows, positive_rows),
         )
     train_set = Dataset.from_dict(
         {
-            "query_row": [q for q, _ in pairs],
-            "positive_row": [p for _, p in pairs],
-            "negative_rows": [negatives.get(q, []) for q, _ in pairs],
+            "query_row": query_rows,
+            "positive_row": positive_rows,
+            "negative_rows": [negatives.get(q, []) for q in query_rows],
         }
     )
     training_args = run_arguments(
