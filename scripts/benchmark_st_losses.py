@@ -32,6 +32,9 @@ and seed, and differs only in the loss:
   (``suspect_quantile=0``): every candidate the guide scores above the labelled positive is
   left out, GISTEmbed's rule.  The experiments named ``textls-default-*`` and ``textls-hybrid``
   above were measured on that floorless default, and still run on it;
+* ``textls-default-quantile`` (an experiment): ``textls-default`` with
+  ``suspect_quantile=--suspect-quantile`` (1: the floor at the highest labelled pair's score,
+  almost no suspects: what the default's masking changes, all else equal);
 * ``textls-guided``: guided targets (at their default, suspected false negatives left out) with
   the same guide and ``--margin`` as ``gist``; ``cached-gist``: ``CachedGISTEmbedLoss``.
 
@@ -368,6 +371,8 @@ def make_loss(name: str, model, dataset, args, guide):
         # positive
         loss = loss_class(model, dataset, **no_floor)
         loss.soft_targets = PositiveLikeSuspects(loss.soft_targets)
+    elif method == "default-quantile":
+        loss = loss_class(model, dataset, suspect_quantile=args.suspect_quantile, **extra)
     elif method == "hybrid":
         # the floorless default and one option: suspects within --positive-margin of the
         # labelled positive are ignored, those clearly above it kept as positives
@@ -414,7 +419,8 @@ def added_to(previous: dict, summary: dict, names: list[str], seeds: list[int]) 
     kept = [r for r in previous["runs"] if (r["method"], r["seed"]) not in rerun]
     merged = {**previous, "runs": kept}
     merged["losses"] = [m for m in previous["losses"] if m not in names] + names
-    added = {k: summary[k] for k in ("losses", "positive_margin", "command", "date")}
+    options = ("losses", "positive_margin", "suspect_quantile", "command", "date")
+    added = {k: summary[k] for k in options if k in summary}
     merged["added"] = [*previous.get("added", []), {**added, "seeds": seeds}]
     return merged
 
@@ -557,6 +563,12 @@ def main() -> None:
         "for it to count as a positive (default 0.05: the targets' temperature)",
     )
     parser.add_argument(
+        "--suspect-quantile",
+        type=float,
+        default=1.0,
+        help="textls-default-quantile: the suspects' floor quantile (default 1: almost none)",
+    )
+    parser.add_argument(
         "--first-seed",
         type=int,
         default=0,
@@ -615,6 +627,7 @@ def main() -> None:
             "hard_negatives": args.hard_negatives,
             "margin": args.margin,
             "positive_margin": args.positive_margin,
+            "suspect_quantile": args.suspect_quantile,
             # known positives of the anchor among its in-batch candidates (false negatives to
             # MNRL), and relevant passages the training pairs do not label
             "in_batch_false_negative_share": shares["labelled"],
