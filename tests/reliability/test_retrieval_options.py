@@ -20,8 +20,9 @@ import torch
 
 from textls.cli import main
 from textls.experiments.retrieval import RetrievalCompareArguments
+from textls.retrieval.dataset_targets import DatasetSoftTargets
 from textls.retrieval.loss import candidate_scores, contrastive_soft_target_loss
-from textls.retrieval.soft_targets import CandidateSoftTargets, DatasetSoftTargets
+from textls.retrieval.soft_targets import CandidateSoftTargets
 from textls.retrieval.trainer import RetrievalTrainer
 from textls.retrieval.training import RetrievalTrainArguments
 

@@ -13,14 +13,11 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "textls.retrieval.batching": ["clustered_batches"],
         "textls.retrieval.collator": ["RetrievalCollator"],
+        "textls.retrieval.dataset_targets": ["DatasetSoftTargets", "with_row_ids"],
         "textls.retrieval.encoder": ["DualEncoder"],
         "textls.retrieval.loss": ["contrastive_soft_target_loss"],
         "textls.retrieval.soft_target_mnrl": ["CachedSoftTargetMNRLoss", "SoftTargetMNRLoss"],
-        "textls.retrieval.soft_targets": [
-            "CandidateSoftTargets",
-            "DatasetSoftTargets",
-            "with_row_ids",
-        ],
+        "textls.retrieval.soft_targets": ["CandidateSoftTargets"],
         "textls.retrieval.trainer": ["RetrievalTrainer"],
     },
 )

@@ -77,7 +77,7 @@ def clustered_batches(guide, column: str | None = None, rows_per_cluster: int | 
     """
     from sentence_transformers.base.sampler import DefaultBatchSampler
 
-    from textls.retrieval.soft_targets import embed_texts
+    from textls.retrieval.dataset_targets import embed_texts
 
     class ClusteredBatchSampler(DefaultBatchSampler):
         """Batches drawn from topic clusters of the anchors (see :func:`clustered_batches`)."""

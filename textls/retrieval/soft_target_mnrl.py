@@ -31,9 +31,9 @@ import torch
 from torch import nn
 
 from textls._utils import check_positive_finite
+from textls.retrieval.dataset_targets import DatasetSoftTargets, with_row_ids
 from textls.retrieval.gradcache import GradCacheBase, chunked_loss, require_gradcache
 from textls.retrieval.loss import candidate_cross_entropy
-from textls.retrieval.soft_targets import DatasetSoftTargets, with_row_ids
 
 __all__ = ["CachedSoftTargetMNRLoss", "SoftTargetMNRLoss", "with_row_ids"]
 
