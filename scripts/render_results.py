@@ -628,6 +628,11 @@ def _st_setting(data: dict) -> str:
     parts = [text for (key, value), text in ST_SETTINGS.items() if data.get(key) == value]
     if data["batch_size"] != 32:  # benchmark_st_losses.BATCH_SIZE, as its file names read
         parts.append(f"batches of {data['batch_size']}")
+    if data["searched_passages"] == data["corpus_passages"] >= 100_000:
+        parts.append(
+            f"at scale: {data['train_queries']:,} training queries, the whole "
+            f"{data['corpus_passages']:,}-passage corpus searched"
+        )
     return "; ".join(parts) if parts else "every labelled pair, random batches, no hard negatives"
 
 
@@ -654,7 +659,7 @@ def _st_seeds(data: dict) -> str:
     counts = {m["n_seeds"] for m in data.get("comparison", {}).get("methods", {}).values()}
     if len(counts) > 1:
         return f"{min(counts)} to {max(counts)} seeds (per loss in the table)"
-    return f"{data['seeds']} seeds"
+    return f"{data['seeds']} seed" + ("" if data["seeds"] == 1 else "s")
 
 
 def st_losses_section(data: dict, name: str, out: list[str]) -> None:
@@ -673,7 +678,13 @@ def st_losses_section(data: dict, name: str, out: list[str]) -> None:
             f"Runs of {', '.join(f'`{m}`' for m in added['losses'])} added on "
             f"{added['date'][:10]} by `{added['command']}` ({which}; "
             "`positive_margin` "
-            f"{added['positive_margin']:g})"
+            f"{added['positive_margin']:g}"
+            + (
+                f", `suspect_quantile` {added['suspect_quantile']:g}"
+                if any(m.endswith("default-quantile") for m in added["losses"])
+                else ""
+            )
+            + ")"
             + (f": {added['note']}" if "note" in added else "")
             + ".\n"
         )

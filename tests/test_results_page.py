@@ -350,3 +350,29 @@ def test_render_suspects_table_gives_recall_and_precision(tmp_path):
     assert "#### Which candidates the guided default leaves out" in page
     assert "| toy | 0.5 | 0.350 | 3.00% (30 of 1,000) | 6 of 8 (75.0%) | 20.0% |" in page
     assert "| clean | 0 | none | 3.00% (30 of 1,000) | none in the batches | 0.0% |" in page
+
+
+@pytest.mark.parametrize(
+    ("setting", "heading"),
+    [
+        (
+            {"batch_size": 32, "searched_passages": 503, "corpus_passages": 503},
+            "every labelled pair, random batches, no hard negatives",
+        ),
+        (
+            {"batch_size": 128, "searched_passages": 5000, "corpus_passages": 136_727},
+            "one labelled passage a query (the others unlabelled, counted by the test); "
+            "batches of 128",
+        ),
+        (
+            {"batch_size": 128, "searched_passages": 136_727, "corpus_passages": 136_727},
+            "one labelled passage a query (the others unlabelled, counted by the test); "
+            "batches of 128; at scale: 10,003 training queries, the whole 136,727-passage "
+            "corpus searched",
+        ),
+    ],
+)
+def test_st_setting_names_batch_size_and_corpus_scale(setting, heading):
+    labels = "all" if setting["corpus_passages"] < 1000 else "one"
+    data = {"labels": labels, "train_queries": 10_003, **setting}
+    assert render_results._st_setting(data) == heading
