@@ -67,7 +67,8 @@ def bm25_vectors(
 
 
 class SoftTargetSettings:
-    """The settings :class:`CandidateSoftTargets` and :class:`DatasetSoftTargets` share (documented
+    """The settings :class:`CandidateSoftTargets` and
+    :class:`~textls.retrieval.dataset_targets.DatasetSoftTargets` share (documented
     on :class:`CandidateSoftTargets`), stored as given, scikit-learn's way."""
 
     def __init__(
