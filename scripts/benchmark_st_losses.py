@@ -420,7 +420,7 @@ def added_to(previous: dict, summary: dict, names: list[str], seeds: list[int]) 
     merged = {**previous, "runs": kept}
     merged["losses"] = [m for m in previous["losses"] if m not in names] + names
     options = ("losses", "positive_margin", "suspect_quantile", "command", "date")
-    added = {k: summary[k] for k in options if k in summary}
+    added = {k: summary[k] for k in options}
     merged["added"] = [*previous.get("added", []), {**added, "seeds": seeds}]
     return merged
 

@@ -356,16 +356,26 @@ def test_render_suspects_table_gives_recall_and_precision(tmp_path):
     ("setting", "heading"),
     [
         (
-            {"batch_size": 32, "searched_passages": 503, "corpus_passages": 503},
+            {"labels": "all", "batch_size": 32, "searched_passages": 503, "corpus_passages": 503},
             "every labelled pair, random batches, no hard negatives",
         ),
         (
-            {"batch_size": 128, "searched_passages": 5000, "corpus_passages": 136_727},
+            {
+                "labels": "one",
+                "batch_size": 128,
+                "searched_passages": 5000,
+                "corpus_passages": 136_727,
+            },
             "one labelled passage a query (the others unlabelled, counted by the test); "
             "batches of 128",
         ),
         (
-            {"batch_size": 128, "searched_passages": 136_727, "corpus_passages": 136_727},
+            {
+                "labels": "one",
+                "batch_size": 128,
+                "searched_passages": 136_727,
+                "corpus_passages": 136_727,
+            },
             "one labelled passage a query (the others unlabelled, counted by the test); "
             "batches of 128; at scale: 10,003 training queries, the whole 136,727-passage "
             "corpus searched",
@@ -373,6 +383,5 @@ def test_render_suspects_table_gives_recall_and_precision(tmp_path):
     ],
 )
 def test_st_setting_names_batch_size_and_corpus_scale(setting, heading):
-    labels = "all" if setting["corpus_passages"] < 1000 else "one"
-    data = {"labels": labels, "train_queries": 10_003, **setting}
+    data = {"train_queries": 10_003, **setting}
     assert render_results._st_setting(data) == heading

@@ -144,7 +144,7 @@ def test_the_floor_is_a_quantile_of_the_guides_scores_on_the_labelled_pairs():
 
 @pytest.mark.parametrize("quantile", [-0.1, 1.5, "median", float("nan"), True])
 def test_a_bad_suspect_quantile_is_named(quantile):
-    with pytest.raises(ValueError, match="suspect_quantile must be in"):
+    with pytest.raises(ValueError, match=r"suspect_quantile must be a number in \[0, 1\]"):
         DatasetSoftTargets(method="guided", suspect_quantile=quantile).fit(_dataset(), guide=_guide)
 
 

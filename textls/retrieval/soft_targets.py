@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from textls._utils import check_positive_finite, softmax
+from textls._utils import check_fraction, check_positive_finite, softmax
 from textls.keywords.tfidf import TfidfKeywordExtractor
 from textls.retrieval.arguments import METHODS
 
@@ -205,13 +205,7 @@ class CandidateSoftTargets(SoftTargetSettings):
         quantile = self.suspect_quantile
         if quantile is None:
             quantile = DEFAULT_SUSPECT_QUANTILE
-        if (
-            isinstance(quantile, bool)
-            or not isinstance(quantile, numbers.Real)
-            or not 0 <= quantile <= 1
-        ):
-            raise ValueError(f"suspect_quantile must be in [0, 1] or None, got {quantile!r}")
-        self.suspect_quantile_ = float(quantile)  # the quantile in use
+        self.suspect_quantile_ = check_fraction(quantile, "suspect_quantile")  # in use
         if self.method in GUIDED:
             self._fit_guide(guide_embeddings, len(query_texts), len(passage_texts))
             self.suspect_floor_ = self._suspect_floor(positive_pairs)
