@@ -12,9 +12,9 @@ and seed, and differs only in the loss:
   ``ls-classic``, ``ls-tfidf``, ``kwls`` or ``ls-distill`` (BM25 teacher) soft targets;
 * ``textls-cached-kwls``: :class:`textls.retrieval.CachedSoftTargetMNRLoss`, KWLS;
 * ``textls-default``: ``SoftTargetMNRLoss(model, train_dataset)`` with nothing else set, as
-  the documentation recommends (guided targets, the model before training as the guide; a
-  candidate the guide scores above the labelled positive and at least at the median of its
-  scores on the labelled pairs is left out);
+  the documentation recommends (guided targets, the model before training as the guide; a hard
+  negative mined for the anchor's query that the guide scores above the labelled positive and
+  at least at the median of its scores on the labelled pairs is left out);
   ``textls-cached-default`` its GradCache twin;
 * ``gist-mnrl-like``: ``GISTEmbedLoss`` at MNRL's temperature 0.05 without its anchor-anchor and
   positive-positive contrasts: its masking of suspected false negatives alone;
@@ -32,6 +32,10 @@ and seed, and differs only in the loss:
   (``suspect_quantile=0``): every candidate the guide scores above the labelled positive is
   left out, GISTEmbed's rule.  The experiments named ``textls-default-*`` and ``textls-hybrid``
   above were measured on that floorless default, and still run on it;
+* ``textls-default-all-suspects``: the default before 2026-12-08 (``suspects="all"``): any
+  in-batch candidate, another query's positive included, can be a suspect;
+* ``textls-default-mined`` (an experiment): the default before 2026-12-08 wrapped so that only a
+  hard negative mined for the anchor's query can be a suspect: what became the default;
 * ``textls-default-quantile`` (an experiment): ``textls-default`` with
   ``suspect_quantile=--suspect-quantile`` (1: the floor at the highest labelled pair's score,
   almost no suspects: what the default's masking changes, all else equal);
@@ -323,6 +327,29 @@ class PositiveLikeSuspects(WrappedTargets):
         return np.where(restored, 0.0, targets).astype(np.float32)
 
 
+class MinedSuspects(WrappedTargets):
+    """An experiment on the default targets: only a candidate mined as a hard negative for the
+    anchor's query (a negative column of an example with that anchor) can be a suspect; any
+    other suspect (another query's positive or mined negative) is a negative again, as in
+    MNRL."""
+
+    def __init__(self, soft: DatasetSoftTargets):
+        super().__init__(soft)
+        mined = {}
+        for row in np.flatnonzero(soft.query_rows_ >= 0):
+            query = int(soft.query_rows_[row])
+            mined.setdefault(query, set()).update(int(p) for p in soft.candidate_rows_[row, 1:])
+        self.mined = mined
+
+    def batch_targets(self, rows, n_candidate_columns):
+        targets = self.soft.batch_targets(rows, n_candidate_columns)
+        query_rows, passage_rows = self.soft.batch_rows(rows, n_candidate_columns)
+        mined = np.stack(
+            [np.isin(passage_rows, list(self.mined.get(int(q), ()))) for q in query_rows]
+        )
+        return np.where(np.isnan(targets) & ~mined, 0.0, targets).astype(np.float32)
+
+
 def make_loss(name: str, model, dataset, args, guide):
     """The loss called ``name`` on ``model``; and the soft-target timer of textls's losses."""
     from textls.retrieval import CachedSoftTargetMNRLoss, SoftTargetMNRLoss
@@ -352,7 +379,7 @@ def make_loss(name: str, model, dataset, args, guide):
     loss_class = CachedSoftTargetMNRLoss if cached else SoftTargetMNRLoss
     extra = {"mini_batch_size": args.mini_batch_size} if cached else {}
     # the experiments below were measured before the suspects' floor (suspect_quantile=0)
-    no_floor = {"suspect_quantile": 0, **extra}
+    no_floor = {"suspect_quantile": 0, "suspects": "all", **extra}
     if method == "default":
         # what a user writes: nothing but the model and the dataset (the model is the guide)
         loss = loss_class(model, dataset, **extra)
@@ -371,8 +398,17 @@ def make_loss(name: str, model, dataset, args, guide):
         # positive
         loss = loss_class(model, dataset, **no_floor)
         loss.soft_targets = PositiveLikeSuspects(loss.soft_targets)
+    elif method == "default-all-suspects":
+        # the default before 2026-12-08: any in-batch candidate can be a suspect
+        loss = loss_class(model, dataset, suspects="all", **extra)
+    elif method == "default-mined":
+        # experiment: the default before 2026-12-08, suspects only among the mined negatives
+        loss = loss_class(model, dataset, suspects="all", **extra)
+        loss.soft_targets = MinedSuspects(loss.soft_targets)
     elif method == "default-quantile":
-        loss = loss_class(model, dataset, suspect_quantile=args.suspect_quantile, **extra)
+        loss = loss_class(
+            model, dataset, suspect_quantile=args.suspect_quantile, suspects="all", **extra
+        )
     elif method == "hybrid":
         # the floorless default and one option: suspects within --positive-margin of the
         # labelled positive are ignored, those clearly above it kept as positives

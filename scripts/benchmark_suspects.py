@@ -4,15 +4,19 @@ For each training setting of ``benchmark_st_losses.py`` that the Results page re
 pairs, mined negatives and batches, built by the same functions), the guided soft targets are
 fitted with the packaged MiniLM as the guide, as ``SoftTargetMNRLoss(model, train_dataset)``
 fits them, at several ``suspect_quantile`` values (0: no floor, GISTEmbed's rule; 0.5: the
-default, the median of the guide's scores on the labelled pairs).  Over one epoch of batches, as
+default, the median of the guide's scores on the labelled pairs), and for each of the
+``suspects`` scopes: ``all`` (any in-batch candidate can be a suspect, GISTEmbed's rule) and
+``mined`` (only the hard negatives mined for the anchor's query: the default).  Over one epoch of batches, as
 the sampler makes them, it counts the (anchor, candidate) pairs the targets leave out of the
 softmax, and how many of those are relevant to the anchor by the full qrels but unlabelled (the
 false negatives a suspect rule exists to catch; the benchmark can know them because it trains on
 one labelled passage a query and keeps the rest).
 
-Recorded per setting and quantile: the share of candidate pairs left out, the unlabelled
+Recorded per setting, scope and quantile: the share of candidate pairs left out, the unlabelled
 positives among them (their count and share: the rule's precision), and the share of all
-in-batch unlabelled positives that are left out (its recall).
+in-batch unlabelled positives that are left out (its recall); and these counts by kind of
+candidate: another query's positive, the anchor's own mined negative, another query's mined
+negative.
 
     python scripts/benchmark_suspects.py
 """
@@ -51,6 +55,15 @@ SETTINGS = {
 }
 
 
+#: The kinds of in-batch candidate of an anchor, counted apart in :func:`audit`.
+KINDS = (
+    "other queries' positives",
+    "the anchor's own mined negatives",
+    "other queries' mined negatives",
+)
+KIND_COUNTS = ("candidate_pairs", "left_out", "unlabelled_positives", "unlabelled_left_out")
+
+
 def audit(dataset, relevant: dict, batches: list, soft: DatasetSoftTargets) -> dict:
     """Over ``batches``, the (anchor, candidate) pairs other than known positives, those ``soft``
     leaves out (NaN targets), and the unlabelled positives among them (relevant by the full
@@ -59,11 +72,12 @@ def audit(dataset, relevant: dict, batches: list, soft: DatasetSoftTargets) -> d
     columns = list(texts)
     labels = np.asarray(dataset["label"])
     pairs = left_out = unlabelled = caught = 0
+    by_kind = {k: dict.fromkeys(KIND_COUNTS, 0) for k in KINDS}
     for rows in batches:
         targets = soft.batch_targets(labels[rows], len(columns))
-        candidates = [texts[c][i] for c in columns for i in rows]
+        candidates = [(c, k, texts[c][k]) for c in columns for k in rows]
         for a, i in enumerate(rows):
-            for j, text in enumerate(candidates):
+            for j, (column, k, text) in enumerate(candidates):
                 if text in labelled[anchors[i]]:  # a known positive: the targets say so
                     continue
                 pairs += 1
@@ -72,6 +86,11 @@ def audit(dataset, relevant: dict, batches: list, soft: DatasetSoftTargets) -> d
                 unlabelled += hidden
                 left_out += out
                 caught += hidden and out
+                kind = by_kind[KINDS[0 if column == "positive" else 1 + (k != i)]]
+                kind["candidate_pairs"] += 1
+                kind["left_out"] += out
+                kind["unlabelled_positives"] += hidden
+                kind["unlabelled_left_out"] += hidden and out
     return {
         "candidate_pairs": pairs,
         "left_out_share": left_out / pairs,
@@ -80,6 +99,7 @@ def audit(dataset, relevant: dict, batches: list, soft: DatasetSoftTargets) -> d
         "unlabelled_left_out": caught,
         "precision": caught / left_out if left_out else None,
         "recall": caught / unlabelled if unlabelled else None,
+        "by_kind": by_kind,
     }
 
 
@@ -87,6 +107,7 @@ def main() -> None:
     parser = make_parser(__doc__, output="suspects.json")
     parser.add_argument("--corpora", default=",".join(SETTINGS))
     parser.add_argument("--quantiles", default="0,0.25,0.5,0.75")
+    parser.add_argument("--suspects", default="all,mined", help="the scopes, comma-separated")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=64, help="tokens per text")
     parser.add_argument("--mining-pool", type=int, default=5000)
@@ -111,21 +132,24 @@ def main() -> None:
         made = training_setting(corpus, options, guide)
         dataset = made["dataset"]
         memo = MemoGuide(guide)  # every text encoded once, whatever the quantile
-        rows = {}
-        for quantile in quantiles:
-            soft = DatasetSoftTargets(suspect_quantile=quantile).fit(dataset, guide=memo)
-            floor = soft.soft_targets_.suspect_floor_  # a cosine; -inf: none (quantile 0)
-            rows[f"{quantile:g}"] = {
-                "floor": float(floor) if np.isfinite(floor) else None,
-                **audit(dataset, made["relevant"], made["batches"], soft),
-            }
-            found = rows[f"{quantile:g}"]
-            print(
-                f"{corpus} quantile {quantile:g}: left out {found['left_out_share']:.4f} of "
-                f"{found['candidate_pairs']} pairs; unlabelled positives left out "
-                f"{found['unlabelled_left_out']} of {found['unlabelled_positives']}"
-            )
-        summary["settings"][corpus] = {**setting, "train_pairs": len(dataset), "by_quantile": rows}
+        by_scope = {}
+        for scope in args.suspects.split(","):
+            rows = by_scope[scope] = {}
+            for quantile in quantiles:
+                soft = DatasetSoftTargets(suspect_quantile=quantile, suspects=scope)
+                soft.fit(dataset, guide=memo)
+                floor = soft.soft_targets_.suspect_floor_  # a cosine; -inf: none (quantile 0)
+                found = rows[f"{quantile:g}"] = {
+                    "floor": float(floor) if np.isfinite(floor) else None,
+                    **audit(dataset, made["relevant"], made["batches"], soft),
+                }
+                print(
+                    f"{corpus} suspects {scope}, quantile {quantile:g}: left out "
+                    f"{found['left_out_share']:.4f} of {found['candidate_pairs']} pairs; "
+                    f"unlabelled positives left out {found['unlabelled_left_out']} of "
+                    f"{found['unlabelled_positives']}"
+                )
+        summary["settings"][corpus] = {**setting, "train_pairs": len(dataset), "by_scope": by_scope}
         write_json(args.output, summary, allow_nan=False)
 
 

@@ -757,6 +757,8 @@ SUSPECTS_INTRO = (
     "candidate is left out of the softmax when the guide scores it above the anchor's labelled "
     "positive and at least at the floor: the `suspect_quantile` quantile of the guide's scores "
     "on the labelled pairs (0: no floor, GISTEmbed's rule; 0.5, the median: the default). "
+    "**suspects**: where they are looked for, `all` the batch's candidates (GISTEmbed's rule) "
+    "or `mined` only the hard negatives mined for the anchor's query (the default). "
     "**left out**: share of the (anchor, candidate) pairs that are not known positives; "
     "**unlabelled positives left out**: those relevant by the full qrels (recall); "
     "**precision**: their share of what is left out.\n"
@@ -764,8 +766,8 @@ SUSPECTS_INTRO = (
 
 
 def suspects_section(data: dict | None, name: str, out: list[str]) -> None:
-    """Which in-batch candidates the guided targets leave out, per floor quantile, and how many of
-    them are unlabelled positives."""
+    """Which in-batch candidates the guided targets leave out, per scope and floor quantile, and
+    how many of them are unlabelled positives."""
     script = "benchmark_suspects.py"
     if not _opening(
         "#### Which candidates the guided default leaves out\n", data, name, script, out
@@ -773,11 +775,13 @@ def suspects_section(data: dict | None, name: str, out: list[str]) -> None:
         return
     out += [
         SUSPECTS_INTRO,
-        "| corpus | quantile | floor | left out | unlabelled positives left out | precision |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| corpus | suspects | quantile | floor | left out | unlabelled positives left out "
+        "| precision |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for corpus, setting in data["settings"].items():
-        for quantile, row in setting["by_quantile"].items():
+        scoped = [(s, q, r) for s, rows in setting["by_scope"].items() for q, r in rows.items()]
+        for scope, quantile, row in scoped:
             floor = "none" if row["floor"] is None else f"{row['floor']:.3f}"
             recall = (
                 "none in the batches"
@@ -787,10 +791,31 @@ def suspects_section(data: dict | None, name: str, out: list[str]) -> None:
             )
             precision = "" if row["precision"] is None else f"{100 * row['precision']:.1f}%"
             out.append(
-                f"| {corpus} | {quantile} | {floor} | {100 * row['left_out_share']:.2f}% "
+                f"| {corpus} | {scope} | {quantile} | {floor} | {100 * row['left_out_share']:.2f}% "
                 f"({row['left_out']:,} of {row['candidate_pairs']:,}) | {recall} | {precision} |"
             )
     out.append("")
+    kinds = [
+        (corpus, setting["by_scope"]["all"]["0.5"])
+        for corpus, setting in data["settings"].items()
+        if "by_kind" in setting["by_scope"].get("all", {}).get("0.5", {})
+    ]
+    if kinds:
+        out += [
+            "Where the suspects are: with every candidate a possible suspect (`all`) and the "
+            "median floor, the candidates left out by kind, and the unlabelled positives among "
+            "them.\n",
+            "| corpus | candidate | candidate pairs | left out | unlabelled positives left out "
+            "(of all in the batches) |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for corpus, row in kinds:
+            for kind, count in row["by_kind"].items():
+                out.append(
+                    f"| {corpus} | {kind} | {count['candidate_pairs']:,} | {count['left_out']:,} "
+                    f"| {count['unlabelled_left_out']:,} ({count['unlabelled_positives']:,}) |"
+                )
+        out.append("")
 
 
 #: (JSON key, header) of the relevance table columns; higher is better in each

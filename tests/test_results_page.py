@@ -335,21 +335,28 @@ def test_render_suspects_table_gives_recall_and_precision(tmp_path):
         "precision": 0.2,
         "recall": 0.75,
     }
+    counts = ("candidate_pairs", "left_out", "unlabelled_positives", "unlabelled_left_out")
+    kinds = {
+        "own mined negatives": dict(zip(counts, (100, 20, 7, 6), strict=True)),
+        "other queries' positives": dict(zip(counts, (900, 10, 1, 0), strict=True)),
+    }
     clean = {**row, "floor": None, "unlabelled_positives": 0, "unlabelled_left_out": 0}
     clean |= {"recall": None, "precision": 0.0}
     data = {
         "command": "python scripts/benchmark_suspects.py",
         "date": "2026-12-07T00:00:00+00:00",
         "settings": {
-            "toy": {"by_quantile": {"0.5": row}},
-            "clean": {"by_quantile": {"0": clean}},
+            "toy": {"by_scope": {"mined": {"0.5": row}, "all": {"0.5": {**row, "by_kind": kinds}}}},
+            "clean": {"by_scope": {"all": {"0": clean}}},
         },
     }
     (tmp_path / "suspects.json").write_text(json.dumps(data))
     page = render_results.render(tmp_path, draw=False)
     assert "#### Which candidates the guided default leaves out" in page
-    assert "| toy | 0.5 | 0.350 | 3.00% (30 of 1,000) | 6 of 8 (75.0%) | 20.0% |" in page
-    assert "| clean | 0 | none | 3.00% (30 of 1,000) | none in the batches | 0.0% |" in page
+    assert "| toy | mined | 0.5 | 0.350 | 3.00% (30 of 1,000) | 6 of 8 (75.0%) | 20.0% |" in page
+    assert "| clean | all | 0 | none | 3.00% (30 of 1,000) | none in the batches | 0.0% |" in page
+    assert "| toy | own mined negatives | 100 | 20 | 6 (7) |" in page
+    assert "| toy | other queries' positives | 900 | 10 | 0 (1) |" in page
 
 
 @pytest.mark.parametrize(

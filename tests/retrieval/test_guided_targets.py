@@ -63,9 +63,10 @@ def test_dataset_targets_use_the_guides_embeddings_of_every_text_once():
         return _guide(texts)
 
     data = _dataset()
-    # every suspect kept as a partial positive (positive_margin -inf: none ignored), no floor
+    # every suspect kept as a partial positive (positive_margin -inf: none ignored), no floor,
+    # any in-batch candidate a suspect
     soft = DatasetSoftTargets(
-        method="guided", margin=1.0, positive_margin=-np.inf, suspect_quantile=0
+        method="guided", margin=1.0, positive_margin=-np.inf, suspect_quantile=0, suspects="all"
     )
     soft.fit(data, guide=guide)
     assert calls == [len(set(data["anchor"])), len(set(data["positive"]) | set(data["negative"]))]
@@ -124,14 +125,16 @@ def test_the_floor_is_a_quantile_of_the_guides_scores_on_the_labelled_pairs():
     cosines = (queries * positives).sum(1) / (
         np.linalg.norm(queries, axis=1) * np.linalg.norm(positives, axis=1)
     )
-    soft = DatasetSoftTargets(method="guided").fit(data, guide=_guide)
+    soft = DatasetSoftTargets(method="guided", suspects="all").fit(data, guide=_guide)
     assert soft.soft_targets_.suspect_quantile_ == 0.5  # the default: the median
     np.testing.assert_allclose(soft.soft_targets_.suspect_floor_, np.median(cosines), rtol=1e-6)
     quarter = DatasetSoftTargets(method="guided", suspect_quantile=0.25).fit(data, guide=_guide)
     np.testing.assert_allclose(
         quarter.soft_targets_.suspect_floor_, np.quantile(cosines, 0.25), rtol=1e-6
     )
-    none = DatasetSoftTargets(method="guided", suspect_quantile=0).fit(data, guide=_guide)
+    none = DatasetSoftTargets(method="guided", suspect_quantile=0, suspects="all").fit(
+        data, guide=_guide
+    )
     assert none.soft_targets_.suspect_floor_ == -np.inf
     # the floor decides: with it, fewer candidates are left out than without it, and those
     # left out all score at least the floor
@@ -140,6 +143,57 @@ def test_the_floor_is_a_quantile_of_the_guides_scores_on_the_labelled_pairs():
     assert np.isnan(with_floor).sum() < np.isnan(without).sum()
     scores = soft.soft_targets_.scores(*soft.batch_rows(rows, 2))
     assert (scores[np.isnan(with_floor)] >= soft.soft_targets_.suspect_floor_).all()
+
+
+def test_by_default_only_a_negative_mined_for_the_query_is_a_suspect():
+    """Without a floor, with the same guide and a wide margin: ``suspects="all"`` leaves out
+    candidates of every column; the default only the anchors' own hard negatives (the negative
+    column of their example), and there exactly what ``"all"`` leaves out."""
+    data = _dataset()
+    rows = np.asarray(data["label"])
+    fits = {
+        scope: DatasetSoftTargets(
+            method="guided", margin=1.0, suspect_quantile=0, suspects=scope
+        ).fit(data, guide=_guide)
+        for scope in ("all", None)
+    }
+    assert fits[None].soft_targets_.suspects_ == "mined"  # the default
+    every, mined = (fits[s].batch_targets(rows, 2) for s in ("all", None))
+    b = len(rows)
+    own = np.zeros_like(every, dtype=bool)
+    own[np.arange(b), b + np.arange(b)] = True  # anchor i's own negative: column b + i
+    left_out = np.isnan(every)
+    assert (left_out & ~own).any() and (left_out & own).any()  # the test means something
+    np.testing.assert_array_equal(np.isnan(mined), left_out & own)
+    np.testing.assert_array_equal(
+        mined[~np.isnan(mined)], np.nan_to_num(every, nan=0.0)[~np.isnan(mined)]
+    )
+
+
+def test_on_pairs_without_mined_negatives_the_default_targets_are_mnrls():
+    data = _dataset(negatives=False)
+    soft = DatasetSoftTargets(method="guided", suspect_quantile=0).fit(data, guide=_guide)
+    rows = np.asarray(data["label"])
+    y = soft.batch_targets(rows, 1)
+    np.testing.assert_array_equal(y, np.eye(len(rows), dtype=np.float32))
+    every = DatasetSoftTargets(method="guided", suspect_quantile=0, suspects="all")
+    assert np.isnan(every.fit(data, guide=_guide).batch_targets(rows, 1)).any()
+
+
+@pytest.mark.parametrize("suspects", ["some", "", 1])
+def test_an_unknown_suspects_scope_is_named(suspects):
+    with pytest.raises(ValueError, match=r"suspects must be one of \('mined', 'all'\)"):
+        DatasetSoftTargets(method="guided", suspects=suspects).fit(_dataset(), guide=_guide)
+
+
+def test_a_mined_mask_of_the_wrong_shape_is_named():
+    from textls.retrieval import CandidateSoftTargets
+
+    texts = ["a b", "b c", "c d"]
+    guide = (np.eye(3, dtype=np.float32), np.eye(3, dtype=np.float32))
+    targets = CandidateSoftTargets(method="guided").fit(texts, texts, guide_embeddings=guide)
+    with pytest.raises(ValueError, match=r"mined_mask has shape \(1, 2\), expected \(2, 3\)"):
+        targets.targets(np.arange(2), np.arange(3), np.eye(2, 3, dtype=bool), np.ones((1, 2)))
 
 
 @pytest.mark.parametrize("quantile", [-0.1, 1.5, "median", float("nan"), True])

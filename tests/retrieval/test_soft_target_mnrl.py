@@ -248,8 +248,9 @@ def test_modules_import_without_gradcache_and_the_cached_loss_names_the_fix():
 
 @pytest.mark.parametrize("negatives", [False, True])
 def test_ignoring_every_suspect_is_gistembeds_masking(tmp_path, negatives):
-    """``positive_margin=inf`` ignores every suspect and ``suspect_quantile=0`` drops the floor
-    (GISTEmbed's rule): sentence-transformers' GISTEmbedLoss with the
+    """``positive_margin=inf`` ignores every suspect, ``suspect_quantile=0`` drops the floor and
+    ``suspects="all"`` looks for them in every column (GISTEmbed's rule): sentence-transformers'
+    GISTEmbedLoss with the
     model as its own guide, at MNRL's temperature and without its anchor-anchor and
     positive-positive terms, gives the same loss and gradients (a peer implementation)."""
     try:
@@ -259,7 +260,9 @@ def test_ignoring_every_suspect_is_gistembeds_masking(tmp_path, negatives):
     model = tiny_sentence_transformer(tmp_path / "m")
     dataset = _dataset(negatives)
     features, labels = _features(model, dataset)
-    ours = SoftTargetMNRLoss(model, dataset, positive_margin=float("inf"), suspect_quantile=0)
+    ours = SoftTargetMNRLoss(
+        model, dataset, positive_margin=float("inf"), suspect_quantile=0, suspects="all"
+    )
     targets = ours.soft_targets.batch_targets(labels.numpy(), 1 + negatives)
     assert np.isnan(targets).any()  # the test means something: some candidates are suspects
     theirs = GISTEmbedLoss(

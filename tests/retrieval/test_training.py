@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from tiny_retrieval import make_encoder, make_tokenizer, write_beir
 
@@ -340,3 +341,48 @@ def test_retrieval_train_hands_its_suspect_quantile_to_the_guided_targets(
     (targets,) = fitted
     assert targets.suspect_quantile_ == used
     assert (targets.suspect_floor_ == -float("inf")) == (used == 0)
+
+
+@pytest.mark.parametrize(("given", "used"), [(None, "mined"), ("all", "all")])
+def test_retrieval_train_looks_for_suspects_among_the_negatives_it_mined(
+    tmp_path, beir, monkeypatch, given, used
+):
+    """``--suspects`` reaches the guided targets (default: only mined negatives), and each
+    batch's targets are told which candidates are the hard negatives mined for each query."""
+    from textls.retrieval import soft_targets
+
+    fitted, masks = [], []
+    fit, targets = soft_targets.CandidateSoftTargets.fit, soft_targets.CandidateSoftTargets.targets
+
+    def recording_fit(self, *args, **kwargs):
+        fitted.append(fit(self, *args, **kwargs))
+        return fitted[-1]
+
+    def recording_targets(self, query_rows, passage_rows, positive_mask, mined_mask=None):
+        masks.append((passage_rows, mined_mask))
+        return targets(self, query_rows, passage_rows, positive_mask, mined_mask)
+
+    monkeypatch.setattr(soft_targets.CandidateSoftTargets, "fit", recording_fit)
+    monkeypatch.setattr(soft_targets.CandidateSoftTargets, "targets", recording_targets)
+    args = RetrievalTrainArguments(
+        data_dir=str(beir),
+        output_dir=str(tmp_path / "encoder"),
+        method="guided",
+        suspects=given,
+        num_train_epochs=1,
+        per_device_train_batch_size=3,
+        hard_negatives="bm25",
+    )
+    train_dual_encoder(args, encoder=make_encoder(), tokenizer=make_tokenizer(tmp_path / "tok"))
+    assert fitted[0].suspects_ == used
+    assert masks
+    for _, mined in masks:
+        # the collator lays out every query's positive, then each query's hard negative (one a
+        # query): query i's own negative, column n + i, was mined for it
+        n = mined.shape[0]
+        assert mined[np.arange(n), n + np.arange(n)].all()
+
+
+def test_an_unknown_suspects_option_is_named(tmp_path):
+    with pytest.raises(ValueError, match=r"--suspects must be one of \('mined', 'all'\)"):
+        RetrievalTrainArguments(data_dir="d", output_dir=str(tmp_path), suspects="some")

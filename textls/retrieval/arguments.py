@@ -11,6 +11,9 @@ from textls.old_flags import renamed_field, take_renamed
 
 #: The candidate soft targets a dual encoder trains on (:mod:`textls.retrieval.soft_targets`).
 METHODS = ("ls-classic", "ls-tfidf", "kwls", "ls-distill", "guided")
+#: Where ``guided`` targets look for suspects: ``"mined"``, only among the hard negatives mined
+#: for the anchor's query; ``"all"``, among every candidate of the batch (GISTEmbed's rule).
+SUSPECTS = ("mined", "all")
 
 
 @dataclass
@@ -57,6 +60,13 @@ class RetrievalOptions:
             "left out of the softmax only when that score is also at least this quantile of the "
             "start model's scores on the labelled pairs; 0 leaves out every such candidate "
             "(GISTEmbed's rule); default the median (0.5)."
+        },
+    )
+    suspects: str | None = field(
+        default=None,
+        metadata={
+            "help": "guided: which candidates can be left out: 'mined', only the hard negatives "
+            "mined for the query (default), or 'all', every in-batch candidate (GISTEmbed's rule)."
         },
     )
     num_train_epochs: float | None = field(
@@ -106,6 +116,8 @@ class RetrievalOptions:
         check_fraction(self.epsilon, "--epsilon")
         if self.suspect_quantile is not None:
             check_fraction(self.suspect_quantile, "--suspect_quantile")
+        if self.suspects not in (None, *SUSPECTS):
+            raise ValueError(f"--suspects must be one of {SUSPECTS}, got {self.suspects!r}")
         counts = {
             "per_device_train_batch_size": 1,
             "query_max_length": 1,

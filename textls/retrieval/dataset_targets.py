@@ -17,6 +17,7 @@ from textls.retrieval.soft_targets import (
     GUIDED,
     CandidateSoftTargets,
     SoftTargetSettings,
+    membership_mask,
     positive_mask,
 )
 
@@ -88,7 +89,9 @@ class DatasetSoftTargets(SoftTargetSettings):
         y_{ij} = (1 - e)\,[j \in K_i] / |K_i| + e\, \mathrm{softmax}_{j \notin K_i}(s_{ij} / T)
 
     (``ls-classic``: ``e / P`` on every candidate, positives included); ``K_i`` always holds
-    anchor ``i``'s own positive.
+    anchor ``i``'s own positive.  The hard negatives mined for an anchor are the negative
+    columns of every example with that anchor text: by default (``suspects="mined"``) only
+    those can be the guide's suspects.
 
     Parameters
     ----------
@@ -100,7 +103,7 @@ class DatasetSoftTargets(SoftTargetSettings):
         candidates whether or not they are relevant.
     **settings
         ``epsilon``, ``temperature``, ``top_k``, ``passage_top_k``, ``margin``,
-        ``positive_margin``, ``suspect_quantile`` (over the dataset's examples): as
+        ``positive_margin``, ``suspect_quantile`` (over the dataset's examples), ``suspects``: as
         :class:`CandidateSoftTargets` (``epsilon=None``: 0.1, or for ``guided`` no cap); an
         unknown name is a ``TypeError``.
     """
@@ -137,10 +140,12 @@ class DatasetSoftTargets(SoftTargetSettings):
         self.query_rows_[ids] = query_rows
         self.candidate_rows_ = np.full((size, len(columns) - 1), -1, dtype=np.int64)
         self.candidate_rows_[ids] = np.asarray(candidate_rows, dtype=np.int64).T
-        known = defaultdict(set)
-        for query, passage in zip(query_rows, candidate_rows[0], strict=True):
+        known, mined = defaultdict(set), defaultdict(set)
+        for query, passage, *negatives in zip(query_rows, *candidate_rows, strict=True):
             known[query].add(passage)
+            mined[query].update(negatives)
         self.positives_ = dict(known)
+        self.negatives_ = {query: rows for query, rows in mined.items() if rows}
         self.columns_ = columns
         self.soft_targets_ = CandidateSoftTargets(**self.get_params()).fit(
             list(queries),
@@ -194,7 +199,8 @@ class DatasetSoftTargets(SoftTargetSettings):
         (the ``labels`` sentence-transformers passes) over their candidates."""
         query_rows, passage_rows = self.batch_rows(rows, n_candidate_columns)
         mask = positive_mask(query_rows, passage_rows, np.arange(len(query_rows)), self.positives_)
-        return self.soft_targets_.targets(query_rows, passage_rows, mask)
+        mined = membership_mask(query_rows, passage_rows, self.negatives_)
+        return self.soft_targets_.targets(query_rows, passage_rows, mask, mined)
 
     def batch_rows(self, rows, n_candidate_columns: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``(B,)`` query rows and ``(B * n_candidate_columns,)`` candidate passage rows (in

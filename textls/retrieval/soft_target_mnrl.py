@@ -79,14 +79,18 @@ class SoftTargetMNRLoss(nn.Module):
         loss is made; by default ``model`` itself, as it is before training.
     **options
         The soft targets' parameters, :class:`DatasetSoftTargets`'s (``method="guided"``,
-        ``epsilon``, ``margin``, ``positive_margin``, ``suspect_quantile``, ``temperature``,
-        ``top_k``, ``passage_top_k``); ``temperature`` is that of their relevance softmax, not
-        of this loss.  With none set, the guided targets: a candidate that ``guide`` scores above
-        the anchor's labelled positive (GISTEmbed's suspect) *and* at least as high as the
-        median of its scores on the dataset's labelled pairs is left out of the softmax, as
-        GISTEmbedLoss leaves it, and the anchor's own positive gets MNRL's one-hot target
+        ``epsilon``, ``margin``, ``positive_margin``, ``suspect_quantile``, ``suspects``,
+        ``temperature``, ``top_k``, ``passage_top_k``); ``temperature`` is that of their
+        relevance softmax, not of this loss.  With none set, the guided targets: a hard negative
+        mined for the anchor's query (a negative column of the dataset) that ``guide`` scores
+        above the anchor's labelled positive (GISTEmbed's suspect) *and* at least as high as
+        the median of its scores on the dataset's labelled pairs is left out of the softmax, as
+        GISTEmbedLoss leaves it, and the anchor's own positive gets MNRL's one-hot target.
         (``positive_margin`` keeps suspects as partial positives instead;
-        ``suspect_quantile=0`` drops the median floor, GISTEmbed's rule).
+        ``suspect_quantile=0`` drops the median floor; ``suspects="all"`` lets any in-batch
+        candidate be a suspect, GISTEmbed's rule.)  On (anchor, positive) pairs there is no
+        mined negative, and the default trains as ``MultipleNegativesRankingLoss`` does
+        (but for a candidate that is another known positive of the anchor).
 
     Notes
     -----
@@ -193,6 +197,7 @@ class SoftTargetMNRLoss(nn.Module):
             "margin": targets.margin,
             "positive_margin": targets.soft_targets_.positive_margin_,
             "suspect_quantile": targets.soft_targets_.suspect_quantile_,
+            "suspects": targets.soft_targets_.suspects_,
         }
 
     @property

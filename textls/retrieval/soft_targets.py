@@ -23,7 +23,7 @@ from sklearn.preprocessing import normalize
 
 from textls._utils import check_fraction, check_positive_finite, softmax
 from textls.keywords.tfidf import TfidfKeywordExtractor
-from textls.retrieval.arguments import METHODS
+from textls.retrieval.arguments import METHODS, SUSPECTS
 
 #: Methods whose relevance is a guide model's embeddings, given to ``fit`` (no lexical vectors).
 GUIDED = ("guided",)
@@ -35,6 +35,12 @@ DEFAULT_POSITIVE_MARGIN = float("inf")
 #: ``suspect_quantile=None`` for ``guided``: a suspect must score at least the median of the
 #: guide's scores on the labelled pairs (it looks as relevant as a typical labelled positive).
 DEFAULT_SUSPECT_QUANTILE = 0.5
+#: ``suspects=None``: only mined negatives.  A mined negative was picked for its closeness to the
+#: query without a relevance check, so it is where unlabelled positives gather (RocketQA); another
+#: query's passage is relevant to this one about as rarely as a random passage is.  Measured in
+#: the training batches of three corpora: no suspect among other queries' positives (2,756 of
+#: them) was an unlabelled positive, against 11% and 68% of the suspects among mined negatives.
+DEFAULT_SUSPECTS = "mined"
 
 
 def bm25_vectors(
@@ -82,6 +88,7 @@ class SoftTargetSettings:
         margin: float = 0.0,
         positive_margin: float | None = None,
         suspect_quantile: float | None = None,
+        suspects: str | None = None,
     ):
         self.method = method
         self.epsilon = epsilon
@@ -91,6 +98,7 @@ class SoftTargetSettings:
         self.margin = margin
         self.positive_margin = positive_margin
         self.suspect_quantile = suspect_quantile
+        self.suspects = suspects
 
     def get_params(self) -> dict:
         """The settings as given, by name."""
@@ -103,6 +111,7 @@ class SoftTargetSettings:
             "margin",
             "positive_margin",
             "suspect_quantile",
+            "suspects",
         )
         return {name: getattr(self, name) for name in names}
 
@@ -151,6 +160,12 @@ class CandidateSoftTargets(SoftTargetSettings):
         scores low (there the guide does not understand the query, and its "suspects" are
         true negatives).  ``None``: :data:`DEFAULT_SUSPECT_QUANTILE`, the median; ``0``: no
         such floor (GISTEmbed's rule).  The floor in use is ``suspect_floor_``.
+    suspects : {"mined", "all"} or None, default None
+        ``guided``: which candidates can be suspects.  ``"mined"``: only the hard negatives
+        mined for the anchor's query (``targets``'s ``mined_mask``); a batch without them has
+        no suspect, and the targets are MNRL's.  ``"all"``: every candidate that is no known
+        positive, other queries' positives included (GISTEmbed's rule).  ``None``:
+        :data:`DEFAULT_SUSPECTS`, ``"mined"``.  In use: ``suspects_``.
     top_k, passage_top_k : int, default 10 and 10
         KWLS keyword counts.  KWLS is the cosine of the two *keyword* vectors; with counts as large
         as the texts it would be exactly LS-TFIDF's cosine (an identity we measured on data/faq
@@ -206,6 +221,10 @@ class CandidateSoftTargets(SoftTargetSettings):
         if quantile is None:
             quantile = DEFAULT_SUSPECT_QUANTILE
         self.suspect_quantile_ = check_fraction(quantile, "suspect_quantile")  # in use
+        suspects = DEFAULT_SUSPECTS if self.suspects is None else self.suspects
+        if suspects not in SUSPECTS:
+            raise ValueError(f"suspects must be one of {SUSPECTS} or None, got {suspects!r}")
+        self.suspects_ = suspects
         if self.method in GUIDED:
             self._fit_guide(guide_embeddings, len(query_texts), len(passage_texts))
             self.suspect_floor_ = self._suspect_floor(positive_pairs)
@@ -299,12 +318,19 @@ class CandidateSoftTargets(SoftTargetSettings):
         return np.asarray(block.toarray(), dtype=np.float64)
 
     def targets(
-        self, query_rows: np.ndarray, passage_rows: np.ndarray, positive_mask: np.ndarray
+        self,
+        query_rows: np.ndarray,
+        passage_rows: np.ndarray,
+        positive_mask: np.ndarray,
+        mined_mask: np.ndarray | None = None,
     ) -> np.ndarray:
         """``(Q, P)`` float32 targets: ``(1 - e)`` spread over the known positives, ``e`` by relevance.
 
         ``positive_mask[i, j]`` says candidate ``j`` is a known positive of query ``i`` (its own
         positive, and any other batch candidate that its qrels mark relevant, e.g. a shared answer).
+        ``mined_mask[i, j]`` (``guided`` with ``suspects="mined"``; the others ignore it) says
+        candidate ``j`` is a hard negative mined for query ``i`` (:func:`membership_mask`);
+        ``None``: no candidate is, so there is no suspect.
 
         For the informative methods the relevance softmax runs over the *negatives* only: the
         positive already holds ``1 - e``, and as the lexically closest candidate it would otherwise
@@ -318,6 +344,16 @@ class CandidateSoftTargets(SoftTargetSettings):
             return mix_with_positives(relevance, positive_mask, self.epsilon_)
         scores = self.scores(query_rows, passage_rows)
         if self.method in GUIDED:
+            candidates = None
+            if self.suspects_ == "mined":
+                candidates = np.zeros(positive_mask.shape, dtype=bool)
+                if mined_mask is not None:
+                    candidates = np.asarray(mined_mask, dtype=bool)
+                    if candidates.shape != positive_mask.shape:
+                        raise ValueError(
+                            f"mined_mask has shape {candidates.shape}, expected "
+                            f"{positive_mask.shape} (queries, candidates)"
+                        )
             return suspected_positive_targets(
                 scores,
                 positive_mask,
@@ -326,6 +362,7 @@ class CandidateSoftTargets(SoftTargetSettings):
                 self.epsilon_,
                 self.positive_margin_,
                 self.suspect_floor_,
+                candidates,
             )
         negatives = ~positive_mask
         if self.method == "ls-distill":  # unbounded teacher scores: scale by the best negative
@@ -346,6 +383,7 @@ def suspected_positive_targets(
     epsilon: float,
     positive_margin: float | None = None,
     floor: float = float("-inf"),
+    candidates: np.ndarray | None = None,
 ) -> np.ndarray:
     r"""Targets that keep a guide's suspected false negatives as partial positives.
 
@@ -370,11 +408,14 @@ def suspected_positive_targets(
     (:func:`textls.retrieval.loss.candidate_cross_entropy`).
 
     A candidate the guide scores below ``floor`` is never a suspect, whatever the positive's
-    score (``CandidateSoftTargets``'s ``suspect_quantile``).
+    score (``CandidateSoftTargets``'s ``suspect_quantile``), and with ``candidates`` (a ``(Q,
+    P)`` bool mask) one outside it is never a suspect either (``suspects="mined"``).
     """
     positive_mask = np.asarray(positive_mask, dtype=bool)
     reference = np.where(positive_mask, scores, -np.inf).max(axis=1, keepdims=True)
     suspect = ~positive_mask & (scores > reference - margin) & (scores >= floor)
+    if candidates is not None:
+        suspect &= candidates
     ignored = np.zeros_like(suspect)
     if positive_margin is not None:
         ignored = suspect & (scores < reference + positive_margin)
@@ -413,10 +454,19 @@ def positive_mask(
     corpus row ``positives[query_rows[i]]`` lists (other passages its qrels mark relevant, or the
     same passage met again elsewhere in the batch).
     """
-    mask = np.zeros((len(query_rows), len(passage_rows)), dtype=bool)
+    mask = membership_mask(query_rows, passage_rows, positives)
     mask[np.arange(len(query_rows)), own_columns] = True
+    return mask
+
+
+def membership_mask(
+    query_rows: np.ndarray, passage_rows: np.ndarray, rows: dict | None
+) -> np.ndarray:
+    """``(Q, P)`` bool: candidate ``j``'s corpus row is one ``rows[query_rows[i]]`` lists (e.g.
+    the hard negatives mined for the query: ``targets``'s ``mined_mask``)."""
+    mask = np.zeros((len(query_rows), len(passage_rows)), dtype=bool)
     for i, q in enumerate(query_rows):
-        known = (positives or {}).get(int(q))
-        if known:
-            mask[i] |= np.isin(passage_rows, list(known))
+        listed = (rows or {}).get(int(q))
+        if listed:
+            mask[i] = np.isin(passage_rows, list(listed))
     return mask

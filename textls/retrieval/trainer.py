@@ -12,6 +12,7 @@ from textls.retrieval.distributed import gather, gather_with_grad
 from textls.retrieval.loss import contrastive_soft_target_loss
 from textls.retrieval.soft_targets import (
     CandidateSoftTargets,
+    membership_mask,
     mix_with_positives,
     positive_mask,
 )
@@ -37,6 +38,9 @@ class RetrievalTrainer(Trainer):
         Fitted soft targets, or ``None`` (hard targets).
     positives : dict, optional
         ``{query_row: set(passage_rows)}`` known relevant passages (from qrels).
+    negatives : dict, optional
+        ``{query_row: passage_rows}`` hard negatives mined for each query: where the guided
+        targets look for suspects (``suspects="mined"``, their default).
     temperature : float, default 0.05
         :math:`\tau` of the contrastive softmax.
     mini_batch_size : int, optional
@@ -52,6 +56,7 @@ class RetrievalTrainer(Trainer):
         *args,
         soft_targets: CandidateSoftTargets | None = None,
         positives: dict | None = None,
+        negatives: dict | None = None,
         temperature: float = 0.05,
         mini_batch_size: int | None = None,
         **kwargs,
@@ -62,6 +67,7 @@ class RetrievalTrainer(Trainer):
         super().__init__(*args, **kwargs)
         self.soft_targets = soft_targets
         self.positives = positives or {}
+        self.negatives = negatives or {}
         self.temperature = temperature
         self.mini_batch_size = mini_batch_size
 
@@ -108,7 +114,8 @@ class RetrievalTrainer(Trainer):
         mask = positive_mask(query_rows, passage_rows, own_columns, self.positives)
         if self.soft_targets is None:
             return mix_with_positives(np.zeros(mask.shape), mask, 0.0)
-        return self.soft_targets.targets(query_rows, passage_rows, mask)
+        mined = membership_mask(query_rows, passage_rows, self.negatives)
+        return self.soft_targets.targets(query_rows, passage_rows, mask, mined)
 
     def _save(self, output_dir: str | None = None, state_dict=None) -> None:
         self.accelerator.unwrap_model(self.model).save(

@@ -108,6 +108,7 @@ def train_dual_encoder(
             epsilon=args.epsilon,
             temperature=args.soft_temperature,
             suspect_quantile=args.suspect_quantile,
+            suspects=args.suspects,
         )
         soft.fit(
             query_texts,
@@ -150,6 +151,7 @@ def train_dual_encoder(
         processing_class=tokenizer,
         soft_targets=soft,
         positives=positives,
+        negatives=negatives,
         temperature=args.temperature,
         mini_batch_size=args.mini_batch_size,
     )
