@@ -8,7 +8,12 @@ import torch
 from datasets import Dataset
 from tiny_st import ROWS, _dataset, tiny_sentence_transformer
 
-from textls.retrieval import DatasetSoftTargets, SoftTargetMNRLoss, with_row_ids
+from textls.retrieval import (
+    CandidateSoftTargets,
+    DatasetSoftTargets,
+    SoftTargetMNRLoss,
+    with_row_ids,
+)
 from textls.retrieval.batching import clustered_batches, clustered_order
 from textls.retrieval.soft_targets import suspected_positive_targets
 
@@ -187,13 +192,15 @@ def test_an_unknown_suspects_scope_is_named(suspects):
 
 
 def test_a_mined_mask_of_the_wrong_shape_is_named():
-    from textls.retrieval import CandidateSoftTargets
-
-    texts = ["a b", "b c", "c d"]
-    guide = (np.eye(3, dtype=np.float32), np.eye(3, dtype=np.float32))
+    texts, guide = _three_texts()
     targets = CandidateSoftTargets(method="guided").fit(texts, texts, guide_embeddings=guide)
     with pytest.raises(ValueError, match=r"mined_mask has shape \(1, 2\), expected \(2, 3\)"):
         targets.targets(np.arange(2), np.arange(3), np.eye(2, 3, dtype=bool), np.ones((1, 2)))
+
+
+def _three_texts():
+    """Three texts and a guide that embeds each on its own axis."""
+    return ["a b", "b c", "c d"], (np.eye(3, dtype=np.float32), np.eye(3, dtype=np.float32))
 
 
 @pytest.mark.parametrize("quantile", [-0.1, 1.5, "median", float("nan"), True])
@@ -203,10 +210,7 @@ def test_a_bad_suspect_quantile_is_named(quantile):
 
 
 def test_bad_positive_pairs_are_named():
-    from textls.retrieval import CandidateSoftTargets
-
-    texts = ["a b", "b c", "c d"]
-    guide = (np.eye(3, dtype=np.float32), np.eye(3, dtype=np.float32))
+    texts, guide = _three_texts()
     targets = CandidateSoftTargets(method="guided")
     with pytest.raises(ValueError, match="equal, non-zero length"):
         targets.fit(texts, texts, guide_embeddings=guide, positive_pairs=([0, 1], [0]))

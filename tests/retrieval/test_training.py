@@ -312,12 +312,21 @@ def test_retrieval_compare_gives_each_run_the_trainer_options_and_seeds_from_see
     assert saved["seed"] == 3 and saved["data_seed"] == 7 and "batch_size" not in saved
 
 
-@pytest.mark.parametrize(("given", "used"), [(None, 0.5), (0.0, 0.0), (0.75, 0.75)])
-def test_retrieval_train_hands_its_suspect_quantile_to_the_guided_targets(
-    tmp_path, beir, monkeypatch, given, used
-):
-    """``--suspect_quantile`` reaches the guided targets (default: the library's median) and
-    sets their floor over the training pairs' start-model scores."""
+def _train_guided(tmp_path, beir, **options) -> None:
+    """One epoch of ``retrieval train --method guided`` on the tiny corpus, batches of 3."""
+    args = RetrievalTrainArguments(
+        data_dir=str(beir),
+        output_dir=str(tmp_path / "encoder"),
+        method="guided",
+        num_train_epochs=1,
+        per_device_train_batch_size=3,
+        **options,
+    )
+    train_dual_encoder(args, encoder=make_encoder(), tokenizer=make_tokenizer(tmp_path / "tok"))
+
+
+def _record_fitted_targets(monkeypatch) -> list:
+    """The ``CandidateSoftTargets`` that ``fit`` returns from now on, in a list."""
     from textls.retrieval import soft_targets
 
     fitted = []
@@ -328,16 +337,17 @@ def test_retrieval_train_hands_its_suspect_quantile_to_the_guided_targets(
         return fitted[-1]
 
     monkeypatch.setattr(soft_targets.CandidateSoftTargets, "fit", recording_fit)
-    args = RetrievalTrainArguments(
-        data_dir=str(beir),
-        output_dir=str(tmp_path / "encoder"),
-        method="guided",
-        suspect_quantile=given,
-        num_train_epochs=1,
-        per_device_train_batch_size=3,
-        hard_negatives="none",
-    )
-    train_dual_encoder(args, encoder=make_encoder(), tokenizer=make_tokenizer(tmp_path / "tok"))
+    return fitted
+
+
+@pytest.mark.parametrize(("given", "used"), [(None, 0.5), (0.0, 0.0), (0.75, 0.75)])
+def test_retrieval_train_hands_its_suspect_quantile_to_the_guided_targets(
+    tmp_path, beir, monkeypatch, given, used
+):
+    """``--suspect_quantile`` reaches the guided targets (default: the library's median) and
+    sets their floor over the training pairs' start-model scores."""
+    fitted = _record_fitted_targets(monkeypatch)
+    _train_guided(tmp_path, beir, suspect_quantile=given, hard_negatives="none")
     (targets,) = fitted
     assert targets.suspect_quantile_ == used
     assert (targets.suspect_floor_ == -float("inf")) == (used == 0)
@@ -351,32 +361,18 @@ def test_retrieval_train_looks_for_suspects_among_the_negatives_it_mined(
     batch's targets are told which candidates are the hard negatives mined for each query."""
     from textls.retrieval import soft_targets
 
-    fitted, masks = [], []
-    fit, targets = soft_targets.CandidateSoftTargets.fit, soft_targets.CandidateSoftTargets.targets
-
-    def recording_fit(self, *args, **kwargs):
-        fitted.append(fit(self, *args, **kwargs))
-        return fitted[-1]
+    fitted, masks = _record_fitted_targets(monkeypatch), []
+    targets = soft_targets.CandidateSoftTargets.targets
 
     def recording_targets(self, query_rows, passage_rows, positive_mask, mined_mask=None):
-        masks.append((passage_rows, mined_mask))
+        masks.append(mined_mask)
         return targets(self, query_rows, passage_rows, positive_mask, mined_mask)
 
-    monkeypatch.setattr(soft_targets.CandidateSoftTargets, "fit", recording_fit)
     monkeypatch.setattr(soft_targets.CandidateSoftTargets, "targets", recording_targets)
-    args = RetrievalTrainArguments(
-        data_dir=str(beir),
-        output_dir=str(tmp_path / "encoder"),
-        method="guided",
-        suspects=given,
-        num_train_epochs=1,
-        per_device_train_batch_size=3,
-        hard_negatives="bm25",
-    )
-    train_dual_encoder(args, encoder=make_encoder(), tokenizer=make_tokenizer(tmp_path / "tok"))
+    _train_guided(tmp_path, beir, suspects=given, hard_negatives="bm25")
     assert fitted[0].suspects_ == used
     assert masks
-    for _, mined in masks:
+    for mined in masks:
         # the collator lays out every query's positive, then each query's hard negative (one a
         # query): query i's own negative, column n + i, was mined for it
         n = mined.shape[0]

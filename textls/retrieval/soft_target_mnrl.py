@@ -97,13 +97,14 @@ class SoftTargetMNRLoss(nn.Module):
     Inputs: (anchor, positive) pairs or (anchor, positive, negative_1, ..., negative_n) tuples,
     with the ``label`` column of :func:`with_row_ids`.
 
-    The default is for incomplete labels (a query's other relevant passages unlabelled, mined
-    hard negatives, clustered batches), where a suspect is often an unlabelled positive.  With
-    complete labels a suspect is a true hard negative, and leaving it out costs.  The floor
-    (``suspect_quantile``) lets most of those back in, not all: on a FAQ set with no false
-    negative the default was 0.47 MRR@10 below ``MultipleNegativesRankingLoss`` (32 seeds,
-    p = 0.014; nDCG@10 0.29 below, p = 0.10).  Without the floor it was 2.4 below
-    (p = 0.006), and GISTEmbedLoss 4.5 below (the Results page, docs/results.md).  When you
+    The default is for incomplete labels with mined hard negatives, where a mined negative the
+    guide ranks above the labelled positive is often an unlabelled positive.  Another query's
+    passage is relevant about as rarely as any passage, so it is never a suspect
+    (``suspects="mined"``): on (anchor, positive) pairs the default has no suspect, and on a
+    FAQ set it trained exactly as ``MultipleNegativesRankingLoss`` did (32 seeds).  The default
+    until December 8, 2026 (``suspects="all"``) was 0.47 MRR@10 below MNRL there (p = 0.014),
+    and GISTEmbedLoss 4.5 below (the Results page, docs/results.md).  With complete labels
+    and mined negatives a suspect is a true hard negative, and leaving it out costs: when you
     know every relevant passage is labelled, MNRL is the plain choice.
 
     Examples
