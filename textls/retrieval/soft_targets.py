@@ -38,8 +38,9 @@ DEFAULT_SUSPECT_QUANTILE = 0.5
 #: ``suspects=None``: only mined negatives.  A mined negative was picked for its closeness to the
 #: query without a relevance check, so it is where unlabelled positives gather (RocketQA); another
 #: query's passage is relevant to this one about as rarely as a random passage is.  Measured in
-#: the training batches of three corpora: no suspect among other queries' positives (2,756 of
-#: them) was an unlabelled positive, against 11% and 68% of the suspects among mined negatives.
+#: the training batches of three corpora (scripts/benchmark_suspects.py): none of the 943
+#: suspects among other queries' positives was an unlabelled positive, against 11% and 68% of
+#: the suspects among the anchor's own mined negatives.
 DEFAULT_SUSPECTS = "mined"
 
 
