@@ -35,12 +35,13 @@ and seed, and differs only in the loss:
 * ``textls-default-all-suspects``: the default before 2026-12-08 (``suspects="all"``): any
   in-batch candidate, another query's positive included, can be a suspect;
 * ``textls-default-mined`` (an experiment): the default before 2026-12-08 wrapped so that only a
-  hard negative mined for the anchor's query can be a suspect: what became the default;
-* ``textls-default-quantile`` (an experiment): ``textls-default`` with
+  hard negative mined for the anchor's query can be a suspect: what became the default (kept as
+  the provenance of the runs made with it, relabelled ``textls-default``);
+* ``textls-default-quantile`` (an experiment): ``textls-default-all-suspects`` with
   ``suspect_quantile=--suspect-quantile`` (1: the floor at the highest labelled pair's score,
   almost no suspects: what the default's masking changes, all else equal);
-* ``textls-guided``: guided targets (at their default, suspected false negatives left out) with
-  the same guide and ``--margin`` as ``gist``; ``cached-gist``: ``CachedGISTEmbedLoss``.
+* ``textls-guided``: guided targets (suspected false negatives left out, among every candidate
+  as GISTEmbed looks for them) with the same guide and ``--margin`` as ``gist``; ``cached-gist``: ``CachedGISTEmbedLoss``.
 
 Batch settings, as practitioners build them: ``--labels one`` trains on one relevant passage a
 query (incomplete labels: evaluation counts the others); ``--hard-negatives dense`` adds the
@@ -415,7 +416,8 @@ def make_loss(name: str, model, dataset, args, guide):
         loss = loss_class(model, dataset, positive_margin=args.positive_margin, **no_floor)
     else:
         # guided targets: the same guide as GISTEmbed's, the same margin (epsilon 1: no cap)
-        options = {"margin": args.margin, "epsilon": 1.0} if method == "guided" else {}
+        options = {"margin": args.margin, "epsilon": 1.0, "suspects": "all"}
+        options = options if method == "guided" else {}
         targets = DatasetSoftTargets(method=method, **{"epsilon": args.epsilon, **options})
         soft = targets.fit(dataset, guide=guide if method == "guided" else None)
         loss = loss_class(model, soft_targets=soft, **extra)

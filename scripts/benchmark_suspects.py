@@ -1,4 +1,4 @@
-"""Which in-batch candidates the guided default leaves out, and how many of them are false negatives.
+"""Which in-batch candidates the guided default leaves out, and how many are false negatives.
 
 For each training setting of ``benchmark_st_losses.py`` that the Results page reports (the same
 pairs, mined negatives and batches, built by the same functions), the guided soft targets are
@@ -6,8 +6,8 @@ fitted with the packaged MiniLM as the guide, as ``SoftTargetMNRLoss(model, trai
 fits them, at several ``suspect_quantile`` values (0: no floor, GISTEmbed's rule; 0.5: the
 default, the median of the guide's scores on the labelled pairs), and for each of the
 ``suspects`` scopes: ``all`` (any in-batch candidate can be a suspect, GISTEmbed's rule) and
-``mined`` (only the hard negatives mined for the anchor's query: the default).  Over one epoch of batches, as
-the sampler makes them, it counts the (anchor, candidate) pairs the targets leave out of the
+``mined`` (only the hard negatives mined for the anchor's query: the default).  Over one epoch
+of batches, as the sampler makes them, it counts the (anchor, candidate) pairs the targets leave out of the
 softmax, and how many of those are relevant to the anchor by the full qrels but unlabelled (the
 false negatives a suspect rule exists to catch; the benchmark can know them because it trains on
 one labelled passage a query and keeps the rest).
@@ -86,6 +86,7 @@ def audit(dataset, relevant: dict, batches: list, soft: DatasetSoftTargets) -> d
                 unlabelled += hidden
                 left_out += out
                 caught += hidden and out
+                # "own": the negative of the anchor's example (one example a query here)
                 kind = by_kind[KINDS[0 if column == "positive" else 1 + (k != i)]]
                 kind["candidate_pairs"] += 1
                 kind["left_out"] += out

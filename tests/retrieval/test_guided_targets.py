@@ -175,9 +175,32 @@ def test_by_default_only_a_negative_mined_for_the_query_is_a_suspect():
     )
 
 
-def test_on_pairs_without_mined_negatives_the_default_targets_are_mnrls():
+def test_a_querys_mined_negatives_are_its_examples_negatives_wherever_they_stand():
+    """Mined for q1: the negatives of both its examples; for q2: its negative, also met as
+    q1's positive (there a known positive of q1, a mined negative of q2)."""
+    from textls.retrieval.soft_targets import membership_mask
+
+    data = with_row_ids(
+        Dataset.from_dict(
+            {
+                "anchor": ["q1", "q1", "q2"],
+                "positive": ["p1", "p1b", "p2"],
+                "negative": ["n1", "n2", "p1"],
+            }
+        )
+    )
+    soft = DatasetSoftTargets(method="ls-classic").fit(data)
+    mined = membership_mask(*soft.batch_rows(np.asarray(data["label"]), 2), soft.negatives_)
+    # candidates: p1, p1b, p2, n1, n2, p1
+    expected = [[0, 0, 0, 1, 1, 0], [0, 0, 0, 1, 1, 0], [1, 0, 0, 0, 0, 1]]
+    np.testing.assert_array_equal(mined, np.asarray(expected, dtype=bool))
+
+
+def test_on_pairs_without_mined_negatives_the_default_targets_are_mnrls(caplog):
     data = _dataset(negatives=False)
-    soft = DatasetSoftTargets(method="guided", suspect_quantile=0).fit(data, guide=_guide)
+    with caplog.at_level("WARNING", logger="textls.retrieval.dataset_targets"):
+        soft = DatasetSoftTargets(method="guided", suspect_quantile=0).fit(data, guide=_guide)
+    assert "no hard negative column ['anchor', 'positive']" in caplog.text
     rows = np.asarray(data["label"])
     y = soft.batch_targets(rows, 1)
     np.testing.assert_array_equal(y, np.eye(len(rows), dtype=np.float32))

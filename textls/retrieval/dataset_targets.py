@@ -9,6 +9,7 @@ example its dataset row as the ``label`` column, which the collator hands to the
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import defaultdict
 
 import numpy as np
@@ -20,6 +21,8 @@ from textls.retrieval.soft_targets import (
     membership_mask,
     positive_mask,
 )
+
+logger = logging.getLogger(__name__)
 
 #: The column :func:`with_row_ids` adds: sentence-transformers passes a ``label`` column to the
 #: loss as ``labels`` and tokenises every other column as text.
@@ -153,6 +156,18 @@ class DatasetSoftTargets(SoftTargetSettings):
             guide_embeddings=self._embed(guide, queries, passages),
             positive_pairs=(query_rows, candidate_rows[0]),
         )
+        if (
+            self.method in GUIDED
+            and self.soft_targets_.suspects_ == "mined"
+            and not self.negatives_
+        ):
+            logger.warning(
+                "the dataset has no hard negative column %s: with suspects='mined' (the default) "
+                "no candidate can be a suspect, and the loss trains as "
+                "MultipleNegativesRankingLoss; add mined negatives (e.g. "
+                "sentence_transformers.util.mine_hard_negatives) or pass suspects='all'",
+                columns,
+            )
         return self
 
     def _embed(self, guide, queries: dict, passages: dict):

@@ -93,6 +93,9 @@ def train_dual_encoder(
     negatives = _hard_negatives(
         args, dataset, query_ids, query_texts, passage_texts, positives, doc_row
     )
+    # the collator gives each query its first --negatives_per_query mined negatives: those,
+    # and no others, are the query's mined negatives to the guided targets
+    negatives = {q: rows[: args.negatives_per_query] for q, rows in negatives.items()}
     set_seed(args.seed)
     if encoder is None:
         encoder, tokenizer = load_encoder_and_tokenizer(args.model)
@@ -117,6 +120,12 @@ def train_dual_encoder(
             guide_embeddings=guide,
             positive_pairs=(query_rows, positive_rows),
         )
+        if args.method in GUIDED and soft.suspects_ == "mined" and not any(negatives.values()):
+            logger.warning(
+                "--method guided without hard negatives: with --suspects mined (the default) no "
+                "candidate can be a suspect, and the targets are hard; mine negatives "
+                "(--hard_negatives) or pass --suspects all"
+            )
     train_set = Dataset.from_dict(
         {
             "query_row": query_rows,
