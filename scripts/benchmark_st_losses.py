@@ -334,20 +334,12 @@ class MinedSuspects(WrappedTargets):
     other suspect (another query's positive or mined negative) is a negative again, as in
     MNRL."""
 
-    def __init__(self, soft: DatasetSoftTargets):
-        super().__init__(soft)
-        mined = {}
-        for row in np.flatnonzero(soft.query_rows_ >= 0):
-            query = int(soft.query_rows_[row])
-            mined.setdefault(query, set()).update(int(p) for p in soft.candidate_rows_[row, 1:])
-        self.mined = mined
-
     def batch_targets(self, rows, n_candidate_columns):
+        from textls.retrieval.soft_targets import membership_mask
+
         targets = self.soft.batch_targets(rows, n_candidate_columns)
         query_rows, passage_rows = self.soft.batch_rows(rows, n_candidate_columns)
-        mined = np.stack(
-            [np.isin(passage_rows, list(self.mined.get(int(q), ()))) for q in query_rows]
-        )
+        mined = membership_mask(query_rows, passage_rows, self.soft.negatives_)
         return np.where(np.isnan(targets) & ~mined, 0.0, targets).astype(np.float32)
 
 
